@@ -1,14 +1,34 @@
 //! Kafkascope core: a deterministic discrete-event simulator of an Apache Kafka cluster.
 //!
 //! The state is a function of (config, seed, timed command log). Inputs are [`Command`]s,
-//! outputs are [`Event`]s and a [`Snapshot`]. No I/O, no clock, no OS randomness.
+//! outputs are [`Event`]s and a snapshot of every node. No I/O, no clock, no OS randomness.
 
 pub mod assignor;
+pub mod broker;
+pub mod command;
+pub mod config;
+pub mod consumer;
+pub mod controller;
+pub mod election;
 pub mod error;
+pub mod event;
+pub mod group;
 pub mod ids;
+pub mod kernel;
+pub mod log;
+pub mod message;
+pub mod network;
 pub mod partitioner;
 pub mod placement;
+pub mod producer;
+pub mod replication;
+pub mod sim;
+pub mod timer;
 pub mod topic;
 
+pub use command::{Command, CommandOutcome};
+pub use config::{Acks, ClusterConfig, Millis, Profile};
 pub use error::{ErrorCode, KafkaError};
-pub use ids::{BrokerId, NodeId, TopicName, TopicPartition, NO_LEADER};
+pub use event::{Event, EventKind};
+pub use ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
+pub use sim::Sim;

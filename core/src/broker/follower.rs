@@ -1,0 +1,199 @@
+//! Follower duties: one replica fetcher per leader broker pulls every partition this broker
+//! follows from it (Kafka's `ReplicaFetcherThread`), truncates on a diverging epoch, appends,
+//! and takes the leader's high watermark.
+
+use super::Broker;
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::ids::{BrokerId, NodeId, TopicPartition};
+use crate::kernel::Ctx;
+use crate::message::{FetchPartition, FetchPartitionResponse, Message};
+use crate::timer::{BrokerTimer, Timer};
+use serde::{Deserialize, Serialize};
+
+/// The fetch session with one leader broker.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Fetcher {
+    /// The fetch in flight, with the leader epoch it asked each partition for.
+    pub in_flight: Option<(u64, Vec<(TopicPartition, i32)>)>,
+    pub backing_off: bool,
+}
+
+impl Broker {
+    /// The partitions this broker should be fetching from `leader`.
+    fn followed_from(&self, leader: BrokerId) -> Vec<FetchPartition> {
+        self.partitions
+            .iter()
+            .filter(|(_, p)| !p.is_leader() && p.state.leader == leader && !p.fetch_paused)
+            .map(|(tp, p)| FetchPartition {
+                tp: tp.clone(),
+                fetch_offset: p.log.log_end_offset(),
+                last_fetched_epoch: p.log.epoch_at_end(),
+                current_leader_epoch: p.state.leader_epoch,
+            })
+            .collect()
+    }
+
+    /// Sends a fetch to `leader` unless one is in flight or the fetcher is backing off.
+    pub(super) fn maybe_fetch(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        if leader == self.id {
+            return;
+        }
+        let f = self.fetchers.entry(leader).or_default();
+        if f.in_flight.is_some() || f.backing_off {
+            return;
+        }
+        let partitions = self.followed_from(leader);
+        if partitions.is_empty() {
+            return;
+        }
+        let correlation_id = self.next_id();
+        let asked = partitions
+            .iter()
+            .map(|fp| (fp.tp.clone(), fp.current_leader_epoch))
+            .collect();
+        self.fetchers
+            .get_mut(&leader)
+            .expect("just inserted")
+            .in_flight = Some((correlation_id, asked));
+        ctx.send(
+            NodeId::Broker(leader),
+            Message::Fetch {
+                correlation_id,
+                replica_id: Some(self.id),
+                max_wait_ms: self.timeouts.replica_fetch_wait_max_ms,
+                partitions,
+            },
+        );
+        ctx.set_timer(
+            self.timeouts.replica_fetch_wait_max_ms + self.timeouts.replica_socket_timeout_ms,
+            Timer::Broker(BrokerTimer::FetchTimeout {
+                leader,
+                correlation_id,
+            }),
+        );
+    }
+
+    pub(super) fn on_fetch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        partitions: &[FetchPartitionResponse],
+    ) {
+        let NodeId::Broker(leader) = from else { return };
+        let Some(f) = self.fetchers.get_mut(&leader) else {
+            return;
+        };
+        let asked = match f.in_flight.take() {
+            Some((id, asked)) if id == correlation_id => asked,
+            other => {
+                f.in_flight = other; // a late answer to an abandoned fetch
+                return;
+            }
+        };
+        let mut backoff = false;
+        for r in partitions {
+            let Some(&(_, epoch)) = asked.iter().find(|(tp, _)| tp == &r.tp) else {
+                continue;
+            };
+            backoff |= self.apply_fetched(ctx, leader, epoch, r);
+        }
+        if backoff {
+            self.back_off(ctx, leader);
+        } else {
+            self.maybe_fetch(ctx, leader);
+        }
+    }
+
+    /// Applies one partition of a fetch response; returns true when the fetcher should back off.
+    fn apply_fetched(
+        &mut self,
+        ctx: &mut Ctx,
+        leader: BrokerId,
+        epoch: i32,
+        r: &FetchPartitionResponse,
+    ) -> bool {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(&r.tp) else {
+            return false;
+        };
+        if p.is_leader() || p.state.leader != leader || p.state.leader_epoch != epoch {
+            return false; // the role changed while the fetch was in flight
+        }
+        match r.error {
+            Some(ErrorCode::FencedLeaderEpoch) => {
+                p.fetch_paused = true;
+                return false;
+            }
+            Some(_) => return true,
+            None => {}
+        }
+        if let Some(div) = r.diverging_epoch {
+            let (to, _complete) = p.log.truncation_point(div);
+            let lost = p.log.truncate_to(to);
+            if !lost.is_empty() {
+                ctx.emit(EventKind::RecordsTruncated {
+                    broker: me,
+                    tp: r.tp.clone(),
+                    to_offset: to,
+                    lost,
+                });
+            }
+            return false;
+        }
+        if !r.records.is_empty() {
+            let base = p.log.log_end_offset();
+            let n = p.log.append_as_follower(&r.records);
+            if n > 0 {
+                ctx.emit(EventKind::RecordsAppended {
+                    broker: me,
+                    tp: r.tp.clone(),
+                    base_offset: base,
+                    count: n as u64,
+                    leader_epoch: r.records[n - 1].leader_epoch,
+                });
+            }
+        }
+        let hw = r.high_watermark.min(p.log.log_end_offset());
+        if p.log.advance_high_watermark(hw) {
+            ctx.emit(EventKind::HighWatermarkAdvanced {
+                broker: me,
+                tp: r.tp.clone(),
+                high_watermark: p.log.high_watermark(),
+            });
+        }
+        false
+    }
+
+    fn back_off(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        if let Some(f) = self.fetchers.get_mut(&leader) {
+            f.backing_off = true;
+        }
+        ctx.set_timer(
+            self.timeouts.replica_fetch_backoff_ms,
+            Timer::Broker(BrokerTimer::FetchBackoff { leader }),
+        );
+    }
+
+    pub(super) fn on_fetch_timeout(
+        &mut self,
+        ctx: &mut Ctx,
+        leader: BrokerId,
+        correlation_id: u64,
+    ) {
+        let Some(f) = self.fetchers.get_mut(&leader) else {
+            return;
+        };
+        if !matches!(&f.in_flight, Some((id, _)) if *id == correlation_id) {
+            return;
+        }
+        f.in_flight = None;
+        ctx.emit(EventKind::RequestTimedOut {
+            node: NodeId::Broker(self.id),
+            to: NodeId::Broker(leader),
+            api: "Fetch".into(),
+        });
+        self.back_off(ctx, leader);
+    }
+}

@@ -1,0 +1,589 @@
+//! Leader duties: appending produced records, serving fetches (with the fetch purgatory that
+//! holds an empty fetch up to its max wait), completing acks=all produces when the high
+//! watermark passes them, and proposing ISR changes to the controller.
+
+use super::Broker;
+use crate::config::{Acks, Millis};
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::ids::{BrokerId, NodeId, TopicPartition};
+use crate::kernel::Ctx;
+use crate::message::{
+    FetchPartition, FetchPartitionResponse, Message, OffsetSpec, PartitionState, ProduceBatch,
+    ProducePartitionResponse,
+};
+use crate::replication::{can_join_isr, high_watermark, isr_meets_min};
+use crate::timer::{BrokerTimer, Timer};
+use serde::{Deserialize, Serialize};
+
+/// Most records one fetch response carries per partition (stands for `replica.fetch.max.bytes`
+/// / `max.partition.fetch.bytes`, counted in records rather than bytes).
+pub const FETCH_MAX_RECORDS: usize = 2_048;
+
+/// A fetch with nothing to return yet, held until data arrives or its max wait passes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ParkedFetch {
+    pub from: NodeId,
+    pub correlation_id: u64,
+    pub replica_id: Option<BrokerId>,
+    pub partitions: Vec<FetchPartition>,
+    /// The leader's HW of each partition when the fetch was parked.
+    pub hw_at_park: Vec<u64>,
+}
+
+/// An acks=all produce waiting for the high watermark to pass its records.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DelayedProduce {
+    pub from: NodeId,
+    pub correlation_id: u64,
+    pub parts: Vec<DelayedPart>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DelayedPart {
+    pub tp: TopicPartition,
+    pub base_offset: Option<u64>,
+    /// The HW must reach this (last offset + 1).
+    pub required_offset: u64,
+    /// Decided outcome: Some(None) = success, Some(Some(e)) = error, None = still waiting.
+    pub outcome: Option<Option<ErrorCode>>,
+}
+
+impl Broker {
+    pub(super) fn on_produce(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        acks: Acks,
+        timeout_ms: Millis,
+        batches: &[ProduceBatch],
+    ) {
+        let now = ctx.now();
+        let mut parts = Vec::with_capacity(batches.len());
+        for batch in batches {
+            let outcome = self.append_batch(ctx, batch, acks, now);
+            parts.push(outcome);
+        }
+        match acks {
+            Acks::None => {}
+            Acks::Leader => {
+                let partitions = parts
+                    .into_iter()
+                    .map(|p| ProducePartitionResponse {
+                        tp: p.tp,
+                        error: p.outcome.flatten(),
+                        base_offset: p.base_offset,
+                    })
+                    .collect();
+                ctx.send(
+                    from,
+                    Message::ProduceResponse {
+                        correlation_id,
+                        partitions,
+                    },
+                );
+            }
+            Acks::All => {
+                let id = self.next_id();
+                self.delayed_produces.insert(
+                    id,
+                    DelayedProduce {
+                        from,
+                        correlation_id,
+                        parts,
+                    },
+                );
+                // Some partitions may already be complete (e.g. an ISR of one).
+                for i in 0..self.delayed_produces[&id].parts.len() {
+                    let tp = self.delayed_produces[&id].parts[i].tp.clone();
+                    self.check_delayed_produces(ctx, &tp);
+                }
+                if self.delayed_produces.contains_key(&id) {
+                    ctx.set_timer(timeout_ms, Timer::Broker(BrokerTimer::ProduceTimeout(id)));
+                }
+            }
+        }
+    }
+
+    /// Appends one partition's records if this broker may; returns the partition's outcome.
+    fn append_batch(
+        &mut self,
+        ctx: &mut Ctx,
+        batch: &ProduceBatch,
+        acks: Acks,
+        now: Millis,
+    ) -> DelayedPart {
+        let me = self.id;
+        let reject = |tp: &TopicPartition, e| DelayedPart {
+            tp: tp.clone(),
+            base_offset: None,
+            required_offset: 0,
+            outcome: Some(Some(e)),
+        };
+        let Some(p) = self.partitions.get_mut(&batch.tp) else {
+            return reject(&batch.tp, ErrorCode::NotLeaderOrFollower);
+        };
+        if !p.is_leader() {
+            return reject(&batch.tp, ErrorCode::NotLeaderOrFollower);
+        }
+        if acks == Acks::All
+            && !isr_meets_min(
+                p.state.isr.len(),
+                p.state.config.min_insync_replicas,
+                p.state.replicas.len(),
+            )
+        {
+            return reject(&batch.tp, ErrorCode::NotEnoughReplicas);
+        }
+        let epoch = p.state.leader_epoch;
+        let base = p.log.log_end_offset();
+        for r in &batch.records {
+            p.log.append_as_leader(
+                epoch,
+                now.max(r.timestamp),
+                r.key.clone(),
+                r.value.clone(),
+                r.id,
+            );
+        }
+        let count = batch.records.len() as u64;
+        ctx.emit(EventKind::RecordsAppended {
+            broker: me,
+            tp: batch.tp.clone(),
+            base_offset: base,
+            count,
+            leader_epoch: epoch,
+        });
+        self.maybe_advance_high_watermark(ctx, &batch.tp);
+        self.wake_parked_fetches(ctx, &batch.tp);
+        DelayedPart {
+            tp: batch.tp.clone(),
+            base_offset: Some(base),
+            required_offset: base + count,
+            outcome: if acks == Acks::All { None } else { Some(None) },
+        }
+    }
+
+    /// Decides waiting acks=all parts on `tp` (`DelayedProduce.tryComplete`) and answers every
+    /// produce whose parts are all decided.
+    pub(super) fn check_delayed_produces(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let Some(p) = self.partitions.get(tp) else {
+            return;
+        };
+        let hw = p.log.high_watermark();
+        let leading = p.is_leader();
+        let enough = isr_meets_min(
+            p.state.isr.len(),
+            p.state.config.min_insync_replicas,
+            p.state.replicas.len(),
+        );
+        let mut done = Vec::new();
+        for (&id, d) in self.delayed_produces.iter_mut() {
+            for part in d
+                .parts
+                .iter_mut()
+                .filter(|x| &x.tp == tp && x.outcome.is_none())
+            {
+                if !leading {
+                    part.outcome = Some(Some(ErrorCode::NotLeaderOrFollower));
+                } else if hw >= part.required_offset {
+                    part.outcome =
+                        Some((!enough).then_some(ErrorCode::NotEnoughReplicasAfterAppend));
+                }
+            }
+            if d.parts.iter().all(|x| x.outcome.is_some()) {
+                done.push(id);
+            }
+        }
+        for id in done {
+            self.respond_delayed_produce(ctx, id, None);
+        }
+    }
+
+    fn respond_delayed_produce(&mut self, ctx: &mut Ctx, id: u64, undecided: Option<ErrorCode>) {
+        let Some(d) = self.delayed_produces.remove(&id) else {
+            return;
+        };
+        let partitions = d
+            .parts
+            .into_iter()
+            .map(|p| ProducePartitionResponse {
+                tp: p.tp,
+                error: p.outcome.unwrap_or(undecided),
+                base_offset: p.base_offset,
+            })
+            .collect();
+        ctx.send(
+            d.from,
+            Message::ProduceResponse {
+                correlation_id: d.correlation_id,
+                partitions,
+            },
+        );
+    }
+
+    pub(super) fn expire_delayed_produce(&mut self, ctx: &mut Ctx, id: u64) {
+        self.respond_delayed_produce(ctx, id, Some(ErrorCode::RequestTimedOut));
+    }
+
+    /// Leadership lost: waiting produces on `tp` fail with NOT_LEADER_OR_FOLLOWER.
+    pub(super) fn fail_delayed_produces(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        self.check_delayed_produces(ctx, tp);
+    }
+
+    /// Leader: recompute the HW from the maximal ISR, honouring the min-ISR rule (Kafka 3.7+).
+    pub(super) fn maybe_advance_high_watermark(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let me = self.id;
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let Some(leader) = p.leader.as_ref() else {
+            return;
+        };
+        if !isr_meets_min(
+            p.state.isr.len(),
+            p.state.config.min_insync_replicas,
+            p.state.replicas.len(),
+        ) {
+            return;
+        }
+        let maximal = p.maximal_isr();
+        let candidate = high_watermark(p.log.log_end_offset(), &maximal, me, |b| {
+            leader.followers.get(&b).map_or(0, |f| f.log_end_offset)
+        });
+        if p.log.advance_high_watermark(candidate) {
+            ctx.emit(EventKind::HighWatermarkAdvanced {
+                broker: me,
+                tp: tp.clone(),
+                high_watermark: p.log.high_watermark(),
+            });
+            self.check_delayed_produces(ctx, tp);
+            self.wake_parked_fetches(ctx, tp);
+        }
+    }
+
+    pub(super) fn on_fetch(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        replica_id: Option<BrokerId>,
+        max_wait_ms: Millis,
+        partitions: &[FetchPartition],
+    ) {
+        if let Some(follower) = replica_id {
+            for fp in partitions {
+                self.record_follower_fetch(ctx, follower, fp);
+            }
+        }
+        let (responses, ready) = self.read_fetch(replica_id, partitions);
+        if ready || max_wait_ms == 0 {
+            ctx.send(
+                from,
+                Message::FetchResponse {
+                    correlation_id,
+                    partitions: responses,
+                },
+            );
+        } else {
+            let id = self.next_id();
+            let hw_at_park = partitions
+                .iter()
+                .map(|fp| {
+                    self.partitions
+                        .get(&fp.tp)
+                        .map_or(0, |p| p.log.high_watermark())
+                })
+                .collect();
+            self.parked_fetches.insert(
+                id,
+                ParkedFetch {
+                    from,
+                    correlation_id,
+                    replica_id,
+                    partitions: partitions.to_vec(),
+                    hw_at_park,
+                },
+            );
+            ctx.set_timer(
+                max_wait_ms,
+                Timer::Broker(BrokerTimer::FetchWaitExpired(id)),
+            );
+        }
+    }
+
+    /// A follower's fetch offset is its LEO: update what the leader knows, then maybe expand
+    /// the ISR and advance the HW.
+    fn record_follower_fetch(&mut self, ctx: &mut Ctx, follower: BrokerId, fp: &FetchPartition) {
+        let now = ctx.now();
+        let Some(p) = self.partitions.get_mut(&fp.tp) else {
+            return;
+        };
+        if fp.current_leader_epoch != p.state.leader_epoch
+            || p.log
+                .diverging_epoch(fp.fetch_offset, fp.last_fetched_epoch)
+                .is_some()
+        {
+            return;
+        }
+        let leo = p.log.log_end_offset();
+        let hw = p.log.high_watermark();
+        let Some(leader) = p.leader.as_mut() else {
+            return;
+        };
+        let Some(progress) = leader.followers.get_mut(&follower) else {
+            return;
+        };
+        progress.on_fetch(fp.fetch_offset, leo, now);
+        let joins = !p.state.isr.contains(&follower)
+            && leader.pending_isr.is_none()
+            && can_join_isr(fp.fetch_offset, hw, leader.epoch_start_offset);
+        if joins {
+            let mut new_isr = p.state.isr.clone();
+            new_isr.push(follower);
+            self.propose_isr(ctx, &fp.tp, new_isr);
+        }
+        self.maybe_advance_high_watermark(ctx, &fp.tp);
+    }
+
+    /// Builds the response for a fetch; `ready` is true when anything is worth sending now.
+    fn read_fetch(
+        &self,
+        replica_id: Option<BrokerId>,
+        partitions: &[FetchPartition],
+    ) -> (Vec<FetchPartitionResponse>, bool) {
+        let mut ready = false;
+        let responses = partitions
+            .iter()
+            .map(|fp| {
+                let mut r = FetchPartitionResponse {
+                    tp: fp.tp.clone(),
+                    error: None,
+                    high_watermark: 0,
+                    log_start_offset: 0,
+                    diverging_epoch: None,
+                    records: Vec::new(),
+                };
+                let p = match self.partitions.get(&fp.tp) {
+                    Some(p) if p.is_leader() => p,
+                    _ => {
+                        r.error = Some(ErrorCode::NotLeaderOrFollower);
+                        ready = true;
+                        return r;
+                    }
+                };
+                r.high_watermark = p.log.high_watermark();
+                r.log_start_offset = p.log.log_start_offset();
+                if replica_id.is_some() {
+                    if fp.current_leader_epoch < p.state.leader_epoch {
+                        r.error = Some(ErrorCode::FencedLeaderEpoch);
+                    } else if fp.current_leader_epoch > p.state.leader_epoch {
+                        // UNKNOWN_LEADER_EPOCH in Kafka: the follower heard of an epoch we have not.
+                        r.error = Some(ErrorCode::NotLeaderOrFollower);
+                    } else if let Some(div) = p
+                        .log
+                        .diverging_epoch(fp.fetch_offset, fp.last_fetched_epoch)
+                    {
+                        r.diverging_epoch = Some(div);
+                    } else {
+                        r.records = p.log.read(fp.fetch_offset, FETCH_MAX_RECORDS);
+                    }
+                } else {
+                    // Consumers read only committed records: below the HW.
+                    let hw = p.log.high_watermark();
+                    if fp.fetch_offset < p.log.log_start_offset()
+                        || fp.fetch_offset > p.log.log_end_offset()
+                    {
+                        r.error = Some(ErrorCode::InvalidRequest);
+                    } else if fp.fetch_offset < hw {
+                        let max = ((hw - fp.fetch_offset) as usize).min(FETCH_MAX_RECORDS);
+                        r.records = p.log.read(fp.fetch_offset, max);
+                    }
+                }
+                ready |= r.error.is_some() || r.diverging_epoch.is_some() || !r.records.is_empty();
+                r
+            })
+            .collect();
+        (responses, ready)
+    }
+
+    /// Something changed on `tp` (new records, new HW, role change): answer parked fetches
+    /// that now have something to say. Followers learn a new HW this way without waiting for
+    /// their max wait (Kafka followers learn it on their next fetch; documented simplification).
+    pub(super) fn wake_parked_fetches(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let ids: Vec<u64> = self
+            .parked_fetches
+            .iter()
+            .filter(|(_, f)| f.partitions.iter().any(|fp| &fp.tp == tp))
+            .map(|(&id, _)| id)
+            .collect();
+        for id in ids {
+            let f = &self.parked_fetches[&id];
+            let (_, ready) = self.read_fetch(f.replica_id, &f.partitions);
+            let hw_moved = f.replica_id.is_some()
+                && f.partitions.iter().zip(&f.hw_at_park).any(|(fp, &hw)| {
+                    self.partitions
+                        .get(&fp.tp)
+                        .is_some_and(|p| p.log.high_watermark() > hw)
+                });
+            if ready || hw_moved {
+                self.complete_parked_fetch(ctx, id);
+            }
+        }
+    }
+
+    pub(super) fn complete_parked_fetch(&mut self, ctx: &mut Ctx, id: u64) {
+        let Some(f) = self.parked_fetches.remove(&id) else {
+            return;
+        };
+        let (partitions, _) = self.read_fetch(f.replica_id, &f.partitions);
+        ctx.send(
+            f.from,
+            Message::FetchResponse {
+                correlation_id: f.correlation_id,
+                partitions,
+            },
+        );
+    }
+
+    /// Leader: drop followers that have not caught up within `replica.lag.time.max.ms`.
+    pub(super) fn maybe_shrink_isr(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let lag_max = self.timeouts.replica_lag_time_max_ms;
+        let me = self.id;
+        let mut proposals = Vec::new();
+        for (tp, p) in &self.partitions {
+            let Some(leader) = p.leader.as_ref() else {
+                continue;
+            };
+            if leader.pending_isr.is_some() {
+                continue;
+            }
+            let leo = p.log.log_end_offset();
+            let out: Vec<BrokerId> = p
+                .state
+                .isr
+                .iter()
+                .copied()
+                .filter(|&b| b != me)
+                .filter(|b| {
+                    leader
+                        .followers
+                        .get(b)
+                        .is_none_or(|f| f.is_out_of_sync(leo, now, lag_max))
+                })
+                .collect();
+            if !out.is_empty() {
+                let new_isr = p
+                    .state
+                    .isr
+                    .iter()
+                    .copied()
+                    .filter(|b| !out.contains(b))
+                    .collect();
+                proposals.push((tp.clone(), new_isr));
+            }
+        }
+        for (tp, isr) in proposals {
+            self.propose_isr(ctx, &tp, isr);
+        }
+    }
+
+    /// Sends AlterPartition; until answered, the proposal counts in the maximal ISR.
+    fn propose_isr(&mut self, ctx: &mut Ctx, tp: &TopicPartition, new_isr: Vec<BrokerId>) {
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let Some(leader) = p.leader.as_mut() else {
+            return;
+        };
+        leader.pending_isr = Some(new_isr.clone());
+        let msg = Message::AlterPartition {
+            broker: self.id,
+            tp: tp.clone(),
+            leader_epoch: p.state.leader_epoch,
+            partition_epoch: p.state.partition_epoch,
+            new_isr,
+        };
+        ctx.send(self.controller, msg);
+        ctx.set_timer(
+            self.timeouts.replica_socket_timeout_ms,
+            Timer::Broker(BrokerTimer::AlterPartitionRetry { tp: tp.clone() }),
+        );
+    }
+
+    pub(super) fn retry_alter_partition(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let pending = self
+            .partitions
+            .get(tp)
+            .and_then(|p| p.leader.as_ref())
+            .and_then(|l| l.pending_isr.clone());
+        if let Some(isr) = pending {
+            ctx.emit(EventKind::RequestTimedOut {
+                node: NodeId::Broker(self.id),
+                to: self.controller,
+                api: "AlterPartition".into(),
+            });
+            self.propose_isr(ctx, tp, isr);
+        }
+    }
+
+    pub(super) fn on_alter_partition_response(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        error: Option<ErrorCode>,
+        state: Option<&PartitionState>,
+    ) {
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return;
+        };
+        let Some(leader) = p.leader.as_mut() else {
+            return;
+        };
+        leader.pending_isr = None;
+        if error.is_some() {
+            return;
+        }
+        if let Some(st) = state {
+            if st.leader_epoch == p.state.leader_epoch
+                && st.partition_epoch >= p.state.partition_epoch
+            {
+                p.state = st.clone();
+            }
+        }
+        // A smaller ISR may let the HW move (and may now fail waiting acks=all produces).
+        self.maybe_advance_high_watermark(ctx, tp);
+        self.check_delayed_produces(ctx, tp);
+    }
+
+    pub(super) fn on_list_offsets(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        tp: &TopicPartition,
+        spec: OffsetSpec,
+    ) {
+        let (error, offset) = match self.partitions.get(tp) {
+            Some(p) if p.is_leader() => (
+                None,
+                match spec {
+                    OffsetSpec::Earliest => p.log.log_start_offset(),
+                    OffsetSpec::Latest => p.log.high_watermark(),
+                },
+            ),
+            _ => (Some(ErrorCode::NotLeaderOrFollower), 0),
+        };
+        ctx.send(
+            from,
+            Message::ListOffsetsResponse {
+                correlation_id,
+                tp: tp.clone(),
+                error,
+                offset,
+            },
+        );
+    }
+}

@@ -1,0 +1,399 @@
+//! A Kafka broker: hosts partition replicas, leads some and follows others, heartbeats to the
+//! controller, answers metadata, and hosts group coordinators. Leader duties are in
+//! `leader.rs`, follower duties in `follower.rs`.
+
+mod follower;
+mod leader;
+
+use crate::config::BrokerTimeouts;
+use crate::event::EventKind;
+use crate::group::GroupCoordinator;
+use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicPartition};
+use crate::kernel::Ctx;
+use crate::log::ReplicaLog;
+use crate::message::{Message, PartitionMetadata, PartitionState};
+use crate::replication::FollowerProgress;
+use crate::timer::{BrokerTimer, Timer};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use follower::Fetcher;
+pub use leader::{DelayedProduce, ParkedFetch};
+
+/// One replica of a partition on this broker.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Partition {
+    pub log: ReplicaLog,
+    /// The latest state the controller told this broker.
+    pub state: PartitionState,
+    /// Present while this broker leads the partition.
+    pub leader: Option<LeaderState>,
+    /// A follower stops fetching after FENCED_LEADER_EPOCH until new LeaderAndIsr arrives.
+    pub fetch_paused: bool,
+}
+
+/// What the leader of a partition tracks.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LeaderState {
+    pub followers: BTreeMap<BrokerId, FollowerProgress>,
+    /// An AlterPartition sent and not yet answered: the proposed ISR.
+    pub pending_isr: Option<Vec<BrokerId>>,
+    /// First offset of the current leader epoch.
+    pub epoch_start_offset: u64,
+}
+
+impl Partition {
+    pub fn is_leader(&self) -> bool {
+        self.leader.is_some()
+    }
+
+    /// The ISR plus any member a pending expansion adds ("maximal ISR").
+    pub fn maximal_isr(&self) -> Vec<BrokerId> {
+        let mut isr = self.state.isr.clone();
+        if let Some(pending) = self.leader.as_ref().and_then(|l| l.pending_isr.as_ref()) {
+            for b in pending {
+                if !isr.contains(b) {
+                    isr.push(*b);
+                }
+            }
+        }
+        isr
+    }
+}
+
+/// The broker's view of cluster metadata (from UpdateMetadata).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct MetadataCache {
+    pub partitions: BTreeMap<TopicPartition, PartitionState>,
+    pub live_brokers: BTreeSet<BrokerId>,
+    pub controller_epoch: i32,
+}
+
+/// A broker's whole state. What survives a crash is chosen by [`Broker::recover`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Broker {
+    pub id: BrokerId,
+    pub rack: Option<String>,
+    pub controller: NodeId,
+    /// Incremented by every restart (stands for KIP-631's broker epoch).
+    pub broker_epoch: u64,
+    pub timeouts: BrokerTimeouts,
+    pub partitions: BTreeMap<TopicPartition, Partition>,
+    pub metadata: MetadataCache,
+    pub fetchers: BTreeMap<BrokerId, Fetcher>,
+    pub parked_fetches: BTreeMap<u64, ParkedFetch>,
+    pub delayed_produces: BTreeMap<u64, DelayedProduce>,
+    pub groups: GroupCoordinator,
+    next_id: u64,
+}
+
+impl Broker {
+    pub fn new(
+        id: BrokerId,
+        rack: Option<String>,
+        controller: NodeId,
+        timeouts: BrokerTimeouts,
+    ) -> Self {
+        Self {
+            id,
+            rack,
+            controller,
+            broker_epoch: 1,
+            timeouts,
+            partitions: BTreeMap::new(),
+            metadata: MetadataCache::default(),
+            fetchers: BTreeMap::new(),
+            parked_fetches: BTreeMap::new(),
+            delayed_produces: BTreeMap::new(),
+            groups: GroupCoordinator::default(),
+            next_id: 0,
+        }
+    }
+
+    /// The broker after a crash and restart: its logs (and their checkpointed HW) survive on
+    /// disk; every in-memory role, follower tracking, purgatory and group state is gone.
+    pub fn recover(&self) -> Self {
+        let mut b = Broker::new(
+            self.id,
+            self.rack.clone(),
+            self.controller,
+            self.timeouts.clone(),
+        );
+        b.broker_epoch = self.broker_epoch + 1;
+        for (tp, p) in &self.partitions {
+            let mut state = p.state.clone();
+            state.leader = NO_LEADER;
+            b.partitions.insert(
+                tp.clone(),
+                Partition {
+                    log: p.log.clone(),
+                    state,
+                    leader: None,
+                    fetch_paused: false,
+                },
+            );
+        }
+        b
+    }
+
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Starts the periodic duties (at creation and after each restart).
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.send_heartbeat(ctx);
+        ctx.set_timer(
+            self.timeouts.replica_lag_time_max_ms / 2,
+            Timer::Broker(BrokerTimer::IsrCheck),
+        );
+        ctx.set_timer(
+            self.timeouts.log_retention_check_interval_ms,
+            Timer::Broker(BrokerTimer::RetentionCheck),
+        );
+    }
+
+    fn send_heartbeat(&mut self, ctx: &mut Ctx) {
+        ctx.send(
+            self.controller,
+            Message::BrokerHeartbeat {
+                broker: self.id,
+                broker_epoch: self.broker_epoch,
+            },
+        );
+        ctx.set_timer(
+            self.timeouts.broker_heartbeat_interval_ms,
+            Timer::Broker(BrokerTimer::Heartbeat),
+        );
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: &Message) {
+        match msg {
+            Message::LeaderAndIsr { partitions, .. } => self.on_leader_and_isr(ctx, partitions),
+            Message::UpdateMetadata {
+                controller_epoch,
+                partitions,
+                live_brokers,
+            } => {
+                self.metadata.controller_epoch = *controller_epoch;
+                self.metadata.live_brokers = live_brokers.iter().copied().collect();
+                for st in partitions {
+                    self.metadata.partitions.insert(st.tp.clone(), st.clone());
+                }
+            }
+            Message::BrokerHeartbeatResponse { .. } => {}
+            Message::AlterPartitionResponse { tp, error, state } => {
+                self.on_alter_partition_response(ctx, tp, *error, state.as_ref())
+            }
+            Message::Metadata { correlation_id } => {
+                let reply = self.metadata_response(*correlation_id);
+                ctx.send(from, reply);
+            }
+            Message::Produce {
+                correlation_id,
+                acks,
+                timeout_ms,
+                batches,
+            } => self.on_produce(ctx, from, *correlation_id, *acks, *timeout_ms, batches),
+            Message::Fetch {
+                correlation_id,
+                replica_id,
+                max_wait_ms,
+                partitions,
+            } => self.on_fetch(
+                ctx,
+                from,
+                *correlation_id,
+                *replica_id,
+                *max_wait_ms,
+                partitions,
+            ),
+            Message::FetchResponse {
+                correlation_id,
+                partitions,
+            } => self.on_fetch_response(ctx, from, *correlation_id, partitions),
+            Message::ListOffsets {
+                correlation_id,
+                tp,
+                spec,
+            } => self.on_list_offsets(ctx, from, *correlation_id, tp, *spec),
+            Message::FindCoordinator { .. }
+            | Message::JoinGroup { .. }
+            | Message::SyncGroup { .. }
+            | Message::Heartbeat { .. }
+            | Message::LeaveGroup { .. }
+            | Message::OffsetCommit { .. }
+            | Message::OffsetFetch { .. } => self.on_group_request(ctx, from, msg),
+            _ => {}
+        }
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: &BrokerTimer) {
+        match timer {
+            BrokerTimer::Heartbeat => self.send_heartbeat(ctx),
+            BrokerTimer::IsrCheck => {
+                self.maybe_shrink_isr(ctx);
+                ctx.set_timer(
+                    self.timeouts.replica_lag_time_max_ms / 2,
+                    Timer::Broker(BrokerTimer::IsrCheck),
+                );
+            }
+            BrokerTimer::FetchWaitExpired(id) => self.complete_parked_fetch(ctx, *id),
+            BrokerTimer::ProduceTimeout(id) => self.expire_delayed_produce(ctx, *id),
+            BrokerTimer::FetchTimeout {
+                leader,
+                correlation_id,
+            } => self.on_fetch_timeout(ctx, *leader, *correlation_id),
+            BrokerTimer::FetchBackoff { leader } => {
+                if let Some(f) = self.fetchers.get_mut(leader) {
+                    f.backing_off = false;
+                }
+                self.maybe_fetch(ctx, *leader);
+            }
+            BrokerTimer::RetentionCheck => {
+                self.apply_retention(ctx);
+                ctx.set_timer(
+                    self.timeouts.log_retention_check_interval_ms,
+                    Timer::Broker(BrokerTimer::RetentionCheck),
+                );
+            }
+            BrokerTimer::AlterPartitionRetry { tp } => self.retry_alter_partition(ctx, tp),
+            BrokerTimer::GroupJoinDeadline { .. }
+            | BrokerTimer::MemberSession { .. }
+            | BrokerTimer::GroupSyncDeadline { .. } => self.on_group_timer(ctx, timer),
+        }
+    }
+
+    /// Applies the controller's decisions: become leader, follower, or neither.
+    fn on_leader_and_isr(&mut self, ctx: &mut Ctx, states: &[PartitionState]) {
+        for st in states {
+            if !st.replicas.contains(&self.id) {
+                continue;
+            }
+            let known = self.partitions.get(&st.tp);
+            if let Some(p) = known {
+                if st.leader_epoch < p.state.leader_epoch
+                    || (st.leader_epoch == p.state.leader_epoch
+                        && st.partition_epoch < p.state.partition_epoch)
+                {
+                    continue; // stale
+                }
+            }
+            let same_epoch = known.is_some_and(|p| {
+                p.state.leader_epoch == st.leader_epoch
+                    && p.state.leader == st.leader
+                    && (p.is_leader() || st.leader != self.id)
+            });
+            let p = self
+                .partitions
+                .entry(st.tp.clone())
+                .or_insert_with(|| Partition {
+                    log: ReplicaLog::new(),
+                    state: st.clone(),
+                    leader: None,
+                    fetch_paused: false,
+                });
+            if same_epoch {
+                // Same leadership, newer ISR or config: just take it.
+                p.state = st.clone();
+                if let Some(l) = p.leader.as_mut() {
+                    if l.pending_isr.as_ref() == Some(&st.isr) {
+                        l.pending_isr = None;
+                    }
+                }
+                continue;
+            }
+            p.state = st.clone();
+            if st.leader == self.id {
+                self.make_leader(ctx, &st.tp);
+            } else {
+                self.make_follower_or_offline(ctx, &st.tp);
+            }
+        }
+    }
+
+    fn make_leader(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let now = ctx.now();
+        let me = self.id;
+        let p = self.partitions.get_mut(tp).expect("partition exists");
+        let epoch = p.state.leader_epoch;
+        p.log.assign_epoch(epoch);
+        let followers = p
+            .state
+            .replicas
+            .iter()
+            .filter(|&&b| b != me)
+            .map(|&b| (b, FollowerProgress::new(now, p.state.isr.contains(&b))))
+            .collect();
+        p.leader = Some(LeaderState {
+            followers,
+            pending_isr: None,
+            epoch_start_offset: p.log.log_end_offset(),
+        });
+        p.fetch_paused = false;
+        ctx.emit(EventKind::BecameLeader {
+            broker: me,
+            tp: tp.clone(),
+            leader_epoch: epoch,
+        });
+        self.maybe_advance_high_watermark(ctx, tp);
+    }
+
+    fn make_follower_or_offline(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let p = self.partitions.get_mut(tp).expect("partition exists");
+        let was_leader = p.leader.take().is_some();
+        p.fetch_paused = false;
+        let (leader, epoch) = (p.state.leader, p.state.leader_epoch);
+        if was_leader {
+            self.fail_delayed_produces(ctx, tp);
+        }
+        self.wake_parked_fetches(ctx, tp);
+        if leader == NO_LEADER {
+            return;
+        }
+        ctx.emit(EventKind::BecameFollower {
+            broker: self.id,
+            tp: tp.clone(),
+            leader,
+            leader_epoch: epoch,
+        });
+        self.maybe_fetch(ctx, leader);
+    }
+
+    fn metadata_response(&self, correlation_id: u64) -> Message {
+        Message::MetadataResponse {
+            correlation_id,
+            brokers: self.metadata.live_brokers.iter().copied().collect(),
+            partitions: self
+                .metadata
+                .partitions
+                .values()
+                .map(|st| PartitionMetadata {
+                    tp: st.tp.clone(),
+                    leader: st.leader,
+                    leader_epoch: st.leader_epoch,
+                    replicas: st.replicas.clone(),
+                    isr: st.isr.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Retention: each partition drops records older than its topic's `retention.ms`.
+    fn apply_retention(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        for (tp, p) in self.partitions.iter_mut() {
+            let Some(ms) = p.state.config.retention_ms else {
+                continue;
+            };
+            if let Some(start) = p.log.delete_records_older_than(now.saturating_sub(ms)) {
+                ctx.emit(EventKind::LogStartOffsetAdvanced {
+                    broker: self.id,
+                    tp: tp.clone(),
+                    log_start_offset: start,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! Cluster configuration: brokers, racks, network and every timeout, with Kafka's defaults
+//! and a "teaching" profile whose shorter timeouts make failures visible in seconds.
+
+use crate::ids::BrokerId;
+use crate::partitioner::KeylessStrategy;
+use serde::{Deserialize, Serialize};
+
+/// Simulated time in milliseconds since the start of the run.
+pub type Millis = u64;
+
+/// Which set of timeouts a config starts from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// Apache Kafka's documented defaults (kafka-reference.md sections 2, 3, 6, 7).
+    KafkaDefaults,
+    /// Shorter timeouts for teaching: a broker failure is detected in about 3 s, not 9-18 s.
+    #[default]
+    Teaching,
+}
+
+/// One broker of the cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerConfig {
+    pub id: BrokerId,
+    #[serde(default)]
+    pub rack: Option<String>,
+}
+
+/// Broker-side and controller-side timeouts, named after the Kafka configs they model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerTimeouts {
+    /// `replica.lag.time.max.ms`
+    pub replica_lag_time_max_ms: Millis,
+    /// `replica.fetch.wait.max.ms`: how long a leader holds a follower fetch with no new data.
+    pub replica_fetch_wait_max_ms: Millis,
+    /// `replica.fetch.backoff.ms`: follower pause after a failed fetch.
+    pub replica_fetch_backoff_ms: Millis,
+    /// `replica.socket.timeout.ms`: a follower gives up on a fetch (and a leader resends an
+    /// unanswered AlterPartition) after this long.
+    pub replica_socket_timeout_ms: Millis,
+    /// `broker.heartbeat.interval.ms`: broker -> controller liveness heartbeat.
+    pub broker_heartbeat_interval_ms: Millis,
+    /// `broker.session.timeout.ms`: the controller fences a broker silent this long.
+    pub broker_session_timeout_ms: Millis,
+    /// `leader.imbalance.check.interval.seconds`, in ms.
+    pub leader_imbalance_check_interval_ms: Millis,
+    /// `leader.imbalance.per.broker.percentage`
+    pub leader_imbalance_per_broker_percentage: u32,
+    /// `auto.leader.rebalance.enable`
+    pub auto_leader_rebalance_enable: bool,
+    /// `log.retention.check.interval.ms`
+    pub log_retention_check_interval_ms: Millis,
+    /// `group.initial.rebalance.delay.ms`
+    pub group_initial_rebalance_delay_ms: Millis,
+    /// `offsets.topic.num.partitions`
+    pub offsets_topic_num_partitions: u32,
+    /// `offsets.topic.replication.factor` (capped by the broker count, as Kafka does on small clusters)
+    pub offsets_topic_replication_factor: u32,
+}
+
+/// Producer client settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerConfig {
+    /// `acks`: 0, 1 or all (-1).
+    pub acks: Acks,
+    /// `linger.ms`
+    pub linger_ms: Millis,
+    /// `batch.size` in bytes; also the sticky partitioner's switch threshold.
+    pub batch_size: u32,
+    /// `request.timeout.ms`
+    pub request_timeout_ms: Millis,
+    /// `delivery.timeout.ms`
+    pub delivery_timeout_ms: Millis,
+    /// `retries`
+    pub retries: u32,
+    /// `retry.backoff.ms`
+    pub retry_backoff_ms: Millis,
+    /// `max.in.flight.requests.per.connection`
+    pub max_in_flight_requests_per_connection: u32,
+    /// How records without a key are spread.
+    pub keyless: KeylessStrategy,
+}
+
+/// Consumer client settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerConfig {
+    /// `session.timeout.ms`
+    pub session_timeout_ms: Millis,
+    /// `heartbeat.interval.ms`
+    pub heartbeat_interval_ms: Millis,
+    /// `max.poll.interval.ms`, used as the rebalance timeout.
+    pub max_poll_interval_ms: Millis,
+    /// `fetch.max.wait.ms`
+    pub fetch_max_wait_ms: Millis,
+    /// `max.poll.records`: most records one fetch response hands over per partition.
+    pub max_poll_records: u32,
+    /// `enable.auto.commit`
+    pub enable_auto_commit: bool,
+    /// `auto.commit.interval.ms`
+    pub auto_commit_interval_ms: Millis,
+    /// `auto.offset.reset`
+    pub auto_offset_reset: OffsetReset,
+    /// `request.timeout.ms`
+    pub request_timeout_ms: Millis,
+    /// `retry.backoff.ms`
+    pub retry_backoff_ms: Millis,
+}
+
+/// Producer `acks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Acks {
+    #[serde(rename = "0")]
+    None,
+    #[serde(rename = "1")]
+    Leader,
+    #[serde(rename = "all", alias = "-1")]
+    All,
+}
+
+/// `auto.offset.reset`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetReset {
+    Earliest,
+    Latest,
+}
+
+/// The simulated network's defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkConfig {
+    /// One-way latency of every link, in ms.
+    pub latency_ms: Millis,
+    /// Extra latency drawn uniformly from `0..=jitter_ms` for each message.
+    pub jitter_ms: Millis,
+    /// Probability in [0, 1] that a message is lost.
+    pub loss: f64,
+}
+
+/// Everything needed to build a cluster, besides the seed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    pub profile: Profile,
+    pub brokers: Vec<BrokerConfig>,
+    pub broker: BrokerTimeouts,
+    pub producer: ProducerConfig,
+    pub consumer: ConsumerConfig,
+    pub network: NetworkConfig,
+}
+
+impl BrokerTimeouts {
+    pub fn for_profile(profile: Profile) -> Self {
+        match profile {
+            Profile::KafkaDefaults => Self {
+                replica_lag_time_max_ms: 30_000,
+                replica_fetch_wait_max_ms: 500,
+                replica_fetch_backoff_ms: 1_000,
+                replica_socket_timeout_ms: 30_000,
+                broker_heartbeat_interval_ms: 2_000,
+                broker_session_timeout_ms: 9_000,
+                leader_imbalance_check_interval_ms: 300_000,
+                leader_imbalance_per_broker_percentage: 10,
+                auto_leader_rebalance_enable: true,
+                log_retention_check_interval_ms: 300_000,
+                group_initial_rebalance_delay_ms: 3_000,
+                offsets_topic_num_partitions: 50,
+                offsets_topic_replication_factor: 3,
+            },
+            Profile::Teaching => Self {
+                replica_lag_time_max_ms: 4_000,
+                replica_fetch_wait_max_ms: 500,
+                replica_fetch_backoff_ms: 500,
+                replica_socket_timeout_ms: 3_000,
+                broker_heartbeat_interval_ms: 500,
+                broker_session_timeout_ms: 3_000,
+                leader_imbalance_check_interval_ms: 30_000,
+                leader_imbalance_per_broker_percentage: 10,
+                auto_leader_rebalance_enable: true,
+                log_retention_check_interval_ms: 5_000,
+                group_initial_rebalance_delay_ms: 500,
+                offsets_topic_num_partitions: 3,
+                offsets_topic_replication_factor: 3,
+            },
+        }
+    }
+}
+
+impl ProducerConfig {
+    pub fn for_profile(profile: Profile) -> Self {
+        let teaching = profile == Profile::Teaching;
+        Self {
+            acks: Acks::All,
+            linger_ms: if teaching { 0 } else { 5 },
+            batch_size: 16_384,
+            request_timeout_ms: if teaching { 5_000 } else { 30_000 },
+            delivery_timeout_ms: if teaching { 15_000 } else { 120_000 },
+            retries: if teaching { 3 } else { i32::MAX as u32 },
+            retry_backoff_ms: 100,
+            max_in_flight_requests_per_connection: 5,
+            keyless: KeylessStrategy::RoundRobin,
+        }
+    }
+}
+
+impl ConsumerConfig {
+    pub fn for_profile(profile: Profile) -> Self {
+        let teaching = profile == Profile::Teaching;
+        Self {
+            session_timeout_ms: if teaching { 6_000 } else { 45_000 },
+            heartbeat_interval_ms: if teaching { 1_000 } else { 3_000 },
+            max_poll_interval_ms: if teaching { 10_000 } else { 300_000 },
+            fetch_max_wait_ms: 500,
+            max_poll_records: 500,
+            enable_auto_commit: true,
+            auto_commit_interval_ms: if teaching { 1_000 } else { 5_000 },
+            auto_offset_reset: if teaching {
+                OffsetReset::Earliest
+            } else {
+                OffsetReset::Latest
+            },
+            request_timeout_ms: if teaching { 5_000 } else { 30_000 },
+            retry_backoff_ms: 100,
+        }
+    }
+}
+
+impl NetworkConfig {
+    pub fn for_profile(profile: Profile) -> Self {
+        match profile {
+            // A LAN round trip is well under a millisecond; 1 ms is the clock's grain.
+            Profile::KafkaDefaults => Self {
+                latency_ms: 1,
+                jitter_ms: 0,
+                loss: 0.0,
+            },
+            // Slow enough for a message dot to be seen travelling.
+            Profile::Teaching => Self {
+                latency_ms: 40,
+                jitter_ms: 10,
+                loss: 0.0,
+            },
+        }
+    }
+}
+
+impl ClusterConfig {
+    /// `n` brokers with ids 1..=n and the given profile's defaults.
+    pub fn new(profile: Profile, n: i32) -> Self {
+        Self {
+            profile,
+            brokers: (1..=n).map(|id| BrokerConfig { id, rack: None }).collect(),
+            broker: BrokerTimeouts::for_profile(profile),
+            producer: ProducerConfig::for_profile(profile),
+            consumer: ConsumerConfig::for_profile(profile),
+            network: NetworkConfig::for_profile(profile),
+        }
+    }
+
+    /// Checks the config; the message names the field at fault.
+    pub fn validate(&self) -> Result<(), String> {
+        let n = self.brokers.len();
+        if !(1..=9).contains(&n) {
+            return Err(format!("brokers: a cluster has 1 to 9 brokers, got {n}"));
+        }
+        let mut ids: Vec<_> = self.brokers.iter().map(|b| b.id).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("brokers: broker id {} appears twice", w[0]));
+        }
+        if let Some(b) = self.brokers.iter().find(|b| b.id < 0) {
+            return Err(format!("brokers: broker id {} is negative", b.id));
+        }
+        let racked = self.brokers.iter().filter(|b| b.rack.is_some()).count();
+        if racked != 0 && racked != n {
+            return Err("brokers: either every broker has a rack or none has".into());
+        }
+        if !(0.0..=1.0).contains(&self.network.loss) {
+            return Err(format!(
+                "network.loss: {} is not in [0, 1]",
+                self.network.loss
+            ));
+        }
+        let b = &self.broker;
+        for (name, v) in [
+            ("broker.replica_lag_time_max_ms", b.replica_lag_time_max_ms),
+            (
+                "broker.broker_heartbeat_interval_ms",
+                b.broker_heartbeat_interval_ms,
+            ),
+            (
+                "broker.broker_session_timeout_ms",
+                b.broker_session_timeout_ms,
+            ),
+            (
+                "broker.replica_fetch_wait_max_ms",
+                b.replica_fetch_wait_max_ms,
+            ),
+            (
+                "broker.leader_imbalance_check_interval_ms",
+                b.leader_imbalance_check_interval_ms,
+            ),
+            (
+                "broker.log_retention_check_interval_ms",
+                b.log_retention_check_interval_ms,
+            ),
+            (
+                "consumer.heartbeat_interval_ms",
+                self.consumer.heartbeat_interval_ms,
+            ),
+            (
+                "consumer.session_timeout_ms",
+                self.consumer.session_timeout_ms,
+            ),
+            (
+                "consumer.auto_commit_interval_ms",
+                self.consumer.auto_commit_interval_ms,
+            ),
+            (
+                "producer.request_timeout_ms",
+                self.producer.request_timeout_ms,
+            ),
+        ] {
+            if v == 0 {
+                return Err(format!("{name}: must be larger than 0"));
+            }
+        }
+        if b.broker_heartbeat_interval_ms >= b.broker_session_timeout_ms {
+            return Err(
+                "broker.broker_heartbeat_interval_ms: must be below broker_session_timeout_ms"
+                    .into(),
+            );
+        }
+        if self.consumer.heartbeat_interval_ms >= self.consumer.session_timeout_ms {
+            return Err("consumer.heartbeat_interval_ms: must be below session_timeout_ms".into());
+        }
+        if b.offsets_topic_num_partitions == 0 || b.offsets_topic_replication_factor == 0 {
+            return Err("broker.offsets_topic_num_partitions and offsets_topic_replication_factor must be larger than 0".into());
+        }
+        if self.producer.max_in_flight_requests_per_connection == 0 {
+            return Err(
+                "producer.max_in_flight_requests_per_connection: must be larger than 0".into(),
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,309 @@
+//! The built-in controller: a single controller node that detects broker failure through
+//! missed heartbeats (`broker.session.timeout.ms`) and pushes its decisions to brokers with
+//! LeaderAndIsr and UpdateMetadata. It is the simplest coordinator; its metadata is not
+//! replicated and it never fails. ZooKeeper mode and KRaft mode replace it.
+
+use super::{ClusterMetadata, Coordinator, NewTopic};
+use crate::config::{BrokerConfig, BrokerTimeouts};
+use crate::controller::metadata::BrokerRegistration;
+use crate::error::KafkaError;
+use crate::event::EventKind;
+use crate::ids::{BrokerId, NodeId, TopicPartition};
+use crate::kernel::Ctx;
+use crate::message::{Message, PartitionState};
+use crate::timer::{ControllerTimer, Timer};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+pub const BUILTIN_CONTROLLER: NodeId = NodeId::Controller(0);
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BuiltinController {
+    pub meta: ClusterMetadata,
+    timeouts: BrokerTimeouts,
+}
+
+impl BuiltinController {
+    /// Every configured broker starts registered and live, as in a cluster already running.
+    pub fn new(brokers: &[BrokerConfig], timeouts: BrokerTimeouts) -> Self {
+        let mut meta = ClusterMetadata {
+            controller_epoch: 1,
+            ..ClusterMetadata::default()
+        };
+        for b in brokers {
+            meta.brokers.insert(
+                b.id,
+                BrokerRegistration {
+                    id: b.id,
+                    rack: b.rack.clone(),
+                    fenced: false,
+                    broker_epoch: 1,
+                    last_heartbeat_ms: 0,
+                },
+            );
+        }
+        Self { meta, timeouts }
+    }
+
+    fn emit_all(ctx: &mut Ctx, events: Vec<EventKind>) {
+        for e in events {
+            ctx.emit(e);
+        }
+    }
+
+    /// Sends LeaderAndIsr to the live replicas of `changed` and UpdateMetadata to every live
+    /// broker. A broker in `full_sync` gets the state of all its partitions and the whole
+    /// metadata (it just (re)joined).
+    fn publish(&mut self, ctx: &mut Ctx, changed: &[TopicPartition], full_sync: Option<BrokerId>) {
+        let changed: BTreeSet<&TopicPartition> = changed.iter().collect();
+        let live = self.meta.live_brokers();
+        for &b in &live {
+            let full = full_sync == Some(b);
+            let lai: Vec<PartitionState> = self
+                .meta
+                .partitions()
+                .filter(|p| p.replicas.contains(&b) && (full || changed.contains(&p.tp)))
+                .cloned()
+                .collect();
+            if !lai.is_empty() {
+                ctx.send(
+                    NodeId::Broker(b),
+                    Message::LeaderAndIsr {
+                        controller_epoch: self.meta.controller_epoch,
+                        partitions: lai,
+                    },
+                );
+            }
+        }
+        for &b in &live {
+            let full = full_sync == Some(b);
+            let um: Vec<PartitionState> = self
+                .meta
+                .partitions()
+                .filter(|p| full || changed.contains(&p.tp))
+                .cloned()
+                .collect();
+            if !um.is_empty() || full {
+                ctx.send(
+                    NodeId::Broker(b),
+                    Message::UpdateMetadata {
+                        controller_epoch: self.meta.controller_epoch,
+                        partitions: um,
+                        live_brokers: live.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn on_heartbeat(&mut self, ctx: &mut Ctx, broker: BrokerId, broker_epoch: u64) {
+        let now = ctx.now();
+        let mut events = Vec::new();
+        let mut changed = Vec::new();
+        let Some(reg) = self.meta.brokers.get_mut(&broker) else {
+            return;
+        };
+        let restarted = broker_epoch > reg.broker_epoch;
+        let was_fenced = reg.fenced;
+        reg.last_heartbeat_ms = now;
+        reg.broker_epoch = broker_epoch;
+        if restarted && !was_fenced {
+            // It came back before its session expired: its old incarnation failed.
+            changed.extend(self.meta.fence_broker(broker, &mut events));
+        }
+        let rejoined = restarted || was_fenced;
+        if rejoined {
+            changed.extend(self.meta.unfence_broker(broker, &mut events));
+            events.push(EventKind::BrokerUnfenced { broker });
+        }
+        Self::emit_all(ctx, events);
+        if rejoined {
+            self.publish(ctx, &changed, Some(broker));
+        }
+        ctx.send(
+            NodeId::Broker(broker),
+            Message::BrokerHeartbeatResponse { fenced: false },
+        );
+        ctx.set_timer(
+            self.timeouts.broker_session_timeout_ms,
+            Timer::Controller(ControllerTimer::BrokerSession(broker)),
+        );
+    }
+
+    fn check_session(&mut self, ctx: &mut Ctx, broker: BrokerId) {
+        let now = ctx.now();
+        let Some(reg) = self.meta.brokers.get(&broker) else {
+            return;
+        };
+        let silent = now.saturating_sub(reg.last_heartbeat_ms);
+        if reg.fenced || silent < self.timeouts.broker_session_timeout_ms {
+            return;
+        }
+        let mut events = vec![EventKind::BrokerFenced {
+            broker,
+            silent_for_ms: silent,
+        }];
+        let changed = self.meta.fence_broker(broker, &mut events);
+        Self::emit_all(ctx, events);
+        self.publish(ctx, &changed, None);
+    }
+}
+
+impl Coordinator for BuiltinController {
+    fn start(&mut self, ctx: &mut Ctx) {
+        let ids: Vec<BrokerId> = self.meta.brokers.keys().copied().collect();
+        for b in ids {
+            ctx.set_timer(
+                self.timeouts.broker_session_timeout_ms,
+                Timer::Controller(ControllerTimer::BrokerSession(b)),
+            );
+        }
+        ctx.set_timer(
+            self.timeouts.leader_imbalance_check_interval_ms,
+            Timer::Controller(ControllerTimer::LeaderImbalanceCheck),
+        );
+    }
+
+    fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: &Message) {
+        match msg {
+            Message::BrokerHeartbeat {
+                broker,
+                broker_epoch,
+            } => self.on_heartbeat(ctx, *broker, *broker_epoch),
+            Message::AlterPartition {
+                broker,
+                tp,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            } => {
+                let mut events = Vec::new();
+                let result = self.meta.alter_partition(
+                    *broker,
+                    tp,
+                    *leader_epoch,
+                    *partition_epoch,
+                    new_isr,
+                    &mut events,
+                );
+                Self::emit_all(ctx, events);
+                let (error, state) = match result {
+                    Ok(st) => (None, Some(st)),
+                    Err(e) => (Some(e), None),
+                };
+                ctx.send(
+                    from,
+                    Message::AlterPartitionResponse {
+                        tp: tp.clone(),
+                        error,
+                        state: state.clone(),
+                    },
+                );
+                if state.is_some() {
+                    // Only metadata caches need the new ISR; replicas keep their roles.
+                    let live = self.meta.live_brokers();
+                    for &b in &live {
+                        ctx.send(
+                            NodeId::Broker(b),
+                            Message::UpdateMetadata {
+                                controller_epoch: self.meta.controller_epoch,
+                                partitions: state.iter().cloned().collect(),
+                                live_brokers: live.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Ctx, timer: &ControllerTimer) {
+        match timer {
+            ControllerTimer::BrokerSession(b) => self.check_session(ctx, *b),
+            ControllerTimer::LeaderImbalanceCheck => {
+                if self.timeouts.auto_leader_rebalance_enable {
+                    let mut events = Vec::new();
+                    let changed = self.meta.rebalance_leaders(
+                        self.timeouts.leader_imbalance_per_broker_percentage,
+                        &mut events,
+                    );
+                    Self::emit_all(ctx, events);
+                    self.publish(ctx, &changed, None);
+                }
+                ctx.set_timer(
+                    self.timeouts.leader_imbalance_check_interval_ms,
+                    Timer::Controller(ControllerTimer::LeaderImbalanceCheck),
+                );
+            }
+        }
+    }
+
+    fn create_topic(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: &NewTopic,
+    ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
+        let mut events = Vec::new();
+        let assignment = self.meta.create_topic(topic, ctx.rng(), &mut events)?;
+        Self::emit_all(ctx, events);
+        let changed: Vec<TopicPartition> = (0..assignment.len() as u32)
+            .map(|p| TopicPartition::new(topic.name.clone(), p))
+            .collect();
+        self.publish(ctx, &changed, None);
+        Ok(assignment)
+    }
+
+    fn create_partitions(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: &str,
+        total: i32,
+    ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
+        let mut events = Vec::new();
+        let before = self
+            .meta
+            .topics
+            .get(topic)
+            .map_or(0, |t| t.partitions.len() as u32);
+        let added = self
+            .meta
+            .create_partitions(topic, total, ctx.rng(), &mut events)?;
+        Self::emit_all(ctx, events);
+        let name = self
+            .meta
+            .topics
+            .get_key_value(topic)
+            .map(|(k, _)| k.clone())
+            .expect("exists");
+        let changed: Vec<TopicPartition> = (before..before + added.len() as u32)
+            .map(|p| TopicPartition::new(name.clone(), p))
+            .collect();
+        self.publish(ctx, &changed, None);
+        Ok(added)
+    }
+
+    fn elect_preferred_leaders(
+        &mut self,
+        ctx: &mut Ctx,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Vec<TopicPartition> {
+        let mut events = Vec::new();
+        let changed = self.meta.elect_preferred(partitions, &mut events);
+        Self::emit_all(ctx, events);
+        self.publish(ctx, &changed, None);
+        changed
+    }
+
+    fn metadata(&self) -> &ClusterMetadata {
+        &self.meta
+    }
+
+    fn active_controller(&self) -> Option<NodeId> {
+        Some(BUILTIN_CONTROLLER)
+    }
+
+    fn controller_endpoint(&self) -> NodeId {
+        BUILTIN_CONTROLLER
+    }
+}

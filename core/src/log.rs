@@ -1,0 +1,443 @@
+//! A replica's log: records with offsets and leader epochs, the log end offset (LEO), the
+//! high watermark (HW), the leader-epoch cache, and the epoch-based truncation rules of
+//! KIP-101/KIP-279 (the leader answers a fetch with a diverging epoch, the follower cuts).
+
+use crate::config::Millis;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// The simulator's identity for a produced record (Kafka has none; the checker needs one to
+/// tell "the same record" from "another record at the same offset").
+pub type RecordId = u64;
+
+/// One record in a partition's log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub offset: u64,
+    pub leader_epoch: i32,
+    pub timestamp: Millis,
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
+    pub id: RecordId,
+}
+
+impl Record {
+    /// Approximate serialized size, for `batch.size` accounting.
+    pub fn size_bytes(&self) -> u32 {
+        (self.key.as_ref().map_or(0, |k| k.len()) + self.value.len() + 16) as u32
+    }
+}
+
+/// One entry of the leader-epoch cache (`leader-epoch-checkpoint`): the epoch and the first
+/// offset written in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochEntry {
+    pub epoch: i32,
+    pub start_offset: u64,
+}
+
+/// Answer to "where does epoch E end in your log?" (`OffsetsForLeaderEpoch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochEndOffset {
+    /// The largest epoch <= the one asked for, or -1 when the log knows none.
+    pub epoch: i32,
+    /// The first offset after that epoch (the next epoch's start, or the LEO).
+    pub end_offset: u64,
+}
+
+/// What a leader tells a follower whose log diverged (FetchResponse `DivergingEpoch`).
+pub type DivergingEpoch = EpochEndOffset;
+
+/// A replica's log.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ReplicaLog {
+    records: VecDeque<Record>,
+    log_start_offset: u64,
+    high_watermark: u64,
+    epochs: Vec<EpochEntry>,
+}
+
+impl ReplicaLog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Offset of the next record to append.
+    pub fn log_end_offset(&self) -> u64 {
+        self.log_start_offset + self.records.len() as u64
+    }
+
+    pub fn log_start_offset(&self) -> u64 {
+        self.log_start_offset
+    }
+
+    pub fn high_watermark(&self) -> u64 {
+        self.high_watermark
+    }
+
+    pub fn epochs(&self) -> &[EpochEntry] {
+        &self.epochs
+    }
+
+    /// The latest leader epoch this log has records or an epoch entry for.
+    pub fn latest_epoch(&self) -> Option<i32> {
+        self.epochs.last().map(|e| e.epoch)
+    }
+
+    /// The record at `offset`, if the log still holds it.
+    pub fn get(&self, offset: u64) -> Option<&Record> {
+        let idx = offset.checked_sub(self.log_start_offset)?;
+        self.records.get(idx as usize)
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = &Record> {
+        self.records.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Records from `from` on, at most `max` of them.
+    pub fn read(&self, from: u64, max: usize) -> Vec<Record> {
+        let start = from.saturating_sub(self.log_start_offset) as usize;
+        self.records.iter().skip(start).take(max).cloned().collect()
+    }
+
+    /// A new leader starts epoch `epoch` at its LEO (`LeaderEpochFileCache.assign`).
+    pub fn assign_epoch(&mut self, epoch: i32) {
+        self.assign_epoch_at(epoch, self.log_end_offset());
+    }
+
+    fn assign_epoch_at(&mut self, epoch: i32, start_offset: u64) {
+        match self.epochs.last() {
+            Some(last) if last.epoch >= epoch => {}
+            _ => self.epochs.push(EpochEntry {
+                epoch,
+                start_offset,
+            }),
+        }
+    }
+
+    /// The leader appends a record at its LEO; returns the offset given to it.
+    pub fn append_as_leader(
+        &mut self,
+        leader_epoch: i32,
+        timestamp: Millis,
+        key: Option<Arc<str>>,
+        value: Arc<str>,
+        id: RecordId,
+    ) -> u64 {
+        let offset = self.log_end_offset();
+        self.assign_epoch_at(leader_epoch, offset);
+        self.records.push_back(Record {
+            offset,
+            leader_epoch,
+            timestamp,
+            key,
+            value,
+            id,
+        });
+        offset
+    }
+
+    /// A follower appends records fetched from the leader; they must start at its LEO.
+    /// Returns how many were appended.
+    pub fn append_as_follower(&mut self, records: &[Record]) -> usize {
+        let mut appended = 0;
+        for r in records {
+            if r.offset != self.log_end_offset() {
+                // A fetch response for an offset the follower no longer expects: ignore the rest.
+                break;
+            }
+            self.assign_epoch_at(r.leader_epoch, r.offset);
+            self.records.push_back(r.clone());
+            appended += 1;
+        }
+        appended
+    }
+
+    /// Removes every record at or above `offset` and returns them (the lost suffix).
+    /// The HW and the epoch cache are cut back with it.
+    pub fn truncate_to(&mut self, offset: u64) -> Vec<Record> {
+        let offset = offset.max(self.log_start_offset);
+        if offset >= self.log_end_offset() {
+            return Vec::new();
+        }
+        let keep = (offset - self.log_start_offset) as usize;
+        let removed: Vec<Record> = self.records.drain(keep..).collect();
+        self.high_watermark = self.high_watermark.min(offset);
+        self.epochs.retain(|e| e.start_offset < offset);
+        removed
+    }
+
+    /// Moves the HW to `hw` (capped at the LEO). The HW never moves backwards here; only
+    /// truncation lowers it.
+    pub fn advance_high_watermark(&mut self, hw: u64) -> bool {
+        let hw = hw.min(self.log_end_offset());
+        if hw > self.high_watermark {
+            self.high_watermark = hw;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Sets the HW after a restart from its checkpoint (capped at the LEO).
+    pub fn restore_high_watermark(&mut self, hw: u64) {
+        self.high_watermark = hw.min(self.log_end_offset()).max(self.log_start_offset);
+    }
+
+    /// Retention: drops records older than `cutoff` (by timestamp), never at or above the HW.
+    /// Returns the new log start offset when it moved.
+    pub fn delete_records_older_than(&mut self, cutoff: Millis) -> Option<u64> {
+        let before = self.log_start_offset;
+        while let Some(first) = self.records.front() {
+            if first.timestamp >= cutoff || first.offset >= self.high_watermark {
+                break;
+            }
+            self.records.pop_front();
+            self.log_start_offset += 1;
+        }
+        (self.log_start_offset != before).then_some(self.log_start_offset)
+    }
+
+    /// `LeaderEpochFileCache.endOffsetFor`: the largest epoch <= `epoch` and where it ends.
+    pub fn end_offset_for_epoch(&self, epoch: i32) -> EpochEndOffset {
+        let leo = self.log_end_offset();
+        match self.epochs.last() {
+            Some(last) if last.epoch == epoch => EpochEndOffset {
+                epoch,
+                end_offset: leo,
+            },
+            _ => {
+                // First entry whose epoch is above the requested one: its start ends the span.
+                let idx = self.epochs.partition_point(|e| e.epoch <= epoch);
+                if idx == 0 {
+                    EpochEndOffset {
+                        epoch: -1,
+                        end_offset: leo,
+                    }
+                    .undefined()
+                } else {
+                    let found = self.epochs[idx - 1];
+                    let end_offset = self.epochs.get(idx).map_or(leo, |e| e.start_offset);
+                    EpochEndOffset {
+                        epoch: found.epoch,
+                        end_offset,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Leader side of a fetch (`Partition.fetchRecords`): does the follower's log, which ends
+    /// at `fetch_offset` with `last_fetched_epoch`, diverge from ours?
+    pub fn diverging_epoch(
+        &self,
+        fetch_offset: u64,
+        last_fetched_epoch: i32,
+    ) -> Option<DivergingEpoch> {
+        if last_fetched_epoch < 0 {
+            return None;
+        }
+        let ours = self.end_offset_for_epoch(last_fetched_epoch);
+        if ours.epoch < last_fetched_epoch || ours.end_offset < fetch_offset {
+            Some(ours)
+        } else {
+            None
+        }
+    }
+
+    /// Follower side: where to truncate to, given the leader's diverging epoch
+    /// (`AbstractFetcherThread.getOffsetTruncationState`). Returns the offset and whether
+    /// truncation is complete (false: fetch again to find the exact point).
+    pub fn truncation_point(&self, leader: DivergingEpoch) -> (u64, bool) {
+        let leo = self.log_end_offset();
+        if leader.epoch < 0 {
+            // The leader has no epoch at or below ours: fall back to our HW.
+            return (self.high_watermark.min(leo), true);
+        }
+        let ours = self.end_offset_for_epoch(leader.epoch);
+        if ours.epoch < 0 {
+            (leader.end_offset.min(leo), true)
+        } else if ours.epoch != leader.epoch {
+            (ours.end_offset.min(leo), false)
+        } else {
+            (leader.end_offset.min(ours.end_offset).min(leo), true)
+        }
+    }
+
+    /// The epoch of the last record (or epoch entry) below `offset`, as a follower reports
+    /// it in `lastFetchedEpoch`; -1 when there is none.
+    pub fn epoch_at_end(&self) -> i32 {
+        self.records
+            .back()
+            .map(|r| r.leader_epoch)
+            .or_else(|| self.latest_epoch())
+            .unwrap_or(-1)
+    }
+}
+
+impl EpochEndOffset {
+    fn undefined(self) -> Self {
+        Self {
+            epoch: -1,
+            end_offset: self.end_offset,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_with(epochs_and_counts: &[(i32, usize)]) -> ReplicaLog {
+        let mut log = ReplicaLog::new();
+        let mut id = 0;
+        for &(epoch, n) in epochs_and_counts {
+            log.assign_epoch(epoch);
+            for _ in 0..n {
+                id += 1;
+                log.append_as_leader(epoch, 0, None, Arc::from("v"), id);
+            }
+        }
+        log
+    }
+
+    #[test]
+    fn leo_is_the_offset_of_the_next_record() {
+        let log = log_with(&[(0, 3)]);
+        assert_eq!(log.log_end_offset(), 3);
+        assert_eq!(log.get(2).unwrap().offset, 2);
+        assert!(log.get(3).is_none());
+    }
+
+    #[test]
+    fn high_watermark_never_moves_back_and_is_capped_by_leo() {
+        let mut log = log_with(&[(0, 3)]);
+        assert!(log.advance_high_watermark(2));
+        assert!(!log.advance_high_watermark(1));
+        assert_eq!(log.high_watermark(), 2);
+        log.advance_high_watermark(10);
+        assert_eq!(log.high_watermark(), 3);
+    }
+
+    #[test]
+    fn end_offset_for_epoch_follows_the_epoch_cache() {
+        // epoch 0: offsets 0..3, epoch 2: 3..5, epoch 4: 5..6
+        let log = log_with(&[(0, 3), (2, 2), (4, 1)]);
+        assert_eq!(
+            log.end_offset_for_epoch(4),
+            EpochEndOffset {
+                epoch: 4,
+                end_offset: 6
+            }
+        );
+        assert_eq!(
+            log.end_offset_for_epoch(0),
+            EpochEndOffset {
+                epoch: 0,
+                end_offset: 3
+            }
+        );
+        // epoch 1 was never used here: the largest epoch below it is 0, which ends at 3.
+        assert_eq!(
+            log.end_offset_for_epoch(1),
+            EpochEndOffset {
+                epoch: 0,
+                end_offset: 3
+            }
+        );
+        assert_eq!(
+            log.end_offset_for_epoch(3),
+            EpochEndOffset {
+                epoch: 2,
+                end_offset: 5
+            }
+        );
+        assert_eq!(log.end_offset_for_epoch(-5).epoch, -1);
+    }
+
+    #[test]
+    fn leader_reports_divergence_when_follower_wrote_in_an_epoch_it_never_had() {
+        // Leader: epoch 0 offsets 0..2, epoch 2 from 2. Follower wrote offsets 2..4 in epoch 1.
+        let leader = log_with(&[(0, 2), (2, 3)]);
+        let div = leader.diverging_epoch(4, 1).expect("diverges");
+        assert_eq!(
+            div,
+            EpochEndOffset {
+                epoch: 0,
+                end_offset: 2
+            }
+        );
+        let mut follower = log_with(&[(0, 2), (1, 2)]);
+        let (to, complete) = follower.truncation_point(div);
+        assert_eq!((to, complete), (2, true));
+        let lost = follower.truncate_to(to);
+        assert_eq!(
+            lost.iter().map(|r| r.offset).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        assert_eq!(follower.log_end_offset(), 2);
+        assert_eq!(follower.latest_epoch(), Some(0));
+    }
+
+    #[test]
+    fn no_divergence_for_a_follower_that_is_a_prefix() {
+        let leader = log_with(&[(0, 2), (2, 3)]);
+        assert_eq!(leader.diverging_epoch(3, 2), None);
+        assert_eq!(leader.diverging_epoch(2, 0), None);
+    }
+
+    #[test]
+    fn follower_longer_in_same_epoch_is_cut_to_leader_end() {
+        // Old leader wrote 0..5 in epoch 0 but only 0..3 reached the new leader (epoch 1).
+        let leader = log_with(&[(0, 3), (1, 1)]);
+        let div = leader.diverging_epoch(5, 0).expect("diverges");
+        assert_eq!(
+            div,
+            EpochEndOffset {
+                epoch: 0,
+                end_offset: 3
+            }
+        );
+        let follower = log_with(&[(0, 5)]);
+        assert_eq!(follower.truncation_point(div), (3, true));
+    }
+
+    #[test]
+    fn truncation_lowers_the_high_watermark() {
+        let mut log = log_with(&[(0, 5)]);
+        log.advance_high_watermark(5);
+        log.truncate_to(3);
+        assert_eq!(log.high_watermark(), 3);
+    }
+
+    #[test]
+    fn follower_append_rejects_a_gap() {
+        let leader = log_with(&[(0, 4)]);
+        let mut follower = ReplicaLog::new();
+        assert_eq!(follower.append_as_follower(&leader.read(1, 10)), 0);
+        assert_eq!(follower.append_as_follower(&leader.read(0, 10)), 4);
+        assert_eq!(follower.epochs(), leader.epochs());
+    }
+
+    #[test]
+    fn retention_never_deletes_at_or_above_the_high_watermark() {
+        let mut log = ReplicaLog::new();
+        for t in 0..5 {
+            log.append_as_leader(0, t * 10, None, Arc::from("v"), t);
+        }
+        log.advance_high_watermark(2);
+        assert_eq!(log.delete_records_older_than(100), Some(2));
+        assert_eq!(log.log_start_offset(), 2);
+        assert_eq!(log.log_end_offset(), 5);
+        assert_eq!(log.get(2).unwrap().id, 2);
+    }
+}

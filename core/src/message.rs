@@ -1,0 +1,295 @@
+//! Every message that crosses the simulated network, named after the Kafka API it models.
+//! The UI animates these; nothing moves between nodes except through them.
+
+use crate::assignor::{AssignorKind, MemberSubscription};
+use crate::config::{Acks, Millis};
+use crate::error::ErrorCode;
+use crate::ids::{BrokerId, TopicName, TopicPartition};
+use crate::log::{DivergingEpoch, Record, RecordId};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Partition state as the controller publishes it (LeaderAndIsr / UpdateMetadata /
+/// `/brokers/topics/<t>/partitions/<p>/state`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionState {
+    pub tp: TopicPartition,
+    pub leader: BrokerId,
+    pub leader_epoch: i32,
+    pub partition_epoch: i32,
+    pub isr: Vec<BrokerId>,
+    pub replicas: Vec<BrokerId>,
+    pub config: Arc<TopicConfig>,
+}
+
+/// Per-topic configs the simulator models.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TopicConfig {
+    /// `min.insync.replicas`
+    #[serde(rename = "min.insync.replicas")]
+    pub min_insync_replicas: u32,
+    /// `unclean.leader.election.enable`
+    #[serde(rename = "unclean.leader.election.enable")]
+    pub unclean_leader_election_enable: bool,
+    /// `retention.ms`; None keeps everything (-1 in Kafka).
+    #[serde(rename = "retention.ms")]
+    pub retention_ms: Option<Millis>,
+}
+
+impl Default for TopicConfig {
+    fn default() -> Self {
+        Self {
+            min_insync_replicas: 1,
+            unclean_leader_election_enable: false,
+            retention_ms: Some(7 * 24 * 3600 * 1000),
+        }
+    }
+}
+
+/// A record as the producer sends it (no offset yet).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducedRecord {
+    pub id: RecordId,
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
+    pub timestamp: Millis,
+}
+
+/// One partition's part of a produce request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProduceBatch {
+    pub tp: TopicPartition,
+    pub records: Vec<ProducedRecord>,
+}
+
+/// One partition's part of a produce response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducePartitionResponse {
+    pub tp: TopicPartition,
+    pub error: Option<ErrorCode>,
+    pub base_offset: Option<u64>,
+}
+
+/// One partition's part of a fetch request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchPartition {
+    pub tp: TopicPartition,
+    pub fetch_offset: u64,
+    pub last_fetched_epoch: i32,
+    pub current_leader_epoch: i32,
+}
+
+/// One partition's part of a fetch response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchPartitionResponse {
+    pub tp: TopicPartition,
+    pub error: Option<ErrorCode>,
+    pub high_watermark: u64,
+    pub log_start_offset: u64,
+    pub diverging_epoch: Option<DivergingEpoch>,
+    pub records: Vec<Record>,
+}
+
+/// A partition as a metadata response describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionMetadata {
+    pub tp: TopicPartition,
+    pub leader: BrokerId,
+    pub leader_epoch: i32,
+    pub replicas: Vec<BrokerId>,
+    pub isr: Vec<BrokerId>,
+}
+
+/// `ListOffsets` target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetSpec {
+    Earliest,
+    Latest,
+}
+
+/// The messages of the simulated Kafka protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "api")]
+pub enum Message {
+    // --- broker <-> controller ---
+    /// Registration and liveness (KIP-631 BrokerHeartbeat; the first one registers).
+    BrokerHeartbeat {
+        broker: BrokerId,
+        broker_epoch: u64,
+    },
+    BrokerHeartbeatResponse {
+        fenced: bool,
+    },
+    /// The controller tells replicas their role.
+    LeaderAndIsr {
+        controller_epoch: i32,
+        partitions: Vec<PartitionState>,
+    },
+    /// The controller refreshes every broker's metadata cache.
+    UpdateMetadata {
+        controller_epoch: i32,
+        partitions: Vec<PartitionState>,
+        live_brokers: Vec<BrokerId>,
+    },
+    /// A leader asks the controller to change a partition's ISR.
+    AlterPartition {
+        broker: BrokerId,
+        tp: TopicPartition,
+        leader_epoch: i32,
+        partition_epoch: i32,
+        new_isr: Vec<BrokerId>,
+    },
+    AlterPartitionResponse {
+        tp: TopicPartition,
+        error: Option<ErrorCode>,
+        state: Option<PartitionState>,
+    },
+
+    // --- clients <-> brokers ---
+    Metadata {
+        correlation_id: u64,
+    },
+    MetadataResponse {
+        correlation_id: u64,
+        brokers: Vec<BrokerId>,
+        partitions: Vec<PartitionMetadata>,
+    },
+    Produce {
+        correlation_id: u64,
+        acks: Acks,
+        timeout_ms: Millis,
+        batches: Vec<ProduceBatch>,
+    },
+    ProduceResponse {
+        correlation_id: u64,
+        partitions: Vec<ProducePartitionResponse>,
+    },
+    /// Followers (replica_id set) and consumers (replica_id None) fetch the same way.
+    Fetch {
+        correlation_id: u64,
+        replica_id: Option<BrokerId>,
+        max_wait_ms: Millis,
+        partitions: Vec<FetchPartition>,
+    },
+    FetchResponse {
+        correlation_id: u64,
+        partitions: Vec<FetchPartitionResponse>,
+    },
+    ListOffsets {
+        correlation_id: u64,
+        tp: TopicPartition,
+        spec: OffsetSpec,
+    },
+    ListOffsetsResponse {
+        correlation_id: u64,
+        tp: TopicPartition,
+        error: Option<ErrorCode>,
+        offset: u64,
+    },
+
+    // --- consumer groups ---
+    FindCoordinator {
+        group_id: Arc<str>,
+    },
+    FindCoordinatorResponse {
+        group_id: Arc<str>,
+        error: Option<ErrorCode>,
+        coordinator: BrokerId,
+    },
+    JoinGroup {
+        group_id: Arc<str>,
+        member_id: Arc<str>,
+        protocol: AssignorKind,
+        topics: Vec<TopicName>,
+        owned_partitions: Vec<TopicPartition>,
+        generation: i32,
+    },
+    JoinGroupResponse {
+        error: Option<ErrorCode>,
+        generation: i32,
+        member_id: Arc<str>,
+        leader: Arc<str>,
+        protocol: AssignorKind,
+        /// Filled only for the group leader, who runs the assignor.
+        members: Vec<MemberSubscription>,
+    },
+    SyncGroup {
+        group_id: Arc<str>,
+        member_id: Arc<str>,
+        generation: i32,
+        assignments: Vec<(String, Vec<TopicPartition>)>,
+    },
+    SyncGroupResponse {
+        error: Option<ErrorCode>,
+        assignment: Vec<TopicPartition>,
+    },
+    Heartbeat {
+        group_id: Arc<str>,
+        member_id: Arc<str>,
+        generation: i32,
+    },
+    HeartbeatResponse {
+        error: Option<ErrorCode>,
+    },
+    LeaveGroup {
+        group_id: Arc<str>,
+        member_id: Arc<str>,
+    },
+    OffsetCommit {
+        correlation_id: u64,
+        group_id: Arc<str>,
+        member_id: Arc<str>,
+        generation: i32,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    OffsetCommitResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    OffsetFetch {
+        group_id: Arc<str>,
+        partitions: Vec<TopicPartition>,
+    },
+    OffsetFetchResponse {
+        error: Option<ErrorCode>,
+        offsets: Vec<(TopicPartition, Option<u64>)>,
+    },
+}
+
+impl Message {
+    /// Kafka's API name of this message, e.g. `Fetch` or `ProduceResponse`.
+    pub fn api(&self) -> &'static str {
+        match self {
+            Message::BrokerHeartbeat { .. } => "BrokerHeartbeat",
+            Message::BrokerHeartbeatResponse { .. } => "BrokerHeartbeatResponse",
+            Message::LeaderAndIsr { .. } => "LeaderAndIsr",
+            Message::UpdateMetadata { .. } => "UpdateMetadata",
+            Message::AlterPartition { .. } => "AlterPartition",
+            Message::AlterPartitionResponse { .. } => "AlterPartitionResponse",
+            Message::Metadata { .. } => "Metadata",
+            Message::MetadataResponse { .. } => "MetadataResponse",
+            Message::Produce { .. } => "Produce",
+            Message::ProduceResponse { .. } => "ProduceResponse",
+            Message::Fetch { .. } => "Fetch",
+            Message::FetchResponse { .. } => "FetchResponse",
+            Message::ListOffsets { .. } => "ListOffsets",
+            Message::ListOffsetsResponse { .. } => "ListOffsetsResponse",
+            Message::FindCoordinator { .. } => "FindCoordinator",
+            Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse",
+            Message::JoinGroup { .. } => "JoinGroup",
+            Message::JoinGroupResponse { .. } => "JoinGroupResponse",
+            Message::SyncGroup { .. } => "SyncGroup",
+            Message::SyncGroupResponse { .. } => "SyncGroupResponse",
+            Message::Heartbeat { .. } => "Heartbeat",
+            Message::HeartbeatResponse { .. } => "HeartbeatResponse",
+            Message::LeaveGroup { .. } => "LeaveGroup",
+            Message::OffsetCommit { .. } => "OffsetCommit",
+            Message::OffsetCommitResponse { .. } => "OffsetCommitResponse",
+            Message::OffsetFetch { .. } => "OffsetFetch",
+            Message::OffsetFetchResponse { .. } => "OffsetFetchResponse",
+        }
+    }
+}

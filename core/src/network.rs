@@ -1,0 +1,131 @@
+//! The simulated network: per-link latency with jitter, random loss, cut links and isolated
+//! nodes. It only answers "can a message go from a to b, and how long does it take".
+
+use crate::config::{Millis, NetworkConfig};
+use crate::ids::NodeId;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Links are undirected: a cut between a and b stops both directions.
+fn link(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Network {
+    pub config: NetworkConfig,
+    cut: BTreeSet<(NodeId, NodeId)>,
+    isolated: BTreeSet<NodeId>,
+    latency: BTreeMap<(NodeId, NodeId), Millis>,
+}
+
+impl Network {
+    pub fn new(config: NetworkConfig) -> Self {
+        Self {
+            config,
+            cut: BTreeSet::new(),
+            isolated: BTreeSet::new(),
+            latency: BTreeMap::new(),
+        }
+    }
+
+    /// Whether a message from `a` can currently reach `b`.
+    pub fn reachable(&self, a: NodeId, b: NodeId) -> bool {
+        a == b
+            || !(self.isolated.contains(&a)
+                || self.isolated.contains(&b)
+                || self.cut.contains(&link(a, b)))
+    }
+
+    /// One-way delay for a message sent now from `a` to `b` (at least 1 ms, so that nothing
+    /// is delivered in the same instant it was sent).
+    pub fn delay(&self, a: NodeId, b: NodeId, rng: &mut impl Rng) -> Millis {
+        let base = self
+            .latency
+            .get(&link(a, b))
+            .copied()
+            .unwrap_or(self.config.latency_ms);
+        let jitter = if self.config.jitter_ms > 0 {
+            rng.random_range(0..=self.config.jitter_ms)
+        } else {
+            0
+        };
+        (base + jitter).max(1)
+    }
+
+    /// Whether this message is lost at random.
+    pub fn lose(&self, rng: &mut impl Rng) -> bool {
+        self.config.loss > 0.0 && rng.random_bool(self.config.loss)
+    }
+
+    pub fn isolate(&mut self, node: NodeId) {
+        self.isolated.insert(node);
+    }
+
+    pub fn cut(&mut self, a: NodeId, b: NodeId) {
+        self.cut.insert(link(a, b));
+    }
+
+    pub fn set_latency(&mut self, a: NodeId, b: NodeId, ms: Millis) {
+        self.latency.insert(link(a, b), ms);
+    }
+
+    /// Repairs every cut link and isolation.
+    pub fn heal(&mut self) {
+        self.cut.clear();
+        self.isolated.clear();
+    }
+
+    pub fn isolated_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.isolated.iter().copied()
+    }
+
+    pub fn cut_links(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
+        self.cut.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn net() -> Network {
+        Network::new(NetworkConfig {
+            latency_ms: 5,
+            jitter_ms: 0,
+            loss: 0.0,
+        })
+    }
+
+    #[test]
+    fn a_cut_link_stops_both_directions_and_heal_repairs_it() {
+        let mut n = net();
+        let (a, b, c) = (NodeId::Broker(1), NodeId::Broker(2), NodeId::Broker(3));
+        n.cut(b, a);
+        assert!(!n.reachable(a, b));
+        assert!(!n.reachable(b, a));
+        assert!(n.reachable(a, c));
+        n.heal();
+        assert!(n.reachable(a, b));
+    }
+
+    #[test]
+    fn an_isolated_node_reaches_no_one() {
+        let mut n = net();
+        n.isolate(NodeId::Broker(2));
+        assert!(!n.reachable(NodeId::Producer(0), NodeId::Broker(2)));
+        assert!(!n.reachable(NodeId::Broker(2), NodeId::Controller(0)));
+        assert!(n.reachable(NodeId::Broker(1), NodeId::Broker(3)));
+    }
+
+    #[test]
+    fn per_link_latency_overrides_the_default() {
+        let mut n = net();
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
+        n.set_latency(NodeId::Broker(1), NodeId::Broker(2), 50);
+        assert_eq!(n.delay(NodeId::Broker(2), NodeId::Broker(1), &mut rng), 50);
+        assert_eq!(n.delay(NodeId::Broker(1), NodeId::Broker(3), &mut rng), 5);
+    }
+}

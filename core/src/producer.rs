@@ -1,0 +1,488 @@
+//! A producer client: chooses partitions (explicit, murmur2 of the key, or the keyless
+//! strategy), accumulates records per partition (`linger.ms`, `batch.size`), sends one
+//! Produce request per leader broker within `max.in.flight.requests.per.connection`, and
+//! retries retriable errors until `retries` or `delivery.timeout.ms` run out. Idempotence
+//! (producer ids and sequence numbers) is not modeled: retries may duplicate or reorder.
+
+use crate::config::{Acks, Millis, ProducerConfig};
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
+use crate::kernel::Ctx;
+use crate::log::RecordId;
+use crate::message::{
+    Message, PartitionMetadata, ProduceBatch, ProducePartitionResponse, ProducedRecord,
+};
+use crate::partitioner::{KeylessPartitioner, partition_for_key};
+use crate::timer::{ProducerTimer, Timer};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// A record the application handed to `send()`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SendRequest {
+    pub id: RecordId,
+    pub topic: TopicName,
+    pub key: Option<Arc<str>>,
+    pub value: Arc<str>,
+    pub partition: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Pending {
+    record: ProducedRecord,
+    tp: TopicPartition,
+    attempts: u32,
+    created_at: Millis,
+    not_before: Millis,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct InFlight {
+    broker: BrokerId,
+    records: Vec<Pending>,
+}
+
+/// The producer's cached view of the cluster.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ClientMetadata {
+    pub partitions: BTreeMap<TopicPartition, PartitionMetadata>,
+    pub brokers: Vec<BrokerId>,
+}
+
+impl ClientMetadata {
+    pub fn partition_count(&self, topic: &str) -> u32 {
+        self.partitions
+            .keys()
+            .filter(|tp| &*tp.topic == topic)
+            .count() as u32
+    }
+
+    pub fn leader(&self, tp: &TopicPartition) -> Option<BrokerId> {
+        self.partitions
+            .get(tp)
+            .map(|p| p.leader)
+            .filter(|&l| l != NO_LEADER)
+    }
+
+    /// Partitions of `topic` that have a leader, ascending.
+    pub fn available(&self, topic: &str) -> Vec<u32> {
+        self.partitions
+            .values()
+            .filter(|p| &*p.tp.topic == topic && p.leader != NO_LEADER)
+            .map(|p| p.tp.partition)
+            .collect()
+    }
+
+    pub fn apply(&mut self, brokers: &[BrokerId], partitions: &[PartitionMetadata]) {
+        self.brokers = brokers.to_vec();
+        for p in partitions {
+            self.partitions.insert(p.tp.clone(), p.clone());
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Producer {
+    pub id: u32,
+    pub config: ProducerConfig,
+    pub metadata: ClientMetadata,
+    /// Brokers to ask for metadata, in order (`bootstrap.servers`).
+    bootstrap: Vec<BrokerId>,
+    next_bootstrap: usize,
+    metadata_in_flight: Option<u64>,
+    keyless: KeylessPartitioner,
+    /// Records whose topic the producer has no metadata for yet.
+    awaiting_metadata: Vec<SendRequest>,
+    accumulator: BTreeMap<TopicPartition, VecDeque<Pending>>,
+    in_flight: BTreeMap<u64, InFlight>,
+    next_correlation: u64,
+    drain_scheduled: Option<Millis>,
+}
+
+impl Producer {
+    pub fn new(id: u32, config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Self {
+        let keyless = KeylessPartitioner::new(config.keyless, config.batch_size);
+        Self {
+            id,
+            config,
+            metadata: ClientMetadata::default(),
+            bootstrap,
+            next_bootstrap: 0,
+            metadata_in_flight: None,
+            keyless,
+            awaiting_metadata: Vec::new(),
+            accumulator: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            next_correlation: 0,
+            drain_scheduled: None,
+        }
+    }
+
+    fn me(&self) -> NodeId {
+        NodeId::Producer(self.id)
+    }
+
+    /// Records accepted by `send()` and not yet acknowledged or failed.
+    pub fn outstanding(&self) -> usize {
+        self.awaiting_metadata.len()
+            + self.accumulator.values().map(|q| q.len()).sum::<usize>()
+            + self
+                .in_flight
+                .values()
+                .map(|f| f.records.len())
+                .sum::<usize>()
+    }
+
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.request_metadata(ctx);
+    }
+
+    fn request_metadata(&mut self, ctx: &mut Ctx) {
+        if self.metadata_in_flight.is_some() || self.bootstrap.is_empty() {
+            return;
+        }
+        // Rotate through brokers so a dead one is not asked forever.
+        let broker = self.bootstrap[self.next_bootstrap % self.bootstrap.len()];
+        self.next_bootstrap += 1;
+        self.next_correlation += 1;
+        let correlation_id = self.next_correlation;
+        self.metadata_in_flight = Some(correlation_id);
+        ctx.send(NodeId::Broker(broker), Message::Metadata { correlation_id });
+        ctx.set_timer(
+            self.config.request_timeout_ms,
+            Timer::Producer(ProducerTimer::MetadataTimeout(correlation_id)),
+        );
+    }
+
+    /// `KafkaProducer.send()`: choose the partition now if the topic is known.
+    pub fn send(&mut self, ctx: &mut Ctx, req: SendRequest) {
+        if self.metadata.partition_count(&req.topic) == 0 {
+            self.awaiting_metadata.push(req);
+            self.request_metadata(ctx);
+            return;
+        }
+        self.partition_and_enqueue(ctx, req);
+    }
+
+    fn partition_and_enqueue(&mut self, ctx: &mut Ctx, req: SendRequest) {
+        let now = ctx.now();
+        let n = self.metadata.partition_count(&req.topic);
+        let (partition, placement) = match (req.partition, &req.key) {
+            (Some(p), _) => (p, None),
+            (None, Some(key)) => {
+                let kp = partition_for_key(key.as_bytes(), n);
+                (kp.partition, Some(kp))
+            }
+            (None, None) => {
+                let available = self.metadata.available(&req.topic);
+                let bytes = (req.value.len() + 16) as u32;
+                (
+                    self.keyless
+                        .choose(&req.topic, n, &available, bytes, ctx.rng()),
+                    None,
+                )
+            }
+        };
+        let tp = TopicPartition::new(req.topic.clone(), partition);
+        if partition >= n {
+            ctx.emit(EventKind::ProduceFailed {
+                producer: self.id,
+                record: req.id,
+                tp: Some(tp),
+                error: ErrorCode::UnknownTopicOrPartition,
+            });
+            return;
+        }
+        ctx.emit(EventKind::RecordPartitioned {
+            producer: self.id,
+            record: req.id,
+            tp: tp.clone(),
+            key_placement: placement,
+            explicit: req.partition.is_some(),
+        });
+        let pending = Pending {
+            record: ProducedRecord {
+                id: req.id,
+                key: req.key,
+                value: req.value,
+                timestamp: now,
+            },
+            tp: tp.clone(),
+            attempts: 0,
+            created_at: now,
+            not_before: now,
+        };
+        self.accumulator.entry(tp).or_default().push_back(pending);
+        self.schedule_drain(ctx, now + self.config.linger_ms);
+    }
+
+    fn schedule_drain(&mut self, ctx: &mut Ctx, at: Millis) {
+        if self
+            .drain_scheduled
+            .is_some_and(|t| t <= at && t >= ctx.now())
+        {
+            return;
+        }
+        self.drain_scheduled = Some(at);
+        ctx.set_timer(at - ctx.now(), Timer::Producer(ProducerTimer::Drain));
+    }
+
+    fn in_flight_to(&self, broker: BrokerId) -> u32 {
+        self.in_flight
+            .values()
+            .filter(|f| f.broker == broker)
+            .count() as u32
+    }
+
+    /// The sender loop: group ready batches by leader and send them.
+    fn drain(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        self.drain_scheduled = None;
+        let mut per_broker: BTreeMap<BrokerId, Vec<(TopicPartition, Vec<Pending>)>> =
+            BTreeMap::new();
+        let mut need_metadata = false;
+        let mut next_wakeup: Option<Millis> = None;
+        let tps: Vec<TopicPartition> = self.accumulator.keys().cloned().collect();
+        for tp in tps {
+            let Some(leader) = self.metadata.leader(&tp) else {
+                need_metadata = true;
+                continue;
+            };
+            let queue = self.accumulator.get_mut(&tp).expect("listed");
+            let Some(first) = queue.front() else { continue };
+            if first.not_before > now {
+                next_wakeup =
+                    Some(next_wakeup.map_or(first.not_before, |w: Millis| w.min(first.not_before)));
+                continue;
+            }
+            let mut batch = Vec::new();
+            let mut bytes = 0u32;
+            while let Some(p) = queue.front() {
+                let size = p.record.value.len() as u32 + 16;
+                if !batch.is_empty()
+                    && (bytes + size > self.config.batch_size || p.not_before > now)
+                {
+                    break;
+                }
+                bytes += size;
+                batch.push(queue.pop_front().expect("front exists"));
+            }
+            per_broker.entry(leader).or_default().push((tp, batch));
+        }
+        self.accumulator.retain(|_, q| !q.is_empty());
+        for (broker, parts) in per_broker {
+            let max = self.config.max_in_flight_requests_per_connection;
+            if self.config.acks != Acks::None && self.in_flight_to(broker) >= max {
+                // Put them back; a response will trigger the next drain.
+                for (tp, batch) in parts.into_iter().rev() {
+                    let q = self.accumulator.entry(tp).or_default();
+                    for p in batch.into_iter().rev() {
+                        q.push_front(p);
+                    }
+                }
+                continue;
+            }
+            self.send_produce(ctx, broker, parts);
+        }
+        if need_metadata {
+            self.request_metadata(ctx);
+        }
+        if let Some(w) = next_wakeup {
+            self.schedule_drain(ctx, w);
+        }
+    }
+
+    fn send_produce(
+        &mut self,
+        ctx: &mut Ctx,
+        broker: BrokerId,
+        parts: Vec<(TopicPartition, Vec<Pending>)>,
+    ) {
+        self.next_correlation += 1;
+        let correlation_id = self.next_correlation;
+        let batches = parts
+            .iter()
+            .map(|(tp, ps)| ProduceBatch {
+                tp: tp.clone(),
+                records: ps.iter().map(|p| p.record.clone()).collect(),
+            })
+            .collect();
+        ctx.send(
+            NodeId::Broker(broker),
+            Message::Produce {
+                correlation_id,
+                acks: self.config.acks,
+                timeout_ms: self.config.request_timeout_ms,
+                batches,
+            },
+        );
+        let records: Vec<Pending> = parts.into_iter().flat_map(|(_, ps)| ps).collect();
+        if self.config.acks == Acks::None {
+            // acks=0: done as soon as it is written to the socket; the offset is never known.
+            for p in records {
+                ctx.emit(EventKind::ProduceAcknowledged {
+                    producer: self.id,
+                    record: p.record.id,
+                    tp: p.tp,
+                    offset: None,
+                });
+            }
+            return;
+        }
+        self.in_flight
+            .insert(correlation_id, InFlight { broker, records });
+        ctx.set_timer(
+            self.config.request_timeout_ms,
+            Timer::Producer(ProducerTimer::RequestTimeout(correlation_id)),
+        );
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, _from: NodeId, msg: &Message) {
+        match msg {
+            Message::MetadataResponse {
+                correlation_id,
+                brokers,
+                partitions,
+            } => {
+                if self.metadata_in_flight != Some(*correlation_id) {
+                    return;
+                }
+                self.metadata_in_flight = None;
+                self.metadata.apply(brokers, partitions);
+                let waiting = std::mem::take(&mut self.awaiting_metadata);
+                for req in waiting {
+                    if self.metadata.partition_count(&req.topic) == 0 {
+                        self.awaiting_metadata.push(req);
+                    } else {
+                        self.partition_and_enqueue(ctx, req);
+                    }
+                }
+                if !self.awaiting_metadata.is_empty() || self.has_leaderless_pending() {
+                    ctx.set_timer(
+                        self.config.retry_backoff_ms,
+                        Timer::Producer(ProducerTimer::MetadataRefresh),
+                    );
+                }
+                self.schedule_drain(ctx, ctx.now());
+            }
+            Message::ProduceResponse {
+                correlation_id,
+                partitions,
+            } => self.on_produce_response(ctx, *correlation_id, partitions),
+            _ => {}
+        }
+    }
+
+    fn has_leaderless_pending(&self) -> bool {
+        self.accumulator
+            .iter()
+            .any(|(tp, q)| !q.is_empty() && self.metadata.leader(tp).is_none())
+    }
+
+    fn on_produce_response(
+        &mut self,
+        ctx: &mut Ctx,
+        correlation_id: u64,
+        partitions: &[ProducePartitionResponse],
+    ) {
+        let Some(flight) = self.in_flight.remove(&correlation_id) else {
+            return;
+        };
+        let mut by_tp: BTreeMap<&TopicPartition, &ProducePartitionResponse> = BTreeMap::new();
+        for r in partitions {
+            by_tp.insert(&r.tp, r);
+        }
+        let mut index: BTreeMap<TopicPartition, u64> = BTreeMap::new();
+        for p in flight.records {
+            let Some(r) = by_tp.get(&p.tp) else {
+                self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut);
+                continue;
+            };
+            match (r.error, r.base_offset) {
+                (None, Some(base)) => {
+                    let i = index.entry(p.tp.clone()).or_insert(0);
+                    ctx.emit(EventKind::ProduceAcknowledged {
+                        producer: self.id,
+                        record: p.record.id,
+                        tp: p.tp.clone(),
+                        offset: Some(base + *i),
+                    });
+                    *i += 1;
+                }
+                (Some(e), _) => self.retry_or_fail(ctx, p, e),
+                (None, None) => self.retry_or_fail(ctx, p, ErrorCode::InvalidRequest),
+            }
+        }
+        self.schedule_drain(ctx, ctx.now());
+    }
+
+    fn retry_or_fail(&mut self, ctx: &mut Ctx, mut p: Pending, error: ErrorCode) {
+        let now = ctx.now();
+        p.attempts += 1;
+        let expired = now.saturating_sub(p.created_at) >= self.config.delivery_timeout_ms;
+        if error.is_retriable() && p.attempts <= self.config.retries && !expired {
+            ctx.emit(EventKind::ProduceRetrying {
+                producer: self.id,
+                record: p.record.id,
+                tp: p.tp.clone(),
+                error,
+                attempt: p.attempts,
+            });
+            if matches!(
+                error,
+                ErrorCode::NotLeaderOrFollower | ErrorCode::RequestTimedOut
+            ) {
+                self.request_metadata(ctx);
+            }
+            p.not_before = now + self.config.retry_backoff_ms;
+            let at = p.not_before;
+            self.accumulator
+                .entry(p.tp.clone())
+                .or_default()
+                .push_back(p);
+            self.schedule_drain(ctx, at);
+        } else {
+            ctx.emit(EventKind::ProduceFailed {
+                producer: self.id,
+                record: p.record.id,
+                tp: Some(p.tp),
+                error,
+            });
+        }
+    }
+
+    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: &ProducerTimer) {
+        match timer {
+            ProducerTimer::Drain => {
+                if self.drain_scheduled.is_some_and(|t| t <= ctx.now()) {
+                    self.drain(ctx);
+                }
+            }
+            ProducerTimer::RequestTimeout(id) => {
+                if let Some(flight) = self.in_flight.remove(id) {
+                    ctx.emit(EventKind::RequestTimedOut {
+                        node: self.me(),
+                        to: NodeId::Broker(flight.broker),
+                        api: "Produce".into(),
+                    });
+                    for p in flight.records {
+                        self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut);
+                    }
+                }
+            }
+            ProducerTimer::MetadataTimeout(id) => {
+                if self.metadata_in_flight == Some(*id) {
+                    self.metadata_in_flight = None;
+                    self.request_metadata(ctx);
+                }
+            }
+            ProducerTimer::MetadataRefresh => {
+                if !self.awaiting_metadata.is_empty() || self.has_leaderless_pending() {
+                    self.request_metadata(ctx);
+                }
+            }
+        }
+    }
+}

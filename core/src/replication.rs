@@ -1,0 +1,136 @@
+//! Kafka's replication rules as pure functions: follower fetch state, ISR shrink and expand,
+//! the high watermark and the min-ISR rule (kafka-reference.md section 3).
+
+use crate::config::Millis;
+use crate::ids::BrokerId;
+use serde::{Deserialize, Serialize};
+
+/// What a leader knows of one follower (`ReplicaState` in Kafka's `Replica.scala`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerProgress {
+    /// The follower's LEO as its last fetch offset told us.
+    pub log_end_offset: u64,
+    pub last_caught_up_ms: Millis,
+    pub last_fetch_ms: Millis,
+    /// The leader's LEO when the previous fetch arrived.
+    pub last_fetch_leader_leo: u64,
+}
+
+impl FollowerProgress {
+    /// A fresh state; ISR members start caught up "now" so a new leader does not drop them.
+    pub fn new(now: Millis, in_isr: bool) -> Self {
+        Self {
+            log_end_offset: 0,
+            last_caught_up_ms: if in_isr { now } else { 0 },
+            last_fetch_ms: 0,
+            last_fetch_leader_leo: 0,
+        }
+    }
+
+    /// `Replica.updateFetchStateOrThrow`: a fetch at `fetch_offset` arrived when the leader's
+    /// LEO was `leader_leo`.
+    pub fn on_fetch(&mut self, fetch_offset: u64, leader_leo: u64, now: Millis) {
+        if fetch_offset >= leader_leo {
+            self.last_caught_up_ms = self.last_caught_up_ms.max(now);
+        } else if fetch_offset >= self.last_fetch_leader_leo {
+            self.last_caught_up_ms = self.last_caught_up_ms.max(self.last_fetch_ms);
+        }
+        self.log_end_offset = fetch_offset;
+        self.last_fetch_leader_leo = leader_leo;
+        self.last_fetch_ms = now;
+    }
+
+    /// `Partition.isFollowerOutOfSync`: not at the leader's LEO and not caught up for longer
+    /// than `replica.lag.time.max.ms`.
+    pub fn is_out_of_sync(&self, leader_leo: u64, now: Millis, lag_max_ms: Millis) -> bool {
+        self.log_end_offset != leader_leo && now.saturating_sub(self.last_caught_up_ms) > lag_max_ms
+    }
+}
+
+/// `Partition.isFollowerInSync` for expansion: the follower reached the HW and the start of
+/// the leader's current epoch.
+pub fn can_join_isr(follower_leo: u64, leader_hw: u64, leader_epoch_start_offset: u64) -> bool {
+    follower_leo >= leader_hw && follower_leo >= leader_epoch_start_offset
+}
+
+/// The min-ISR rule: acks=all is accepted, and (since 3.7) the HW advances, only while the
+/// ISR holds at least `min(min.insync.replicas, replication factor)` members.
+pub fn isr_meets_min(isr_len: usize, min_insync_replicas: u32, replication_factor: usize) -> bool {
+    isr_len >= (min_insync_replicas as usize).min(replication_factor)
+}
+
+/// The leader's HW candidate: the smallest LEO over the leader and the members of the
+/// maximal ISR (whose LEOs `follower_leo` gives).
+pub fn high_watermark(
+    leader_leo: u64,
+    maximal_isr: &[BrokerId],
+    leader: BrokerId,
+    follower_leo: impl Fn(BrokerId) -> u64,
+) -> u64 {
+    maximal_isr
+        .iter()
+        .filter(|&&b| b != leader)
+        .map(|&b| follower_leo(b))
+        .fold(leader_leo, u64::min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follower_at_leader_leo_is_caught_up_now() {
+        let mut p = FollowerProgress::new(0, true);
+        p.on_fetch(10, 10, 500);
+        assert_eq!(p.last_caught_up_ms, 500);
+        assert!(!p.is_out_of_sync(12, 30_000, 30_000));
+    }
+
+    #[test]
+    fn follower_reaching_previous_leader_leo_is_caught_up_as_of_previous_fetch() {
+        let mut p = FollowerProgress::new(0, true);
+        p.on_fetch(5, 10, 1_000); // behind; leader LEO was 10
+        assert_eq!(p.last_caught_up_ms, 0);
+        p.on_fetch(10, 14, 2_000); // reached the LEO of the previous fetch
+        assert_eq!(p.last_caught_up_ms, 1_000);
+    }
+
+    #[test]
+    fn follower_behind_for_longer_than_lag_max_is_out_of_sync() {
+        let mut p = FollowerProgress::new(0, true);
+        p.on_fetch(3, 10, 100);
+        assert!(!p.is_out_of_sync(10, 30_000, 30_000));
+        assert!(p.is_out_of_sync(10, 30_001, 30_000));
+        // ...but never while it sits at the leader's LEO.
+        p.on_fetch(10, 10, 100);
+        p.last_caught_up_ms = 0;
+        assert!(!p.is_out_of_sync(10, 99_999, 30_000));
+    }
+
+    #[test]
+    fn follower_joins_isr_only_at_hw_and_past_epoch_start() {
+        assert!(can_join_isr(10, 10, 7));
+        assert!(!can_join_isr(9, 10, 7));
+        assert!(!can_join_isr(10, 8, 11));
+    }
+
+    #[test]
+    fn min_isr_is_capped_by_replication_factor() {
+        assert!(!isr_meets_min(1, 2, 3));
+        assert!(isr_meets_min(2, 2, 3));
+        // min.insync.replicas=3 with RF=2: two replicas suffice.
+        assert!(isr_meets_min(2, 3, 2));
+    }
+
+    #[test]
+    fn high_watermark_is_min_leo_over_leader_and_isr() {
+        let leos = |b: BrokerId| match b {
+            2 => 7,
+            3 => 9,
+            _ => 0,
+        };
+        assert_eq!(high_watermark(10, &[1, 2, 3], 1, leos), 7);
+        assert_eq!(high_watermark(10, &[1, 3], 1, leos), 9);
+        assert_eq!(high_watermark(10, &[1], 1, leos), 10);
+    }
+}

@@ -1,0 +1,601 @@
+//! The simulation: owns the kernel and every node, applies validated commands, and runs the
+//! event loop. Its state is a function of (config, seed, timed command log).
+
+use crate::broker::Broker;
+use crate::command::{Command, CommandOutcome};
+use crate::config::{ClusterConfig, Millis};
+use crate::consumer::Consumer;
+use crate::controller::{BuiltinController, Coordinator, CoordinatorImpl, NewTopic};
+use crate::error::{ErrorCode, KafkaError};
+use crate::event::{DropReason, Event, EventKind};
+use crate::ids::{BrokerId, NodeId, TopicPartition};
+use crate::kernel::{Ctx, Due, Kernel};
+use crate::network::Network;
+use crate::producer::{Producer, SendRequest};
+use crate::timer::Timer;
+use rand::SeedableRng;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Most records one Produce command may send (keeps a typo from freezing a browser tab).
+pub const MAX_RECORDS_PER_COMMAND: u32 = 100_000;
+
+pub struct Sim {
+    config: ClusterConfig,
+    seed: u64,
+    pub(crate) k: Kernel,
+    pub(crate) brokers: BTreeMap<BrokerId, Broker>,
+    pub(crate) coordinator: CoordinatorImpl,
+    pub(crate) producers: BTreeMap<u32, Producer>,
+    pub(crate) consumers: BTreeMap<u32, Consumer>,
+    pub(crate) down: BTreeSet<NodeId>,
+    next_record_id: u64,
+    command_log: Vec<(Millis, Command)>,
+}
+
+impl Sim {
+    /// Builds and starts a cluster. Fails with a message naming the bad config field.
+    pub fn new(config: ClusterConfig, seed: u64) -> Result<Self, String> {
+        config.validate()?;
+        let rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+        let k = Kernel::new(rng, Network::new(config.network.clone()));
+        let controller = BuiltinController::new(&config.brokers, config.broker.clone());
+        let endpoint = controller.controller_endpoint();
+        let brokers = config
+            .brokers
+            .iter()
+            .map(|b| {
+                (
+                    b.id,
+                    Broker::new(b.id, b.rack.clone(), endpoint, config.broker.clone()),
+                )
+            })
+            .collect();
+        let mut sim = Self {
+            config,
+            seed,
+            k,
+            brokers,
+            coordinator: CoordinatorImpl::Builtin(controller),
+            producers: BTreeMap::new(),
+            consumers: BTreeMap::new(),
+            down: BTreeSet::new(),
+            next_record_id: 0,
+            command_log: Vec::new(),
+        };
+        let endpoint = sim.coordinator.as_dyn().controller_endpoint();
+        sim.coordinator
+            .as_dyn_mut()
+            .start(&mut Ctx::new(endpoint, &mut sim.k));
+        for (&id, b) in sim.brokers.iter_mut() {
+            b.start(&mut Ctx::new(NodeId::Broker(id), &mut sim.k));
+        }
+        Ok(sim)
+    }
+
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn now(&self) -> Millis {
+        self.k.now
+    }
+
+    /// Accepted commands with the time they were applied: with the config and the seed, this
+    /// reproduces the run.
+    pub fn command_log(&self) -> &[(Millis, Command)] {
+        &self.command_log
+    }
+
+    pub fn brokers(&self) -> &BTreeMap<BrokerId, Broker> {
+        &self.brokers
+    }
+
+    pub fn coordinator(&self) -> &dyn Coordinator {
+        self.coordinator.as_dyn()
+    }
+
+    pub fn producers(&self) -> &BTreeMap<u32, Producer> {
+        &self.producers
+    }
+
+    pub fn consumers(&self) -> &BTreeMap<u32, Consumer> {
+        &self.consumers
+    }
+
+    pub fn is_up(&self, node: NodeId) -> bool {
+        !self.down.contains(&node)
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.k.network
+    }
+
+    /// Whether `MessageSent` events are kept (off for benchmarks that only count them).
+    pub fn set_record_messages(&mut self, on: bool) {
+        self.k.record_messages = on;
+    }
+
+    /// Events emitted so far (including those already drained).
+    pub fn events_emitted(&self) -> u64 {
+        self.k.events_emitted
+    }
+
+    pub fn drain_events(&mut self) -> Vec<Event> {
+        self.k.drain_events()
+    }
+
+    /// Time of the next thing that will happen, if anything is scheduled.
+    pub fn next_event_time(&self) -> Option<Millis> {
+        self.k.next_due()
+    }
+
+    /// Processes the next scheduled item if it is due at or before `limit`.
+    pub fn step_until(&mut self, limit: Millis) -> bool {
+        match self.k.pop_due(limit) {
+            Some(due) => {
+                self.dispatch(due);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Processes one scheduled item, whenever it is due.
+    pub fn step(&mut self) -> bool {
+        self.step_until(Millis::MAX)
+    }
+
+    /// Runs everything due at or before `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Millis) {
+        while self.step_until(t) {}
+        self.k.now = self.k.now.max(t);
+    }
+
+    fn dispatch(&mut self, due: Due) {
+        match due {
+            Due::Deliver(env) => {
+                let reason = if env.lost {
+                    Some(DropReason::Lost)
+                } else if !self.k.network.reachable(env.from, env.to) {
+                    Some(DropReason::LinkCut)
+                } else if self.down.contains(&env.to) {
+                    Some(DropReason::ReceiverDown)
+                } else {
+                    None
+                };
+                if let Some(r) = reason {
+                    self.k.drop_message(&env, r);
+                    return;
+                }
+                let mut ctx = Ctx::new(env.to, &mut self.k);
+                match env.to {
+                    NodeId::Broker(id) => {
+                        if let Some(b) = self.brokers.get_mut(&id) {
+                            b.on_message(&mut ctx, env.from, &env.message);
+                        }
+                    }
+                    NodeId::Controller(_) => {
+                        self.coordinator
+                            .as_dyn_mut()
+                            .on_message(&mut ctx, env.from, &env.message)
+                    }
+                    NodeId::Producer(id) => {
+                        if let Some(p) = self.producers.get_mut(&id) {
+                            p.on_message(&mut ctx, env.from, &env.message);
+                        }
+                    }
+                    NodeId::Consumer(id) => {
+                        if let Some(c) = self.consumers.get_mut(&id) {
+                            c.on_message(&mut ctx, env.from, &env.message);
+                        }
+                    }
+                }
+            }
+            Due::Timer {
+                node,
+                incarnation,
+                timer,
+            } => {
+                if incarnation != self.k.incarnation(node) || self.down.contains(&node) {
+                    return;
+                }
+                let mut ctx = Ctx::new(node, &mut self.k);
+                match (node, &timer) {
+                    (NodeId::Broker(id), Timer::Broker(t)) => {
+                        if let Some(b) = self.brokers.get_mut(&id) {
+                            b.on_timer(&mut ctx, t);
+                        }
+                    }
+                    (NodeId::Controller(_), Timer::Controller(t)) => {
+                        self.coordinator.as_dyn_mut().on_timer(&mut ctx, t)
+                    }
+                    (NodeId::Producer(id), Timer::Producer(t)) => {
+                        if let Some(p) = self.producers.get_mut(&id) {
+                            p.on_timer(&mut ctx, t);
+                        }
+                    }
+                    (NodeId::Consumer(id), Timer::Consumer(t)) => {
+                        if let Some(c) = self.consumers.get_mut(&id) {
+                            c.on_timer(&mut ctx, t);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn invalid(msg: impl Into<String>) -> KafkaError {
+        KafkaError::new(ErrorCode::InvalidRequest, msg)
+    }
+
+    fn check_node_exists(&self, node: NodeId) -> Result<(), KafkaError> {
+        let exists = match node {
+            NodeId::Broker(id) => self.brokers.contains_key(&id),
+            NodeId::Controller(_) => self.coordinator.as_dyn().active_controller() == Some(node),
+            NodeId::Producer(id) => self.producers.contains_key(&id),
+            NodeId::Consumer(id) => self.consumers.contains_key(&id),
+        };
+        if exists {
+            Ok(())
+        } else {
+            Err(Self::invalid(format!("there is no {node}")))
+        }
+    }
+
+    fn bootstrap(&self) -> Vec<BrokerId> {
+        self.brokers.keys().copied().collect()
+    }
+
+    /// Applies a command now. On error nothing changed.
+    pub fn apply(&mut self, cmd: Command) -> Result<CommandOutcome, KafkaError> {
+        let out = self.apply_inner(&cmd)?;
+        self.command_log.push((self.k.now, cmd));
+        Ok(out)
+    }
+
+    fn apply_inner(&mut self, cmd: &Command) -> Result<CommandOutcome, KafkaError> {
+        let endpoint = self.coordinator.as_dyn().controller_endpoint();
+        match cmd {
+            Command::CreateTopic {
+                name,
+                partitions,
+                replication_factor,
+                config,
+            } => {
+                let topic = NewTopic {
+                    name: Arc::from(name.as_str()),
+                    partitions: *partitions,
+                    replication_factor: *replication_factor,
+                    config: config.clone(),
+                };
+                let mut ctx = Ctx::new(endpoint, &mut self.k);
+                let assignment = self
+                    .coordinator
+                    .as_dyn_mut()
+                    .create_topic(&mut ctx, &topic)?;
+                Ok(CommandOutcome::TopicCreated { assignment })
+            }
+            Command::AddPartitions { topic, partitions } => {
+                let mut ctx = Ctx::new(endpoint, &mut self.k);
+                let assignment = self.coordinator.as_dyn_mut().create_partitions(
+                    &mut ctx,
+                    topic,
+                    *partitions,
+                )?;
+                Ok(CommandOutcome::TopicCreated { assignment })
+            }
+            Command::AddProducer {
+                id,
+                acks,
+                keyless,
+                linger_ms,
+            } => {
+                if self.producers.contains_key(id) {
+                    return Err(Self::invalid(format!("producer-{id} already exists")));
+                }
+                let mut cfg = self.config.producer.clone();
+                if let Some(a) = acks {
+                    cfg.acks = *a;
+                }
+                if let Some(s) = keyless {
+                    cfg.keyless = *s;
+                }
+                if let Some(l) = linger_ms {
+                    cfg.linger_ms = *l;
+                }
+                let mut p = Producer::new(*id, cfg, self.bootstrap());
+                p.start(&mut Ctx::new(NodeId::Producer(*id), &mut self.k));
+                self.producers.insert(*id, p);
+                Ok(CommandOutcome::Done)
+            }
+            Command::Produce {
+                producer,
+                topic,
+                key,
+                value,
+                partition,
+                count,
+            } => self.produce(
+                *producer,
+                topic,
+                key.as_deref(),
+                value,
+                *partition,
+                count.unwrap_or(1),
+            ),
+            Command::AddConsumer {
+                id,
+                group,
+                topics,
+                assignor,
+            } => {
+                if self.consumers.contains_key(id) {
+                    return Err(Self::invalid(format!("consumer-{id} already exists")));
+                }
+                if group.is_empty() {
+                    return Err(KafkaError::new(
+                        ErrorCode::InvalidRequest,
+                        "group.id must not be empty",
+                    ));
+                }
+                if topics.is_empty() {
+                    return Err(Self::invalid(
+                        "a consumer must subscribe to at least one topic",
+                    ));
+                }
+                let meta = self.coordinator.as_dyn().metadata();
+                if let Some(t) = topics
+                    .iter()
+                    .find(|t| !meta.topics.contains_key(t.as_str()))
+                {
+                    return Err(KafkaError::new(
+                        ErrorCode::UnknownTopicOrPartition,
+                        format!("Topic '{t}' does not exist."),
+                    ));
+                }
+                let topics = topics
+                    .iter()
+                    .map(|t| {
+                        meta.topics
+                            .get_key_value(t.as_str())
+                            .expect("checked")
+                            .0
+                            .clone()
+                    })
+                    .collect();
+                self.ensure_offsets_topic()?;
+                let mut c = Consumer::new(
+                    *id,
+                    Arc::from(group.as_str()),
+                    topics,
+                    assignor.unwrap_or_default(),
+                    self.config.consumer.clone(),
+                    self.bootstrap(),
+                );
+                c.start(&mut Ctx::new(NodeId::Consumer(*id), &mut self.k));
+                self.consumers.insert(*id, c);
+                Ok(CommandOutcome::Done)
+            }
+            Command::StopConsumer { id } => {
+                let node = NodeId::Consumer(*id);
+                self.check_node_exists(node)?;
+                if let Some(c) = self.consumers.get_mut(id) {
+                    if !self.down.contains(&node) {
+                        c.leave(&mut Ctx::new(node, &mut self.k));
+                    }
+                }
+                self.k.bump_incarnation(node);
+                self.down.insert(node);
+                Ok(CommandOutcome::Done)
+            }
+            Command::Crash { node } => self.crash(*node),
+            Command::Restart { node } => self.restart(*node),
+            Command::Isolate { node } => {
+                self.check_node_exists(*node)?;
+                self.k.network.isolate(*node);
+                self.k.emit(EventKind::NodeIsolated { node: *node });
+                Ok(CommandOutcome::Done)
+            }
+            Command::CutLink { a, b } => {
+                self.check_node_exists(*a)?;
+                self.check_node_exists(*b)?;
+                if a == b {
+                    return Err(Self::invalid("a link joins two different nodes"));
+                }
+                self.k.network.cut(*a, *b);
+                self.k.emit(EventKind::LinkCut { a: *a, b: *b });
+                Ok(CommandOutcome::Done)
+            }
+            Command::Heal => {
+                self.k.network.heal();
+                self.k.emit(EventKind::NetworkHealed);
+                Ok(CommandOutcome::Done)
+            }
+            Command::ElectPreferredLeaders { partitions } => {
+                if let Some(tps) = partitions {
+                    let meta = self.coordinator.as_dyn().metadata();
+                    if let Some(tp) = tps.iter().find(|tp| meta.partition(tp).is_none()) {
+                        return Err(KafkaError::new(
+                            ErrorCode::UnknownTopicOrPartition,
+                            format!("Partition {tp} does not exist."),
+                        ));
+                    }
+                }
+                let mut ctx = Ctx::new(endpoint, &mut self.k);
+                let partitions = self
+                    .coordinator
+                    .as_dyn_mut()
+                    .elect_preferred_leaders(&mut ctx, partitions.as_deref());
+                Ok(CommandOutcome::LeadersElected { partitions })
+            }
+            Command::SetLinkLatency { a, b, latency_ms } => {
+                self.check_node_exists(*a)?;
+                self.check_node_exists(*b)?;
+                self.k.network.set_latency(*a, *b, *latency_ms);
+                Ok(CommandOutcome::Done)
+            }
+        }
+    }
+
+    fn produce(
+        &mut self,
+        producer: u32,
+        topic: &str,
+        key: Option<&str>,
+        value: &str,
+        partition: Option<u32>,
+        count: u32,
+    ) -> Result<CommandOutcome, KafkaError> {
+        let node = NodeId::Producer(producer);
+        self.check_node_exists(node)?;
+        if self.down.contains(&node) {
+            return Err(Self::invalid(format!("{node} is down")));
+        }
+        if count == 0 || count > MAX_RECORDS_PER_COMMAND {
+            return Err(Self::invalid(format!(
+                "count must be 1 to {MAX_RECORDS_PER_COMMAND}"
+            )));
+        }
+        let meta = self.coordinator.as_dyn().metadata();
+        let Some((name, t)) = meta.topics.get_key_value(topic) else {
+            return Err(KafkaError::new(
+                ErrorCode::UnknownTopicOrPartition,
+                format!("Topic {topic} not present in metadata."),
+            ));
+        };
+        if let Some(p) = partition {
+            if p as usize >= t.partitions.len() {
+                return Err(KafkaError::new(
+                    ErrorCode::UnknownTopicOrPartition,
+                    format!(
+                        "Invalid partition given with record: {p} is not in the range [0...{}].",
+                        t.partitions.len()
+                    ),
+                ));
+            }
+        }
+        let name = name.clone();
+        let key: Option<Arc<str>> = key.map(Arc::from);
+        let mut ids = Vec::with_capacity(count as usize);
+        let p = self.producers.get_mut(&producer).expect("checked");
+        let mut ctx = Ctx::new(node, &mut self.k);
+        for i in 0..count {
+            self.next_record_id += 1;
+            let value: Arc<str> = if count == 1 {
+                Arc::from(value)
+            } else {
+                Arc::from(format!("{value}-{i}"))
+            };
+            p.send(
+                &mut ctx,
+                SendRequest {
+                    id: self.next_record_id,
+                    topic: name.clone(),
+                    key: key.clone(),
+                    value,
+                    partition,
+                },
+            );
+            ids.push(self.next_record_id);
+        }
+        Ok(CommandOutcome::RecordsSent { records: ids })
+    }
+
+    /// `__consumer_offsets` is created on first use, as Kafka does.
+    fn ensure_offsets_topic(&mut self) -> Result<(), KafkaError> {
+        let name = crate::topic::GROUP_METADATA_TOPIC_NAME;
+        if self
+            .coordinator
+            .as_dyn()
+            .metadata()
+            .topics
+            .contains_key(name)
+        {
+            return Ok(());
+        }
+        let live = self.coordinator.as_dyn().metadata().live_brokers().len() as i32;
+        let rf = (self.config.broker.offsets_topic_replication_factor as i32).min(live.max(1));
+        let topic = NewTopic {
+            name: Arc::from(name),
+            partitions: self.config.broker.offsets_topic_num_partitions as i32,
+            replication_factor: rf,
+            config: crate::message::TopicConfig {
+                retention_ms: None,
+                ..Default::default()
+            },
+        };
+        let endpoint = self.coordinator.as_dyn().controller_endpoint();
+        let mut ctx = Ctx::new(endpoint, &mut self.k);
+        self.coordinator
+            .as_dyn_mut()
+            .create_topic(&mut ctx, &topic)
+            .map(|_| ())
+    }
+
+    fn crash(&mut self, node: NodeId) -> Result<CommandOutcome, KafkaError> {
+        self.check_node_exists(node)?;
+        if matches!(node, NodeId::Controller(_)) {
+            return Err(Self::invalid(
+                "the built-in controller does not fail; use ZooKeeper or KRaft mode to fail controllers",
+            ));
+        }
+        if self.down.contains(&node) {
+            return Err(Self::invalid(format!("{node} is already down")));
+        }
+        self.down.insert(node);
+        self.k.bump_incarnation(node);
+        self.k.emit(EventKind::NodeCrashed { node });
+        Ok(CommandOutcome::Done)
+    }
+
+    fn restart(&mut self, node: NodeId) -> Result<CommandOutcome, KafkaError> {
+        self.check_node_exists(node)?;
+        if !self.down.contains(&node) {
+            return Err(Self::invalid(format!("{node} is not down")));
+        }
+        self.down.remove(&node);
+        self.k.emit(EventKind::NodeRestarted { node });
+        let mut ctx = Ctx::new(node, &mut self.k);
+        match node {
+            NodeId::Broker(id) => {
+                let b = self.brokers.get_mut(&id).expect("checked");
+                *b = b.recover();
+                b.start(&mut ctx);
+            }
+            NodeId::Producer(id) => {
+                let p = self.producers.get_mut(&id).expect("checked");
+                *p = Producer::new(id, p.config.clone(), self.brokers.keys().copied().collect());
+                p.start(&mut ctx);
+            }
+            NodeId::Consumer(id) => {
+                let c = self.consumers.get_mut(&id).expect("checked");
+                *c = Consumer::new(
+                    id,
+                    c.group.clone(),
+                    c.topics.clone(),
+                    c.assignor,
+                    c.config.clone(),
+                    c.bootstrap.clone(),
+                );
+                c.start(&mut ctx);
+            }
+            NodeId::Controller(_) => {}
+        }
+        Ok(CommandOutcome::Done)
+    }
+
+    /// The replica of `tp` on `broker`, if it hosts one.
+    pub fn replica(
+        &self,
+        broker: BrokerId,
+        tp: &TopicPartition,
+    ) -> Option<&crate::broker::Partition> {
+        self.brokers.get(&broker)?.partitions.get(tp)
+    }
+}
