@@ -109,6 +109,14 @@ pub struct ConsumerConfig {
     pub request_timeout_ms: Millis,
     /// `retry.backoff.ms`
     pub retry_backoff_ms: Millis,
+    /// `metadata.max.age.ms`: how often the client refreshes metadata even without a reason
+    /// (the group leader notices new partitions this way).
+    #[serde(default = "default_consumer_metadata_max_age_ms")]
+    pub metadata_max_age_ms: Millis,
+}
+
+fn default_consumer_metadata_max_age_ms() -> Millis {
+    300_000
 }
 
 /// Producer `acks`.
@@ -226,6 +234,7 @@ impl ConsumerConfig {
             },
             request_timeout_ms: if teaching { 5_000 } else { 30_000 },
             retry_backoff_ms: 100,
+            metadata_max_age_ms: if teaching { 5_000 } else { 300_000 },
         }
     }
 }
@@ -320,6 +329,14 @@ impl ClusterConfig {
             (
                 "consumer.auto_commit_interval_ms",
                 self.consumer.auto_commit_interval_ms,
+            ),
+            (
+                "consumer.request_timeout_ms",
+                self.consumer.request_timeout_ms,
+            ),
+            (
+                "consumer.metadata_max_age_ms",
+                self.consumer.metadata_max_age_ms,
             ),
             (
                 "producer.request_timeout_ms",

@@ -27,6 +27,8 @@ pub enum ErrorCode {
     BrokerNotAvailable,
     FencedLeaderEpoch,
     CoordinatorNotAvailable,
+    InconsistentGroupProtocol,
+    MemberIdRequired,
 }
 
 impl ErrorCode {
@@ -44,6 +46,7 @@ impl ErrorCode {
             ErrorCode::NotEnoughReplicas => 19,
             ErrorCode::NotEnoughReplicasAfterAppend => 20,
             ErrorCode::IllegalGeneration => 22,
+            ErrorCode::InconsistentGroupProtocol => 23,
             ErrorCode::UnknownMemberId => 25,
             ErrorCode::RebalanceInProgress => 27,
             ErrorCode::TopicAlreadyExists => 36,
@@ -52,6 +55,7 @@ impl ErrorCode {
             ErrorCode::InvalidConfig => 40,
             ErrorCode::InvalidRequest => 42,
             ErrorCode::FencedLeaderEpoch => 74,
+            ErrorCode::MemberIdRequired => 79,
         }
     }
 
@@ -77,6 +81,8 @@ impl ErrorCode {
             ErrorCode::InvalidConfig => "INVALID_CONFIG",
             ErrorCode::InvalidRequest => "INVALID_REQUEST",
             ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
         }
     }
 

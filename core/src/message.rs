@@ -190,23 +190,33 @@ pub enum Message {
     },
 
     // --- consumer groups ---
+    /// Which broker coordinates this group? Any broker answers from its metadata cache.
     FindCoordinator {
+        correlation_id: u64,
         group_id: Arc<str>,
     },
     FindCoordinatorResponse {
+        correlation_id: u64,
         group_id: Arc<str>,
         error: Option<ErrorCode>,
         coordinator: BrokerId,
     },
+    /// Joins (or rejoins) the group. An empty `member_id` asks for one (MEMBER_ID_REQUIRED).
     JoinGroup {
+        correlation_id: u64,
         group_id: Arc<str>,
         member_id: Arc<str>,
+        /// `session.timeout.ms`
+        session_timeout_ms: Millis,
+        /// `max.poll.interval.ms`: how long the coordinator waits for members to rejoin.
+        rebalance_timeout_ms: Millis,
         protocol: AssignorKind,
         topics: Vec<TopicName>,
         owned_partitions: Vec<TopicPartition>,
         generation: i32,
     },
     JoinGroupResponse {
+        correlation_id: u64,
         error: Option<ErrorCode>,
         generation: i32,
         member_id: Arc<str>,
@@ -216,26 +226,36 @@ pub enum Message {
         members: Vec<MemberSubscription>,
     },
     SyncGroup {
+        correlation_id: u64,
         group_id: Arc<str>,
         member_id: Arc<str>,
         generation: i32,
+        /// The leader's assignment for every member; empty from followers.
         assignments: Vec<(String, Vec<TopicPartition>)>,
     },
     SyncGroupResponse {
+        correlation_id: u64,
         error: Option<ErrorCode>,
         assignment: Vec<TopicPartition>,
     },
     Heartbeat {
+        correlation_id: u64,
         group_id: Arc<str>,
         member_id: Arc<str>,
         generation: i32,
     },
     HeartbeatResponse {
+        correlation_id: u64,
         error: Option<ErrorCode>,
     },
     LeaveGroup {
+        correlation_id: u64,
         group_id: Arc<str>,
         member_id: Arc<str>,
+    },
+    LeaveGroupResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
     },
     OffsetCommit {
         correlation_id: u64,
@@ -250,10 +270,12 @@ pub enum Message {
         offsets: Vec<(TopicPartition, u64)>,
     },
     OffsetFetch {
+        correlation_id: u64,
         group_id: Arc<str>,
         partitions: Vec<TopicPartition>,
     },
     OffsetFetchResponse {
+        correlation_id: u64,
         error: Option<ErrorCode>,
         offsets: Vec<(TopicPartition, Option<u64>)>,
     },
@@ -286,6 +308,7 @@ impl Message {
             Message::Heartbeat { .. } => "Heartbeat",
             Message::HeartbeatResponse { .. } => "HeartbeatResponse",
             Message::LeaveGroup { .. } => "LeaveGroup",
+            Message::LeaveGroupResponse { .. } => "LeaveGroupResponse",
             Message::OffsetCommit { .. } => "OffsetCommit",
             Message::OffsetCommitResponse { .. } => "OffsetCommitResponse",
             Message::OffsetFetch { .. } => "OffsetFetch",

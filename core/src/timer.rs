@@ -39,6 +39,9 @@ pub enum BrokerTimer {
     MemberSession { group: Arc<str>, member: Arc<str> },
     /// Group coordinator: the sync phase waited for the leader's assignment too long.
     GroupSyncDeadline { group: Arc<str>, generation: i32 },
+    /// Group coordinator: a write to `__consumer_offsets` (offset commit or group metadata)
+    /// waited `offsets.commit.timeout.ms` for the high watermark to pass it.
+    CoordinatorWriteTimeout(u64),
     /// Leader: an AlterPartition got no answer; send it again.
     AlterPartitionRetry { tp: TopicPartition },
 }

@@ -107,7 +107,8 @@ impl Broker {
     }
 
     /// Appends one partition's records if this broker may; returns the partition's outcome.
-    fn append_batch(
+    /// The group coordinator appends offset commits to `__consumer_offsets` through it too.
+    pub(crate) fn append_batch(
         &mut self,
         ctx: &mut Ctx,
         batch: &ProduceBatch,
@@ -260,6 +261,7 @@ impl Broker {
             });
             self.check_delayed_produces(ctx, tp);
             self.wake_parked_fetches(ctx, tp);
+            self.on_offsets_high_watermark(ctx, tp);
         }
     }
 

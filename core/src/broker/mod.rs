@@ -261,7 +261,8 @@ impl Broker {
             BrokerTimer::AlterPartitionRetry { tp } => self.retry_alter_partition(ctx, tp),
             BrokerTimer::GroupJoinDeadline { .. }
             | BrokerTimer::MemberSession { .. }
-            | BrokerTimer::GroupSyncDeadline { .. } => self.on_group_timer(ctx, timer),
+            | BrokerTimer::GroupSyncDeadline { .. }
+            | BrokerTimer::CoordinatorWriteTimeout(_) => self.on_group_timer(ctx, timer),
         }
     }
 
@@ -338,6 +339,7 @@ impl Broker {
             leader_epoch: epoch,
         });
         self.maybe_advance_high_watermark(ctx, tp);
+        self.on_offsets_leader_elected(ctx, tp);
     }
 
     fn make_follower_or_offline(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
@@ -348,6 +350,7 @@ impl Broker {
         if was_leader {
             self.fail_delayed_produces(ctx, tp);
         }
+        self.on_offsets_leader_resigned(ctx, tp);
         self.wake_parked_fetches(ctx, tp);
         if leader == NO_LEADER {
             return;

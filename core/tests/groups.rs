@@ -1,0 +1,517 @@
+//! Consumer groups end to end: coordinator, rebalances, assignors, fetching, committed offsets.
+
+mod common;
+use common::*;
+use kafkascope_core::assignor::{self, AssignorKind, MemberSubscription};
+use kafkascope_core::config::Acks;
+use kafkascope_core::config::{ClusterConfig, Profile};
+use kafkascope_core::group::{Group, GroupState};
+use kafkascope_core::{Command, Event, EventKind, NodeId, Sim, TopicPartition};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn add_consumer(sim: &mut Sim, id: u32, group: &str, topic: &str, assignor: AssignorKind) {
+    sim.apply(Command::AddConsumer {
+        id,
+        group: group.into(),
+        topics: vec![topic.into()],
+        assignor: Some(assignor),
+    })
+    .expect("consumer added");
+}
+
+fn produce_n(sim: &mut Sim, producer: u32, topic: &str, n: u32) -> Vec<u64> {
+    match sim
+        .apply(Command::Produce {
+            producer,
+            topic: topic.into(),
+            key: None,
+            value: "v".into(),
+            partition: None,
+            count: Some(n),
+        })
+        .expect("produce accepted")
+    {
+        kafkascope_core::CommandOutcome::RecordsSent { records } => records,
+        other => panic!("unexpected outcome {other:?}"),
+    }
+}
+
+/// The group as its current coordinator holds it.
+fn group_state<'a>(sim: &'a Sim, group: &str) -> Option<(i32, &'a Group)> {
+    sim.brokers().iter().find_map(|(&id, b)| {
+        (sim.is_up(NodeId::Broker(id)) && b.is_coordinator_for(group))
+            .then(|| b.groups.groups.get(group).map(|g| (id, g)))
+            .flatten()
+    })
+}
+
+/// (consumer, partition, offset, record id) of every record handed to an application.
+fn consumed(events: &[Event]) -> Vec<(u32, TopicPartition, u64, u64)> {
+    events
+        .iter()
+        .flat_map(|e| match &e.kind {
+            EventKind::RecordsConsumed {
+                consumer,
+                tp,
+                records,
+            } => records
+                .iter()
+                .map(|&(o, id)| (*consumer, tp.clone(), o, id))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+fn assignment_of(sim: &Sim, consumer: u32) -> Vec<TopicPartition> {
+    let mut a = sim.consumers()[&consumer].assignment.clone();
+    a.sort();
+    a
+}
+
+fn tp(p: u32) -> TopicPartition {
+    TopicPartition::new("t", p)
+}
+
+/// Replays ownership from the consumers' events: a partition is assigned to a consumer only
+/// when nobody owns it, revoked only by its owner, and records of a partition are handed only
+/// to its owner.
+fn assert_exclusive_ownership(events: &[Event]) {
+    let mut owner: BTreeMap<TopicPartition, u32> = BTreeMap::new();
+    for e in events {
+        match &e.kind {
+            EventKind::PartitionsAssigned {
+                consumer,
+                partitions,
+                generation,
+                ..
+            } => {
+                for tp in partitions {
+                    if let Some(o) = owner.get(tp) {
+                        panic!(
+                            "at {} {tp} assigned to consumer-{consumer} (generation {generation}) while consumer-{o} owns it",
+                            e.time
+                        );
+                    }
+                    owner.insert(tp.clone(), *consumer);
+                }
+            }
+            EventKind::PartitionsRevoked {
+                consumer,
+                partitions,
+                ..
+            } => {
+                for tp in partitions {
+                    assert_eq!(
+                        owner.remove(tp),
+                        Some(*consumer),
+                        "at {} revoke of {tp}",
+                        e.time
+                    );
+                }
+            }
+            EventKind::RecordsConsumed { consumer, tp, .. } => {
+                assert_eq!(
+                    owner.get(tp),
+                    Some(consumer),
+                    "at {} consumer-{consumer} consumed {tp} without owning it",
+                    e.time
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Produces one keyless record every `every_ms` for `duration_ms`.
+fn produce_steadily(
+    sim: &mut Sim,
+    duration_ms: u64,
+    every_ms: u64,
+    ev: &mut Vec<Event>,
+) -> Vec<u64> {
+    let mut ids = Vec::new();
+    let end = sim.now() + duration_ms;
+    while sim.now() < end {
+        ids.extend(produce_n(sim, 0, "t", 1));
+        run_for(sim, every_ms, ev);
+    }
+    ids
+}
+
+fn events_of<'a>(
+    ev: &'a [Event],
+    f: impl Fn(&EventKind) -> bool + 'a,
+) -> impl Iterator<Item = &'a Event> + 'a {
+    ev.iter().filter(move |e| f(&e.kind))
+}
+
+#[test]
+fn range_gives_each_of_three_members_two_of_six_partitions_as_the_assignor_computes() {
+    let mut sim = teaching(3, 11);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 6, 3, 1, false);
+    run_for(&mut sim, 500, &mut ev);
+    for c in 1..=3 {
+        add_consumer(&mut sim, c, "g", "t", AssignorKind::Range);
+    }
+    run_for(&mut sim, 10_000, &mut ev);
+
+    let (_, group) = group_state(&sim, "g").expect("a coordinator holds the group");
+    assert_eq!(group.state, GroupState::Stable);
+    assert_eq!(group.protocol, Some(AssignorKind::Range));
+    assert_eq!(group.members.len(), 3);
+    let members: Vec<MemberSubscription> = group
+        .members_in_join_order()
+        .into_iter()
+        .map(|m| MemberSubscription {
+            member_id: m.member_id.to_string(),
+            topics: m.topics.clone(),
+            owned_partitions: m.owned_partitions.clone(),
+            generation: m.owned_generation,
+        })
+        .collect();
+    let counts = BTreeMap::from([("t".into(), 6)]);
+    let expected = assignor::assign(AssignorKind::Range, &counts, &members);
+    let mut all = BTreeSet::new();
+    for m in group.members.values() {
+        let c = m.consumer.expect("a simulated consumer");
+        let consumer = &sim.consumers()[&c];
+        assert_eq!(consumer.member_id.as_ref(), Some(&m.member_id));
+        assert_eq!(consumer.generation, group.generation);
+        let got = assignment_of(&sim, c);
+        assert_eq!(got.len(), 2, "consumer-{c} got {got:?}");
+        assert_eq!(got, expected[&*m.member_id], "consumer-{c}");
+        assert_eq!(m.assignment, got, "the coordinator's view of consumer-{c}");
+        all.extend(got);
+    }
+    assert_eq!(all, (0..6).map(tp).collect());
+}
+
+#[test]
+fn consumer_reads_exactly_the_records_below_the_high_watermark_in_offset_order() {
+    let mut sim = teaching(3, 5);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 1, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::Leader);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 4_000, &mut ev);
+    produce_n(&mut sim, 0, "t", 5);
+    run_for(&mut sim, 1_000, &mut ev);
+
+    // A follower stops replicating: the HW stays put while acks=1 writes grow the log.
+    let leader = leader_of(&sim, "t", 0);
+    let follower = sim
+        .coordinator()
+        .metadata()
+        .partition(&tp(0))
+        .unwrap()
+        .replicas
+        .iter()
+        .copied()
+        .find(|&b| b != leader)
+        .unwrap();
+    sim.apply(Command::CutLink {
+        a: NodeId::Broker(leader),
+        b: NodeId::Broker(follower),
+    })
+    .unwrap();
+    produce_n(&mut sim, 0, "t", 10);
+    run_for(&mut sim, 1_000, &mut ev);
+    let log = &sim.replica(leader, &tp(0)).unwrap().log;
+    assert_eq!(log.log_end_offset(), 15);
+    assert_eq!(
+        log.high_watermark(),
+        5,
+        "the cut follower holds the HW back"
+    );
+    let offsets: Vec<u64> = consumed(&ev).iter().map(|c| c.2).collect();
+    assert_eq!(
+        offsets,
+        (0..5).collect::<Vec<_>>(),
+        "only records below the HW"
+    );
+
+    // The follower drops out of the ISR, the HW moves, the rest is delivered; later records too.
+    run_for(&mut sim, 8_000, &mut ev);
+    produce_n(&mut sim, 0, "t", 5);
+    run_for(&mut sim, 2_000, &mut ev);
+    let log = &sim.replica(leader, &tp(0)).unwrap().log;
+    assert_eq!(log.high_watermark(), 20);
+    let got: Vec<(u64, u64)> = consumed(&ev).iter().map(|c| (c.2, c.3)).collect();
+    let want: Vec<(u64, u64)> = log.records().map(|r| (r.offset, r.id)).collect();
+    assert_eq!(
+        got, want,
+        "every record once, in offset order, with the log's record ids"
+    );
+    assert_eq!(sim.consumers()[&1].positions[&tp(0)], 20);
+}
+
+#[test]
+fn second_consumer_rebalances_the_group_and_no_partition_has_two_owners() {
+    let mut sim = teaching(3, 21);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 6, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    let mut produced = produce_steadily(&mut sim, 4_000, 50, &mut ev);
+    assert_eq!(assignment_of(&sim, 1).len(), 6);
+    let joined_at = sim.now();
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::Range);
+    produced.extend(produce_steadily(&mut sim, 6_000, 50, &mut ev));
+    run_for(&mut sim, 3_000, &mut ev);
+
+    let started: Vec<&Event> = events_of(&ev, |k| matches!(k, EventKind::RebalanceStarted { .. }))
+        .filter(|e| e.time >= joined_at)
+        .collect();
+    assert_eq!(
+        started.len(),
+        1,
+        "one rebalance for the new member: {started:?}"
+    );
+    let (_, group) = group_state(&sim, "g").unwrap();
+    assert_eq!((group.state, group.generation), (GroupState::Stable, 2));
+    assert_eq!(assignment_of(&sim, 1), vec![tp(0), tp(1), tp(2)]);
+    assert_eq!(assignment_of(&sim, 2), vec![tp(3), tp(4), tp(5)]);
+    // Eager: consumer-1 revoked everything before rejoining.
+    assert!(events_of(&ev, |k| matches!(k, EventKind::PartitionsRevoked { consumer: 1, partitions, .. } if partitions.len() == 6)).any(|e| e.time > joined_at));
+    assert_exclusive_ownership(&ev);
+    // Positions were committed on revocation: every record was handed over exactly once.
+    let mut ids: Vec<u64> = consumed(&ev).iter().map(|c| c.3).collect();
+    ids.sort();
+    produced.sort();
+    assert_eq!(ids, produced);
+}
+
+#[test]
+fn crashed_consumer_is_removed_after_the_session_timeout_and_its_partitions_move() {
+    let mut sim = teaching(3, 31);
+    let mut ev = Vec::new();
+    let session = sim.config().consumer.session_timeout_ms;
+    let heartbeat = sim.config().consumer.heartbeat_interval_ms;
+    create_topic(&mut sim, "t", 6, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 5_000, &mut ev);
+    let member2 = sim.consumers()[&2].member_id.clone().unwrap();
+    let owned2 = assignment_of(&sim, 2);
+    assert_eq!(owned2.len(), 3);
+
+    let crashed_at = sim.now();
+    sim.apply(Command::Crash {
+        node: NodeId::Consumer(2),
+    })
+    .unwrap();
+    produce_steadily(&mut sim, session + 5_000, 100, &mut ev);
+
+    let removed = events_of(
+        &ev,
+        |k| matches!(k, EventKind::MemberRemoved { member, .. } if *member == member2),
+    )
+    .next()
+    .expect("the coordinator removes the silent member");
+    // Its last heartbeat arrived at most one interval (plus latency) before the crash.
+    assert!(
+        removed.time >= crashed_at + session - heartbeat - 100
+            && removed.time <= crashed_at + session + 100,
+        "removed at {} (crash at {crashed_at}, session {session} ms)",
+        removed.time
+    );
+    assert_eq!(assignment_of(&sim, 1), (0..6).map(tp).collect::<Vec<_>>());
+    // consumer-1 now reads what is produced to consumer-2's former partitions.
+    let after: BTreeSet<TopicPartition> = ev
+        .iter()
+        .filter(|e| e.time > removed.time)
+        .filter_map(|e| match &e.kind {
+            EventKind::RecordsConsumed {
+                consumer: 1, tp, ..
+            } => Some(tp.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        owned2.iter().all(|p| after.contains(p)),
+        "consumer-1 read {after:?}"
+    );
+}
+
+#[test]
+fn committed_offsets_survive_a_coordinator_crash_and_a_restarted_consumer_resumes_from_them() {
+    let mut cfg = ClusterConfig::new(Profile::Teaching, 3);
+    cfg.consumer.auto_commit_interval_ms = 2_000;
+    let mut sim = Sim::new(cfg, 41).unwrap();
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 3, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 5_000, &mut ev);
+    produce_n(&mut sim, 0, "t", 30);
+    // Right after the auto-commit of those, produce a little more: it is consumed but not
+    // committed yet.
+    let mut waited = 0;
+    while !ev
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::OffsetsCommitted { .. }))
+    {
+        assert!(waited < 5_000, "no auto-commit");
+        run_for(&mut sim, 10, &mut ev);
+        waited += 10;
+    }
+    produce_n(&mut sim, 0, "t", 6);
+    run_for(&mut sim, 500, &mut ev);
+    let (old_coordinator, group) = group_state(&sim, "g").unwrap();
+    let committed = group.committed.clone();
+    let positions = sim.consumers()[&1].positions.clone();
+    let tail: u64 = positions.iter().map(|(tp, p)| p - committed[tp]).sum();
+    assert_eq!(
+        positions.values().sum::<u64>(),
+        36,
+        "everything was consumed"
+    );
+    assert!(tail > 0, "some consumed records are not committed yet");
+
+    sim.apply(Command::Crash {
+        node: NodeId::Consumer(1),
+    })
+    .unwrap();
+    crash(&mut sim, old_coordinator);
+    run_for(&mut sim, 8_000, &mut ev);
+    let (new_coordinator, group) = group_state(&sim, "g").expect("another broker took over");
+    assert_ne!(new_coordinator, old_coordinator);
+    assert_eq!(group.state, GroupState::Empty);
+    assert_eq!(
+        group.committed, committed,
+        "rebuilt from the replicated __consumer_offsets"
+    );
+
+    let restarted_at = sim.now();
+    sim.apply(Command::Restart {
+        node: NodeId::Consumer(1),
+    })
+    .unwrap();
+    run_for(&mut sim, 8_000, &mut ev);
+    let again: Vec<(TopicPartition, u64)> = consumed(&ev)
+        .into_iter()
+        .zip(
+            ev.iter()
+                .filter(|e| matches!(e.kind, EventKind::RecordsConsumed { .. }))
+                .flat_map(|e| match &e.kind {
+                    EventKind::RecordsConsumed { records, .. } => vec![e.time; records.len()],
+                    _ => Vec::new(),
+                }),
+        )
+        .filter(|(_, t)| *t > restarted_at)
+        .map(|((_, tp, o, _), _)| (tp, o))
+        .collect();
+    for (tp, &c) in &committed {
+        let offsets: Vec<u64> = again
+            .iter()
+            .filter(|(p, _)| p == tp)
+            .map(|(_, o)| *o)
+            .collect();
+        assert_eq!(
+            offsets,
+            (c..positions[tp]).collect::<Vec<_>>(),
+            "{tp} resumes at its committed offset {c}"
+        );
+    }
+    assert_eq!(
+        again.len() as u64,
+        tail,
+        "only the uncommitted tail is read again"
+    );
+}
+
+#[test]
+fn cooperative_sticky_moves_only_the_partitions_that_must_move() {
+    let mut sim = teaching(3, 51);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 6, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::CooperativeSticky);
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::CooperativeSticky);
+    produce_steadily(&mut sim, 5_000, 50, &mut ev);
+    let before1 = assignment_of(&sim, 1);
+    let before2 = assignment_of(&sim, 2);
+    assert_eq!((before1.len(), before2.len()), (3, 3));
+    let generation = group_state(&sim, "g").unwrap().1.generation;
+
+    let joined_at = sim.now();
+    add_consumer(&mut sim, 3, "g", "t", AssignorKind::CooperativeSticky);
+    produce_steadily(&mut sim, 8_000, 50, &mut ev);
+    run_for(&mut sim, 2_000, &mut ev);
+
+    let after: Vec<Vec<TopicPartition>> = (1..=3).map(|c| assignment_of(&sim, c)).collect();
+    assert!(after.iter().all(|a| a.len() == 2), "{after:?}");
+    assert!(
+        after[0].iter().all(|p| before1.contains(p)),
+        "consumer-1 only gave partitions up"
+    );
+    assert!(
+        after[1].iter().all(|p| before2.contains(p)),
+        "consumer-2 only gave partitions up"
+    );
+    let revoked: Vec<(u32, Vec<TopicPartition>)> = ev
+        .iter()
+        .filter(|e| e.time >= joined_at)
+        .filter_map(|e| match &e.kind {
+            EventKind::PartitionsRevoked {
+                consumer,
+                partitions,
+                ..
+            } => Some((*consumer, partitions.clone())),
+            _ => None,
+        })
+        .collect();
+    let moved: BTreeSet<TopicPartition> = revoked.iter().flat_map(|(_, p)| p.clone()).collect();
+    assert_eq!(
+        moved,
+        after[2].iter().cloned().collect(),
+        "exactly the partitions consumer-3 got were revoked"
+    );
+    assert_eq!(revoked.len(), 2, "one partition from each: {revoked:?}");
+    // KIP-429: a first rebalance revokes, a follow-up assigns.
+    let (_, group) = group_state(&sim, "g").unwrap();
+    assert_eq!(
+        (group.state, group.generation),
+        (GroupState::Stable, generation + 2)
+    );
+    assert_exclusive_ownership(&ev);
+}
+
+#[test]
+fn more_consumers_than_partitions_leaves_the_extras_idle() {
+    let mut sim = teaching(3, 61);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 3, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    for c in 1..=4 {
+        add_consumer(&mut sim, c, "g", "t", AssignorKind::Range);
+    }
+    run_for(&mut sim, 5_000, &mut ev);
+    produce_n(&mut sim, 0, "t", 30);
+    run_for(&mut sim, 3_000, &mut ev);
+    let (_, group) = group_state(&sim, "g").unwrap();
+    assert_eq!((group.state, group.members.len()), (GroupState::Stable, 4));
+    let sizes: Vec<usize> = (1..=4).map(|c| assignment_of(&sim, c).len()).collect();
+    assert_eq!(sizes.iter().filter(|&&n| n == 1).count(), 3, "{sizes:?}");
+    let idle = (1..=4)
+        .find(|&c| assignment_of(&sim, c).is_empty())
+        .expect("one idle member");
+    assert!(
+        sim.consumers()[&idle].member_id.is_some(),
+        "the idle consumer is still a member"
+    );
+    assert!(
+        consumed(&ev).iter().all(|c| c.0 != idle),
+        "the idle consumer reads nothing"
+    );
+    assert_eq!(consumed(&ev).len(), 30);
+}
