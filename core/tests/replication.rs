@@ -28,3 +28,175 @@ fn keyed_record_lands_in_murmur2_partition_and_is_replicated_to_all_isr() {
         assert_eq!(r.log.high_watermark(), 1, "broker {b} HW");
     }
 }
+
+#[test]
+fn crashed_leader_is_replaced_by_an_isr_follower_without_losing_acked_records() {
+    let mut sim = teaching(3, 2);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "orders", 1, 3, 2, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 1_000, &mut ev);
+    let ids: Vec<u64> = (0..5).map(|i| produce(&mut sim, 0, "orders", Some("k"), &format!("v{i}"))).collect();
+    run_for(&mut sim, 2_000, &mut ev);
+    for id in &ids {
+        assert!(acked_offset(&ev, *id).is_some(), "record {id} acked");
+    }
+    let old = leader_of(&sim, "orders", 0);
+    crash(&mut sim, old);
+    // Teaching profile: session timeout 3 s.
+    run_for(&mut sim, 5_000, &mut ev);
+    let new = leader_of(&sim, "orders", 0);
+    assert_ne!(new, old);
+    assert!(!isr_of(&sim, "orders", 0).contains(&old));
+    let elected = ev.iter().any(|e| matches!(&e.kind, EventKind::LeaderElected { leader, previous_leader, .. } if *leader == new && *previous_leader == old));
+    assert!(elected, "a LeaderElected event names the change");
+    let tp = TopicPartition::new("orders", 0);
+    let log = &sim.replica(new, &tp).unwrap().log;
+    let held: Vec<u64> = log.records().map(|r| r.id).collect();
+    assert_eq!(held, ids, "the new leader holds every acknowledged record in order");
+}
+
+#[test]
+fn follower_down_leaves_isr_after_lag_time_and_rejoins_after_restart() {
+    let mut sim = teaching(3, 3);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 1, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::Leader);
+    run_for(&mut sim, 1_000, &mut ev);
+    let leader = leader_of(&sim, "t", 0);
+    let follower = *isr_of(&sim, "t", 0).iter().find(|&&b| b != leader).unwrap();
+    // Cut the follower from the leader only: the controller still hears it, so only the
+    // leader's ISR shrink (replica.lag.time.max.ms) can remove it.
+    sim.apply(kafkascope_core::Command::CutLink {
+        a: kafkascope_core::NodeId::Broker(leader),
+        b: kafkascope_core::NodeId::Broker(follower),
+    })
+    .unwrap();
+    for i in 0..3 {
+        produce(&mut sim, 0, "t", None, &format!("v{i}"));
+    }
+    run_for(&mut sim, 3_000, &mut ev);
+    assert!(isr_of(&sim, "t", 0).contains(&follower), "still in ISR before the lag time");
+    run_for(&mut sim, 4_000, &mut ev);
+    assert!(!isr_of(&sim, "t", 0).contains(&follower), "dropped after replica.lag.time.max.ms");
+    sim.apply(kafkascope_core::Command::Heal).unwrap();
+    run_for(&mut sim, 3_000, &mut ev);
+    assert!(isr_of(&sim, "t", 0).contains(&follower), "back in ISR once caught up");
+    let tp = TopicPartition::new("t", 0);
+    assert_eq!(sim.replica(follower, &tp).unwrap().log.log_end_offset(), 3);
+}
+
+#[test]
+fn acks_all_below_min_isr_is_rejected_with_not_enough_replicas_and_nothing_is_written() {
+    let mut sim = teaching(3, 4);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 1, 3, 2, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 1_000, &mut ev);
+    let leader = leader_of(&sim, "t", 0);
+    for b in isr_of(&sim, "t", 0) {
+        if b != leader {
+            crash(&mut sim, b);
+        }
+    }
+    run_for(&mut sim, 5_000, &mut ev);
+    assert_eq!(isr_of(&sim, "t", 0), vec![leader]);
+    let id = produce(&mut sim, 0, "t", None, "v");
+    run_for(&mut sim, 10_000, &mut ev);
+    assert_eq!(failed_with(&ev, id), Some(kafkascope_core::ErrorCode::NotEnoughReplicas));
+    let tp = TopicPartition::new("t", 0);
+    assert_eq!(sim.replica(leader, &tp).unwrap().log.log_end_offset(), 0, "nothing written");
+    // acks=1 is still accepted: no min-ISR check.
+    add_producer(&mut sim, 1, Acks::Leader);
+    // Its first bootstrap broker may be a crashed one: clients notice by request timeout.
+    run_for(&mut sim, 6_000, &mut ev);
+    let id = produce(&mut sim, 1, "t", None, "v");
+    run_for(&mut sim, 1_000, &mut ev);
+    assert_eq!(acked_offset(&ev, id), Some(Some(0)));
+}
+
+#[test]
+fn unclean_election_loses_acknowledged_records_and_says_so() {
+    let mut sim = teaching(3, 5);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 1, 3, 1, true);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 1_000, &mut ev);
+    let leader = leader_of(&sim, "t", 0);
+    let followers: Vec<i32> = isr_of(&sim, "t", 0).into_iter().filter(|&b| b != leader).collect();
+    let early = produce(&mut sim, 0, "t", None, "replicated");
+    run_for(&mut sim, 1_000, &mut ev);
+    assert!(acked_offset(&ev, early).is_some());
+    // Followers die; the ISR shrinks to the leader, which keeps acknowledging (min ISR 1).
+    for &f in &followers {
+        crash(&mut sim, f);
+    }
+    run_for(&mut sim, 5_000, &mut ev);
+    assert_eq!(isr_of(&sim, "t", 0), vec![leader]);
+    let late = produce(&mut sim, 0, "t", None, "only-on-leader");
+    run_for(&mut sim, 1_000, &mut ev);
+    assert_eq!(acked_offset(&ev, late), Some(Some(1)), "acked by an ISR of one");
+    // The leader dies, an out-of-sync follower returns and is elected uncleanly.
+    crash(&mut sim, leader);
+    run_for(&mut sim, 5_000, &mut ev);
+    restart(&mut sim, followers[0]);
+    run_for(&mut sim, 3_000, &mut ev);
+    assert_eq!(leader_of(&sim, "t", 0), followers[0]);
+    assert!(ev.iter().any(|e| matches!(&e.kind, EventKind::LeaderElected { reason: kafkascope_core::event::ElectionReason::Unclean, .. })));
+    // The old leader returns and truncates the acknowledged record away.
+    restart(&mut sim, leader);
+    run_for(&mut sim, 3_000, &mut ev);
+    let lost: Vec<u64> = ev
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::RecordsTruncated { broker, lost, .. } if *broker == leader => Some(lost.iter().map(|r| r.id).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(lost, vec![late], "the acknowledged record is truncated on the old leader");
+    let tp = TopicPartition::new("t", 0);
+    let ids: Vec<u64> = sim.replica(leader, &tp).unwrap().log.records().map(|r| r.id).collect();
+    assert_eq!(ids, vec![early]);
+}
+
+#[test]
+fn isolated_leader_keeps_acking_acks_1_until_it_learns_it_was_replaced_then_truncates() {
+    let mut sim = teaching(3, 6);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 1, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::Leader);
+    run_for(&mut sim, 1_000, &mut ev);
+    let old = leader_of(&sim, "t", 0);
+    // Cut the leader from the controller and the other brokers, not from the producer.
+    for b in 1..=3 {
+        if b != old {
+            sim.apply(kafkascope_core::Command::CutLink {
+                a: kafkascope_core::NodeId::Broker(old),
+                b: kafkascope_core::NodeId::Broker(b),
+            })
+            .unwrap();
+        }
+    }
+    sim.apply(kafkascope_core::Command::CutLink {
+        a: kafkascope_core::NodeId::Broker(old),
+        b: kafkascope_core::NodeId::Controller(0),
+    })
+    .unwrap();
+    run_for(&mut sim, 5_000, &mut ev);
+    assert_ne!(leader_of(&sim, "t", 0), old, "controller replaced the silent leader");
+    // The producer still has old metadata: acks=1 to the zombie succeeds.
+    let zombie_write = produce(&mut sim, 0, "t", None, "to-zombie");
+    run_for(&mut sim, 500, &mut ev);
+    let acked = acked_offset(&ev, zombie_write);
+    sim.apply(kafkascope_core::Command::Heal).unwrap();
+    run_for(&mut sim, 5_000, &mut ev);
+    let tp = TopicPartition::new("t", 0);
+    let on_old: Vec<u64> = sim.replica(old, &tp).unwrap().log.records().map(|r| r.id).collect();
+    if acked == Some(Some(0)) {
+        assert!(!on_old.contains(&zombie_write), "the zombie's write was truncated after healing");
+    }
+    let new = leader_of(&sim, "t", 0);
+    let on_new: Vec<u64> = sim.replica(new, &tp).unwrap().log.records().map(|r| r.id).collect();
+    assert_eq!(on_old, on_new, "logs agree after healing");
+}

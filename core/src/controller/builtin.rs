@@ -152,6 +152,17 @@ impl BuiltinController {
 impl Coordinator for BuiltinController {
     fn start(&mut self, ctx: &mut Ctx) {
         let ids: Vec<BrokerId> = self.meta.brokers.keys().copied().collect();
+        let live = self.meta.live_brokers();
+        for &b in &ids {
+            ctx.send(
+                NodeId::Broker(b),
+                Message::UpdateMetadata {
+                    controller_epoch: self.meta.controller_epoch,
+                    partitions: Vec::new(),
+                    live_brokers: live.clone(),
+                },
+            );
+        }
         for b in ids {
             ctx.set_timer(
                 self.timeouts.broker_session_timeout_ms,
