@@ -111,7 +111,7 @@ fn acks_all_below_min_isr_is_rejected_with_not_enough_replicas_and_nothing_is_wr
     // Its first bootstrap broker may be a crashed one: clients notice by request timeout.
     run_for(&mut sim, 6_000, &mut ev);
     let id = produce(&mut sim, 1, "t", None, "v");
-    run_for(&mut sim, 1_000, &mut ev);
+    run_for(&mut sim, 6_000, &mut ev);
     assert_eq!(acked_offset(&ev, id), Some(Some(0)));
 }
 
