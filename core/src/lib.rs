@@ -5,6 +5,7 @@
 
 pub mod assignor;
 pub mod broker;
+pub mod chaos;
 pub mod command;
 pub mod config;
 pub mod consumer;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod event;
 pub mod group;
 pub mod ids;
+pub mod invariants;
 pub mod kernel;
 pub mod log;
 pub mod message;

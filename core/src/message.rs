@@ -115,9 +115,13 @@ pub enum OffsetSpec {
 pub enum Message {
     // --- broker <-> controller ---
     /// Registration and liveness (KIP-631 BrokerHeartbeat; the first one registers).
+    /// `metadata_version` is the newest controller update this broker applied; a broker that
+    /// is behind gets resynced (standing for KRaft brokers catching up on the metadata log,
+    /// and for the ZooKeeper controller's channel resending until delivered).
     BrokerHeartbeat {
         broker: BrokerId,
         broker_epoch: u64,
+        metadata_version: u64,
     },
     BrokerHeartbeatResponse {
         fenced: bool,
@@ -125,11 +129,13 @@ pub enum Message {
     /// The controller tells replicas their role.
     LeaderAndIsr {
         controller_epoch: i32,
+        metadata_version: u64,
         partitions: Vec<PartitionState>,
     },
     /// The controller refreshes every broker's metadata cache.
     UpdateMetadata {
         controller_epoch: i32,
+        metadata_version: u64,
         partitions: Vec<PartitionState>,
         live_brokers: Vec<BrokerId>,
     },

@@ -36,7 +36,9 @@ fn crashed_leader_is_replaced_by_an_isr_follower_without_losing_acked_records() 
     create_topic(&mut sim, "orders", 1, 3, 2, false);
     add_producer(&mut sim, 0, Acks::All);
     run_for(&mut sim, 1_000, &mut ev);
-    let ids: Vec<u64> = (0..5).map(|i| produce(&mut sim, 0, "orders", Some("k"), &format!("v{i}"))).collect();
+    let ids: Vec<u64> = (0..5)
+        .map(|i| produce(&mut sim, 0, "orders", Some("k"), &format!("v{i}")))
+        .collect();
     run_for(&mut sim, 2_000, &mut ev);
     for id in &ids {
         assert!(acked_offset(&ev, *id).is_some(), "record {id} acked");
@@ -53,7 +55,10 @@ fn crashed_leader_is_replaced_by_an_isr_follower_without_losing_acked_records() 
     let tp = TopicPartition::new("orders", 0);
     let log = &sim.replica(new, &tp).unwrap().log;
     let held: Vec<u64> = log.records().map(|r| r.id).collect();
-    assert_eq!(held, ids, "the new leader holds every acknowledged record in order");
+    assert_eq!(
+        held, ids,
+        "the new leader holds every acknowledged record in order"
+    );
 }
 
 #[test]
@@ -76,12 +81,21 @@ fn follower_down_leaves_isr_after_lag_time_and_rejoins_after_restart() {
         produce(&mut sim, 0, "t", None, &format!("v{i}"));
     }
     run_for(&mut sim, 3_000, &mut ev);
-    assert!(isr_of(&sim, "t", 0).contains(&follower), "still in ISR before the lag time");
+    assert!(
+        isr_of(&sim, "t", 0).contains(&follower),
+        "still in ISR before the lag time"
+    );
     run_for(&mut sim, 4_000, &mut ev);
-    assert!(!isr_of(&sim, "t", 0).contains(&follower), "dropped after replica.lag.time.max.ms");
+    assert!(
+        !isr_of(&sim, "t", 0).contains(&follower),
+        "dropped after replica.lag.time.max.ms"
+    );
     sim.apply(kafkascope_core::Command::Heal).unwrap();
     run_for(&mut sim, 3_000, &mut ev);
-    assert!(isr_of(&sim, "t", 0).contains(&follower), "back in ISR once caught up");
+    assert!(
+        isr_of(&sim, "t", 0).contains(&follower),
+        "back in ISR once caught up"
+    );
     let tp = TopicPartition::new("t", 0);
     assert_eq!(sim.replica(follower, &tp).unwrap().log.log_end_offset(), 3);
 }
@@ -103,9 +117,16 @@ fn acks_all_below_min_isr_is_rejected_with_not_enough_replicas_and_nothing_is_wr
     assert_eq!(isr_of(&sim, "t", 0), vec![leader]);
     let id = produce(&mut sim, 0, "t", None, "v");
     run_for(&mut sim, 10_000, &mut ev);
-    assert_eq!(failed_with(&ev, id), Some(kafkascope_core::ErrorCode::NotEnoughReplicas));
+    assert_eq!(
+        failed_with(&ev, id),
+        Some(kafkascope_core::ErrorCode::NotEnoughReplicas)
+    );
     let tp = TopicPartition::new("t", 0);
-    assert_eq!(sim.replica(leader, &tp).unwrap().log.log_end_offset(), 0, "nothing written");
+    assert_eq!(
+        sim.replica(leader, &tp).unwrap().log.log_end_offset(),
+        0,
+        "nothing written"
+    );
     // acks=1 is still accepted: no min-ISR check.
     add_producer(&mut sim, 1, Acks::Leader);
     // Its first bootstrap broker may be a crashed one: clients notice by request timeout.
@@ -123,7 +144,10 @@ fn unclean_election_loses_acknowledged_records_and_says_so() {
     add_producer(&mut sim, 0, Acks::All);
     run_for(&mut sim, 1_000, &mut ev);
     let leader = leader_of(&sim, "t", 0);
-    let followers: Vec<i32> = isr_of(&sim, "t", 0).into_iter().filter(|&b| b != leader).collect();
+    let followers: Vec<i32> = isr_of(&sim, "t", 0)
+        .into_iter()
+        .filter(|&b| b != leader)
+        .collect();
     let early = produce(&mut sim, 0, "t", None, "replicated");
     run_for(&mut sim, 1_000, &mut ev);
     assert!(acked_offset(&ev, early).is_some());
@@ -135,28 +159,50 @@ fn unclean_election_loses_acknowledged_records_and_says_so() {
     assert_eq!(isr_of(&sim, "t", 0), vec![leader]);
     let late = produce(&mut sim, 0, "t", None, "only-on-leader");
     run_for(&mut sim, 1_000, &mut ev);
-    assert_eq!(acked_offset(&ev, late), Some(Some(1)), "acked by an ISR of one");
+    assert_eq!(
+        acked_offset(&ev, late),
+        Some(Some(1)),
+        "acked by an ISR of one"
+    );
     // The leader dies, an out-of-sync follower returns and is elected uncleanly.
     crash(&mut sim, leader);
     run_for(&mut sim, 5_000, &mut ev);
     restart(&mut sim, followers[0]);
     run_for(&mut sim, 3_000, &mut ev);
     assert_eq!(leader_of(&sim, "t", 0), followers[0]);
-    assert!(ev.iter().any(|e| matches!(&e.kind, EventKind::LeaderElected { reason: kafkascope_core::event::ElectionReason::Unclean, .. })));
+    assert!(ev.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::LeaderElected {
+            reason: kafkascope_core::event::ElectionReason::Unclean,
+            ..
+        }
+    )));
     // The old leader returns and truncates the acknowledged record away.
     restart(&mut sim, leader);
     run_for(&mut sim, 3_000, &mut ev);
     let lost: Vec<u64> = ev
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::RecordsTruncated { broker, lost, .. } if *broker == leader => Some(lost.iter().map(|r| r.id).collect::<Vec<_>>()),
+            EventKind::RecordsTruncated { broker, lost, .. } if *broker == leader => {
+                Some(lost.iter().map(|r| r.id).collect::<Vec<_>>())
+            }
             _ => None,
         })
         .flatten()
         .collect();
-    assert_eq!(lost, vec![late], "the acknowledged record is truncated on the old leader");
+    assert_eq!(
+        lost,
+        vec![late],
+        "the acknowledged record is truncated on the old leader"
+    );
     let tp = TopicPartition::new("t", 0);
-    let ids: Vec<u64> = sim.replica(leader, &tp).unwrap().log.records().map(|r| r.id).collect();
+    let ids: Vec<u64> = sim
+        .replica(leader, &tp)
+        .unwrap()
+        .log
+        .records()
+        .map(|r| r.id)
+        .collect();
     assert_eq!(ids, vec![early]);
 }
 
@@ -184,7 +230,11 @@ fn isolated_leader_keeps_acking_acks_1_until_it_learns_it_was_replaced_then_trun
     })
     .unwrap();
     run_for(&mut sim, 5_000, &mut ev);
-    assert_ne!(leader_of(&sim, "t", 0), old, "controller replaced the silent leader");
+    assert_ne!(
+        leader_of(&sim, "t", 0),
+        old,
+        "controller replaced the silent leader"
+    );
     // The producer still has old metadata: acks=1 to the zombie succeeds.
     let zombie_write = produce(&mut sim, 0, "t", None, "to-zombie");
     run_for(&mut sim, 500, &mut ev);
@@ -192,11 +242,26 @@ fn isolated_leader_keeps_acking_acks_1_until_it_learns_it_was_replaced_then_trun
     sim.apply(kafkascope_core::Command::Heal).unwrap();
     run_for(&mut sim, 5_000, &mut ev);
     let tp = TopicPartition::new("t", 0);
-    let on_old: Vec<u64> = sim.replica(old, &tp).unwrap().log.records().map(|r| r.id).collect();
+    let on_old: Vec<u64> = sim
+        .replica(old, &tp)
+        .unwrap()
+        .log
+        .records()
+        .map(|r| r.id)
+        .collect();
     if acked == Some(Some(0)) {
-        assert!(!on_old.contains(&zombie_write), "the zombie's write was truncated after healing");
+        assert!(
+            !on_old.contains(&zombie_write),
+            "the zombie's write was truncated after healing"
+        );
     }
     let new = leader_of(&sim, "t", 0);
-    let on_new: Vec<u64> = sim.replica(new, &tp).unwrap().log.records().map(|r| r.id).collect();
+    let on_new: Vec<u64> = sim
+        .replica(new, &tp)
+        .unwrap()
+        .log
+        .records()
+        .map(|r| r.id)
+        .collect();
     assert_eq!(on_old, on_new, "logs agree after healing");
 }

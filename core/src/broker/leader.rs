@@ -94,10 +94,22 @@ impl Broker {
                         parts,
                     },
                 );
-                // Some partitions may already be complete (e.g. an ISR of one).
-                for i in 0..self.delayed_produces[&id].parts.len() {
-                    let tp = self.delayed_produces[&id].parts[i].tp.clone();
-                    self.check_delayed_produces(ctx, &tp);
+                // Some partitions may already be complete (e.g. an ISR of one), or all were
+                // rejected before appending.
+                let tps: Vec<TopicPartition> = self.delayed_produces[&id]
+                    .parts
+                    .iter()
+                    .map(|p| p.tp.clone())
+                    .collect();
+                for tp in &tps {
+                    self.check_delayed_produces(ctx, tp);
+                }
+                if self
+                    .delayed_produces
+                    .get(&id)
+                    .is_some_and(|d| d.parts.iter().all(|p| p.outcome.is_some()))
+                {
+                    self.respond_delayed_produce(ctx, id, None);
                 }
                 if self.delayed_produces.contains_key(&id) {
                     ctx.set_timer(timeout_ms, Timer::Broker(BrokerTimer::ProduceTimeout(id)));

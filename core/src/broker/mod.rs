@@ -67,6 +67,8 @@ pub struct MetadataCache {
     pub partitions: BTreeMap<TopicPartition, PartitionState>,
     pub live_brokers: BTreeSet<BrokerId>,
     pub controller_epoch: i32,
+    /// Newest controller update applied.
+    pub version: u64,
 }
 
 /// A broker's whole state. What survives a crash is chosen by [`Broker::recover`].
@@ -160,6 +162,7 @@ impl Broker {
             Message::BrokerHeartbeat {
                 broker: self.id,
                 broker_epoch: self.broker_epoch,
+                metadata_version: self.metadata.version,
             },
         );
         ctx.set_timer(
@@ -170,12 +173,21 @@ impl Broker {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: &Message) {
         match msg {
-            Message::LeaderAndIsr { partitions, .. } => self.on_leader_and_isr(ctx, partitions),
+            Message::LeaderAndIsr {
+                partitions,
+                metadata_version,
+                ..
+            } => {
+                self.metadata.version = self.metadata.version.max(*metadata_version);
+                self.on_leader_and_isr(ctx, partitions)
+            }
             Message::UpdateMetadata {
                 controller_epoch,
+                metadata_version,
                 partitions,
                 live_brokers,
             } => {
+                self.metadata.version = self.metadata.version.max(*metadata_version);
                 self.metadata.controller_epoch = *controller_epoch;
                 self.metadata.live_brokers = live_brokers.iter().copied().collect();
                 for st in partitions {

@@ -21,6 +21,8 @@ pub const BUILTIN_CONTROLLER: NodeId = NodeId::Controller(0);
 pub struct BuiltinController {
     pub meta: ClusterMetadata,
     timeouts: BrokerTimeouts,
+    /// Bumped by every change published to brokers.
+    version: u64,
 }
 
 impl BuiltinController {
@@ -42,7 +44,11 @@ impl BuiltinController {
                 },
             );
         }
-        Self { meta, timeouts }
+        Self {
+            meta,
+            timeouts,
+            version: 0,
+        }
     }
 
     fn emit_all(ctx: &mut Ctx, events: Vec<EventKind>) {
@@ -56,6 +62,9 @@ impl BuiltinController {
     /// metadata (it just (re)joined).
     fn publish(&mut self, ctx: &mut Ctx, changed: &[TopicPartition], full_sync: Option<BrokerId>) {
         let changed: BTreeSet<&TopicPartition> = changed.iter().collect();
+        if !changed.is_empty() {
+            self.version += 1;
+        }
         let live = self.meta.live_brokers();
         for &b in &live {
             let full = full_sync == Some(b);
@@ -70,6 +79,7 @@ impl BuiltinController {
                     NodeId::Broker(b),
                     Message::LeaderAndIsr {
                         controller_epoch: self.meta.controller_epoch,
+                        metadata_version: self.version,
                         partitions: lai,
                     },
                 );
@@ -88,6 +98,7 @@ impl BuiltinController {
                     NodeId::Broker(b),
                     Message::UpdateMetadata {
                         controller_epoch: self.meta.controller_epoch,
+                        metadata_version: self.version,
                         partitions: um,
                         live_brokers: live.clone(),
                     },
@@ -96,7 +107,13 @@ impl BuiltinController {
         }
     }
 
-    fn on_heartbeat(&mut self, ctx: &mut Ctx, broker: BrokerId, broker_epoch: u64) {
+    fn on_heartbeat(
+        &mut self,
+        ctx: &mut Ctx,
+        broker: BrokerId,
+        broker_epoch: u64,
+        metadata_version: u64,
+    ) {
         let now = ctx.now();
         let mut events = Vec::new();
         let mut changed = Vec::new();
@@ -119,6 +136,9 @@ impl BuiltinController {
         Self::emit_all(ctx, events);
         if rejoined {
             self.publish(ctx, &changed, Some(broker));
+        } else if metadata_version < self.version {
+            // It missed updates (a cut link dropped them): resend everything it needs.
+            self.publish(ctx, &[], Some(broker));
         }
         ctx.send(
             NodeId::Broker(broker),
@@ -158,6 +178,7 @@ impl Coordinator for BuiltinController {
                 NodeId::Broker(b),
                 Message::UpdateMetadata {
                     controller_epoch: self.meta.controller_epoch,
+                    metadata_version: self.version,
                     partitions: Vec::new(),
                     live_brokers: live.clone(),
                 },
@@ -180,7 +201,8 @@ impl Coordinator for BuiltinController {
             Message::BrokerHeartbeat {
                 broker,
                 broker_epoch,
-            } => self.on_heartbeat(ctx, *broker, *broker_epoch),
+                metadata_version,
+            } => self.on_heartbeat(ctx, *broker, *broker_epoch, *metadata_version),
             Message::AlterPartition {
                 broker,
                 tp,
@@ -212,12 +234,14 @@ impl Coordinator for BuiltinController {
                 );
                 if state.is_some() {
                     // Only metadata caches need the new ISR; replicas keep their roles.
+                    self.version += 1;
                     let live = self.meta.live_brokers();
                     for &b in &live {
                         ctx.send(
                             NodeId::Broker(b),
                             Message::UpdateMetadata {
                                 controller_epoch: self.meta.controller_epoch,
+                                metadata_version: self.version,
                                 partitions: state.iter().cloned().collect(),
                                 live_brokers: live.clone(),
                             },
