@@ -85,15 +85,15 @@ impl Checker {
                 EventKind::RecordsConsumed { tp, records, .. } => {
                     let seen = self.consumed.entry(tp.clone()).or_default();
                     for &(offset, id) in records {
-                        if let Some(&before) = seen.get(&offset) {
-                            if before != id {
-                                return Err(fail(
-                                    "ConsistentRead",
-                                    format!(
-                                        "{tp} offset {offset} was read as record {before}, now as {id}"
-                                    ),
-                                ));
-                            }
+                        if let Some(&before) = seen.get(&offset)
+                            && before != id
+                        {
+                            return Err(fail(
+                                "ConsistentRead",
+                                format!(
+                                    "{tp} offset {offset} was read as record {before}, now as {id}"
+                                ),
+                            ));
                         }
                         seen.insert(offset, id);
                     }

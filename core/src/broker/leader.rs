@@ -558,12 +558,11 @@ impl Broker {
         if error.is_some() {
             return;
         }
-        if let Some(st) = state {
-            if st.leader_epoch == p.state.leader_epoch
-                && st.partition_epoch >= p.state.partition_epoch
-            {
-                p.state = st.clone();
-            }
+        if let Some(st) = state
+            && st.leader_epoch == p.state.leader_epoch
+            && st.partition_epoch >= p.state.partition_epoch
+        {
+            p.state = st.clone();
         }
         // A smaller ISR may let the HW move (and may now fail waiting acks=all produces).
         self.maybe_advance_high_watermark(ctx, tp);

@@ -284,13 +284,12 @@ impl Broker {
                 continue;
             }
             let known = self.partitions.get(&st.tp);
-            if let Some(p) = known {
-                if st.leader_epoch < p.state.leader_epoch
+            if let Some(p) = known
+                && (st.leader_epoch < p.state.leader_epoch
                     || (st.leader_epoch == p.state.leader_epoch
-                        && st.partition_epoch < p.state.partition_epoch)
-                {
-                    continue; // stale
-                }
+                        && st.partition_epoch < p.state.partition_epoch))
+            {
+                continue; // stale
             }
             let same_epoch = known.is_some_and(|p| {
                 p.state.leader_epoch == st.leader_epoch
@@ -309,10 +308,10 @@ impl Broker {
             if same_epoch {
                 // Same leadership, newer ISR or config: just take it.
                 p.state = st.clone();
-                if let Some(l) = p.leader.as_mut() {
-                    if l.pending_isr.as_ref() == Some(&st.isr) {
-                        l.pending_isr = None;
-                    }
+                if let Some(l) = p.leader.as_mut()
+                    && l.pending_isr.as_ref() == Some(&st.isr)
+                {
+                    l.pending_isr = None;
                 }
                 continue;
             }
