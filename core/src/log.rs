@@ -114,14 +114,22 @@ impl ReplicaLog {
         self.assign_epoch_at(epoch, self.log_end_offset());
     }
 
+    /// `LeaderEpochFileCache.assign`: a new (epoch, start) entry replaces every entry with an
+    /// epoch >= it or a start offset >= its start, so the cache stays monotonic in both.
     fn assign_epoch_at(&mut self, epoch: i32, start_offset: u64) {
-        match self.epochs.last() {
-            Some(last) if last.epoch >= epoch => {}
-            _ => self.epochs.push(EpochEntry {
-                epoch,
-                start_offset,
-            }),
+        let needed = self
+            .epochs
+            .last()
+            .is_none_or(|last| last.epoch != epoch || start_offset < last.start_offset);
+        if !needed {
+            return;
         }
+        self.epochs
+            .retain(|e| e.epoch < epoch && e.start_offset < start_offset);
+        self.epochs.push(EpochEntry {
+            epoch,
+            start_offset,
+        });
     }
 
     /// The leader appends a record at its LEO; returns the offset given to it.
@@ -283,14 +291,10 @@ impl ReplicaLog {
         }
     }
 
-    /// The epoch of the last record (or epoch entry) below `offset`, as a follower reports
-    /// it in `lastFetchedEpoch`; -1 when there is none.
+    /// What a follower reports as `lastFetchedEpoch`: the latest epoch in its cache
+    /// (`UnifiedLog.latestEpoch`), -1 when it has none.
     pub fn epoch_at_end(&self) -> i32 {
-        self.records
-            .back()
-            .map(|r| r.leader_epoch)
-            .or_else(|| self.latest_epoch())
-            .unwrap_or(-1)
+        self.latest_epoch().unwrap_or(-1)
     }
 }
 
@@ -433,14 +437,24 @@ mod tests {
     fn truncating_at_leo_drops_an_epoch_started_without_records() {
         let mut log = log_with(&[(0, 2)]);
         log.assign_epoch(1); // became leader in epoch 1, wrote nothing
-        assert_eq!(log.epoch_at_end(), 0, "last record's epoch");
-        assert_eq!(log.latest_epoch(), Some(1));
+        assert_eq!(log.epoch_at_end(), 1);
         log.truncate_to(2);
         assert_eq!(log.latest_epoch(), Some(0));
         let mut empty = ReplicaLog::new();
         empty.assign_epoch(3);
         empty.truncate_to(0);
         assert_eq!(empty.latest_epoch(), None);
+    }
+
+    #[test]
+    fn a_follower_record_of_a_lower_epoch_replaces_a_later_empty_epoch_entry() {
+        // Led epoch 5 at offset 2 without writing, then follows and fetches an epoch-3 record.
+        let mut log = log_with(&[(0, 2)]);
+        log.assign_epoch(5);
+        let leader = log_with(&[(0, 2), (3, 1)]);
+        assert_eq!(log.append_as_follower(&leader.read(2, 1)), 1);
+        assert_eq!(log.epochs(), leader.epochs());
+        assert_eq!(log.epoch_at_end(), 3);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::group::GroupCoordinator;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicPartition};
 use crate::kernel::Ctx;
 use crate::log::ReplicaLog;
-use crate::message::{Message, PartitionMetadata, PartitionState};
+use crate::message::{Message, PartitionMetadata, PartitionState, partition_state_digest};
 use crate::replication::FollowerProgress;
 use crate::timer::{BrokerTimer, Timer};
 use serde::{Deserialize, Serialize};
@@ -67,8 +67,6 @@ pub struct MetadataCache {
     pub partitions: BTreeMap<TopicPartition, PartitionState>,
     pub live_brokers: BTreeSet<BrokerId>,
     pub controller_epoch: i32,
-    /// Newest controller update applied.
-    pub version: u64,
 }
 
 /// A broker's whole state. What survives a crash is chosen by [`Broker::recover`].
@@ -162,7 +160,10 @@ impl Broker {
             Message::BrokerHeartbeat {
                 broker: self.id,
                 broker_epoch: self.broker_epoch,
-                metadata_version: self.metadata.version,
+                state_digest: partition_state_digest(
+                    self.id,
+                    self.partitions.values().map(|p| &p.state),
+                ),
             },
         );
         ctx.set_timer(
@@ -173,21 +174,12 @@ impl Broker {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: &Message) {
         match msg {
-            Message::LeaderAndIsr {
-                partitions,
-                metadata_version,
-                ..
-            } => {
-                self.metadata.version = self.metadata.version.max(*metadata_version);
-                self.on_leader_and_isr(ctx, partitions)
-            }
+            Message::LeaderAndIsr { partitions, .. } => self.on_leader_and_isr(ctx, partitions),
             Message::UpdateMetadata {
                 controller_epoch,
-                metadata_version,
                 partitions,
                 live_brokers,
             } => {
-                self.metadata.version = self.metadata.version.max(*metadata_version);
                 self.metadata.controller_epoch = *controller_epoch;
                 self.metadata.live_brokers = live_brokers.iter().copied().collect();
                 for st in partitions {

@@ -4,16 +4,17 @@
 //! replicated and it never fails. ZooKeeper mode and KRaft mode replace it.
 
 use super::{ClusterMetadata, Coordinator, NewTopic};
+use crate::config::Millis;
 use crate::config::{BrokerConfig, BrokerTimeouts};
 use crate::controller::metadata::BrokerRegistration;
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::kernel::Ctx;
-use crate::message::{Message, PartitionState};
+use crate::message::{Message, PartitionState, partition_state_digest};
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const BUILTIN_CONTROLLER: NodeId = NodeId::Controller(0);
 
@@ -21,8 +22,9 @@ pub const BUILTIN_CONTROLLER: NodeId = NodeId::Controller(0);
 pub struct BuiltinController {
     pub meta: ClusterMetadata,
     timeouts: BrokerTimeouts,
-    /// Bumped by every change published to brokers.
-    version: u64,
+    /// When each broker was last sent LeaderAndIsr, so a digest mismatch caused by an update
+    /// still in flight does not trigger a resync.
+    last_sent: BTreeMap<BrokerId, Millis>,
 }
 
 impl BuiltinController {
@@ -47,7 +49,7 @@ impl BuiltinController {
         Self {
             meta,
             timeouts,
-            version: 0,
+            last_sent: BTreeMap::new(),
         }
     }
 
@@ -62,9 +64,6 @@ impl BuiltinController {
     /// metadata (it just (re)joined).
     fn publish(&mut self, ctx: &mut Ctx, changed: &[TopicPartition], full_sync: Option<BrokerId>) {
         let changed: BTreeSet<&TopicPartition> = changed.iter().collect();
-        if !changed.is_empty() {
-            self.version += 1;
-        }
         let live = self.meta.live_brokers();
         for &b in &live {
             let full = full_sync == Some(b);
@@ -75,11 +74,11 @@ impl BuiltinController {
                 .cloned()
                 .collect();
             if !lai.is_empty() {
+                self.last_sent.insert(b, ctx.now());
                 ctx.send(
                     NodeId::Broker(b),
                     Message::LeaderAndIsr {
                         controller_epoch: self.meta.controller_epoch,
-                        metadata_version: self.version,
                         partitions: lai,
                     },
                 );
@@ -98,7 +97,6 @@ impl BuiltinController {
                     NodeId::Broker(b),
                     Message::UpdateMetadata {
                         controller_epoch: self.meta.controller_epoch,
-                        metadata_version: self.version,
                         partitions: um,
                         live_brokers: live.clone(),
                     },
@@ -112,7 +110,7 @@ impl BuiltinController {
         ctx: &mut Ctx,
         broker: BrokerId,
         broker_epoch: u64,
-        metadata_version: u64,
+        state_digest: u64,
     ) {
         let now = ctx.now();
         let mut events = Vec::new();
@@ -136,9 +134,14 @@ impl BuiltinController {
         Self::emit_all(ctx, events);
         if rejoined {
             self.publish(ctx, &changed, Some(broker));
-        } else if metadata_version < self.version {
-            // It missed updates (a cut link dropped them): resend everything it needs.
-            self.publish(ctx, &[], Some(broker));
+        } else if state_digest != self.expected_digest(broker) {
+            let settled = self.last_sent.get(&broker).is_none_or(|&t| {
+                now.saturating_sub(t) > self.timeouts.broker_heartbeat_interval_ms
+            });
+            if settled {
+                // It missed an update (a cut link dropped it): resend everything it needs.
+                self.publish(ctx, &[], Some(broker));
+            }
         }
         ctx.send(
             NodeId::Broker(broker),
@@ -148,6 +151,15 @@ impl BuiltinController {
             self.timeouts.broker_session_timeout_ms,
             Timer::Controller(ControllerTimer::BrokerSession(broker)),
         );
+    }
+
+    fn expected_digest(&self, broker: BrokerId) -> u64 {
+        partition_state_digest(
+            broker,
+            self.meta
+                .partitions()
+                .filter(|p| p.replicas.contains(&broker)),
+        )
     }
 
     fn check_session(&mut self, ctx: &mut Ctx, broker: BrokerId) {
@@ -178,7 +190,6 @@ impl Coordinator for BuiltinController {
                 NodeId::Broker(b),
                 Message::UpdateMetadata {
                     controller_epoch: self.meta.controller_epoch,
-                    metadata_version: self.version,
                     partitions: Vec::new(),
                     live_brokers: live.clone(),
                 },
@@ -201,8 +212,8 @@ impl Coordinator for BuiltinController {
             Message::BrokerHeartbeat {
                 broker,
                 broker_epoch,
-                metadata_version,
-            } => self.on_heartbeat(ctx, *broker, *broker_epoch, *metadata_version),
+                state_digest,
+            } => self.on_heartbeat(ctx, *broker, *broker_epoch, *state_digest),
             Message::AlterPartition {
                 broker,
                 tp,
@@ -234,14 +245,12 @@ impl Coordinator for BuiltinController {
                 );
                 if state.is_some() {
                     // Only metadata caches need the new ISR; replicas keep their roles.
-                    self.version += 1;
                     let live = self.meta.live_brokers();
                     for &b in &live {
                         ctx.send(
                             NodeId::Broker(b),
                             Message::UpdateMetadata {
                                 controller_epoch: self.meta.controller_epoch,
-                                metadata_version: self.version,
                                 partitions: state.iter().cloned().collect(),
                                 live_brokers: live.clone(),
                             },
