@@ -13,6 +13,17 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
+/// A message on the wire, as a picture shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InFlightMessage {
+    pub id: u64,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub api: String,
+    pub sent_at: Millis,
+    pub deliver_at: Millis,
+}
+
 /// A message in flight.
 #[derive(Clone, Debug)]
 pub struct Envelope {
@@ -119,6 +130,31 @@ impl Kernel {
 
     pub fn pending(&self) -> usize {
         self.queue.len()
+    }
+
+    /// Messages sent and not yet delivered or dropped, in delivery order.
+    pub fn in_flight(&self) -> Vec<InFlightMessage> {
+        let mut v: Vec<(Millis, u64, InFlightMessage)> = self
+            .queue
+            .iter()
+            .filter_map(|Reverse(s)| match &s.due {
+                Due::Deliver(e) => Some((
+                    s.at,
+                    s.seq,
+                    InFlightMessage {
+                        id: e.id,
+                        from: e.from,
+                        to: e.to,
+                        api: e.message.api().to_string(),
+                        sent_at: e.sent_at,
+                        deliver_at: e.deliver_at,
+                    },
+                )),
+                Due::Timer { .. } => None,
+            })
+            .collect();
+        v.sort_by_key(|(at, seq, _)| (*at, *seq));
+        v.into_iter().map(|(_, _, m)| m).collect()
     }
 
     pub fn incarnation(&self, node: NodeId) -> u32 {

@@ -25,6 +25,7 @@ pub mod placement;
 pub mod producer;
 pub mod replication;
 pub mod sim;
+pub mod snapshot;
 pub mod timer;
 pub mod topic;
 

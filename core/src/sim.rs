@@ -590,6 +590,11 @@ impl Sim {
         Ok(CommandOutcome::Done)
     }
 
+    /// Messages on the wire now.
+    pub fn in_flight(&self) -> Vec<crate::kernel::InFlightMessage> {
+        self.k.in_flight()
+    }
+
     /// The replica of `tp` on `broker`, if it hosts one.
     pub fn replica(
         &self,
