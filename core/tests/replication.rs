@@ -265,3 +265,248 @@ fn isolated_leader_keeps_acking_acks_1_until_it_learns_it_was_replaced_then_trun
         .collect();
     assert_eq!(on_old, on_new, "logs agree after healing");
 }
+
+/// Cuts the leader from its followers (not from the controller) and sends one acks=all
+/// record with no retries; returns how it ended.
+fn produce_while_followers_fall_out(gate: bool) -> Option<kafkascope_core::ErrorCode> {
+    use kafkascope_core::config::{ClusterConfig, Profile};
+    let mut config = ClusterConfig::new(Profile::Teaching, 3);
+    config.broker.min_isr_gates_high_watermark = gate;
+    config.producer.retries = 0;
+    config.producer.request_timeout_ms = 15_000;
+    let mut sim = kafkascope_core::Sim::new(config, 9).unwrap();
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 1, 3, 2, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 1_000, &mut ev);
+    let leader = leader_of(&sim, "t", 0);
+    for b in 1..=3 {
+        if b != leader {
+            sim.apply(kafkascope_core::Command::CutLink {
+                a: kafkascope_core::NodeId::Broker(leader),
+                b: kafkascope_core::NodeId::Broker(b),
+            })
+            .unwrap();
+        }
+    }
+    let id = produce(&mut sim, 0, "t", None, "v");
+    run_for(&mut sim, 20_000, &mut ev);
+    assert_eq!(
+        isr_of(&sim, "t", 0),
+        vec![leader],
+        "the ISR shrank to the leader"
+    );
+    let tp = TopicPartition::new("t", 0);
+    assert_eq!(
+        sim.replica(leader, &tp).unwrap().log.log_end_offset(),
+        1,
+        "the record was written"
+    );
+    failed_with(&ev, id)
+}
+
+#[test]
+fn before_kafka_3_7_isr_shrinking_below_min_after_append_gives_not_enough_replicas_after_append() {
+    assert_eq!(
+        produce_while_followers_fall_out(false),
+        Some(kafkascope_core::ErrorCode::NotEnoughReplicasAfterAppend)
+    );
+}
+
+#[test]
+fn since_kafka_3_7_the_hw_waits_for_min_isr_so_the_same_produce_times_out() {
+    assert_eq!(
+        produce_while_followers_fall_out(true),
+        Some(kafkascope_core::ErrorCode::RequestTimedOut)
+    );
+}
+
+#[test]
+fn preferred_leader_election_and_auto_rebalance_bring_leadership_back() {
+    let mut sim = teaching(3, 12);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 3, 3, 1, false);
+    run_for(&mut sim, 1_000, &mut ev);
+    let preferred: Vec<i32> = (0..3)
+        .map(|p| {
+            sim.coordinator()
+                .metadata()
+                .partition(&TopicPartition::new("t", p))
+                .unwrap()
+                .replicas[0]
+        })
+        .collect();
+    let victim = preferred[0];
+    crash(&mut sim, victim);
+    run_for(&mut sim, 5_000, &mut ev);
+    assert_ne!(leader_of(&sim, "t", 0), victim);
+    restart(&mut sim, victim);
+    run_for(&mut sim, 3_000, &mut ev);
+    assert!(isr_of(&sim, "t", 0).contains(&victim), "back in the ISR");
+    assert_ne!(leader_of(&sim, "t", 0), victim, "but not leader yet");
+    let out = sim
+        .apply(kafkascope_core::Command::ElectPreferredLeaders { partitions: None })
+        .unwrap();
+    assert!(
+        matches!(out, kafkascope_core::CommandOutcome::LeadersElected { ref partitions } if !partitions.is_empty())
+    );
+    run_for(&mut sim, 1_000, &mut ev);
+    for p in 0..3 {
+        assert_eq!(leader_of(&sim, "t", p), preferred[p as usize]);
+    }
+    // Auto rebalance does the same by itself (teaching: every 30 s).
+    crash(&mut sim, victim);
+    run_for(&mut sim, 5_000, &mut ev);
+    restart(&mut sim, victim);
+    run_for(&mut sim, 35_000, &mut ev);
+    assert_eq!(
+        leader_of(&sim, "t", 0),
+        victim,
+        "auto leader rebalance restored the preferred leader"
+    );
+}
+
+#[test]
+fn invalid_commands_return_kafkas_error_and_change_nothing() {
+    use kafkascope_core::{Command, ErrorCode};
+    let mut sim = teaching(3, 13);
+    create_topic(&mut sim, "orders", 3, 3, 1, false);
+    let before = serde_json::to_string(&sim.snapshot()).unwrap();
+    let log_len = sim.command_log().len();
+    let cases: Vec<(Command, ErrorCode)> = vec![
+        (
+            Command::CreateTopic {
+                name: "x".into(),
+                partitions: 1,
+                replication_factor: 4,
+                config: Default::default(),
+            },
+            ErrorCode::InvalidReplicationFactor,
+        ),
+        (
+            Command::CreateTopic {
+                name: "x".into(),
+                partitions: 0,
+                replication_factor: 1,
+                config: Default::default(),
+            },
+            ErrorCode::InvalidPartitions,
+        ),
+        (
+            Command::CreateTopic {
+                name: "orders".into(),
+                partitions: 1,
+                replication_factor: 1,
+                config: Default::default(),
+            },
+            ErrorCode::TopicAlreadyExists,
+        ),
+        (
+            Command::CreateTopic {
+                name: "a/b".into(),
+                partitions: 1,
+                replication_factor: 1,
+                config: Default::default(),
+            },
+            ErrorCode::InvalidTopicException,
+        ),
+        (
+            Command::AddPartitions {
+                topic: "orders".into(),
+                partitions: 2,
+            },
+            ErrorCode::InvalidPartitions,
+        ),
+        (
+            Command::Produce {
+                producer: 7,
+                topic: "orders".into(),
+                key: None,
+                value: "v".into(),
+                partition: None,
+                count: None,
+            },
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            Command::Crash {
+                node: kafkascope_core::NodeId::Broker(9),
+            },
+            ErrorCode::InvalidRequest,
+        ),
+    ];
+    for (cmd, code) in cases {
+        let err = sim.apply(cmd.clone()).expect_err("must be rejected");
+        assert_eq!(err.code, code, "{cmd:?}: {err}");
+    }
+    assert_eq!(serde_json::to_string(&sim.snapshot()).unwrap(), before);
+    assert_eq!(
+        sim.command_log().len(),
+        log_len,
+        "rejected commands are not logged"
+    );
+    // A name colliding on '.'/'_' is rejected too.
+    create_topic(&mut sim, "my.topic", 1, 1, 1, false);
+    let err = sim
+        .apply(Command::CreateTopic {
+            name: "my_topic".into(),
+            partitions: 1,
+            replication_factor: 1,
+            config: Default::default(),
+        })
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidTopicException);
+}
+
+#[test]
+fn adding_partitions_spreads_new_keys_and_new_partitions_get_leaders() {
+    let mut sim = teaching(3, 14);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 2, 2, 1, false);
+    run_for(&mut sim, 500, &mut ev);
+    sim.apply(kafkascope_core::Command::AddPartitions {
+        topic: "t".into(),
+        partitions: 4,
+    })
+    .unwrap();
+    run_for(&mut sim, 1_000, &mut ev);
+    for p in 0..4 {
+        assert_ne!(leader_of(&sim, "t", p), kafkascope_core::NO_LEADER);
+        assert_eq!(isr_of(&sim, "t", p).len(), 2);
+    }
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    for k in 0..20 {
+        produce(&mut sim, 0, "t", Some(&format!("key-{k}")), "v");
+    }
+    run_for(&mut sim, 2_000, &mut ev);
+    let used: std::collections::BTreeSet<u32> = ev
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::RecordPartitioned { tp, .. } => Some(tp.partition),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(used.len(), 4, "keys hash over all 4 partitions now");
+}
+
+#[test]
+fn keyless_round_robin_goes_0_1_2_as_the_course_shows() {
+    let mut sim = teaching(3, 15);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "logs", 3, 1, 1, false);
+    add_producer(&mut sim, 0, Acks::Leader);
+    run_for(&mut sim, 1_000, &mut ev);
+    for i in 1..=4 {
+        produce(&mut sim, 0, "logs", None, &format!("log entry {i}"));
+    }
+    run_for(&mut sim, 1_000, &mut ev);
+    let parts: Vec<u32> = ev
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::RecordPartitioned { tp, .. } => Some(tp.partition),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(parts, vec![0, 1, 2, 0]);
+}

@@ -253,11 +253,14 @@ impl Broker {
         let Some(leader) = p.leader.as_ref() else {
             return;
         };
-        if !isr_meets_min(
-            p.state.isr.len(),
-            p.state.config.min_insync_replicas,
-            p.state.replicas.len(),
-        ) {
+        let gated = self.timeouts.min_isr_gates_high_watermark;
+        if gated
+            && !isr_meets_min(
+                p.state.isr.len(),
+                p.state.config.min_insync_replicas,
+                p.state.replicas.len(),
+            )
+        {
             return;
         }
         let maximal = p.maximal_isr();

@@ -231,6 +231,9 @@ impl Coordinator for BuiltinController {
                     &mut events,
                 );
                 Self::emit_all(ctx, events);
+                if let NodeId::Broker(b) = from {
+                    self.last_sent.insert(b, ctx.now());
+                }
                 let (error, state) = match result {
                     Ok(st) => (None, Some(st)),
                     Err(e) => (Some(e), None),
