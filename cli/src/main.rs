@@ -28,9 +28,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a scenario, then print the rejected commands, the brokers, the topics (as
-    /// kafka-topics.sh --describe), the produced records and the consumer groups (as
-    /// kafka-consumer-groups.sh --describe).
+    /// Run a scenario and print the cluster as Kafka's tools would show it
+    ///
+    /// Prints the commands Kafka rejected, the brokers, the topics (as kafka-topics.sh
+    /// --describe, plus the leader's log end offset and high watermark), every produced
+    /// record's fate and the consumer groups (as kafka-consumer-groups.sh --describe).
     Run {
         /// Scenario file (JSON), or - for standard input.
         scenario: String,
@@ -44,7 +46,7 @@ enum Cmd {
         #[arg(long)]
         include_internal: bool,
     },
-    /// Check a scenario file without running it.
+    /// Check a scenario file without running it
     Validate {
         /// Scenario file (JSON), or - for standard input.
         scenario: String,

@@ -532,20 +532,21 @@ pub fn record_results(sim: &Sim, outcomes: &[StepOutcome], events: &[Event]) -> 
             _ => {}
         }
     }
+    // Record ids held by each partition's current leader (None: no leader).
     let meta = sim.coordinator().metadata();
+    let mut held: BTreeMap<TopicPartition, Option<std::collections::BTreeSet<u64>>> =
+        BTreeMap::new();
     for r in out.values_mut() {
         let Some(tp) = &r.partition else { continue };
-        let Some(p) = meta.partition(tp) else {
-            continue;
-        };
-        if p.leader == NO_LEADER {
-            continue;
-        }
-        let held = sim
-            .replica(p.leader, tp)
-            .is_some_and(|rep| rep.log.records().any(|rec| rec.id == r.record));
-        r.in_leader_log = Some(held);
-        if r.status == RecordStatus::Acknowledged && !held {
+        let ids = held.entry(tp.clone()).or_insert_with(|| {
+            let p = meta.partition(tp).filter(|p| p.leader != NO_LEADER)?;
+            let log = &sim.replica(p.leader, tp)?.log;
+            Some(log.records().map(|rec| rec.id).collect())
+        });
+        let Some(ids) = ids else { continue };
+        let present = ids.contains(&r.record);
+        r.in_leader_log = Some(present);
+        if r.status == RecordStatus::Acknowledged && !present {
             r.status = RecordStatus::AcknowledgedThenLost;
         }
     }

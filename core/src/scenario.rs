@@ -27,6 +27,14 @@ use std::fmt;
 /// Longest simulated run a scenario may ask for: one hour.
 pub const MAX_RUN_MS: Millis = 3_600_000;
 
+/// Most partitions one topic may have in a scenario (Kafka has no such small limit; the
+/// simulator keeps runs fast). Also the cap on `offsets_topic_num_partitions`.
+pub const MAX_PARTITIONS: i32 = 1000;
+
+fn too_many_partitions(n: i64) -> String {
+    format!("{n} partitions: a simulated topic has at most {MAX_PARTITIONS}")
+}
+
 /// How long a scenario runs after its last step when `run_until` is not given.
 pub const DEFAULT_TAIL_MS: Millis = 10_000;
 
@@ -95,7 +103,7 @@ impl ScenarioError {
     fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             path: path.into(),
-            message: message.into(),
+            message: with_suggestion(message.into()),
             line: None,
             column: None,
         }
@@ -444,6 +452,45 @@ fn bare_message(e: &serde_json::Error) -> String {
     }
 }
 
+/// Levenshtein distance, for "did you mean" suggestions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Adds `did you mean `x`?` to serde's "unknown field `a`, expected one of `b`, `c`" and
+/// "unknown variant" messages when one of the expected names is close.
+fn with_suggestion(msg: String) -> String {
+    if !(msg.starts_with("unknown field `") || msg.starts_with("unknown variant `")) {
+        return msg;
+    }
+    let names: Vec<&str> = msg.split('`').skip(1).step_by(2).collect();
+    let Some((given, expected)) = names.split_first() else {
+        return msg;
+    };
+    let best = expected
+        .iter()
+        .map(|e| (edit_distance(given, e), *e))
+        .min()
+        .filter(|(d, e)| {
+            *d <= (e.len() / 3).max(2) || e.starts_with(given) || given.starts_with(e)
+        });
+    match best {
+        Some((_, e)) => format!("{msg} (did you mean `{e}`?)"),
+        None => msg,
+    }
+}
+
 fn is_missing_field(msg: &str) -> bool {
     msg.starts_with("missing field")
 }
@@ -544,6 +591,17 @@ impl<'a> Parser<'a> {
             .map_err(|e| self.json_error("", "", self.input, &e))?;
 
         let cluster = self.cluster(&doc.cluster)?;
+        if let Some((i, t)) = doc
+            .topics
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.partitions > MAX_PARTITIONS)
+        {
+            return Err(ScenarioError::new(
+                format!("topics[{i}].partitions"),
+                too_many_partitions(t.partitions.into()),
+            ));
+        }
         let mut steps: Vec<Step> = Vec::with_capacity(doc.steps.len());
         for (i, raw) in doc.steps.iter().enumerate() {
             let (step, at_raw) = self.step(i, raw)?;
@@ -625,6 +683,13 @@ impl<'a> Parser<'a> {
             config.network = self.overrides(&config.network, o, "cluster.network")?;
         }
         config.validate().map_err(cluster_error)?;
+        let n = config.broker.offsets_topic_num_partitions;
+        if n > MAX_PARTITIONS as u32 {
+            return Err(ScenarioError::new(
+                "cluster.broker.offsets_topic_num_partitions",
+                too_many_partitions(n.into()),
+            ));
+        }
         Ok(config)
     }
 
@@ -766,7 +831,7 @@ impl<'a> Parser<'a> {
                 })
                 .unwrap_or_default();
             let msg = if expected.is_empty() {
-                format!("unknown field `{k}`: action `{action}` takes no other fields")
+                format!("unknown field `{k}`: action \"{action}\" takes no other fields")
             } else {
                 format!(
                     "unknown field `{k}`, expected one of `at`, `action`, {}",
@@ -774,6 +839,16 @@ impl<'a> Parser<'a> {
                 )
             };
             return Err(ScenarioError::new(format!("{path}.{k}"), msg).at(self.start_of(v)));
+        }
+        if let Command::CreateTopic { partitions, .. } | Command::AddPartitions { partitions, .. } =
+            &command
+            && *partitions > MAX_PARTITIONS
+        {
+            return Err(ScenarioError::new(
+                format!("{path}.partitions"),
+                too_many_partitions((*partitions).into()),
+            )
+            .at(find("partitions").and_then(|r| self.start_of(r))));
         }
         Ok((Step { at, command }, at_raw))
     }
@@ -1032,7 +1107,11 @@ mod tests {
         assert_eq!(e.line, Some(1));
         let e = err(r#"{"cluster": {"brokers": 3, "broker": {"replica_lag_time": 5}}}"#);
         assert_eq!(e.path, "cluster.broker.replica_lag_time");
-        assert!(e.message.contains("`replica_lag_time_max_ms`"), "{e}");
+        assert!(
+            e.message
+                .ends_with("(did you mean `replica_lag_time_max_ms`?)"),
+            "{e}"
+        );
         let e = err(
             r#"{"cluster": {"brokers": 3}, "topics": [{"name": "t", "partitions": 1, "replication_factor": 1, "config": {"min.isr": 2}}]}"#,
         );
@@ -1046,6 +1125,7 @@ mod tests {
         ));
         assert_eq!(e.path, "steps[0].action");
         assert!(e.message.starts_with("unknown variant `crsh`"), "{e}");
+        assert!(e.message.ends_with("(did you mean `crash`?)"), "{e}");
         let e = err(&with_steps(
             r#"{"at": 0, "action": "produce", "producer": 0, "value": "v"}"#,
         ));
@@ -1109,6 +1189,26 @@ mod tests {
         assert_eq!(e.path, "run_until");
         let e = err(&with_steps(r#"{"at": 999999999, "action": "heal"}"#));
         assert_eq!(e.path, "steps[0].at");
+    }
+
+    #[test]
+    fn partition_counts_are_capped() {
+        let e = err(
+            r#"{"cluster": {"brokers": 1}, "topics": [{"name": "t", "partitions": 100000000, "replication_factor": 1}]}"#,
+        );
+        assert_eq!(e.path, "topics[0].partitions");
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "add_partitions", "topic": "t", "partitions": 5000}"#,
+        ));
+        assert_eq!(e.path, "steps[0].partitions");
+        assert_eq!(
+            e.message,
+            "5000 partitions: a simulated topic has at most 1000"
+        );
+        assert_eq!(e.line, Some(3));
+        let e =
+            err(r#"{"cluster": {"brokers": 3, "broker": {"offsets_topic_num_partitions": 5000}}}"#);
+        assert_eq!(e.path, "cluster.broker.offsets_topic_num_partitions");
     }
 
     #[test]
