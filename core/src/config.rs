@@ -350,6 +350,11 @@ impl ClusterConfig {
         if self.consumer.heartbeat_interval_ms >= self.consumer.session_timeout_ms {
             return Err("consumer.heartbeat_interval_ms: must be below session_timeout_ms".into());
         }
+        if b.offsets_topic_num_partitions > 1_000 {
+            return Err(
+                "broker.offsets_topic_num_partitions: at most 1000 in the simulator".into(),
+            );
+        }
         if b.offsets_topic_num_partitions == 0 || b.offsets_topic_replication_factor == 0 {
             return Err("broker.offsets_topic_num_partitions and offsets_topic_replication_factor must be larger than 0".into());
         }

@@ -82,6 +82,9 @@ pub struct Kernel {
     next_message_id: u64,
     /// Bumped when a node crashes so that its pending timers die with it.
     incarnations: BTreeMap<NodeId, u32>,
+    /// Latest delivery time scheduled on each directed link: a connection delivers in order,
+    /// as TCP does, so jitter never lets a later message overtake an earlier one.
+    link_tail: BTreeMap<(NodeId, NodeId), Millis>,
     events: Vec<Event>,
     /// Whether to keep `MessageSent` events (benchmarks may switch this off).
     pub record_messages: bool,
@@ -98,6 +101,7 @@ impl Kernel {
             seq: 0,
             next_message_id: 0,
             incarnations: BTreeMap::new(),
+            link_tail: BTreeMap::new(),
             events: Vec::new(),
             record_messages: true,
             events_emitted: 0,
@@ -191,13 +195,17 @@ impl Kernel {
     pub fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
         let delay = self.network.delay(from, to, &mut self.rng);
         let lost = self.network.lose(&mut self.rng);
+        let tail = self.link_tail.entry((from, to)).or_insert(0);
+        // Equal times keep send order: the queue breaks ties by sequence number.
+        let deliver_at = (self.now + delay).max(*tail);
+        *tail = deliver_at;
         self.next_message_id += 1;
         let env = Envelope {
             id: self.next_message_id,
             from,
             to,
             sent_at: self.now,
-            deliver_at: self.now + delay,
+            deliver_at,
             message: Arc::new(message),
             lost,
         };

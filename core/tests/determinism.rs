@@ -114,3 +114,44 @@ fn replaying_the_recorded_command_log_reproduces_the_run() {
     let (b, _) = run(&config, 7, &log, 20_000);
     assert_eq!(a, b);
 }
+
+#[test]
+fn messages_on_one_link_arrive_in_the_order_they_were_sent_despite_jitter() {
+    use kafkascope_core::EventKind;
+    let mut config = ClusterConfig::new(Profile::Teaching, 3);
+    config.network.jitter_ms = 200;
+    let mut sim = Sim::new(config, 3).unwrap();
+    let mut per_link: std::collections::BTreeMap<(NodeId, NodeId), Vec<(u64, u64)>> =
+        Default::default();
+    for (at, cmd) in scripted() {
+        sim.run_until(at);
+        let _ = sim.apply(cmd);
+    }
+    sim.run_until(20_000);
+    for e in sim.drain_events() {
+        if let EventKind::MessageSent {
+            id,
+            from,
+            to,
+            deliver_at,
+            ..
+        } = e.kind
+        {
+            per_link
+                .entry((from, to))
+                .or_default()
+                .push((id, deliver_at));
+        }
+    }
+    assert!(per_link.len() > 5);
+    for (link, msgs) in per_link {
+        for w in msgs.windows(2) {
+            assert!(
+                w[0].1 <= w[1].1,
+                "{link:?}: message {} overtook {}",
+                w[1].0,
+                w[0].0
+            );
+        }
+    }
+}

@@ -418,6 +418,15 @@ fn invalid_commands_return_kafkas_error_and_change_nothing() {
             ErrorCode::InvalidPartitions,
         ),
         (
+            Command::CreateTopic {
+                name: "huge".into(),
+                partitions: 100_000_000,
+                replication_factor: 1,
+                config: Default::default(),
+            },
+            ErrorCode::InvalidPartitions,
+        ),
+        (
             Command::Produce {
                 producer: 7,
                 topic: "orders".into(),
