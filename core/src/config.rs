@@ -59,6 +59,15 @@ pub struct BrokerTimeouts {
     pub offsets_topic_num_partitions: u32,
     /// `offsets.topic.replication.factor` (capped by the broker count, as Kafka does on small clusters)
     pub offsets_topic_replication_factor: u32,
+    /// Kafka 3.7+ (KAFKA-15583): the leader does not advance the HW while the ISR is below
+    /// `min.insync.replicas`, so acks=all produces time out instead of getting
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND. `false` gives the behaviour of earlier versions.
+    #[serde(default = "default_true")]
+    pub min_isr_gates_high_watermark: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Producer client settings.
@@ -179,6 +188,7 @@ impl BrokerTimeouts {
                 group_initial_rebalance_delay_ms: 3_000,
                 offsets_topic_num_partitions: 50,
                 offsets_topic_replication_factor: 3,
+                min_isr_gates_high_watermark: true,
             },
             Profile::Teaching => Self {
                 replica_lag_time_max_ms: 4_000,
@@ -194,6 +204,7 @@ impl BrokerTimeouts {
                 group_initial_rebalance_delay_ms: 500,
                 offsets_topic_num_partitions: 3,
                 offsets_topic_replication_factor: 3,
+                min_isr_gates_high_watermark: true,
             },
         }
     }
@@ -355,6 +366,11 @@ impl ClusterConfig {
         }
         if self.consumer.heartbeat_interval_ms >= self.consumer.session_timeout_ms {
             return Err("consumer.heartbeat_interval_ms: must be below session_timeout_ms".into());
+        }
+        if b.offsets_topic_num_partitions > 1_000 {
+            return Err(
+                "broker.offsets_topic_num_partitions: at most 1000 in the simulator".into(),
+            );
         }
         if b.offsets_topic_num_partitions == 0 || b.offsets_topic_replication_factor == 0 {
             return Err("broker.offsets_topic_num_partitions and offsets_topic_replication_factor must be larger than 0".into());

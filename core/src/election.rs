@@ -26,10 +26,8 @@ pub fn elect_leader(
     if let Some(&b) = replicas.iter().find(|&&b| is_live(b) && isr.contains(&b)) {
         return Election::Clean(b);
     }
-    if unclean_allowed {
-        if let Some(&b) = replicas.iter().find(|&&b| is_live(b)) {
-            return Election::Unclean(b);
-        }
+    if unclean_allowed && let Some(&b) = replicas.iter().find(|&&b| is_live(b)) {
+        return Election::Unclean(b);
     }
     Election::Offline
 }

@@ -13,6 +13,17 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
+/// A message on the wire, as a picture shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InFlightMessage {
+    pub id: u64,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub api: String,
+    pub sent_at: Millis,
+    pub deliver_at: Millis,
+}
+
 /// A message in flight.
 #[derive(Clone, Debug)]
 pub struct Envelope {
@@ -71,6 +82,9 @@ pub struct Kernel {
     next_message_id: u64,
     /// Bumped when a node crashes so that its pending timers die with it.
     incarnations: BTreeMap<NodeId, u32>,
+    /// Latest delivery time scheduled on each directed link: a connection delivers in order,
+    /// as TCP does, so jitter never lets a later message overtake an earlier one.
+    link_tail: BTreeMap<(NodeId, NodeId), Millis>,
     events: Vec<Event>,
     /// Whether to keep `MessageSent` events (benchmarks may switch this off).
     pub record_messages: bool,
@@ -87,6 +101,7 @@ impl Kernel {
             seq: 0,
             next_message_id: 0,
             incarnations: BTreeMap::new(),
+            link_tail: BTreeMap::new(),
             events: Vec::new(),
             record_messages: true,
             events_emitted: 0,
@@ -119,6 +134,31 @@ impl Kernel {
 
     pub fn pending(&self) -> usize {
         self.queue.len()
+    }
+
+    /// Messages sent and not yet delivered or dropped, in delivery order.
+    pub fn in_flight(&self) -> Vec<InFlightMessage> {
+        let mut v: Vec<(Millis, u64, InFlightMessage)> = self
+            .queue
+            .iter()
+            .filter_map(|Reverse(s)| match &s.due {
+                Due::Deliver(e) => Some((
+                    s.at,
+                    s.seq,
+                    InFlightMessage {
+                        id: e.id,
+                        from: e.from,
+                        to: e.to,
+                        api: e.message.api().to_string(),
+                        sent_at: e.sent_at,
+                        deliver_at: e.deliver_at,
+                    },
+                )),
+                Due::Timer { .. } => None,
+            })
+            .collect();
+        v.sort_by_key(|(at, seq, _)| (*at, *seq));
+        v.into_iter().map(|(_, _, m)| m).collect()
     }
 
     pub fn incarnation(&self, node: NodeId) -> u32 {
@@ -155,13 +195,17 @@ impl Kernel {
     pub fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
         let delay = self.network.delay(from, to, &mut self.rng);
         let lost = self.network.lose(&mut self.rng);
+        let tail = self.link_tail.entry((from, to)).or_insert(0);
+        // Equal times keep send order: the queue breaks ties by sequence number.
+        let deliver_at = (self.now + delay).max(*tail);
+        *tail = deliver_at;
         self.next_message_id += 1;
         let env = Envelope {
             id: self.next_message_id,
             from,
             to,
             sent_at: self.now,
-            deliver_at: self.now + delay,
+            deliver_at,
             message: Arc::new(message),
             lost,
         };

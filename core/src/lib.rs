@@ -5,15 +5,18 @@
 
 pub mod assignor;
 pub mod broker;
+pub mod chaos;
 pub mod command;
 pub mod config;
 pub mod consumer;
 pub mod controller;
+pub mod describe;
 pub mod election;
 pub mod error;
 pub mod event;
 pub mod group;
 pub mod ids;
+pub mod invariants;
 pub mod kernel;
 pub mod log;
 pub mod message;
@@ -22,7 +25,9 @@ pub mod partitioner;
 pub mod placement;
 pub mod producer;
 pub mod replication;
+pub mod scenario;
 pub mod sim;
+pub mod snapshot;
 pub mod timer;
 pub mod topic;
 
@@ -31,4 +36,5 @@ pub use config::{Acks, ClusterConfig, Millis, Profile};
 pub use error::{ErrorCode, KafkaError};
 pub use event::{Event, EventKind};
 pub use ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
+pub use scenario::{Scenario, ScenarioError, ScenarioRun};
 pub use sim::Sim;

@@ -114,14 +114,22 @@ impl ReplicaLog {
         self.assign_epoch_at(epoch, self.log_end_offset());
     }
 
+    /// `LeaderEpochFileCache.assign`: a new (epoch, start) entry replaces every entry with an
+    /// epoch >= it or a start offset >= its start, so the cache stays monotonic in both.
     fn assign_epoch_at(&mut self, epoch: i32, start_offset: u64) {
-        match self.epochs.last() {
-            Some(last) if last.epoch >= epoch => {}
-            _ => self.epochs.push(EpochEntry {
-                epoch,
-                start_offset,
-            }),
+        let needed = self
+            .epochs
+            .last()
+            .is_none_or(|last| last.epoch != epoch || start_offset < last.start_offset);
+        if !needed {
+            return;
         }
+        self.epochs
+            .retain(|e| e.epoch < epoch && e.start_offset < start_offset);
+        self.epochs.push(EpochEntry {
+            epoch,
+            start_offset,
+        });
     }
 
     /// The leader appends a record at its LEO; returns the offset given to it.
@@ -167,6 +175,11 @@ impl ReplicaLog {
     pub fn truncate_to(&mut self, offset: u64) -> Vec<Record> {
         let offset = offset.max(self.log_start_offset);
         if offset >= self.log_end_offset() {
+            // Nothing to remove, but an epoch this replica started as leader without writing
+            // in it must go (as `UnifiedLog.truncateTo` does), or the follower would keep
+            // claiming it and diverge forever.
+            let leo = self.log_end_offset();
+            self.epochs.retain(|e| e.start_offset < leo);
             return Vec::new();
         }
         let keep = (offset - self.log_start_offset) as usize;
@@ -208,31 +221,36 @@ impl ReplicaLog {
     }
 
     /// `LeaderEpochFileCache.endOffsetFor`: the largest epoch <= `epoch` and where it ends.
+    /// An epoch older than every known one ends where the first known one starts; an epoch
+    /// newer than every known one (other than the latest) is undefined (epoch -1).
     pub fn end_offset_for_epoch(&self, epoch: i32) -> EpochEndOffset {
         let leo = self.log_end_offset();
-        match self.epochs.last() {
-            Some(last) if last.epoch == epoch => EpochEndOffset {
+        let undefined = EpochEndOffset {
+            epoch: -1,
+            end_offset: leo,
+        };
+        if epoch < 0 {
+            return undefined;
+        }
+        if self.epochs.last().is_some_and(|last| last.epoch == epoch) {
+            return EpochEndOffset {
                 epoch,
                 end_offset: leo,
-            },
-            _ => {
-                // First entry whose epoch is above the requested one: its start ends the span.
-                let idx = self.epochs.partition_point(|e| e.epoch <= epoch);
-                if idx == 0 {
-                    EpochEndOffset {
-                        epoch: -1,
-                        end_offset: leo,
-                    }
-                    .undefined()
-                } else {
-                    let found = self.epochs[idx - 1];
-                    let end_offset = self.epochs.get(idx).map_or(leo, |e| e.start_offset);
-                    EpochEndOffset {
-                        epoch: found.epoch,
-                        end_offset,
-                    }
-                }
-            }
+            };
+        }
+        // First entry whose epoch is above the requested one: its start ends the span.
+        let idx = self.epochs.partition_point(|e| e.epoch <= epoch);
+        let Some(higher) = self.epochs.get(idx) else {
+            return undefined;
+        };
+        let floor_epoch = if idx == 0 {
+            epoch
+        } else {
+            self.epochs[idx - 1].epoch
+        };
+        EpochEndOffset {
+            epoch: floor_epoch,
+            end_offset: higher.start_offset,
         }
     }
 
@@ -273,23 +291,10 @@ impl ReplicaLog {
         }
     }
 
-    /// The epoch of the last record (or epoch entry) below `offset`, as a follower reports
-    /// it in `lastFetchedEpoch`; -1 when there is none.
+    /// What a follower reports as `lastFetchedEpoch`: the latest epoch in its cache
+    /// (`UnifiedLog.latestEpoch`), -1 when it has none.
     pub fn epoch_at_end(&self) -> i32 {
-        self.records
-            .back()
-            .map(|r| r.leader_epoch)
-            .or_else(|| self.latest_epoch())
-            .unwrap_or(-1)
-    }
-}
-
-impl EpochEndOffset {
-    fn undefined(self) -> Self {
-        Self {
-            epoch: -1,
-            end_offset: self.end_offset,
-        }
+        self.latest_epoch().unwrap_or(-1)
     }
 }
 
@@ -362,6 +367,23 @@ mod tests {
             }
         );
         assert_eq!(log.end_offset_for_epoch(-5).epoch, -1);
+        // Newer than every known epoch: undefined.
+        assert_eq!(log.end_offset_for_epoch(9).epoch, -1);
+    }
+
+    #[test]
+    fn epoch_older_than_any_known_ends_where_the_first_known_starts() {
+        // A log whose first epoch is 3 (e.g. a leader elected after others led before).
+        let log = log_with(&[(3, 2), (5, 1)]);
+        assert_eq!(
+            log.end_offset_for_epoch(0),
+            EpochEndOffset {
+                epoch: 0,
+                end_offset: 0
+            }
+        );
+        // So an empty follower that once led epoch 0 does not diverge from it.
+        assert_eq!(log.diverging_epoch(0, 0), None);
     }
 
     #[test]
@@ -409,6 +431,30 @@ mod tests {
         );
         let follower = log_with(&[(0, 5)]);
         assert_eq!(follower.truncation_point(div), (3, true));
+    }
+
+    #[test]
+    fn truncating_at_leo_drops_an_epoch_started_without_records() {
+        let mut log = log_with(&[(0, 2)]);
+        log.assign_epoch(1); // became leader in epoch 1, wrote nothing
+        assert_eq!(log.epoch_at_end(), 1);
+        log.truncate_to(2);
+        assert_eq!(log.latest_epoch(), Some(0));
+        let mut empty = ReplicaLog::new();
+        empty.assign_epoch(3);
+        empty.truncate_to(0);
+        assert_eq!(empty.latest_epoch(), None);
+    }
+
+    #[test]
+    fn a_follower_record_of_a_lower_epoch_replaces_a_later_empty_epoch_entry() {
+        // Led epoch 5 at offset 2 without writing, then follows and fetches an epoch-3 record.
+        let mut log = log_with(&[(0, 2)]);
+        log.assign_epoch(5);
+        let leader = log_with(&[(0, 2), (3, 1)]);
+        assert_eq!(log.append_as_follower(&leader.read(2, 1)), 1);
+        assert_eq!(log.epochs(), leader.epochs());
+        assert_eq!(log.epoch_at_end(), 3);
     }
 
     #[test]

@@ -115,9 +115,14 @@ pub enum OffsetSpec {
 pub enum Message {
     // --- broker <-> controller ---
     /// Registration and liveness (KIP-631 BrokerHeartbeat; the first one registers).
+    /// `state_digest` summarises the partition epochs this broker holds; a broker whose digest
+    /// disagrees with the controller's missed an update and is resynced (standing for KRaft
+    /// brokers catching up on the metadata log, and for the ZooKeeper controller's channel
+    /// resending until delivered).
     BrokerHeartbeat {
         broker: BrokerId,
         broker_epoch: u64,
+        state_digest: u64,
     },
     BrokerHeartbeatResponse {
         fenced: bool,
@@ -279,6 +284,31 @@ pub enum Message {
         error: Option<ErrorCode>,
         offsets: Vec<(TopicPartition, Option<u64>)>,
     },
+}
+
+/// The digest of partition epochs a broker reports in its heartbeat: for each partition it
+/// hosts, in order, the leader epoch, and the partition epoch where it leads.
+pub fn partition_state_digest<'a>(
+    me: BrokerId,
+    states: impl IntoIterator<Item = &'a PartitionState>,
+) -> u64 {
+    // FNV-1a over the fields; only equality matters.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    for st in states {
+        mix(st.tp.topic.as_bytes());
+        mix(&st.tp.partition.to_le_bytes());
+        mix(&st.leader_epoch.to_le_bytes());
+        if st.leader == me {
+            mix(&st.partition_epoch.to_le_bytes());
+        }
+    }
+    h
 }
 
 impl Message {

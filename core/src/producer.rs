@@ -143,8 +143,14 @@ impl Producer {
         if self.metadata_in_flight.is_some() || self.bootstrap.is_empty() {
             return;
         }
-        // Rotate through brokers so a dead one is not asked forever.
-        let broker = self.bootstrap[self.next_bootstrap % self.bootstrap.len()];
+        // Ask the brokers the last metadata named as live, else the bootstrap list; rotate so
+        // a dead one is not asked forever.
+        let candidates = if self.metadata.brokers.is_empty() {
+            &self.bootstrap
+        } else {
+            &self.metadata.brokers
+        };
+        let broker = candidates[self.next_bootstrap % candidates.len()];
         self.next_bootstrap += 1;
         self.next_correlation += 1;
         let correlation_id = self.next_correlation;

@@ -385,10 +385,10 @@ impl Sim {
             Command::StopConsumer { id } => {
                 let node = NodeId::Consumer(*id);
                 self.check_node_exists(node)?;
-                if let Some(c) = self.consumers.get_mut(id) {
-                    if !self.down.contains(&node) {
-                        c.leave(&mut Ctx::new(node, &mut self.k));
-                    }
+                if let Some(c) = self.consumers.get_mut(id)
+                    && !self.down.contains(&node)
+                {
+                    c.leave(&mut Ctx::new(node, &mut self.k));
                 }
                 self.k.bump_incarnation(node);
                 self.down.insert(node);
@@ -469,16 +469,16 @@ impl Sim {
                 format!("Topic {topic} not present in metadata."),
             ));
         };
-        if let Some(p) = partition {
-            if p as usize >= t.partitions.len() {
-                return Err(KafkaError::new(
-                    ErrorCode::UnknownTopicOrPartition,
-                    format!(
-                        "Invalid partition given with record: {p} is not in the range [0...{}].",
-                        t.partitions.len()
-                    ),
-                ));
-            }
+        if let Some(p) = partition
+            && p as usize >= t.partitions.len()
+        {
+            return Err(KafkaError::new(
+                ErrorCode::UnknownTopicOrPartition,
+                format!(
+                    "Invalid partition given with record: {p} is not in the range [0...{}].",
+                    t.partitions.len()
+                ),
+            ));
         }
         let name = name.clone();
         let key: Option<Arc<str>> = key.map(Arc::from);
@@ -588,6 +588,11 @@ impl Sim {
             NodeId::Controller(_) => {}
         }
         Ok(CommandOutcome::Done)
+    }
+
+    /// Messages on the wire now.
+    pub fn in_flight(&self) -> Vec<crate::kernel::InFlightMessage> {
+        self.k.in_flight()
     }
 
     /// The replica of `tp` on `broker`, if it hosts one.

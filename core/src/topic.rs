@@ -120,8 +120,19 @@ pub fn validate_partition_count(partitions: i32) -> Result<(), KafkaError> {
             "Number of partitions must be larger than 0.",
         ));
     }
+    if partitions > MAX_PARTITIONS_PER_TOPIC {
+        return Err(KafkaError::new(
+            ErrorCode::InvalidPartitions,
+            format!(
+                "Number of partitions {partitions} is above what the simulator supports ({MAX_PARTITIONS_PER_TOPIC} per topic)."
+            ),
+        ));
+    }
     Ok(())
 }
+
+/// The simulator's own limit (Kafka has none per topic): keeps a typo from freezing a tab.
+pub const MAX_PARTITIONS_PER_TOPIC: i32 = 10_000;
 
 /// Checks a replication factor against the brokers available for placement:
 /// `INVALID_REPLICATION_FACTOR`, "Replication factor must be larger than 0." or

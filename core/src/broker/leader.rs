@@ -94,10 +94,22 @@ impl Broker {
                         parts,
                     },
                 );
-                // Some partitions may already be complete (e.g. an ISR of one).
-                for i in 0..self.delayed_produces[&id].parts.len() {
-                    let tp = self.delayed_produces[&id].parts[i].tp.clone();
-                    self.check_delayed_produces(ctx, &tp);
+                // Some partitions may already be complete (e.g. an ISR of one), or all were
+                // rejected before appending.
+                let tps: Vec<TopicPartition> = self.delayed_produces[&id]
+                    .parts
+                    .iter()
+                    .map(|p| p.tp.clone())
+                    .collect();
+                for tp in &tps {
+                    self.check_delayed_produces(ctx, tp);
+                }
+                if self
+                    .delayed_produces
+                    .get(&id)
+                    .is_some_and(|d| d.parts.iter().all(|p| p.outcome.is_some()))
+                {
+                    self.respond_delayed_produce(ctx, id, None);
                 }
                 if self.delayed_produces.contains_key(&id) {
                     ctx.set_timer(timeout_ms, Timer::Broker(BrokerTimer::ProduceTimeout(id)));
@@ -242,11 +254,14 @@ impl Broker {
         let Some(leader) = p.leader.as_ref() else {
             return;
         };
-        if !isr_meets_min(
-            p.state.isr.len(),
-            p.state.config.min_insync_replicas,
-            p.state.replicas.len(),
-        ) {
+        let gated = self.timeouts.min_isr_gates_high_watermark;
+        if gated
+            && !isr_meets_min(
+                p.state.isr.len(),
+                p.state.config.min_insync_replicas,
+                p.state.replicas.len(),
+            )
+        {
             return;
         }
         let maximal = p.maximal_isr();
@@ -548,12 +563,11 @@ impl Broker {
         if error.is_some() {
             return;
         }
-        if let Some(st) = state {
-            if st.leader_epoch == p.state.leader_epoch
-                && st.partition_epoch >= p.state.partition_epoch
-            {
-                p.state = st.clone();
-            }
+        if let Some(st) = state
+            && st.leader_epoch == p.state.leader_epoch
+            && st.partition_epoch >= p.state.partition_epoch
+        {
+            p.state = st.clone();
         }
         // A smaller ISR may let the HW move (and may now fail waiting acks=all produces).
         self.maybe_advance_high_watermark(ctx, tp);

@@ -11,7 +11,7 @@ use crate::group::GroupCoordinator;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicPartition};
 use crate::kernel::Ctx;
 use crate::log::ReplicaLog;
-use crate::message::{Message, PartitionMetadata, PartitionState};
+use crate::message::{Message, PartitionMetadata, PartitionState, partition_state_digest};
 use crate::replication::FollowerProgress;
 use crate::timer::{BrokerTimer, Timer};
 use serde::{Deserialize, Serialize};
@@ -160,6 +160,10 @@ impl Broker {
             Message::BrokerHeartbeat {
                 broker: self.id,
                 broker_epoch: self.broker_epoch,
+                state_digest: partition_state_digest(
+                    self.id,
+                    self.partitions.values().map(|p| &p.state),
+                ),
             },
         );
         ctx.set_timer(
@@ -273,13 +277,12 @@ impl Broker {
                 continue;
             }
             let known = self.partitions.get(&st.tp);
-            if let Some(p) = known {
-                if st.leader_epoch < p.state.leader_epoch
+            if let Some(p) = known
+                && (st.leader_epoch < p.state.leader_epoch
                     || (st.leader_epoch == p.state.leader_epoch
-                        && st.partition_epoch < p.state.partition_epoch)
-                {
-                    continue; // stale
-                }
+                        && st.partition_epoch < p.state.partition_epoch))
+            {
+                continue; // stale
             }
             let same_epoch = known.is_some_and(|p| {
                 p.state.leader_epoch == st.leader_epoch
@@ -298,10 +301,10 @@ impl Broker {
             if same_epoch {
                 // Same leadership, newer ISR or config: just take it.
                 p.state = st.clone();
-                if let Some(l) = p.leader.as_mut() {
-                    if l.pending_isr.as_ref() == Some(&st.isr) {
-                        l.pending_isr = None;
-                    }
+                if let Some(l) = p.leader.as_mut()
+                    && l.pending_isr.as_ref() == Some(&st.isr)
+                {
+                    l.pending_isr = None;
                 }
                 continue;
             }

@@ -4,16 +4,17 @@
 //! replicated and it never fails. ZooKeeper mode and KRaft mode replace it.
 
 use super::{ClusterMetadata, Coordinator, NewTopic};
+use crate::config::Millis;
 use crate::config::{BrokerConfig, BrokerTimeouts};
 use crate::controller::metadata::BrokerRegistration;
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::kernel::Ctx;
-use crate::message::{Message, PartitionState};
+use crate::message::{Message, PartitionState, partition_state_digest};
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const BUILTIN_CONTROLLER: NodeId = NodeId::Controller(0);
 
@@ -21,6 +22,9 @@ pub const BUILTIN_CONTROLLER: NodeId = NodeId::Controller(0);
 pub struct BuiltinController {
     pub meta: ClusterMetadata,
     timeouts: BrokerTimeouts,
+    /// When each broker was last sent LeaderAndIsr, so a digest mismatch caused by an update
+    /// still in flight does not trigger a resync.
+    last_sent: BTreeMap<BrokerId, Millis>,
 }
 
 impl BuiltinController {
@@ -42,7 +46,11 @@ impl BuiltinController {
                 },
             );
         }
-        Self { meta, timeouts }
+        Self {
+            meta,
+            timeouts,
+            last_sent: BTreeMap::new(),
+        }
     }
 
     fn emit_all(ctx: &mut Ctx, events: Vec<EventKind>) {
@@ -66,6 +74,7 @@ impl BuiltinController {
                 .cloned()
                 .collect();
             if !lai.is_empty() {
+                self.last_sent.insert(b, ctx.now());
                 ctx.send(
                     NodeId::Broker(b),
                     Message::LeaderAndIsr {
@@ -96,7 +105,13 @@ impl BuiltinController {
         }
     }
 
-    fn on_heartbeat(&mut self, ctx: &mut Ctx, broker: BrokerId, broker_epoch: u64) {
+    fn on_heartbeat(
+        &mut self,
+        ctx: &mut Ctx,
+        broker: BrokerId,
+        broker_epoch: u64,
+        state_digest: u64,
+    ) {
         let now = ctx.now();
         let mut events = Vec::new();
         let mut changed = Vec::new();
@@ -119,6 +134,14 @@ impl BuiltinController {
         Self::emit_all(ctx, events);
         if rejoined {
             self.publish(ctx, &changed, Some(broker));
+        } else if state_digest != self.expected_digest(broker) {
+            let settled = self.last_sent.get(&broker).is_none_or(|&t| {
+                now.saturating_sub(t) > self.timeouts.broker_heartbeat_interval_ms
+            });
+            if settled {
+                // It missed an update (a cut link dropped it): resend everything it needs.
+                self.publish(ctx, &[], Some(broker));
+            }
         }
         ctx.send(
             NodeId::Broker(broker),
@@ -128,6 +151,15 @@ impl BuiltinController {
             self.timeouts.broker_session_timeout_ms,
             Timer::Controller(ControllerTimer::BrokerSession(broker)),
         );
+    }
+
+    fn expected_digest(&self, broker: BrokerId) -> u64 {
+        partition_state_digest(
+            broker,
+            self.meta
+                .partitions()
+                .filter(|p| p.replicas.contains(&broker)),
+        )
     }
 
     fn check_session(&mut self, ctx: &mut Ctx, broker: BrokerId) {
@@ -152,6 +184,17 @@ impl BuiltinController {
 impl Coordinator for BuiltinController {
     fn start(&mut self, ctx: &mut Ctx) {
         let ids: Vec<BrokerId> = self.meta.brokers.keys().copied().collect();
+        let live = self.meta.live_brokers();
+        for &b in &ids {
+            ctx.send(
+                NodeId::Broker(b),
+                Message::UpdateMetadata {
+                    controller_epoch: self.meta.controller_epoch,
+                    partitions: Vec::new(),
+                    live_brokers: live.clone(),
+                },
+            );
+        }
         for b in ids {
             ctx.set_timer(
                 self.timeouts.broker_session_timeout_ms,
@@ -169,7 +212,8 @@ impl Coordinator for BuiltinController {
             Message::BrokerHeartbeat {
                 broker,
                 broker_epoch,
-            } => self.on_heartbeat(ctx, *broker, *broker_epoch),
+                state_digest,
+            } => self.on_heartbeat(ctx, *broker, *broker_epoch, *state_digest),
             Message::AlterPartition {
                 broker,
                 tp,
@@ -187,6 +231,9 @@ impl Coordinator for BuiltinController {
                     &mut events,
                 );
                 Self::emit_all(ctx, events);
+                if let NodeId::Broker(b) = from {
+                    self.last_sent.insert(b, ctx.now());
+                }
                 let (error, state) = match result {
                     Ok(st) => (None, Some(st)),
                     Err(e) => (Some(e), None),

@@ -506,7 +506,6 @@ impl Broker {
             return;
         }
         group.state = GroupState::CompletingRebalance;
-        group.left_members.clear();
         let leader = group
             .leader
             .clone()
@@ -792,9 +791,6 @@ impl Broker {
         if !group.members.contains_key(member_id) {
             return Some(ErrorCode::UnknownMemberId);
         }
-        group
-            .left_members
-            .insert(member_id.clone(), group.generation);
         self.remove_member_and_update_group(
             ctx,
             group_id,

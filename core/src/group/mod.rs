@@ -150,10 +150,6 @@ pub struct Group {
     pub new_member_added: bool,
     /// When members that have not sent SyncGroup are removed.
     pub sync_deadline: Option<Millis>,
-    /// Members that sent LeaveGroup since the last generation with members, with the
-    /// generation they left in: their final OffsetCommit is still accepted (stands for the
-    /// ordering of a TCP connection, which the simulated network does not guarantee).
-    pub left_members: BTreeMap<Arc<str>, i32>,
     next_join_order: u64,
 }
 
@@ -173,7 +169,6 @@ impl Group {
             initial_delay: None,
             new_member_added: false,
             sync_deadline: None,
-            left_members: BTreeMap::new(),
             next_join_order: 0,
         }
     }

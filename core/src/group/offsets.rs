@@ -145,15 +145,6 @@ fn validate_commit(group: &Group, member_id: &str, generation: i32) -> Option<Er
         // A consumer without group management (or an admin tool) may commit to an empty group.
         return None;
     }
-    if group.left_members.get(member_id) == Some(&generation)
-        && matches!(
-            group.state,
-            GroupState::PreparingRebalance | GroupState::Empty
-        )
-    {
-        // The final commit of a member that has just left, overtaken by its LeaveGroup.
-        return None;
-    }
     if generation >= 0 || !member_id.is_empty() {
         if !group.members.contains_key(member_id) {
             return Some(ErrorCode::UnknownMemberId);

@@ -1,0 +1,369 @@
+//! Runs the built `kafkascope` binary on the example scenarios and on broken files.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kafkascope"))
+}
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("kafkascope runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn run_example(name: &str, extra: &[&str]) -> String {
+    let path = example(name);
+    let mut args = vec!["run", path.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "stderr: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// A scenario file of its own for one test.
+fn temp_file(test: &str, text: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("kafkascope-{}-{test}.json", std::process::id()));
+    std::fs::write(&p, text).expect("write temp file");
+    p
+}
+
+/// Runs `kafkascope run` on a broken file: exit code 2, nothing on stdout, one error line.
+fn broken(test: &str, text: &str) -> String {
+    let p = temp_file(test, text);
+    let o = run(&["run", p.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(o.status.code(), Some(2), "stdout: {}", stdout(&o));
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    let prefix = format!("error: {}: ", p.display());
+    assert!(err.starts_with(&prefix), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    err[prefix.len()..].trim_end().to_string()
+}
+
+#[test]
+fn leader_failover_moves_leadership_and_shrinks_isr() {
+    let out = run_example("leader-failover.json", &[]);
+    assert!(out.contains("Every command was accepted."), "{out}");
+    assert!(out.contains("Brokers: 1 (down, fenced), 2, 3\n"), "{out}");
+    assert!(out.contains(
+        "Topic: orders\tPartitionCount: 3\tReplicationFactor: 3\tConfigs: min.insync.replicas=2\n"
+    ));
+    // broker-1 led orders-1; broker 3, next in its ISR, took over with a new epoch.
+    assert!(out.contains(
+        "\tTopic: orders\tPartition: 1\tLeader: 3\tReplicas: 1,3,2\tIsr: 3,2\tLeaderEpoch: 1\tLogEndOffset: 4\tHighWatermark: 4\n"
+    ), "{out}");
+    assert!(out.contains(
+        "\tTopic: orders\tPartition: 0\tLeader: 3\tReplicas: 3,2,1\tIsr: 3,2\tLeaderEpoch: 0\tLogEndOffset: 4\tHighWatermark: 4\n"
+    ), "{out}");
+    assert_eq!(out.matches("acknowledged\n").count(), 12, "{out}");
+}
+
+#[test]
+fn broker_rejoin_gets_back_into_isr_and_preferred_leadership() {
+    let out = run_example("broker-rejoin.json", &[]);
+    assert!(out.contains("Brokers: 1, 2, 3\n"), "{out}");
+    assert!(out.contains(
+        "\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1,3,2\tIsr: 1,3,2\tLeaderEpoch: 2\tLogEndOffset: 4\tHighWatermark: 4\n"
+    ), "{out}");
+}
+
+#[test]
+fn unclean_election_loses_acknowledged_records() {
+    let out = run_example("unclean-election.json", &[]);
+    assert!(out.contains(
+        "\tTopic: ledger\tPartition: 0\tLeader: 1\tReplicas: 2,1\tIsr: 2,1\tLeaderEpoch: 2\tLogEndOffset: 3\tHighWatermark: 3\n"
+    ), "{out}");
+    assert_eq!(out.matches("ACKNOWLEDGED THEN LOST").count(), 3, "{out}");
+    let trace = run_example("unclean-election.json", &["--trace"]);
+    assert!(
+        trace.contains("ledger-0 is OFFLINE"),
+        "trace shows the offline partition"
+    );
+    assert!(trace.contains("because UNCLEAN election"));
+    assert!(trace.contains("broker 2 truncated ledger-0 to offset 3, removing 3 record(s)"));
+}
+
+#[test]
+fn min_isr_rejects_writes_and_reports_rejected_commands() {
+    let out = run_example("min-isr.json", &[]);
+    assert!(out.contains("Rejected commands (1):\n  steps[5] at 9000 ms (create_topic): INVALID_REPLICATION_FACTOR: Replication factor: 3 larger than available brokers: 1.\n"), "{out}");
+    assert!(
+        out.contains("\tLeader: 1\tReplicas: 2,1,3\tIsr: 1\t"),
+        "{out}"
+    );
+    let failed = out
+        .lines()
+        .find(|l| l.contains("250 EUR"))
+        .expect("record line");
+    assert!(failed.ends_with("failed: NOT_ENOUGH_REPLICAS"), "{failed}");
+    let ok = out.lines().find(|l| l.contains("100 EUR")).unwrap();
+    assert!(ok.ends_with("acknowledged"), "{ok}");
+}
+
+#[test]
+fn keys_land_in_their_murmur2_partition() {
+    let out = run_example("keys.json", &[]);
+    let customer_123: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("steps[") && l.contains("customer-123"))
+        .collect();
+    assert_eq!(customer_123.len(), 3);
+    for (i, l) in customer_123.iter().enumerate() {
+        let cols: Vec<&str> = l.split_whitespace().collect();
+        // STEP SENT-AT(2 words) PRODUCER RECORD KEY VALUE PARTITION OFFSET RESULT
+        assert_eq!(cols[7], "orders-0", "{l}");
+        assert_eq!(cols[8], i.to_string(), "in order: {l}");
+    }
+    assert!(
+        out.lines()
+            .any(|l| l.contains("explicit") && l.contains("orders-2"))
+    );
+}
+
+#[test]
+fn json_output_is_one_document() {
+    let out = run_example("leader-failover.json", &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["name"], "leader-failover");
+    assert_eq!(v["end_time_ms"], 20000);
+    assert_eq!(v["step_outcomes"].as_array().unwrap().len(), 5);
+    let p1 = &v["topics"][0]["partitions"][1];
+    assert_eq!(p1["leader"], 3);
+    assert_eq!(p1["isr"], serde_json::json!([3, 2]));
+    assert_eq!(p1["high_watermark"], 4);
+    assert_eq!(v["brokers"][0]["up"], false);
+    assert_eq!(v["records"].as_array().unwrap().len(), 12);
+
+    let out = run_example("min-isr.json", &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    let rejected: Vec<_> = v["step_outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| !o["error"].is_null())
+        .collect();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["source"], serde_json::json!({"step": 5}));
+    assert_eq!(rejected[0]["error"]["code"], "INVALID_REPLICATION_FACTOR");
+}
+
+#[test]
+fn trace_prints_one_line_per_event_and_json_lines_with_json() {
+    let out = run_example("leader-failover.json", &["--trace"]);
+    assert!(out.starts_with("Trace:\n"));
+    assert!(
+        out.contains("  3000 ms  steps[2]: crash node=broker-1 -> ok\n"),
+        "{out}"
+    );
+    assert!(out.contains("  3000 ms  broker-1 crashed\n"));
+    assert!(out.contains(
+        "controller elected broker 3 leader of orders-1 (epoch 1, isr [3,2], was 1) because leader failed"
+    ));
+    assert!(
+        out.lines()
+            .any(|l| l.contains("broker-2 -> broker-3  Fetch")),
+        "message lines"
+    );
+    assert!(out.contains("\nTopics (kafka-topics.sh --describe):\n"));
+
+    let out = run_example("leader-failover.json", &["--trace", "--json"]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(lines.len() > 100);
+    assert!(lines.iter().any(|v| v["type"] == "leader_elected"));
+    assert!(lines.iter().any(|v| v["step"]["action"] == "crash"));
+    assert_eq!(lines.last().unwrap()["name"], "leader-failover");
+}
+
+#[test]
+fn same_file_same_output() {
+    let a = run_example("unclean-election.json", &["--trace"]);
+    let b = run_example("unclean-election.json", &["--trace"]);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn reads_the_scenario_from_stdin() {
+    let text = std::fs::read_to_string(example("keys.json")).unwrap();
+    let mut child = bin()
+        .args(["run", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), run_example("keys.json", &[]));
+
+    let mut child = bin()
+        .args(["run", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"cluster\": 3}")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: <stdin>: cluster: invalid type: integer `3`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn internal_topics_and_groups_on_request() {
+    let p = temp_file(
+        "internal",
+        r#"{"cluster": {"brokers": 3},
+            "topics": [{"name": "orders", "partitions": 1, "replication_factor": 1}],
+            "steps": [{"at": 0, "action": "add_consumer", "id": 0, "group": "billing", "topics": ["orders"]}],
+            "run_until": 2000}"#,
+    );
+    let path = p.to_str().unwrap();
+    let plain = stdout(&run(&["run", path]));
+    let all = stdout(&run(&["run", path, "--include-internal"]));
+    let _ = std::fs::remove_file(&p);
+    assert!(!plain.contains("__consumer_offsets"), "{plain}");
+    assert!(all.contains("Topic: __consumer_offsets\tPartitionCount: 3\tReplicationFactor: 3\tConfigs: retention.ms=-1\n"), "{all}");
+    assert!(
+        plain.contains("Consumer group 'billing' has no active members."),
+        "{plain}"
+    );
+}
+
+#[test]
+fn wrong_type_names_the_step_field_and_position() {
+    let err = broken(
+        "wrong-type",
+        "{\"cluster\": {\"brokers\": 3},\n \"steps\": [\n  {\"at\": 0, \"action\": \"create_topic\", \"name\": \"t\", \"partitions\": \"x\", \"replication_factor\": 1}\n ]}",
+    );
+    assert_eq!(
+        err,
+        "steps[0].partitions: invalid type: string \"x\", expected i32 at line 3 column 66"
+    );
+}
+
+#[test]
+fn unknown_field_is_an_error() {
+    let err = broken(
+        "unknown-field",
+        r#"{"cluster": {"brokers": 3, "broker": {"replica_lag_time_max": 5000}}}"#,
+    );
+    assert!(
+        err.starts_with("cluster.broker.replica_lag_time_max: unknown field `replica_lag_time_max`, expected one of `auto_leader_rebalance_enable`, ")
+            && err.ends_with("(did you mean `replica_lag_time_max_ms`?) at line 1 column 63"),
+        "{err}"
+    );
+    let err = broken(
+        "unknown-step-field",
+        r#"{"cluster": {"brokers": 3}, "steps": [{"at": 0, "action": "crash", "node": "broker-1", "when": 5}]}"#,
+    );
+    assert!(
+        err.starts_with("steps[0].when: unknown field `when`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn steps_out_of_order_is_an_error() {
+    let err = broken(
+        "order",
+        "{\"cluster\": {\"brokers\": 3},\n \"steps\": [\n  {\"at\": 5000, \"action\": \"heal\"},\n  {\"at\": 1000, \"action\": \"heal\"}\n ]}",
+    );
+    assert_eq!(
+        err,
+        "steps[1].at: 1000 ms is before the previous step (steps[0] at 5000 ms): steps must be in time order at line 4 column 10"
+    );
+}
+
+#[test]
+fn json_syntax_error_has_a_position() {
+    let err = broken(
+        "syntax",
+        "{\"cluster\": {\"brokers\": 3},\n \"steps\": [\n  {\"at\": 0 \"action\": \"heal\"}\n ]}",
+    );
+    assert_eq!(err, "steps[0]: expected `,` or `}` at line 3 column 12");
+}
+
+#[test]
+fn unreadable_file_exits_2() {
+    let o = run(&["run", "/nonexistent/kafkascope.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: /nonexistent/kafkascope.json: cannot read: "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn validate_checks_without_running() {
+    let path = example("min-isr.json");
+    let o = run(&["validate", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).ends_with(
+            ": valid scenario 'min-isr': 3 broker(s), 1 topic(s), 6 step(s), runs until 30000 ms\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let p = temp_file("validate-bad", r#"{"cluster": {"brokers": 0}}"#);
+    let o = run(&["validate", p.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .contains(": cluster.brokers: a cluster has 1 to 9 brokers, got 0 at line 1 column 25"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn every_example_is_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "json") {
+            let o = run(&["validate", p.to_str().unwrap()]);
+            assert_eq!(o.status.code(), Some(0), "{}: {}", p.display(), stderr(&o));
+            n += 1;
+        }
+    }
+    assert!(n >= 4);
+}

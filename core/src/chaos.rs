@@ -1,0 +1,196 @@
+//! Seeded fault schedules for randomized simulation runs: one seed gives the cluster's
+//! randomness and a whole schedule of traffic, crashes, restarts and network partitions.
+//! Used by the randomized tests and the long-run command; the checker lives in `invariants`.
+
+use crate::command::Command;
+use crate::config::{Acks, ClusterConfig, Millis, Profile};
+use crate::event::Event;
+use crate::ids::{BrokerId, NodeId};
+use crate::invariants::{Checker, Violation};
+use crate::message::TopicConfig;
+use crate::sim::Sim;
+use rand::{Rng, SeedableRng};
+
+/// Topic settings for a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Safety {
+    /// acks=all, RF 3, min.insync.replicas=2, clean election only.
+    Safe,
+    /// acks=all, RF 3, min.insync.replicas=1, unclean election allowed.
+    Unsafe,
+}
+
+/// What one seed's run saw.
+#[derive(Clone, Debug, Default)]
+pub struct RunReport {
+    pub steps: u64,
+    pub events: u64,
+    pub committed_records: usize,
+    pub faults: u32,
+}
+
+/// How long faults are injected, and how long the cluster then gets to recover.
+pub const FAULT_PHASE_MS: Millis = 40_000;
+/// Recovery bound after everything is healed and restarted (teaching profile): session
+/// timeout (3 s) + ISR catch-up + producer delivery timeout (15 s), with margin.
+pub const RECOVERY_BOUND_MS: Millis = 30_000;
+
+fn up_brokers(sim: &Sim) -> Vec<BrokerId> {
+    sim.brokers()
+        .keys()
+        .copied()
+        .filter(|&b| sim.is_up(NodeId::Broker(b)))
+        .collect()
+}
+
+fn down_brokers(sim: &Sim) -> Vec<BrokerId> {
+    sim.brokers()
+        .keys()
+        .copied()
+        .filter(|&b| !sim.is_up(NodeId::Broker(b)))
+        .collect()
+}
+
+/// Runs one seed: builds a 3-broker cluster, injects random traffic and faults for
+/// [`FAULT_PHASE_MS`], heals, and checks every invariant after every step and recovery at the end.
+pub fn run_seed(seed: u64, safety: Safety) -> Result<RunReport, Violation> {
+    run_seed_observed(seed, safety, &mut |_, _| {})
+}
+
+/// [`run_seed`], handing every step's events to `observe` (for tracing a failing seed).
+pub fn run_seed_observed(
+    seed: u64,
+    safety: Safety,
+    observe: &mut dyn FnMut(&Sim, &[Event]),
+) -> Result<RunReport, Violation> {
+    let config = ClusterConfig::new(Profile::Teaching, 3);
+    let mut sim = Sim::new(config, seed).expect("valid config");
+    // The schedule has its own stream so that schedule and cluster randomness are independent.
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed ^ 0x5eed_cafe_f00d_d00d);
+    let mut checker = Checker::new();
+    let mut report = RunReport::default();
+    let (min_isr, unclean) = match safety {
+        Safety::Safe => (2, false),
+        Safety::Unsafe => (1, true),
+    };
+    for name in ["orders", "payments"] {
+        sim.apply(Command::CreateTopic {
+            name: name.into(),
+            partitions: 2,
+            replication_factor: 3,
+            config: TopicConfig {
+                min_insync_replicas: min_isr,
+                unclean_leader_election_enable: unclean,
+                ..TopicConfig::default()
+            },
+        })
+        .expect("topic");
+    }
+    sim.apply(Command::AddProducer {
+        id: 0,
+        acks: Some(Acks::All),
+        keyless: None,
+        linger_ms: None,
+    })
+    .expect("producer");
+    let mut t: Millis = 500;
+    while t < FAULT_PHASE_MS {
+        step_to(&mut sim, &mut checker, observe, t)?;
+        let roll = rng.random_range(0..100);
+        let cmd = match roll {
+            0..=54 => {
+                let topic = if rng.random_bool(0.5) {
+                    "orders"
+                } else {
+                    "payments"
+                };
+                let key = rng
+                    .random_bool(0.7)
+                    .then(|| format!("k{}", rng.random_range(0..20)));
+                Some(Command::Produce {
+                    producer: 0,
+                    topic: topic.into(),
+                    key,
+                    value: format!("v{t}"),
+                    partition: None,
+                    count: Some(rng.random_range(1..=4)),
+                })
+            }
+            55..=66 => pick(&mut rng, &up_brokers(&sim)).map(|b| Command::Crash {
+                node: NodeId::Broker(b),
+            }),
+            67..=80 => pick(&mut rng, &down_brokers(&sim)).map(|b| Command::Restart {
+                node: NodeId::Broker(b),
+            }),
+            81..=85 => pick(&mut rng, &up_brokers(&sim)).map(|b| Command::Isolate {
+                node: NodeId::Broker(b),
+            }),
+            86..=91 => {
+                let ids: Vec<BrokerId> = sim.brokers().keys().copied().collect();
+                let a = ids[rng.random_range(0..ids.len())];
+                let b = if rng.random_bool(0.3) {
+                    NodeId::Controller(0)
+                } else {
+                    NodeId::Broker(ids[rng.random_range(0..ids.len())])
+                };
+                (NodeId::Broker(a) != b).then_some(Command::CutLink {
+                    a: NodeId::Broker(a),
+                    b,
+                })
+            }
+            _ => Some(Command::Heal),
+        };
+        if let Some(cmd) = cmd {
+            if !matches!(cmd, Command::Produce { .. }) {
+                report.faults += 1;
+            }
+            // A rejected command (e.g. producing while the topic is offline is fine; crashing a
+            // down broker cannot happen here) changes nothing.
+            let _ = sim.apply(cmd);
+        }
+        t += rng.random_range(100..1_500);
+    }
+    // Heal everything and give the cluster the recovery bound.
+    step_to(&mut sim, &mut checker, observe, FAULT_PHASE_MS)?;
+    sim.apply(Command::Heal).expect("heal");
+    for b in down_brokers(&sim) {
+        sim.apply(Command::Restart {
+            node: NodeId::Broker(b),
+        })
+        .expect("restart");
+    }
+    step_to(
+        &mut sim,
+        &mut checker,
+        observe,
+        FAULT_PHASE_MS + RECOVERY_BOUND_MS,
+    )?;
+    checker.check_recovered(&sim)?;
+    report.steps = checker.steps_checked;
+    report.events = checker.events_checked;
+    report.committed_records = checker.committed_records();
+    Ok(report)
+}
+
+fn pick(rng: &mut impl Rng, from: &[BrokerId]) -> Option<BrokerId> {
+    (!from.is_empty()).then(|| from[rng.random_range(0..from.len())])
+}
+
+/// Runs the simulation to `t`, checking after every step.
+fn step_to(
+    sim: &mut Sim,
+    checker: &mut Checker,
+    observe: &mut dyn FnMut(&Sim, &[Event]),
+    t: Millis,
+) -> Result<(), Violation> {
+    let events = sim.drain_events();
+    observe(sim, &events);
+    checker.observe(sim, &events)?;
+    while sim.step_until(t) {
+        let events = sim.drain_events();
+        observe(sim, &events);
+        checker.observe(sim, &events)?;
+    }
+    sim.run_until(t);
+    Ok(())
+}

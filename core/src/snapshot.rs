@@ -1,0 +1,240 @@
+//! A serde snapshot of everything a picture or a table needs: brokers and the replicas they
+//! host (role, LEO, HW, epoch, ISR membership), topics with partition state, the controller,
+//! clients, network faults, messages in flight and the operators' metrics.
+
+use crate::config::{Acks, Millis};
+use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
+use crate::kernel::InFlightMessage;
+use crate::message::TopicConfig;
+use crate::sim::Sim;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub time: Millis,
+    pub seed: u64,
+    pub brokers: Vec<BrokerSnapshot>,
+    pub topics: Vec<TopicSnapshot>,
+    pub controller: ControllerSnapshot,
+    pub producers: Vec<ProducerSnapshot>,
+    pub consumers: Vec<ConsumerSnapshot>,
+    pub network: NetworkSnapshot,
+    pub in_flight: Vec<InFlightMessage>,
+    pub metrics: Metrics,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicaRole {
+    Leader,
+    Follower,
+    /// Hosts the replica but has no leader to follow (offline partition, or not told yet).
+    None,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaSnapshot {
+    pub tp: TopicPartition,
+    pub role: ReplicaRole,
+    pub leader_epoch: i32,
+    pub log_start_offset: u64,
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
+    /// In the ISR as the controller has it.
+    pub in_isr: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerSnapshot {
+    pub id: BrokerId,
+    pub rack: Option<String>,
+    /// The process is running.
+    pub up: bool,
+    /// The controller considers it alive (registered and not fenced).
+    pub live: bool,
+    pub isolated: bool,
+    pub replicas: Vec<ReplicaSnapshot>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionSnapshot {
+    pub partition: u32,
+    pub leader: BrokerId,
+    pub leader_epoch: i32,
+    pub replicas: Vec<BrokerId>,
+    pub isr: Vec<BrokerId>,
+    /// The leader's LEO and HW (0 when offline).
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicSnapshot {
+    pub name: TopicName,
+    pub internal: bool,
+    pub config: TopicConfig,
+    pub partitions: Vec<PartitionSnapshot>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControllerSnapshot {
+    /// Which coordinator runs the control plane.
+    pub mode: String,
+    pub active: Option<NodeId>,
+    pub controller_epoch: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerSnapshot {
+    pub id: u32,
+    pub up: bool,
+    pub acks: Acks,
+    /// Records sent and not yet acknowledged or failed.
+    pub outstanding: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerSnapshot {
+    pub id: u32,
+    pub up: bool,
+    pub group: Arc<str>,
+    pub member_id: Option<Arc<str>>,
+    pub generation: i32,
+    pub assignment: Vec<TopicPartition>,
+    /// Next offset to read, per assigned partition.
+    pub positions: Vec<(TopicPartition, u64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkSnapshot {
+    pub isolated: Vec<NodeId>,
+    pub cut_links: Vec<(NodeId, NodeId)>,
+}
+
+/// What Kafka operators watch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// `UnderReplicatedPartitions`: ISR smaller than the replica set.
+    pub under_replicated_partitions: usize,
+    /// `OfflinePartitionsCount`: no leader.
+    pub offline_partitions: usize,
+    /// `UnderMinIsrPartitionCount`
+    pub under_min_isr_partitions: usize,
+    /// `ActiveControllerCount` summed over the cluster (1 when healthy).
+    pub active_controller_count: usize,
+}
+
+impl Sim {
+    pub fn snapshot(&self) -> Snapshot {
+        let meta = self.coordinator().metadata();
+        let isolated: Vec<NodeId> = self.network().isolated_nodes().collect();
+        let brokers = self
+            .brokers()
+            .values()
+            .map(|b| BrokerSnapshot {
+                id: b.id,
+                rack: b.rack.clone(),
+                up: self.is_up(NodeId::Broker(b.id)),
+                live: meta.is_live(b.id),
+                isolated: isolated.contains(&NodeId::Broker(b.id)),
+                replicas: b
+                    .partitions
+                    .iter()
+                    .map(|(tp, p)| ReplicaSnapshot {
+                        tp: tp.clone(),
+                        role: if p.is_leader() {
+                            ReplicaRole::Leader
+                        } else if p.state.leader == NO_LEADER {
+                            ReplicaRole::None
+                        } else {
+                            ReplicaRole::Follower
+                        },
+                        leader_epoch: p.state.leader_epoch,
+                        log_start_offset: p.log.log_start_offset(),
+                        log_end_offset: p.log.log_end_offset(),
+                        high_watermark: p.log.high_watermark(),
+                        in_isr: meta.partition(tp).is_some_and(|s| s.isr.contains(&b.id)),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let topics = meta
+            .topics
+            .iter()
+            .map(|(name, t)| TopicSnapshot {
+                name: name.clone(),
+                internal: crate::topic::is_internal(name),
+                config: (*t.config).clone(),
+                partitions: t
+                    .partitions
+                    .iter()
+                    .map(|p| {
+                        let log = self.replica(p.leader, &p.tp).map(|r| &r.log);
+                        PartitionSnapshot {
+                            partition: p.tp.partition,
+                            leader: p.leader,
+                            leader_epoch: p.leader_epoch,
+                            replicas: p.replicas.clone(),
+                            isr: p.isr.clone(),
+                            log_end_offset: log.map_or(0, |l| l.log_end_offset()),
+                            high_watermark: log.map_or(0, |l| l.high_watermark()),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut metrics = Metrics {
+            under_replicated_partitions: 0,
+            offline_partitions: 0,
+            under_min_isr_partitions: 0,
+            active_controller_count: usize::from(self.coordinator().active_controller().is_some()),
+        };
+        for p in meta.partitions() {
+            metrics.under_replicated_partitions += usize::from(p.isr.len() < p.replicas.len());
+            metrics.offline_partitions += usize::from(p.leader == NO_LEADER);
+            let min = (p.config.min_insync_replicas as usize).min(p.replicas.len());
+            metrics.under_min_isr_partitions += usize::from(p.isr.len() < min);
+        }
+        Snapshot {
+            time: self.now(),
+            seed: self.seed(),
+            brokers,
+            topics,
+            controller: ControllerSnapshot {
+                mode: "builtin".into(),
+                active: self.coordinator().active_controller(),
+                controller_epoch: meta.controller_epoch,
+            },
+            producers: self
+                .producers()
+                .values()
+                .map(|p| ProducerSnapshot {
+                    id: p.id,
+                    up: self.is_up(NodeId::Producer(p.id)),
+                    acks: p.config.acks,
+                    outstanding: p.outstanding(),
+                })
+                .collect(),
+            consumers: self
+                .consumers()
+                .values()
+                .map(|c| ConsumerSnapshot {
+                    id: c.id,
+                    up: self.is_up(NodeId::Consumer(c.id)),
+                    group: c.group.clone(),
+                    member_id: c.member_id.clone(),
+                    generation: c.generation,
+                    assignment: c.assignment.clone(),
+                    positions: c.positions.iter().map(|(tp, o)| (tp.clone(), *o)).collect(),
+                })
+                .collect(),
+            network: NetworkSnapshot {
+                isolated,
+                cut_links: self.network().cut_links().collect(),
+            },
+            in_flight: self.in_flight(),
+            metrics,
+        }
+    }
+}
