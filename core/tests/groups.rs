@@ -5,7 +5,8 @@ use common::*;
 use kafkascope_core::assignor::{self, AssignorKind, MemberSubscription};
 use kafkascope_core::config::Acks;
 use kafkascope_core::config::{ClusterConfig, Profile};
-use kafkascope_core::group::{Group, GroupState};
+use kafkascope_core::consumer::MemberState;
+use kafkascope_core::group::GroupState;
 use kafkascope_core::{Command, Event, EventKind, NodeId, Sim, TopicPartition};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,15 +35,6 @@ fn produce_n(sim: &mut Sim, producer: u32, topic: &str, n: u32) -> Vec<u64> {
         kafkascope_core::CommandOutcome::RecordsSent { records } => records,
         other => panic!("unexpected outcome {other:?}"),
     }
-}
-
-/// The group as its current coordinator holds it.
-fn group_state<'a>(sim: &'a Sim, group: &str) -> Option<(i32, &'a Group)> {
-    sim.brokers().iter().find_map(|(&id, b)| {
-        (sim.is_up(NodeId::Broker(id)) && b.is_coordinator_for(group))
-            .then(|| b.groups.groups.get(group).map(|g| (id, g)))
-            .flatten()
-    })
 }
 
 /// (consumer, partition, offset, record id) of every record handed to an application.
@@ -139,6 +131,11 @@ fn produce_steadily(
     ids
 }
 
+/// The events strictly after time `t`.
+fn events_after(events: &[Event], t: u64) -> Vec<Event> {
+    events.iter().filter(|e| e.time > t).cloned().collect()
+}
+
 fn events_of<'a>(
     ev: &'a [Event],
     f: impl Fn(&EventKind) -> bool + 'a,
@@ -157,7 +154,7 @@ fn range_gives_each_of_three_members_two_of_six_partitions_as_the_assignor_compu
     }
     run_for(&mut sim, 10_000, &mut ev);
 
-    let (_, group) = group_state(&sim, "g").expect("a coordinator holds the group");
+    let (_, group) = sim.group("g").expect("a coordinator holds the group");
     assert_eq!(group.state, GroupState::Stable);
     assert_eq!(group.protocol, Some(AssignorKind::Range));
     assert_eq!(group.members.len(), 3);
@@ -271,7 +268,7 @@ fn second_consumer_rebalances_the_group_and_no_partition_has_two_owners() {
         1,
         "one rebalance for the new member: {started:?}"
     );
-    let (_, group) = group_state(&sim, "g").unwrap();
+    let (_, group) = sim.group("g").unwrap();
     assert_eq!((group.state, group.generation), (GroupState::Stable, 2));
     assert_eq!(assignment_of(&sim, 1), vec![tp(0), tp(1), tp(2)]);
     assert_eq!(assignment_of(&sim, 2), vec![tp(3), tp(4), tp(5)]);
@@ -364,7 +361,7 @@ fn committed_offsets_survive_a_coordinator_crash_and_a_restarted_consumer_resume
     }
     produce_n(&mut sim, 0, "t", 6);
     run_for(&mut sim, 500, &mut ev);
-    let (old_coordinator, group) = group_state(&sim, "g").unwrap();
+    let (old_coordinator, group) = sim.group("g").unwrap();
     let committed = group.committed.clone();
     let positions = sim.consumers()[&1].positions.clone();
     let tail: u64 = positions.iter().map(|(tp, p)| p - committed[tp]).sum();
@@ -381,7 +378,7 @@ fn committed_offsets_survive_a_coordinator_crash_and_a_restarted_consumer_resume
     .unwrap();
     crash(&mut sim, old_coordinator);
     run_for(&mut sim, 8_000, &mut ev);
-    let (new_coordinator, group) = group_state(&sim, "g").expect("another broker took over");
+    let (new_coordinator, group) = sim.group("g").expect("another broker took over");
     assert_ne!(new_coordinator, old_coordinator);
     assert_eq!(group.state, GroupState::Empty);
     assert_eq!(
@@ -395,18 +392,9 @@ fn committed_offsets_survive_a_coordinator_crash_and_a_restarted_consumer_resume
     })
     .unwrap();
     run_for(&mut sim, 8_000, &mut ev);
-    let again: Vec<(TopicPartition, u64)> = consumed(&ev)
+    let again: Vec<(TopicPartition, u64)> = consumed(&events_after(&ev, restarted_at))
         .into_iter()
-        .zip(
-            ev.iter()
-                .filter(|e| matches!(e.kind, EventKind::RecordsConsumed { .. }))
-                .flat_map(|e| match &e.kind {
-                    EventKind::RecordsConsumed { records, .. } => vec![e.time; records.len()],
-                    _ => Vec::new(),
-                }),
-        )
-        .filter(|(_, t)| *t > restarted_at)
-        .map(|((_, tp, o, _), _)| (tp, o))
+        .map(|(_, tp, offset, _)| (tp, offset))
         .collect();
     for (tp, &c) in &committed {
         let offsets: Vec<u64> = again
@@ -440,7 +428,7 @@ fn cooperative_sticky_moves_only_the_partitions_that_must_move() {
     let before1 = assignment_of(&sim, 1);
     let before2 = assignment_of(&sim, 2);
     assert_eq!((before1.len(), before2.len()), (3, 3));
-    let generation = group_state(&sim, "g").unwrap().1.generation;
+    let generation = sim.group("g").unwrap().1.generation;
 
     let joined_at = sim.now();
     add_consumer(&mut sim, 3, "g", "t", AssignorKind::CooperativeSticky);
@@ -477,7 +465,7 @@ fn cooperative_sticky_moves_only_the_partitions_that_must_move() {
     );
     assert_eq!(revoked.len(), 2, "one partition from each: {revoked:?}");
     // KIP-429: a first rebalance revokes, a follow-up assigns.
-    let (_, group) = group_state(&sim, "g").unwrap();
+    let (_, group) = sim.group("g").unwrap();
     assert_eq!(
         (group.state, group.generation),
         (GroupState::Stable, generation + 2)
@@ -498,7 +486,7 @@ fn more_consumers_than_partitions_leaves_the_extras_idle() {
     run_for(&mut sim, 5_000, &mut ev);
     produce_n(&mut sim, 0, "t", 30);
     run_for(&mut sim, 3_000, &mut ev);
-    let (_, group) = group_state(&sim, "g").unwrap();
+    let (_, group) = sim.group("g").unwrap();
     assert_eq!((group.state, group.members.len()), (GroupState::Stable, 4));
     let sizes: Vec<usize> = (1..=4).map(|c| assignment_of(&sim, c).len()).collect();
     assert_eq!(sizes.iter().filter(|&&n| n == 1).count(), 3, "{sizes:?}");
@@ -514,4 +502,343 @@ fn more_consumers_than_partitions_leaves_the_extras_idle() {
         "the idle consumer reads nothing"
     );
     assert_eq!(consumed(&ev).len(), 30);
+}
+
+#[test]
+fn leaving_consumer_commits_its_positions_and_the_group_rebalances_at_once() {
+    let mut sim = teaching(3, 71);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 6, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::Range);
+    let mut produced = produce_steadily(&mut sim, 5_000, 50, &mut ev);
+    let member2 = sim.consumers()[&2].member_id.clone().unwrap();
+    let left_at = sim.now();
+    sim.apply(Command::StopConsumer { id: 2 }).unwrap();
+    produced.extend(produce_steadily(&mut sim, 4_000, 50, &mut ev));
+    run_for(&mut sim, 2_000, &mut ev);
+
+    let removed = events_of(
+        &ev,
+        |k| matches!(k, EventKind::MemberRemoved { member, .. } if *member == member2),
+    )
+    .next()
+    .expect("LeaveGroup removes the member");
+    assert!(
+        removed.time <= left_at + 200,
+        "removed at {} (left at {left_at})",
+        removed.time
+    );
+    let started = events_of(&ev, |k| matches!(k, EventKind::RebalanceStarted { .. }))
+        .find(|e| e.time >= left_at)
+        .expect("a rebalance");
+    assert_eq!(
+        started.time, removed.time,
+        "the leave starts the rebalance at once"
+    );
+    let stable = events_of(&ev, |k| matches!(k, EventKind::GroupStable { .. }))
+        .find(|e| e.time >= left_at)
+        .expect("the group stabilises again");
+    let session = sim.config().consumer.session_timeout_ms;
+    assert!(
+        stable.time < left_at + session / 2,
+        "stable again at {} without waiting for a session timeout",
+        stable.time
+    );
+    assert_eq!(assignment_of(&sim, 1), (0..6).map(tp).collect::<Vec<_>>());
+    assert_exclusive_ownership(&ev);
+    // consumer-2's final commit told consumer-1 where to go on: nothing lost, nothing twice.
+    let mut ids: Vec<u64> = consumed(&ev).iter().map(|c| c.3).collect();
+    ids.sort();
+    produced.sort();
+    assert_eq!(ids, produced);
+}
+
+#[test]
+fn new_partitions_are_assigned_after_the_leaders_metadata_refresh() {
+    let mut sim = teaching(3, 81);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 4, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::RoundRobin);
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::RoundRobin);
+    run_for(&mut sim, 4_000, &mut ev);
+    let generation = sim.group("g").unwrap().1.generation;
+    let added_at = sim.now();
+    sim.apply(Command::AddPartitions {
+        topic: "t".into(),
+        partitions: 6,
+    })
+    .unwrap();
+    let max_age = sim.config().consumer.metadata_max_age_ms;
+    run_for(&mut sim, max_age + 3_000, &mut ev);
+
+    let started = events_of(
+        &ev,
+        |k| matches!(k, EventKind::RebalanceStarted { reason, .. } if reason.starts_with("leader")),
+    )
+    .find(|e| e.time > added_at)
+    .expect("the leader rejoins when its metadata shows new partitions");
+    assert!(
+        started.time <= added_at + max_age + 500,
+        "at {}",
+        started.time
+    );
+    let (_, group) = sim.group("g").unwrap();
+    assert_eq!(
+        (group.state, group.generation),
+        (GroupState::Stable, generation + 1)
+    );
+    let mut all: Vec<TopicPartition> = (1..=2).flat_map(|c| assignment_of(&sim, c)).collect();
+    all.sort();
+    assert_eq!(all, (0..6).map(tp).collect::<Vec<_>>());
+    produce_n(&mut sim, 0, "t", 60);
+    run_for(&mut sim, 2_000, &mut ev);
+    let read: BTreeSet<TopicPartition> = consumed(&ev).into_iter().map(|c| c.1).collect();
+    assert!(read.contains(&tp(4)) && read.contains(&tp(5)), "{read:?}");
+}
+
+#[test]
+fn members_rejoin_the_new_coordinator_and_the_generation_count_continues() {
+    let mut sim = teaching(3, 91);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 6, 3, 2, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::Range);
+    let mut produced = produce_steadily(&mut sim, 4_000, 100, &mut ev);
+    let (old, group) = sim.group("g").unwrap();
+    let generation = group.generation;
+    crash(&mut sim, old);
+    produced.extend(produce_steadily(&mut sim, 20_000, 100, &mut ev));
+    run_for(&mut sim, 5_000, &mut ev);
+
+    let (new, group) = sim.group("g").expect("a new coordinator");
+    assert_ne!(new, old);
+    assert_eq!(group.state, GroupState::Stable);
+    assert_eq!(group.members.len(), 2);
+    assert!(
+        group.generation > generation,
+        "generation {} after {generation}",
+        group.generation
+    );
+    for c in 1..=2 {
+        let consumer = &sim.consumers()[&c];
+        assert_eq!(consumer.coordinator, Some(new));
+        assert_eq!(consumer.generation, group.generation);
+    }
+    // At least once: every acknowledged record reached a consumer.
+    let acked: BTreeSet<u64> = ev
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ProduceAcknowledged { record, .. } => Some(*record),
+            _ => None,
+        })
+        .collect();
+    let read: BTreeSet<u64> = consumed(&ev).into_iter().map(|c| c.3).collect();
+    assert!(acked.len() > produced.len() / 2);
+    let missing: Vec<&u64> = acked.difference(&read).collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged but never consumed: {missing:?}"
+    );
+}
+
+/// Random faults (broker and consumer crashes, restarts, leaves, joins, cut links) against a
+/// group; after healing, the group settles and every acknowledged record was consumed at least
+/// once. Every step is checked by the invariant checker (ConsistentRead among others).
+#[test]
+fn groups_recover_and_consume_every_acknowledged_record_across_random_faults() {
+    use kafkascope_core::invariants::Checker;
+    use rand::{Rng, SeedableRng};
+    let seeds: u64 = std::env::var("KAFKASCOPE_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
+    let kinds = [
+        AssignorKind::Range,
+        AssignorKind::RoundRobin,
+        AssignorKind::Sticky,
+        AssignorKind::CooperativeSticky,
+    ];
+    for seed in 0..seeds {
+        let mut sim = teaching(3, seed);
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed ^ 0x9e37_79b9);
+        let mut checker = Checker::new();
+        let mut acked = BTreeSet::new();
+        let mut read = BTreeSet::new();
+        let kind = kinds[seed as usize % kinds.len()];
+        let mut step = |sim: &mut Sim, until: u64| {
+            loop {
+                let events = sim.drain_events();
+                for e in &events {
+                    match &e.kind {
+                        EventKind::ProduceAcknowledged { record, .. } => {
+                            acked.insert(*record);
+                        }
+                        EventKind::RecordsConsumed { records, .. } => {
+                            read.extend(records.iter().map(|r| r.1));
+                        }
+                        _ => {}
+                    }
+                }
+                if let Err(v) = checker.observe(sim, &events) {
+                    panic!("seed {seed}: {v}");
+                }
+                if !sim.step_until(until) {
+                    break;
+                }
+            }
+            sim.run_until(until);
+        };
+        create_topic(&mut sim, "t", 4, 3, 2, false);
+        add_producer(&mut sim, 0, Acks::All);
+        for c in 1..=3 {
+            add_consumer(&mut sim, c, "g", "t", kind);
+        }
+        let mut next_consumer = 4;
+        let mut t = 500;
+        while t < 40_000 {
+            step(&mut sim, t);
+            let consumers: Vec<u32> = sim.consumers().keys().copied().collect();
+            let c = consumers[rng.random_range(0..consumers.len())];
+            let b = rng.random_range(1..=3);
+            let cmd = match rng.random_range(0..100) {
+                0..=49 => Some(Command::Produce {
+                    producer: 0,
+                    topic: "t".into(),
+                    key: None,
+                    value: format!("v{t}"),
+                    partition: None,
+                    count: Some(rng.random_range(1..=5)),
+                }),
+                50..=57 => Some(Command::Crash {
+                    node: NodeId::Broker(b),
+                }),
+                58..=67 => Some(Command::Restart {
+                    node: NodeId::Broker(b),
+                }),
+                68..=73 => Some(Command::Crash {
+                    node: NodeId::Consumer(c),
+                }),
+                74..=81 => Some(Command::Restart {
+                    node: NodeId::Consumer(c),
+                }),
+                82..=84 => Some(Command::StopConsumer { id: c }),
+                85..=87 => {
+                    next_consumer += 1;
+                    Some(Command::AddConsumer {
+                        id: next_consumer - 1,
+                        group: "g".into(),
+                        topics: vec!["t".into()],
+                        assignor: Some(kind),
+                    })
+                }
+                88..=93 => Some(Command::CutLink {
+                    a: NodeId::Consumer(c),
+                    b: NodeId::Broker(b),
+                }),
+                _ => Some(Command::Heal),
+            };
+            if let Some(cmd) = cmd {
+                let _ = sim.apply(cmd);
+            }
+            t += rng.random_range(100..1_500);
+        }
+        // Heal, bring every broker and crashed (not stopped) consumer back, and let it settle.
+        step(&mut sim, 40_000);
+        sim.apply(Command::Heal).unwrap();
+        for b in 1..=3 {
+            let _ = sim.apply(Command::Restart {
+                node: NodeId::Broker(b),
+            });
+        }
+        let crashed: Vec<u32> = sim
+            .consumers()
+            .iter()
+            .filter(|(id, c)| !sim.is_up(NodeId::Consumer(**id)) && c.state != MemberState::Stopped)
+            .map(|(id, _)| *id)
+            .collect();
+        for c in crashed {
+            sim.apply(Command::Restart {
+                node: NodeId::Consumer(c),
+            })
+            .unwrap();
+        }
+        let live: Vec<u32> = sim
+            .consumers()
+            .keys()
+            .copied()
+            .filter(|&c| sim.is_up(NodeId::Consumer(c)))
+            .collect();
+        if live.is_empty() {
+            add_consumer(&mut sim, next_consumer, "g", "t", kind);
+        }
+        step(&mut sim, 80_000);
+
+        let (_, group) = sim
+            .group("g")
+            .unwrap_or_else(|| panic!("seed {seed}: no coordinator"));
+        assert_eq!(group.state, GroupState::Stable, "seed {seed}: {group:?}");
+        let live: Vec<u32> = sim
+            .consumers()
+            .keys()
+            .copied()
+            .filter(|&c| sim.is_up(NodeId::Consumer(c)))
+            .collect();
+        assert_eq!(
+            group.members.len(),
+            live.len(),
+            "seed {seed}: members {:?} live {live:?}",
+            group.members.keys().collect::<Vec<_>>()
+        );
+        let mut owned = Vec::new();
+        for c in &live {
+            let consumer = &sim.consumers()[c];
+            assert_eq!(
+                consumer.generation, group.generation,
+                "seed {seed}: consumer-{c}"
+            );
+            owned.extend(consumer.assignment.clone());
+        }
+        owned.sort();
+        assert_eq!(
+            owned,
+            (0..4).map(tp).collect::<Vec<_>>(),
+            "seed {seed}: each partition owned once"
+        );
+        let missing: Vec<&u64> = acked.difference(&read).collect();
+        assert!(
+            missing.is_empty(),
+            "seed {seed} ({kind:?}): acknowledged but never consumed: {missing:?}"
+        );
+    }
+}
+
+#[test]
+fn a_member_with_another_assignor_is_rejected_with_inconsistent_group_protocol() {
+    let mut sim = teaching(3, 101);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 3, 3, 1, false);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 3_000, &mut ev);
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::RoundRobin);
+    run_for(&mut sim, 3_000, &mut ev);
+    let c2 = &sim.consumers()[&2];
+    assert_eq!(c2.state, MemberState::Failed);
+    assert_eq!(
+        c2.fatal_error,
+        Some(kafkascope_core::ErrorCode::InconsistentGroupProtocol)
+    );
+    let (_, group) = sim.group("g").unwrap();
+    assert_eq!(
+        (group.state, group.members.len(), group.generation),
+        (GroupState::Stable, 1, 1)
+    );
+    assert_eq!(assignment_of(&sim, 1).len(), 3);
 }

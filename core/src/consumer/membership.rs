@@ -102,8 +102,11 @@ impl Consumer {
         }
         let now = ctx.now();
         if error.is_some() || coordinator == NO_LEADER {
-            self.coordinator_backoff_until = now + self.backoff();
+            self.coordinator_backoff_until =
+                now + self.exponential_backoff(self.coordinator_failures);
+            self.coordinator_failures += 1;
         } else {
+            self.coordinator_failures = 0;
             self.coordinator = Some(coordinator);
             self.last_heartbeat_ok = now;
             if matches!(

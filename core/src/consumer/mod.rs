@@ -27,6 +27,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// `retry.backoff.max.ms` (Kafka 3.7+ default).
+const RETRY_BACKOFF_MAX_MS: Millis = 1_000;
+
 /// Where the member is in the group protocol (`AbstractCoordinator.MemberState`, plus the
 /// simulator's end states).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +209,10 @@ pub struct Consumer {
     next_correlation: u64,
     next_broker: usize,
     coordinator_backoff_until: Millis,
+    /// Consecutive failed coordinator lookups (exponential backoff).
+    coordinator_failures: u32,
+    /// Consecutive metadata responses without every subscribed topic.
+    metadata_misses: u32,
     join_backoff_until: Millis,
     offset_fetch_backoff_until: Millis,
     fetch_backoff: BTreeMap<BrokerId, Millis>,
@@ -260,6 +267,8 @@ impl Consumer {
             next_correlation: 0,
             next_broker: 0,
             coordinator_backoff_until: 0,
+            coordinator_failures: 0,
+            metadata_misses: 0,
             join_backoff_until: 0,
             offset_fetch_backoff_until: 0,
             fetch_backoff: BTreeMap::new(),
@@ -281,6 +290,14 @@ impl Consumer {
 
     fn backoff(&self) -> Millis {
         self.config.retry_backoff_ms.max(1)
+    }
+
+    /// `retry.backoff.ms` doubled per consecutive failure up to `retry.backoff.max.ms`
+    /// (KIP-580).
+    fn exponential_backoff(&self, failures: u32) -> Millis {
+        let base = self.backoff();
+        base.saturating_mul(1 << failures.min(16))
+            .min(RETRY_BACKOFF_MAX_MS.max(base))
     }
 
     pub fn start(&mut self, ctx: &mut Ctx) {
@@ -473,9 +490,11 @@ impl Consumer {
         // `metadata.max.age.ms`: refresh periodically (how the leader sees new partitions).
         self.timers.metadata = None;
         let at = if self.metadata_ready() {
+            self.metadata_misses = 0;
             now + self.config.metadata_max_age_ms
         } else {
-            now + self.backoff()
+            self.metadata_misses += 1;
+            now + self.exponential_backoff(self.metadata_misses - 1)
         };
         Self::schedule(
             ctx,
@@ -613,7 +632,9 @@ impl Consumer {
         match req {
             InFlight::Metadata { .. } => {}
             InFlight::FindCoordinator { .. } => {
-                self.coordinator_backoff_until = now + self.backoff();
+                self.coordinator_backoff_until =
+                    now + self.exponential_backoff(self.coordinator_failures);
+                self.coordinator_failures += 1;
             }
             InFlight::ListOffsets { tp, .. } => {
                 if self.position_states.get(&tp) == Some(&PositionState::Resetting) {

@@ -21,7 +21,7 @@ use crate::assignor::AssignorKind;
 use crate::broker::Broker;
 use crate::config::Millis;
 use crate::error::ErrorCode;
-use crate::ids::{NO_LEADER, NodeId, TopicName, TopicPartition};
+use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
 use crate::kernel::Ctx;
 use crate::message::Message;
 use crate::partitioner::group_coordinator_partition;
@@ -220,6 +220,36 @@ pub struct GroupCoordinator {
     /// Offset commits and group metadata appended and waiting for the high watermark.
     pub pending_writes: BTreeMap<u64, PendingWrite>,
     next_write_id: u64,
+}
+
+impl crate::sim::Sim {
+    /// A group as its coordinator holds it now: (coordinator broker, group). None when no live
+    /// broker coordinates it (offsets partition offline, or nobody used the group yet).
+    pub fn group(&self, group_id: &str) -> Option<(BrokerId, &Group)> {
+        self.brokers.iter().find_map(|(&id, b)| {
+            if self.down.contains(&NodeId::Broker(id)) || !b.is_coordinator_for(group_id) {
+                return None;
+            }
+            b.groups.groups.get(group_id).map(|g| (id, g))
+        })
+    }
+
+    /// Every group a live coordinator holds (including Empty groups that only have committed
+    /// offsets), by group id.
+    pub fn groups(&self) -> BTreeMap<Arc<str>, (BrokerId, &Group)> {
+        let mut out = BTreeMap::new();
+        for (&id, b) in &self.brokers {
+            if self.down.contains(&NodeId::Broker(id)) {
+                continue;
+            }
+            for (gid, g) in &b.groups.groups {
+                if b.is_coordinator_for(gid) {
+                    out.insert(gid.clone(), (id, g));
+                }
+            }
+        }
+        out
+    }
 }
 
 impl Broker {
