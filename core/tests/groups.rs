@@ -842,3 +842,45 @@ fn a_member_with_another_assignor_is_rejected_with_inconsistent_group_protocol()
     );
     assert_eq!(assignment_of(&sim, 1).len(), 3);
 }
+
+#[test]
+fn kafka_defaults_first_rebalance_waits_the_initial_delay_and_latest_skips_old_records() {
+    let mut sim = Sim::new(ClusterConfig::new(Profile::KafkaDefaults, 3), 111).unwrap();
+    let mut ev = Vec::new();
+    let delay = sim.config().broker.group_initial_rebalance_delay_ms;
+    create_topic(&mut sim, "t", 2, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    let old = produce_n(&mut sim, 0, "t", 10);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 1_000, &mut ev);
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 2 * delay + 2_000, &mut ev);
+
+    let started = events_of(&ev, |k| matches!(k, EventKind::RebalanceStarted { .. }))
+        .next()
+        .expect("the first join starts a rebalance");
+    let stable: Vec<&Event> =
+        events_of(&ev, |k| matches!(k, EventKind::GroupStable { .. })).collect();
+    assert_eq!(stable.len(), 1, "both members join one generation");
+    // The second member arrived during the delay, which is therefore extended once
+    // (InitialDelayedJoin).
+    assert!(
+        stable[0].time >= started.time + 2 * delay,
+        "stable at {} after a start at {}",
+        stable[0].time,
+        started.time
+    );
+    let (_, group) = sim.group("g").unwrap();
+    assert_eq!((group.generation, group.members.len()), (1, 2));
+
+    let new = produce_n(&mut sim, 0, "t", 10);
+    run_for(&mut sim, 2_000, &mut ev);
+    let read: BTreeSet<u64> = consumed(&ev).into_iter().map(|c| c.3).collect();
+    assert!(
+        old.iter().all(|id| !read.contains(id)),
+        "auto.offset.reset=latest skips what came before"
+    );
+    assert_eq!(read, new.into_iter().collect());
+}
