@@ -268,29 +268,34 @@ pub fn describe_group(
 /// Until the broker-side group coordinator is wired in, CURRENT-OFFSET is each consumer's
 /// fetch position (not a committed offset), and only running consumers are counted.
 pub fn group_inputs_from_sim(sim: &Sim) -> Vec<GroupInput> {
+    // The group coordinator's view, as `kafka-consumer-groups --describe` asks it: members
+    // with their assignment, and committed offsets from `__consumer_offsets`.
     let mut groups: BTreeMap<String, GroupInput> = BTreeMap::new();
-    for (id, c) in sim.consumers() {
-        let g = groups
+    for (gid, (_, g)) in sim.groups() {
+        let input = groups.entry(gid.to_string()).or_insert_with(|| GroupInput {
+            group: gid.to_string(),
+            ..GroupInput::default()
+        });
+        for m in g.members.values() {
+            input.members.push(GroupMemberInput {
+                consumer_id: m.member_id.to_string(),
+                host: None,
+                client_id: Some(m.client.to_string()),
+                assignment: m.assignment.clone(),
+            });
+        }
+        for (tp, offset) in &g.committed {
+            input.committed.insert(tp.clone(), *offset);
+        }
+    }
+    // Groups whose coordinator is unreachable still show, with no members.
+    for c in sim.consumers().values() {
+        groups
             .entry(c.group.to_string())
             .or_insert_with(|| GroupInput {
                 group: c.group.to_string(),
                 ..GroupInput::default()
             });
-        if !sim.is_up(NodeId::Consumer(*id)) {
-            continue;
-        }
-        g.members.push(GroupMemberInput {
-            consumer_id: c
-                .member_id
-                .as_deref()
-                .map_or_else(|| format!("consumer-{id}"), String::from),
-            host: None,
-            client_id: Some(format!("consumer-{id}")),
-            assignment: c.assignment.clone(),
-        });
-        for (tp, pos) in &c.positions {
-            g.committed.insert(tp.clone(), *pos);
-        }
     }
     groups.into_values().collect()
 }
