@@ -17,9 +17,13 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let mut config = ClusterConfig::new(Profile::KafkaDefaults, 3);
-    // Retention bounds memory: the logs keep about 2 s of records.
+    // Retention bounds memory: the logs keep about 5 s of records (more than the group lags,
+    // or it would lose records to retention, as a slow Kafka consumer does).
     config.broker.log_retention_check_interval_ms = 1_000;
     config.producer.acks = Acks::All;
+    // Read from the beginning even if the group forms after the first records (Kafka's
+    // default `latest` would skip them).
+    config.consumer.auto_offset_reset = kafkascope_core::config::OffsetReset::Earliest;
     let mut sim = Sim::new(config, 1).expect("config");
     sim.apply(Command::CreateTopic {
         name: "bench".into(),
@@ -27,7 +31,7 @@ fn main() {
         replication_factor: 3,
         config: TopicConfig {
             min_insync_replicas: 2,
-            retention_ms: Some(2_000),
+            retention_ms: Some(5_000),
             ..TopicConfig::default()
         },
     })
@@ -49,7 +53,7 @@ fn main() {
         .expect("consumer");
     }
     // Let the group form before the clock starts.
-    sim.run_until(5_000);
+    sim.run_until(10_000);
     sim.drain_events();
     let events_before = sim.events_emitted();
 
@@ -85,13 +89,18 @@ fn main() {
             }
         }
         if t > 10_000_000 {
-            panic!("benchmark did not finish: {acked} of {total} acknowledged, {consumed} consumed");
+            panic!(
+                "benchmark did not finish: {acked} of {total} acknowledged, {consumed} consumed"
+            );
         }
     }
     let wall = start.elapsed().as_secs_f64();
     let events = sim.events_emitted() - events_before;
     println!("records acknowledged: {acked}, consumed by the group: {consumed}");
-    println!("simulated time:       {:.1} s", (t - 5_000) as f64 / 1000.0);
+    println!(
+        "simulated time:       {:.1} s",
+        (t - 10_000) as f64 / 1000.0
+    );
     println!("wall time:            {wall:.3} s");
     println!("records/s:            {:.0}", acked as f64 / wall);
     println!(

@@ -8,6 +8,7 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
+    OffsetOutOfRange,
     UnknownTopicOrPartition,
     NotLeaderOrFollower,
     RequestTimedOut,
@@ -35,6 +36,7 @@ impl ErrorCode {
     /// Kafka's numeric code for this error.
     pub fn code(self) -> i16 {
         match self {
+            ErrorCode::OffsetOutOfRange => 1,
             ErrorCode::UnknownTopicOrPartition => 3,
             ErrorCode::NotLeaderOrFollower => 6,
             ErrorCode::RequestTimedOut => 7,
@@ -62,6 +64,7 @@ impl ErrorCode {
     /// Kafka's name for this error, e.g. `NOT_ENOUGH_REPLICAS`.
     pub fn name(self) -> &'static str {
         match self {
+            ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
             ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
             ErrorCode::NotLeaderOrFollower => "NOT_LEADER_OR_FOLLOWER",
             ErrorCode::RequestTimedOut => "REQUEST_TIMED_OUT",

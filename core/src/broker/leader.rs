@@ -412,7 +412,7 @@ impl Broker {
                     if fp.fetch_offset < p.log.log_start_offset()
                         || fp.fetch_offset > p.log.log_end_offset()
                     {
-                        r.error = Some(ErrorCode::InvalidRequest);
+                        r.error = Some(ErrorCode::OffsetOutOfRange);
                     } else if fp.fetch_offset < hw {
                         let max = ((hw - fp.fetch_offset) as usize).min(FETCH_MAX_RECORDS);
                         r.records = p.log.read(fp.fetch_offset, max);

@@ -254,8 +254,9 @@ impl Consumer {
                 continue; // revoked, paused or moved meanwhile: drop the data
             }
             match pr.error {
-                Some(ErrorCode::InvalidRequest) => {
-                    // The broker's answer to an offset outside the log (OFFSET_OUT_OF_RANGE).
+                Some(ErrorCode::OffsetOutOfRange) => {
+                    // The offset is outside the log (e.g. deleted by retention): reset it
+                    // per auto.offset.reset.
                     self.positions.remove(&pr.tp);
                     self.position_states
                         .insert(pr.tp.clone(), PositionState::NeedReset { not_before: now });
