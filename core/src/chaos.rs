@@ -93,6 +93,16 @@ pub fn run_seed_observed(
         linger_ms: None,
     })
     .expect("producer");
+    // A consumer group reads along, so ConsistentRead is checked on real reads.
+    for id in 0..2 {
+        sim.apply(Command::AddConsumer {
+            id,
+            group: "readers".into(),
+            topics: vec!["orders".into(), "payments".into()],
+            assignor: None,
+        })
+        .expect("consumer");
+    }
     let mut t: Millis = 500;
     while t < FAULT_PHASE_MS {
         step_to(&mut sim, &mut checker, observe, t)?;
