@@ -40,7 +40,8 @@ pub fn start() {
 
 /// Reads the page address: `?preset=stress` (or `default`), `seed=7`, `t=5000` (start at
 /// this simulated ms), `speed=25` (percent of real time), `paused=1`, and
-/// `script=produce:customer-123@600,crash:2@1500` (timed actions, see `parse_script`).
+/// `script=produce:customer-123@600,crash:2@1500` (timed actions, see `parse_script`);
+/// `panic=1` panics on purpose (to check the error banner).
 fn url_props() -> AppProps {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
@@ -72,6 +73,8 @@ fn url_props() -> AppProps {
             "t" => props.start_at = v.parse().unwrap_or(0),
             "speed" => props.speed_percent = v.parse().ok(),
             "paused" => props.paused = v == "1" || v == "true",
+            // Checks that a panic shows the error banner instead of a blank page.
+            "panic" => panic!("test panic requested by the page address (?panic=1)"),
             "script" => match crate::model::parse_script(&v) {
                 Ok(s) => props.script = s,
                 Err(e) => web_sys::console::warn_1(&JsValue::from_str(&e)),

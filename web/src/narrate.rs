@@ -5,7 +5,6 @@ use kafkascope_core::event::{DropReason, ElectionReason, IsrChangeReason};
 use kafkascope_core::log::{Record, RecordId};
 use kafkascope_core::partitioner::{KeyPlacement, KeylessStrategy};
 use kafkascope_core::{BrokerId, EventKind, NO_LEADER, NodeId, TopicPartition};
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -22,8 +21,41 @@ pub struct Narration {
 /// record id) and how keyless records are spread.
 #[derive(Clone, Debug, Default)]
 pub struct NarrateCtx {
-    pub keys: BTreeMap<RecordId, Arc<str>>,
+    pub keys: RecordKeys,
     pub keyless: KeylessStrategy,
+}
+
+/// Keys of records sent and not yet placed, oldest first. A short list (records leave it
+/// when the producer places them), so a vector: no map code in the wasm binary for it.
+#[derive(Clone, Debug, Default)]
+pub struct RecordKeys(std::collections::VecDeque<(RecordId, Arc<str>)>);
+
+impl RecordKeys {
+    pub fn insert(&mut self, record: RecordId, key: Arc<str>) {
+        self.0.push_back((record, key));
+    }
+
+    pub fn get(&self, record: &RecordId) -> Option<&Arc<str>> {
+        self.0.iter().find(|(r, _)| r == record).map(|(_, k)| k)
+    }
+
+    pub fn remove(&mut self, record: &RecordId) {
+        if let Some(i) = self.0.iter().position(|(r, _)| r == record) {
+            self.0.remove(i);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn pop_oldest(&mut self) {
+        self.0.pop_front();
+    }
 }
 
 /// "broker 2", "producer 0", "the controller".

@@ -228,16 +228,28 @@ impl ScenarioDraft {
     /// (replication factor, partitions, topic names, min.insync.replicas >= 1) are left to
     /// the simulator, whose errors are Kafka's.
     pub fn parse(&self) -> Result<Scenario, ScenarioErrors> {
+        let (scenario, errs) = self.parse_lenient();
+        if errs.is_empty() {
+            Ok(scenario)
+        } else {
+            Err(errs)
+        }
+    }
+
+    /// Like [`ScenarioDraft::parse`], but always returns a scenario: a value that does not
+    /// parse is replaced by a harmless one (and reported), so the simulator can still check
+    /// the other fields and every error shows at once.
+    pub fn parse_lenient(&self) -> (Scenario, ScenarioErrors) {
         let mut errs = ScenarioErrors::default();
         let brokers = match parse_int(&self.brokers) {
             Some(n) if (1..=9).contains(&n) => n as i32,
             Some(n) => {
                 errs.brokers = Some(format!("a cluster here has 1 to 9 brokers, got {n}"));
-                0
+                3
             }
             None => {
                 errs.brokers = Some(format!("\"{}\" is not a number of brokers", self.brokers));
-                0
+                3
             }
         };
         let mut topics = Vec::with_capacity(self.topics.len());
@@ -249,7 +261,7 @@ impl ScenarioDraft {
                         "Cannot parse argument '{}' of option partitions",
                         t.partitions
                     ));
-                    0
+                    1
                 }
             };
             let replication_factor = match parse_int(&t.replication_factor) {
@@ -259,7 +271,7 @@ impl ScenarioDraft {
                         "Cannot parse argument '{}' of option replication-factor",
                         t.replication_factor
                     ));
-                    0
+                    1
                 }
             };
             let min_insync_replicas = match parse_int(&t.min_insync_replicas) {
@@ -268,14 +280,14 @@ impl ScenarioDraft {
                     errs.topic_mut(i).min_insync_replicas = Some(format!(
                         "Invalid value {n} for configuration min.insync.replicas: Value must be at least 1"
                     ));
-                    0
+                    1
                 }
                 None => {
                     errs.topic_mut(i).min_insync_replicas = Some(format!(
                         "Invalid value {} for configuration min.insync.replicas: Not a number of type INT",
                         t.min_insync_replicas.trim()
                     ));
-                    0
+                    1
                 }
             };
             topics.push(TopicSpec {
@@ -296,16 +308,40 @@ impl ScenarioDraft {
                 0.0
             }
         };
-        if !errs.is_empty() {
-            return Err(errs);
-        }
-        Ok(Scenario {
+        let scenario = Scenario {
             brokers,
             topics,
             acks: self.acks,
             keyless: self.keyless,
             produce_rate,
-        })
+        };
+        (scenario, errs)
+    }
+
+    /// Parses the draft and builds its world with `seed`; every problem is reported, each
+    /// next to its field (a parse error wins over the simulator's error for the same field).
+    pub fn build(&self, seed: u64) -> Result<super::World, ScenarioErrors> {
+        let (scenario, mut errs) = self.parse_lenient();
+        if errs.brokers.is_some() {
+            // Topic checks against a broker count the person did not ask for would mislead.
+            return Err(errs);
+        }
+        match super::World::new(&scenario, seed) {
+            Ok(w) if errs.is_empty() => Ok(w),
+            Ok(_) => Err(errs),
+            Err(sim) => {
+                errs.brokers = errs.brokers.or(sim.brokers);
+                errs.other = errs.other.or(sim.other);
+                for (i, t) in sim.topics.into_iter().enumerate() {
+                    let e = errs.topic_mut(i);
+                    e.name = e.name.take().or(t.name);
+                    e.partitions = e.partitions.take().or(t.partitions);
+                    e.replication_factor = e.replication_factor.take().or(t.replication_factor);
+                    e.min_insync_replicas = e.min_insync_replicas.take().or(t.min_insync_replicas);
+                }
+                Err(errs)
+            }
+        }
     }
 }
 
@@ -358,6 +394,29 @@ mod tests {
             Some("Invalid value x for configuration min.insync.replicas: Not a number of type INT")
         );
         assert!(e.topics[0].replication_factor.is_none());
+    }
+
+    #[test]
+    fn every_error_shows_at_once_parse_and_kafka() {
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.topics[0].replication_factor = "4".into();
+        d.topics[0].min_insync_replicas = "x".into();
+        let e = d.build(1).err().unwrap();
+        assert!(
+            e.topics[0]
+                .min_insync_replicas
+                .as_deref()
+                .unwrap()
+                .contains("Not a number")
+        );
+        assert_eq!(
+            e.topics[0].replication_factor.as_deref(),
+            Some(
+                "INVALID_REPLICATION_FACTOR: Replication factor: 4 larger than available brokers: 3."
+            )
+        );
+        let ok = ScenarioDraft::from(&Scenario::default()).build(1);
+        assert!(ok.is_ok());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use kafkascope_core::{
     Acks, BrokerId, ClusterConfig, Command, CommandOutcome, ErrorCode, EventKind, KafkaError,
     NodeId, Profile, Sim, TopicPartition,
 };
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -154,14 +154,16 @@ pub struct World {
     log_all: VecDeque<LogLine>,
     next_line: u64,
     ctx: NarrateCtx,
-    lost: BTreeMap<(TopicPartition, BrokerId), VecDeque<Record>>,
+    /// Per replica (few of them ever lose records): a vector, not a map.
+    lost: Vec<((TopicPartition, BrokerId), VecDeque<Record>)>,
     dropped: VecDeque<DroppedMessage>,
     producers: Vec<(Acks, u32)>,
     next_producer: u32,
     next_consumer: u32,
     placement: Option<Placement>,
     steady: Option<SteadyProducer>,
-    script: BTreeMap<Millis, Vec<ScriptAction>>,
+    /// Scheduled actions, in time order.
+    script: VecDeque<(Millis, ScriptAction)>,
 }
 
 impl World {
@@ -188,10 +190,10 @@ impl World {
             log_all: VecDeque::new(),
             next_line: 0,
             ctx: NarrateCtx {
-                keys: BTreeMap::new(),
+                keys: Default::default(),
                 keyless: scenario.keyless,
             },
-            lost: BTreeMap::new(),
+            lost: Vec::new(),
             dropped: VecDeque::new(),
             producers: Vec::new(),
             next_producer: 0,
@@ -202,7 +204,7 @@ impl World {
                 next_at: 0.0,
                 sent: 0,
             }),
-            script: BTreeMap::new(),
+            script: VecDeque::new(),
         };
         for (i, t) in scenario.topics.iter().enumerate() {
             let cmd = Command::CreateTopic {
@@ -282,7 +284,10 @@ impl World {
 
     /// Records `broker`'s replica of `tp` lost to truncation, oldest first.
     pub fn lost(&self, tp: &TopicPartition, broker: BrokerId) -> Option<&VecDeque<Record>> {
-        self.lost.get(&(tp.clone(), broker))
+        self.lost
+            .iter()
+            .find(|((t, b), _)| t == tp && *b == broker)
+            .map(|(_, v)| v)
     }
 
     /// Every topic with its partition count, internal ones flagged.
@@ -313,23 +318,22 @@ impl World {
     /// When the steady producer or the script next acts.
     fn next_external(&self) -> Option<Millis> {
         let steady = self.steady.as_ref().map(|s| s.next_at.ceil() as Millis);
-        let script = self.script.keys().next().copied();
+        let script = self.script.front().map(|(at, _)| *at);
         [steady, script].into_iter().flatten().min()
     }
 
     /// Schedules an action at simulated time `at` (not before now).
     pub fn schedule(&mut self, at: Millis, action: ScriptAction) {
-        self.script
-            .entry(at.max(self.sim.now()))
-            .or_default()
-            .push(action);
+        let at = at.max(self.sim.now());
+        let i = self.script.partition_point(|(t, _)| *t <= at);
+        self.script.insert(i, (at, action));
     }
 
     fn fire_script(&mut self, at: Millis) {
-        let Some(actions) = self.script.remove(&at) else {
-            return;
-        };
-        for a in actions {
+        while self.script.front().is_some_and(|(t, _)| *t <= at) {
+            let Some((_, a)) = self.script.pop_front() else {
+                break;
+            };
             let r = match a {
                 ScriptAction::Broker(b, action) => self.broker_action(b, action).map(|_| ()),
                 ScriptAction::ElectPreferred => self.elect_preferred_leaders().map(|_| ()),
@@ -429,7 +433,7 @@ impl World {
             self.ctx.keys.insert(r, key.clone());
         }
         while self.ctx.keys.len() > KEYS_CAPACITY {
-            self.ctx.keys.pop_first();
+            self.ctx.keys.pop_oldest();
         }
     }
 
@@ -623,7 +627,18 @@ impl World {
                 EventKind::RecordsTruncated {
                     broker, tp, lost, ..
                 } if !lost.is_empty() => {
-                    let v = self.lost.entry((tp.clone(), *broker)).or_default();
+                    let i = match self
+                        .lost
+                        .iter()
+                        .position(|((t, b), _)| t == tp && b == broker)
+                    {
+                        Some(i) => i,
+                        None => {
+                            self.lost.push(((tp.clone(), *broker), VecDeque::new()));
+                            self.lost.len() - 1
+                        }
+                    };
+                    let v = &mut self.lost[i].1;
                     v.extend(lost.iter().cloned());
                     while v.len() > LOST_CAPACITY {
                         v.pop_front();
