@@ -109,6 +109,8 @@ pub struct App {
     produce_error: Option<String>,
     show_details: bool,
     frame_start: Option<f64>,
+    /// A broker to give keyboard focus back to after the next render (its menu closed).
+    focus_broker: Option<BrokerId>,
     frame_times: VecDeque<f64>,
     cb: Callbacks,
 }
@@ -336,6 +338,7 @@ impl Component for App {
             produce_error: None,
             show_details: false,
             frame_start: None,
+            focus_broker: None,
             frame_times: VecDeque::with_capacity(FRAME_SAMPLES),
             cb,
         };
@@ -398,7 +401,7 @@ impl Component for App {
                 self.status = None;
             }
             Msg::CloseBrokerMenu => {
-                self.selected_broker = None;
+                self.focus_broker = self.selected_broker.take();
                 self.status = None;
             }
             Msg::Broker(id, action) => {
@@ -483,6 +486,20 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if let Some(id) = self.focus_broker.take() {
+            use wasm_bindgen::JsCast;
+            let el = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| {
+                    d.query_selector(&format!("g[data-broker-id=\"{id}\"]"))
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok());
+            if let Some(el) = el {
+                let _ = el.focus();
+            }
+        }
         if let Some(start) = self.frame_start.take() {
             if self.frame_times.len() == FRAME_SAMPLES {
                 self.frame_times.pop_front();

@@ -1,6 +1,7 @@
 //! Actions on the selected broker: crash, restart, isolate, heal the network; plus the
-//! cluster-wide preferred leader election. Invalid actions are disabled, and a refused one
-//! shows Kafka's error.
+//! cluster-wide preferred leader election. An action that does not apply now is marked
+//! `aria-disabled` (it stays focusable, so keyboard focus is never lost when a broker changes
+//! state); pressing it anyway shows the simulator's refusal and changes nothing.
 
 use super::broker::state_words;
 use crate::model::BrokerAction;
@@ -49,17 +50,17 @@ pub fn BrokerMenu(p: &BrokerMenuProps) -> Html {
             <h2 id="broker-menu-title" tabindex="-1" ref={first}>{ format!("Broker {id} actions") }</h2>
             <p class="state">{ state_words(b) }</p>
             <div class="actions">
-                <button id="broker-crash" type="button" disabled={!b.up}
+                <button id="broker-crash" type="button" aria-disabled={(!b.up).to_string()}
                     onclick={act(BrokerAction::Crash)}
                     title="Hard-stop the broker: it stops answering and loses what it held in memory">
                     { "Crash" }</button>
-                <button id="broker-restart" type="button" disabled={b.up}
+                <button id="broker-restart" type="button" aria-disabled={(b.up).to_string()}
                     onclick={act(BrokerAction::Restart)}>{ "Restart" }</button>
-                <button id="broker-isolate" type="button" disabled={b.isolated}
+                <button id="broker-isolate" type="button" aria-disabled={(b.isolated).to_string()}
                     onclick={act(BrokerAction::Isolate)}
                     title="Cut every network link of this broker (it keeps running)">
                     { "Isolate" }</button>
-                <button id="broker-heal" type="button" disabled={!p.any_isolation}
+                <button id="broker-heal" type="button" aria-disabled={(!p.any_isolation).to_string()}
                     onclick={act(BrokerAction::Heal)}
                     title="Repair every cut link and isolation in the cluster">{ "Heal network" }</button>
             </div>
