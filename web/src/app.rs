@@ -537,8 +537,7 @@ impl Component for App {
                     <summary>{ format!("Messages in flight ({})", snap.in_flight.len()) }</summary>
                     <ul>
                         { for snap.in_flight.iter().take(60).map(|m| html! {
-                            <li key={m.id} data-api={m.api.clone()} data-from={m.from.to_string()}
-                                data-to={m.to.to_string()}>
+                            <li key={m.id}>
                                 { format!("[{}] {}: {} → {}, arrives at {} ms",
                                     api_letter(&m.api), m.api, m.from, m.to, m.deliver_at) }
                             </li>

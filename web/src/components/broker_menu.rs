@@ -46,7 +46,7 @@ pub fn BrokerMenu(p: &BrokerMenuProps) -> Html {
     }
     html! {
         <section id="broker-menu" class="panel broker-menu" aria-labelledby="broker-menu-title"
-            data-broker-id={id.to_string()} onkeydown={keys}>
+            data-menu-broker={id.to_string()} onkeydown={keys}>
             <h2 id="broker-menu-title" tabindex="-1" ref={first}>{ format!("Broker {id} actions") }</h2>
             <p class="state">{ state_words(b) }</p>
             <div class="actions">

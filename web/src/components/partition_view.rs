@@ -69,9 +69,11 @@ fn row(r: &ReplicaRow) -> Html {
         { format!("LEO {}", r.log_end_offset) }</li> },
     );
     html! {
-        <li key={r.broker} class={classes!("replica-row", role)} data-broker={r.broker.to_string()}
-            data-role={role} data-in-isr={r.in_isr.to_string()}
-            data-leo={r.log_end_offset.to_string()} data-hw={r.high_watermark.to_string()}>
+        // Attribute names differ from the diagram's replicas (data-broker, data-role, ...) so
+        // a selector for a replica never matches a row of this view.
+        <li key={r.broker} class={classes!("replica-row", role)} data-row-broker={r.broker.to_string()}
+            data-row-role={role} data-row-in-isr={r.in_isr.to_string()}
+            data-row-leo={r.log_end_offset.to_string()} data-row-hw={r.high_watermark.to_string()}>
             <div class="row-head">
                 <b>{ format!("Broker {}", r.broker) }</b>
                 { format!(" · {} · {} · epoch {} · LEO {} · HW {}{}",
