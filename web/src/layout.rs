@@ -35,7 +35,12 @@ const GAP: f64 = 20.0;
 const CAPTION: f64 = 30.0;
 const BROKER_BOX_MAX_WIDTH: f64 = 260.0;
 /// Broker width in the narrow layout: room is left on the right for replication arcs.
-const NARROW_BROKER_WIDTH: f64 = 310.0;
+const NARROW_BROKER_WIDTH: f64 = 300.0;
+/// Left edge of the brokers in the narrow layout; the gutter left of it carries messages
+/// between brokers and the clients or the coordinator, so they never cross another broker.
+const NARROW_BROKER_LEFT: f64 = 45.0;
+/// The x of that gutter.
+pub const NARROW_GUTTER_X: f64 = 22.0;
 const COORDINATOR_AREA_HEIGHT: f64 = 64.0;
 /// Space above the first row of brokers for arcs between brokers (the highest point of a
 /// quadratic arc is half its control point's bulge).
@@ -389,7 +394,7 @@ impl Layout {
         let (brokers, grid_bottom) = Self::broker_grid(
             input,
             Orientation::Narrow,
-            MARGIN + 6.0,
+            NARROW_BROKER_LEFT,
             NARROW_BROKER_WIDTH,
             y,
         );
@@ -451,8 +456,16 @@ impl Layout {
         let a = self.node_rect(from)?;
         let b = self.node_rect(to)?;
         let lane = lane(from, to);
-        if let (NodeId::Broker(_), NodeId::Broker(_)) = (from, to) {
-            return Some(broker_arc(&a, &b, lane, self.orientation));
+        match (from, to) {
+            (NodeId::Broker(_), NodeId::Broker(_)) => {
+                return Some(broker_arc(&a, &b, lane, self.orientation));
+            }
+            (NodeId::Broker(_), _) | (_, NodeId::Broker(_))
+                if self.orientation == Orientation::Narrow =>
+            {
+                return Some(gutter_route(&a, &b, lane));
+            }
+            _ => {}
         }
         let (ca, cb) = (a.center(), b.center());
         let (pa, pb) = (edge_point(&a, cb), edge_point(&b, ca));
@@ -469,23 +482,43 @@ impl Layout {
     }
 }
 
-/// A message's route: a straight segment, or a quadratic curve (start, control, end).
+/// A message's route: a straight segment, a quadratic curve (start, control, end), or three
+/// straight segments through four points.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Path {
     Line(Point, Point),
     Arc(Point, Point, Point),
+    Poly([Point; 4]),
+}
+
+/// The narrow layout's route between a broker and a client or the coordinator: out of the
+/// left edge of one, along the gutter, into the left edge of the other.
+fn gutter_route(a: &Rect, b: &Rect, lane: f64) -> Path {
+    let g = NARROW_GUTTER_X + lane;
+    let ya = a.center().y + lane;
+    let yb = b.center().y + lane;
+    Path::Poly([
+        Point { x: a.x, y: ya },
+        Point { x: g, y: ya },
+        Point { x: g, y: yb },
+        Point { x: b.x, y: yb },
+    ])
+}
+
+fn dist(a: Point, b: Point) -> f64 {
+    ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
 }
 
 impl Path {
     pub fn start(&self) -> Point {
         match *self {
-            Path::Line(a, _) | Path::Arc(a, _, _) => a,
+            Path::Line(a, _) | Path::Arc(a, _, _) | Path::Poly([a, _, _, _]) => a,
         }
     }
 
     pub fn end(&self) -> Point {
         match *self {
-            Path::Line(_, b) | Path::Arc(_, _, b) => b,
+            Path::Line(_, b) | Path::Arc(_, _, b) | Path::Poly([_, _, _, b]) => b,
         }
     }
 
@@ -499,6 +532,27 @@ impl Path {
                     x: u * u * a.x + 2.0 * u * t * c.x + t * t * b.x,
                     y: u * u * a.y + 2.0 * u * t * c.y + t * t * b.y,
                 }
+            }
+            Path::Poly(p) => {
+                // Constant speed along the three segments.
+                let lens = [dist(p[0], p[1]), dist(p[1], p[2]), dist(p[2], p[3])];
+                let total: f64 = lens.iter().sum();
+                if total <= 0.0 {
+                    return p[0];
+                }
+                let mut left = t.clamp(0.0, 1.0) * total;
+                for (i, len) in lens.iter().enumerate() {
+                    if left <= *len || i == 2 {
+                        let f = if *len > 0.0 {
+                            (left / len).min(1.0)
+                        } else {
+                            1.0
+                        };
+                        return along(p[i], p[i + 1], f, 0.0);
+                    }
+                    left -= len;
+                }
+                p[3]
             }
         }
     }
@@ -515,6 +569,17 @@ impl Path {
                 num(c.y),
                 num(b.x),
                 num(b.y)
+            ),
+            Path::Poly(p) => format!(
+                "M{} {}L{} {}L{} {}L{} {}",
+                num(p[0].x),
+                num(p[0].y),
+                num(p[1].x),
+                num(p[1].y),
+                num(p[2].x),
+                num(p[2].y),
+                num(p[3].x),
+                num(p[3].y)
             ),
         }
     }
@@ -775,6 +840,33 @@ mod tests {
             side.x > l.brokers[0].rect.right() && side.x < l.width,
             "{side:?}"
         );
+    }
+
+    #[test]
+    fn on_phones_client_and_controller_traffic_runs_in_the_gutter_not_through_brokers() {
+        let l = Layout::compute(&input(3, 3), Orientation::Narrow);
+        let ctl = NodeId::Controller(0);
+        for (from, to) in [
+            (ctl, NodeId::Broker(1)),
+            (NodeId::Broker(1), ctl),
+            (NodeId::Producer(0), NodeId::Broker(3)),
+        ] {
+            let path = l.message_path(from, to).unwrap();
+            assert!(matches!(path, Path::Poly(_)));
+            for k in 1..100 {
+                let p = path.point_at(k as f64 / 100.0);
+                for b in &l.brokers {
+                    let inside = p.x > b.rect.x + 0.5
+                        && p.x < b.rect.right()
+                        && p.y > b.rect.y
+                        && p.y < b.rect.bottom();
+                    assert!(!inside, "{from} -> {to} crosses broker {} at {p:?}", b.id);
+                }
+                assert!(p.x >= 0.0 && p.x <= l.width);
+            }
+            assert_eq!(path.point_at(0.0), path.start());
+            assert_eq!(path.point_at(1.0), path.end());
+        }
     }
 
     #[test]

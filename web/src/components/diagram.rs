@@ -82,7 +82,7 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
             }) }
             <g class="messages" aria-hidden="true">
                 { messages }
-                { for a.dropped.iter().filter_map(|d| dropped_mark(l, d, a.now, a.fade_ms)) }
+                { for a.dropped.iter().filter_map(|d| dropped_mark(l, d, a.now, a.fade_ms, a.reduced_motion)) }
             </g>
         </svg>
     }

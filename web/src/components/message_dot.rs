@@ -95,12 +95,24 @@ pub fn message_link(layout: &Layout, m: &InFlightMessage) -> Option<Html> {
     })
 }
 
-/// A dropped message: a cross at the end of its path, fading over `fade_ms` of simulated time.
-pub fn dropped_mark(layout: &Layout, d: &DroppedMessage, now: f64, fade_ms: f64) -> Option<Html> {
+/// A dropped message: a cross at the end of its path, fading over `fade_ms` of simulated time
+/// (with reduced motion it stays solid for that time, then disappears).
+pub fn dropped_mark(
+    layout: &Layout,
+    d: &DroppedMessage,
+    now: f64,
+    fade_ms: f64,
+    reduced_motion: bool,
+) -> Option<Html> {
     let path = layout.message_path(d.from, d.to)?;
     let p = path.point_at(0.92);
     let age = (now - d.at as f64).max(0.0);
-    let opacity = (1.0 - age / fade_ms.max(1.0)).clamp(0.0, 1.0);
+    let left = 1.0 - age / fade_ms.max(1.0);
+    let opacity = if reduced_motion && left > 0.0 {
+        1.0
+    } else {
+        left.clamp(0.0, 1.0)
+    };
     if opacity <= 0.0 {
         return None;
     }
