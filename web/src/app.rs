@@ -1,0 +1,601 @@
+//! The root component: owns the world and the playback clock, runs the animation loop
+//! (a `requestAnimationFrame` handle kept here and dropped to cancel: paused means no frame
+//! is requested), and lays the page out.
+
+use crate::components::broker_menu::BrokerMenu;
+use crate::components::config_panel::ConfigPanel;
+use crate::components::consumer::ConsumerForm;
+use crate::components::diagram::{DiagramArgs, diagram, legend};
+use crate::components::event_log::EventLog;
+use crate::components::message_dot::api_letter;
+use crate::components::metrics::MetricsStrip;
+use crate::components::partition_view::PartitionPanel;
+use crate::components::produce_form::ProduceForm;
+use crate::components::toolbar::Toolbar;
+use crate::layout::{Layout, LayoutInput, Orientation};
+use crate::model::world::{LogLine, ProduceRequest, TopicInfo};
+use crate::model::{
+    BrokerAction, PartitionView, Playback, Scenario, ScenarioDraft, ScenarioErrors, ScriptAction,
+    World,
+};
+use gloo_events::EventListener;
+use gloo_render::{AnimationFrame, request_animation_frame};
+use kafkascope_core::config::Millis;
+use kafkascope_core::snapshot::Snapshot;
+use kafkascope_core::{BrokerId, NodeId, TopicPartition};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Lines of the event log drawn.
+const LOG_LINES_SHOWN: usize = 120;
+/// How long a dropped message's cross stays, in wall-clock ms (scaled by the speed).
+const DROP_FADE_WALL_MS: f64 = 1500.0;
+/// Frames kept for the frame-time percentile.
+const FRAME_SAMPLES: usize = 120;
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct AppProps {
+    pub scenario: Scenario,
+    pub seed: u64,
+    /// Run the simulation to this time (ms) before the first frame.
+    pub start_at: Millis,
+    /// Playback speed in percent of real time (10 = 0.1x).
+    pub speed_percent: Option<u32>,
+    pub paused: bool,
+    /// Timed actions to run (from the page address).
+    pub script: Vec<(Millis, ScriptAction)>,
+}
+
+pub enum Msg {
+    Frame(f64),
+    TogglePlay,
+    Step,
+    Speed(f64),
+    SeedText(String),
+    Reset,
+    SelectBroker(BrokerId),
+    CloseBrokerMenu,
+    Broker(BrokerId, BrokerAction),
+    ElectPreferred,
+    Produce(ProduceRequest),
+    AddConsumer(String, String),
+    SelectPartition(Option<TopicPartition>),
+    ApplyConfig(ScenarioDraft),
+    ShowDetails(bool),
+    VisibilityChanged,
+    Resized,
+    ReducedMotion(bool),
+}
+
+struct Callbacks {
+    select_broker: Callback<BrokerId>,
+    toggle: Callback<()>,
+    step: Callback<()>,
+    speed: Callback<f64>,
+    seed: Callback<String>,
+    reset: Callback<()>,
+    broker_action: Callback<(BrokerId, BrokerAction)>,
+    elect: Callback<()>,
+    close_menu: Callback<()>,
+    produce: Callback<ProduceRequest>,
+    add_consumer: Callback<(String, String)>,
+    select_partition: Callback<Option<TopicPartition>>,
+    apply_config: Callback<ScenarioDraft>,
+    details: Callback<bool>,
+}
+
+pub struct App {
+    world: World,
+    playback: Playback,
+    orientation: Orientation,
+    layout_input: LayoutInput,
+    layout: Rc<Layout>,
+    seen_version: u64,
+    frame: Option<AnimationFrame>,
+    _listeners: Vec<EventListener>,
+    reduced_motion: bool,
+    hidden: bool,
+    selected_broker: Option<BrokerId>,
+    selected_tp: Option<TopicPartition>,
+    partition_view: Option<Rc<PartitionView>>,
+    topics: Rc<Vec<TopicInfo>>,
+    user_topics: Rc<Vec<TopicInfo>>,
+    log_lines: Rc<Vec<LogLine>>,
+    seed_text: String,
+    seed_error: Option<String>,
+    config_errors: Rc<ScenarioErrors>,
+    status: Option<String>,
+    produce_error: Option<String>,
+    show_details: bool,
+    frame_start: Option<f64>,
+    /// A broker to give keyboard focus back to after the next render (its menu closed).
+    focus_broker: Option<BrokerId>,
+    frame_times: VecDeque<f64>,
+    cb: Callbacks,
+}
+
+fn perf_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+fn viewport_orientation() -> Orientation {
+    let w = web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .unwrap_or(1280.0);
+    Orientation::for_viewport(w)
+}
+
+fn reduced_motion_query() -> Option<web_sys::MediaQueryList> {
+    web_sys::window()?
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+}
+
+fn layout_input(s: &Snapshot) -> LayoutInput {
+    LayoutInput {
+        producers: s.producers.iter().map(|p| p.id).collect(),
+        brokers: s.brokers.iter().map(|b| (b.id, b.replicas.len())).collect(),
+        consumers: s
+            .consumers
+            .iter()
+            .map(|c| (c.id, c.assignment.len()))
+            .collect(),
+        coordinators: vec![s.controller.active.unwrap_or(NodeId::Controller(0))],
+    }
+}
+
+/// The p95 of the samples, if there are enough of them.
+fn p95(samples: &VecDeque<f64>) -> Option<f64> {
+    if samples.len() < 10 {
+        return None;
+    }
+    // The k-th smallest by counting (a hundred samples): no sort code in the binary.
+    let k = samples.len() * 95 / 100;
+    samples.iter().copied().find(|&x| {
+        let below = samples.iter().filter(|&&y| y < x).count();
+        let at_most = samples.iter().filter(|&&y| y <= x).count();
+        below < k && k <= at_most
+    })
+}
+
+impl App {
+    fn install(&mut self, world: World) {
+        self.world = world;
+        self.playback.reset();
+        self.seen_version = u64::MAX;
+        self.selected_broker = None;
+        self.status = None;
+        self.produce_error = None;
+        self.derive();
+    }
+
+    /// Recomputes what is derived from the world when it changed: layout, topic lists, the
+    /// partition view, the log lines shown.
+    fn derive(&mut self) {
+        let keep = DROP_FADE_WALL_MS * self.playback.speed();
+        self.world.prune_dropped(self.playback.sim_time(), keep);
+        if self.world.version() == self.seen_version {
+            return;
+        }
+        self.seen_version = self.world.version();
+        let input = layout_input(self.world.snapshot());
+        if input != self.layout_input || self.layout.orientation != self.orientation {
+            self.layout = Rc::new(Layout::compute(&input, self.orientation));
+            self.layout_input = input;
+        }
+        let topics = self.world.topics();
+        if *self.topics != topics {
+            self.user_topics = Rc::new(topics.iter().filter(|t| !t.internal).cloned().collect());
+            self.topics = Rc::new(topics);
+        }
+        self.partition_view = self
+            .selected_tp
+            .as_ref()
+            .and_then(|tp| self.world.partition_view(tp))
+            .map(Rc::new);
+        self.refresh_log();
+    }
+
+    fn refresh_log(&mut self) {
+        let src = if self.show_details {
+            self.world.log_all()
+        } else {
+            self.world.log()
+        };
+        let newest = src.back().map(|l| l.id);
+        if self.log_lines.first().map(|l| l.id) == newest
+            && self.log_lines.len() == src.len().min(LOG_LINES_SHOWN)
+        {
+            return;
+        }
+        self.log_lines = Rc::new(src.iter().rev().take(LOG_LINES_SHOWN).cloned().collect());
+    }
+
+    fn relayout(&mut self) {
+        self.layout = Rc::new(Layout::compute(&self.layout_input, self.orientation));
+    }
+
+    fn schedule(&mut self, ctx: &Context<Self>) {
+        if self.playback.playing() && !self.hidden {
+            if self.frame.is_none() {
+                let link = ctx.link().clone();
+                self.frame = Some(request_animation_frame(move |ts| {
+                    link.send_message(Msg::Frame(ts))
+                }));
+            }
+        } else {
+            // Dropping the handle cancels the pending frame: nothing runs while paused.
+            self.frame = None;
+        }
+    }
+
+    fn status_of<T>(&mut self, r: Result<T, kafkascope_core::KafkaError>, ok: impl Into<String>) {
+        self.status = Some(match r {
+            Ok(_) => ok.into(),
+            Err(e) => e.to_string(),
+        });
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = AppProps;
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let props = ctx.props();
+        let link = ctx.link();
+        let (mut world, config_errors) = match World::new(&props.scenario, props.seed) {
+            Ok(w) => (w, ScenarioErrors::default()),
+            Err(e) => (
+                World::new(&Scenario::default(), props.seed)
+                    .expect("the default scenario is valid"),
+                e,
+            ),
+        };
+        for (at, a) in &props.script {
+            world.schedule(*at, a.clone());
+        }
+        world.advance_to(props.start_at);
+        let mut playback = Playback::default();
+        playback.jump_to(props.start_at as f64);
+        if let Some(p) = props.speed_percent.filter(|&p| p > 0) {
+            playback.set_speed_log10((f64::from(p) / 100.0).log10());
+        }
+        if props.paused {
+            playback.pause();
+        }
+        let mut listeners = Vec::new();
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let l = link.clone();
+            listeners.push(EventListener::new(&doc, "visibilitychange", move |_| {
+                l.send_message(Msg::VisibilityChanged)
+            }));
+        }
+        if let Some(win) = web_sys::window() {
+            let l = link.clone();
+            listeners.push(EventListener::new(&win, "resize", move |_| {
+                l.send_message(Msg::Resized)
+            }));
+        }
+        let mq = reduced_motion_query();
+        if let Some(mq) = &mq {
+            let l = link.clone();
+            let q = mq.clone();
+            listeners.push(EventListener::new(mq, "change", move |_| {
+                l.send_message(Msg::ReducedMotion(q.matches()))
+            }));
+        }
+        let orientation = viewport_orientation();
+        let cb = Callbacks {
+            select_broker: link.callback(Msg::SelectBroker),
+            toggle: link.callback(|_| Msg::TogglePlay),
+            step: link.callback(|_| Msg::Step),
+            speed: link.callback(Msg::Speed),
+            seed: link.callback(Msg::SeedText),
+            reset: link.callback(|_| Msg::Reset),
+            broker_action: link.callback(|(b, a)| Msg::Broker(b, a)),
+            elect: link.callback(|_| Msg::ElectPreferred),
+            close_menu: link.callback(|_| Msg::CloseBrokerMenu),
+            produce: link.callback(Msg::Produce),
+            add_consumer: link.callback(|(g, t)| Msg::AddConsumer(g, t)),
+            select_partition: link.callback(Msg::SelectPartition),
+            apply_config: link.callback(Msg::ApplyConfig),
+            details: link.callback(Msg::ShowDetails),
+        };
+        let mut app = App {
+            world,
+            playback,
+            orientation,
+            layout_input: LayoutInput::default(),
+            layout: Rc::new(Layout::compute(&LayoutInput::default(), orientation)),
+            seen_version: u64::MAX,
+            frame: None,
+            _listeners: listeners,
+            reduced_motion: mq.is_some_and(|m| m.matches()),
+            hidden: false,
+            selected_broker: None,
+            selected_tp: Some(TopicPartition::new(
+                props
+                    .scenario
+                    .topics
+                    .first()
+                    .map_or("orders", |t| t.name.as_str()),
+                0,
+            )),
+            partition_view: None,
+            topics: Rc::new(Vec::new()),
+            user_topics: Rc::new(Vec::new()),
+            log_lines: Rc::new(Vec::new()),
+            seed_text: props.seed.to_string(),
+            seed_error: None,
+            config_errors: Rc::new(config_errors),
+            status: None,
+            produce_error: None,
+            show_details: false,
+            frame_start: None,
+            focus_broker: None,
+            frame_times: VecDeque::with_capacity(FRAME_SAMPLES),
+            cb,
+        };
+        app.derive();
+        app.schedule(ctx);
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Self::Message) -> bool {
+        match msg {
+            Msg::Frame(ts) => {
+                self.frame = None;
+                self.frame_start = Some(perf_now());
+                let t = self.playback.tick(ts);
+                self.world.advance_to(t as Millis);
+                self.derive();
+            }
+            Msg::TogglePlay => {
+                if self.playback.playing() {
+                    self.playback.pause();
+                } else {
+                    self.playback.play();
+                }
+            }
+            Msg::Step => {
+                self.playback.pause();
+                // Anything the clock has shown but the world has not run yet comes first.
+                let shown = self.playback.sim_time() as Millis;
+                if self.world.now() < shown {
+                    self.world.advance_to(shown);
+                }
+                if let Some(t) = self.world.step() {
+                    self.playback.jump_to(t as f64);
+                }
+                self.derive();
+            }
+            Msg::Speed(v) => self.playback.set_speed_log10(v),
+            Msg::SeedText(s) => {
+                self.seed_error = None;
+                self.seed_text = s;
+            }
+            Msg::Reset => match self.seed_text.trim().parse::<u64>() {
+                Ok(seed) => match World::new(self.world.scenario(), seed) {
+                    Ok(w) => self.install(w),
+                    Err(e) => self.seed_error = Some(e.messages().join("; ")),
+                },
+                Err(_) => {
+                    self.seed_error = Some(format!(
+                        "\"{}\" is not a seed (a whole number from 0)",
+                        self.seed_text
+                    ))
+                }
+            },
+            Msg::SelectBroker(id) => {
+                self.selected_broker = if self.selected_broker == Some(id) {
+                    None
+                } else {
+                    Some(id)
+                };
+                self.status = None;
+            }
+            Msg::CloseBrokerMenu => {
+                self.focus_broker = self.selected_broker.take();
+                self.status = None;
+            }
+            Msg::Broker(id, action) => {
+                let r = self.world.broker_action(id, action);
+                let done = match action {
+                    BrokerAction::Crash => format!("broker {id} crashed"),
+                    BrokerAction::Restart => format!("broker {id} restarted"),
+                    BrokerAction::Isolate => format!("broker {id} isolated"),
+                    BrokerAction::Heal => "network healed".to_owned(),
+                };
+                self.status_of(r, done);
+                self.derive();
+            }
+            Msg::ElectPreferred => {
+                let r = self.world.elect_preferred_leaders();
+                let text = match &r {
+                    Ok(v) if v.is_empty() => {
+                        "every partition already has its preferred leader".to_owned()
+                    }
+                    Ok(v) => format!(
+                        "preferred leader election started for {} partition(s)",
+                        v.len()
+                    ),
+                    Err(_) => String::new(),
+                };
+                self.status_of(r, text);
+                self.derive();
+            }
+            Msg::Produce(req) => {
+                self.produce_error = self.world.produce(&req).err().map(|e| e.to_string());
+                self.derive();
+            }
+            Msg::AddConsumer(group, topic) => {
+                let r = self.world.add_consumer(&group, &topic);
+                self.produce_error = r.as_ref().err().map(|e| e.to_string());
+                self.derive();
+            }
+            Msg::SelectPartition(tp) => {
+                self.selected_tp = tp;
+                self.seen_version = u64::MAX;
+                self.derive();
+            }
+            Msg::ApplyConfig(draft) => {
+                let seed = self
+                    .seed_text
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap_or(self.world.seed());
+                let built = draft.build(seed);
+                match built {
+                    Ok(w) => {
+                        self.config_errors = Rc::new(ScenarioErrors::default());
+                        let first = w.scenario().topics.first().map(|t| t.name.clone());
+                        self.selected_tp = first.map(|t| TopicPartition::new(t, 0));
+                        self.install(w);
+                    }
+                    Err(e) => self.config_errors = Rc::new(e),
+                }
+            }
+            Msg::ShowDetails(on) => {
+                self.show_details = on;
+                self.refresh_log();
+            }
+            Msg::VisibilityChanged => {
+                self.hidden = web_sys::window()
+                    .and_then(|w| w.document())
+                    .is_some_and(|d| d.hidden());
+                self.playback.resync();
+            }
+            Msg::Resized => {
+                let o = viewport_orientation();
+                if o == self.orientation {
+                    return false;
+                }
+                self.orientation = o;
+                self.relayout();
+            }
+            Msg::ReducedMotion(on) => self.reduced_motion = on,
+        }
+        self.schedule(ctx);
+        true
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if let Some(id) = self.focus_broker.take() {
+            use wasm_bindgen::JsCast;
+            let el = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| {
+                    d.query_selector(&format!("g[data-broker-id=\"{id}\"]"))
+                        .ok()
+                        .flatten()
+                })
+                .and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok());
+            if let Some(el) = el {
+                let _ = el.focus();
+            }
+        }
+        if let Some(start) = self.frame_start.take() {
+            if self.frame_times.len() == FRAME_SAMPLES {
+                self.frame_times.pop_front();
+            }
+            self.frame_times.push_back(perf_now() - start);
+        }
+    }
+
+    fn view(&self, _ctx: &Context<Self>) -> Html {
+        let snap = self.world.snapshot();
+        let now = self.playback.sim_time();
+        let fade_ms = DROP_FADE_WALL_MS * self.playback.speed();
+        let svg = diagram(&DiagramArgs {
+            snapshot: snap,
+            layout: &self.layout,
+            now,
+            dropped: self.world.dropped(),
+            fade_ms,
+            selected_broker: self.selected_broker,
+            reduced_motion: self.reduced_motion,
+            on_select: &self.cb.select_broker,
+        });
+        let menu = self.selected_broker.and_then(|id| {
+            let b = snap.brokers.iter().find(|b| b.id == id)?.clone();
+            let any_isolation =
+                !snap.network.isolated.is_empty() || !snap.network.cut_links.is_empty();
+            Some(html! {
+                <BrokerMenu broker={b} {any_isolation} on_action={self.cb.broker_action.clone()}
+                    on_elect={self.cb.elect.clone()} on_close={self.cb.close_menu.clone()} />
+            })
+        });
+        let in_flight_list = self.reduced_motion.then(|| {
+            html! {
+                <details class="in-flight-list" open=true>
+                    <summary>{ format!("Messages in flight ({})", snap.in_flight.len()) }</summary>
+                    <ul>
+                        { for snap.in_flight.iter().take(60).map(|m| html! {
+                            <li key={m.id}>
+                                { format!("[{}] {}: {} → {}, arrives at {} ms",
+                                    api_letter(&m.api), m.api, m.from, m.to, m.deliver_at) }
+                            </li>
+                        }) }
+                    </ul>
+                </details>
+            }
+        });
+        html! {
+            <div class={classes!("app", match self.layout.orientation {
+                Orientation::Wide => "wide",
+                Orientation::Narrow => "narrow",
+            })}>
+                <header class="topbar">
+                    <h1>{ "Kafkascope" }<span class="tagline">{ " · an Apache Kafka cluster, message by message" }</span></h1>
+                    <Toolbar playing={self.playback.playing()} speed_log10={self.playback.speed_log10()}
+                        speed_label={AttrValue::from(self.playback.speed_label())} time_ms={now}
+                        seed_text={AttrValue::from(self.seed_text.clone())}
+                        seed_error={self.seed_error.clone().map(AttrValue::from)}
+                        on_toggle={self.cb.toggle.clone()} on_step={self.cb.step.clone()}
+                        on_speed={self.cb.speed.clone()} on_seed={self.cb.seed.clone()}
+                        on_reset={self.cb.reset.clone()} />
+                </header>
+                <MetricsStrip metrics={snap.metrics.clone()} in_flight={snap.in_flight.len()}
+                    frame_p95={p95(&self.frame_times)} />
+                <main class="main">
+                    <div class="left">
+                        <section class="diagram-panel" aria-label="Cluster diagram">
+                            { svg }
+                            { legend() }
+                            { for in_flight_list }
+                        </section>
+                        <EventLog lines={self.log_lines.clone()} show_details={self.show_details}
+                            on_details={self.cb.details.clone()} />
+                    </div>
+                    <aside class="side">
+                        { for menu }
+                        if let Some(s) = &self.status {
+                            <p id="action-status" class="status" role="status">{ s.clone() }</p>
+                        }
+                        if self.selected_broker.is_none() {
+                            <p class="hint">{ "Click a broker (or focus it and press Enter) to crash, restart or isolate it." }</p>
+                        }
+                        <ProduceForm topics={self.user_topics.clone()} default_acks={self.world.scenario().acks}
+                            keyless={self.world.scenario().keyless}
+                            placement={self.world.placement().cloned()}
+                            error={self.produce_error.clone().map(AttrValue::from)}
+                            on_send={self.cb.produce.clone()} />
+                        <ConsumerForm topics={self.user_topics.clone()} on_add={self.cb.add_consumer.clone()} />
+                    </aside>
+                </main>
+                <div class="lower">
+                    <PartitionPanel topics={self.topics.clone()} selected={self.selected_tp.clone()}
+                        view={self.partition_view.clone()} on_select={self.cb.select_partition.clone()} />
+                </div>
+                <ConfigPanel scenario={self.world.scenario().clone()} errors={self.config_errors.clone()}
+                    on_apply={self.cb.apply_config.clone()} />
+            </div>
+        }
+    }
+}

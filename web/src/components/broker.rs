@@ -1,0 +1,105 @@
+//! A broker box: its name and state (up or down, live or fenced, isolated) in words, and the
+//! replicas it hosts. It is a focusable button: click, Enter or Space opens its actions.
+
+use super::replica::Replica;
+use crate::layout::BrokerBox;
+use kafkascope_core::BrokerId;
+use kafkascope_core::snapshot::{BrokerSnapshot, ReplicaRole, Snapshot};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties)]
+pub struct BrokerProps {
+    pub snapshot: Rc<Snapshot>,
+    pub index: usize,
+    pub bbox: BrokerBox,
+    pub selected: bool,
+    pub on_select: Callback<BrokerId>,
+}
+
+impl BrokerProps {
+    fn broker(&self) -> Option<&BrokerSnapshot> {
+        self.snapshot.brokers.get(self.index)
+    }
+}
+
+impl PartialEq for BrokerProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+            && self.bbox == other.bbox
+            && self.selected == other.selected
+            && self.on_select == other.on_select
+            && self.broker() == other.broker()
+    }
+}
+
+/// The broker's state in words: "up, live", "DOWN", "up, FENCED", plus "ISOLATED".
+pub fn state_words(b: &BrokerSnapshot) -> String {
+    let mut s = match (b.up, b.live) {
+        (true, true) => "up, live".to_owned(),
+        (true, false) => "up, FENCED".to_owned(),
+        (false, true) => "DOWN (not yet fenced)".to_owned(),
+        (false, false) => "DOWN, fenced".to_owned(),
+    };
+    if b.isolated {
+        s.push_str(", ISOLATED");
+    }
+    s
+}
+
+#[component]
+pub fn Broker(p: &BrokerProps) -> Html {
+    let Some(b) = p.broker() else {
+        return Html::default();
+    };
+    let id = b.id;
+    let r = p.bbox.rect;
+    let leads = b
+        .replicas
+        .iter()
+        .filter(|r| r.role == ReplicaRole::Leader)
+        .count();
+    let state = state_words(b);
+    let onclick = p.on_select.reform(move |_: MouseEvent| id);
+    let onkeydown = {
+        let cb = p.on_select.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                cb.emit(id);
+            }
+        })
+    };
+    let label = format!(
+        "Broker {id}: {state}; hosts {} replicas, leads {leads}. Press Enter for actions.",
+        b.replicas.len()
+    );
+    let class = classes!(
+        "broker",
+        if b.up { "up" } else { "down" },
+        if b.live { "live" } else { "fenced" },
+        b.isolated.then_some("isolated"),
+        p.selected.then_some("selected")
+    );
+    html! {
+        <g class={class} data-broker-id={id.to_string()} data-up={b.up.to_string()}
+            data-live={b.live.to_string()} data-isolated={b.isolated.to_string()}
+            role="button" tabindex="0" aria-label={label} aria-expanded={p.selected.to_string()}
+            aria-controls="broker-menu" {onclick} {onkeydown}>
+            <rect class="broker-box" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)}
+                width={crate::fmt::num(r.w)} height={crate::fmt::num(r.h)} rx="6" />
+            <text class="broker-name" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 15.0)}>
+                { format!("Broker {id}") }
+            </text>
+            <text class="broker-sub" x={crate::fmt::num(r.x + r.w - 8.0)} y={crate::fmt::num(r.y + 15.0)}
+                text-anchor="end">{ format!("leads {leads}/{}", b.replicas.len()) }</text>
+            <text class="broker-state" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 29.0)}>
+                { state }
+            </text>
+            { for (0..b.replicas.len()).map(|i| html! {
+                <Replica key={i} snapshot={p.snapshot.clone()} broker_index={p.index}
+                    replica_index={i} rect={p.bbox.slot(i)} />
+            }) }
+        </g>
+    }
+}

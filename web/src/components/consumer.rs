@@ -1,0 +1,113 @@
+//! A consumer client box: id, group and generation, and its assigned partitions with the
+//! next offset it will read.
+
+use crate::layout::{CONSUMER_LINE, CONSUMER_MAX_LINES, Rect};
+use kafkascope_core::snapshot::ConsumerSnapshot;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct ConsumerProps {
+    pub consumer: ConsumerSnapshot,
+    pub rect: Rect,
+}
+
+#[component]
+pub fn Consumer(p: &ConsumerProps) -> Html {
+    let c = &p.consumer;
+    let r = p.rect;
+    let joined = c.generation >= 0;
+    let lines: Vec<String> = c
+        .assignment
+        .iter()
+        .take(CONSUMER_MAX_LINES)
+        .map(|tp| {
+            let pos = c.positions.iter().find(|(t, _)| t == tp).map(|(_, o)| *o);
+            match pos {
+                Some(o) => format!("{tp} @ {o}"),
+                None => tp.to_string(),
+            }
+        })
+        .collect();
+    html! {
+        <g class={classes!("client", "consumer", if c.up { "up" } else { "down" })}
+            data-consumer-id={c.id.to_string()} data-group={c.group.to_string()}
+            data-up={c.up.to_string()}>
+            <title>{ format!("consumer {} in group {}: generation {}, assigned {} partition(s)",
+                c.id, c.group, c.generation, c.assignment.len()) }</title>
+            <rect class="client-box" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)} width={crate::fmt::num(r.w)}
+                height={crate::fmt::num(r.h)} rx="6" />
+            <text class="client-name" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 16.0)}>
+                { format!("Consumer {}", c.id) }
+            </text>
+            <text class="client-sub" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 30.0)}>
+                { format!("group {}", c.group) }
+            </text>
+            <text class="client-sub" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 42.0)}>
+                { if !c.up { "DOWN".to_owned() }
+                  else if joined { format!("generation {}", c.generation) }
+                  else { "not joined yet".to_owned() } }
+            </text>
+            { for lines.into_iter().enumerate().map(|(i, l)| html! {
+                <text class="client-sub assignment"
+                    x={crate::fmt::num(r.x + 8.0)}
+                    y={crate::fmt::num(r.y + 42.0 + CONSUMER_LINE * (i as f64 + 1.0))}>{ l }</text>
+            }) }
+        </g>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ConsumerFormProps {
+    pub topics: std::rc::Rc<Vec<crate::model::world::TopicInfo>>,
+    pub on_add: Callback<(String, String)>,
+}
+
+/// Starts a consumer in a group, subscribed to one topic. (Group membership is still being
+/// built in the core: a consumer shows up here but does not join yet.)
+#[component]
+pub fn ConsumerForm(p: &ConsumerFormProps) -> Html {
+    let group = use_state(|| "billing".to_owned());
+    let topic = use_state(String::new);
+    let chosen = p
+        .topics
+        .iter()
+        .find(|t| t.name == *topic)
+        .or_else(|| p.topics.first())
+        .map(|t| t.name.clone());
+    let on_group = {
+        let group = group.clone();
+        Callback::from(move |e: InputEvent| group.set(super::target_value(&e)))
+    };
+    let on_topic = {
+        let topic = topic.clone();
+        Callback::from(move |e: Event| topic.set(super::target_value(&e)))
+    };
+    let on_submit = {
+        let add = p.on_add.clone();
+        let group = group.clone();
+        let chosen = chosen.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(t) = chosen.clone() {
+                add.emit(((*group).clone(), t));
+            }
+        })
+    };
+    html! {
+        <section class="panel consumers" aria-labelledby="consumer-title">
+            <h2 id="consumer-title">{ "Add a consumer" }</h2>
+            <form onsubmit={on_submit} class="inline">
+                <label for="consumer-group">{ "group.id" }</label>
+                <input id="consumer-group" type="text" size="10" value={(*group).clone()} oninput={on_group} />
+                <label for="consumer-topic">{ "topic" }</label>
+                <select id="consumer-topic" onchange={on_topic}>
+                    { for p.topics.iter().map(|t| html! {
+                        <option key={t.name.clone()} value={t.name.clone()}
+                            selected={chosen.as_deref() == Some(t.name.as_str())}>{ t.name.clone() }</option>
+                    }) }
+                </select>
+                <button id="consumer-add" type="submit" disabled={chosen.is_none()}>{ "Add consumer" }</button>
+            </form>
+        </section>
+    }
+}

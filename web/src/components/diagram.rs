@@ -1,0 +1,110 @@
+//! The cluster as a textbook SVG diagram: producers left, brokers (with their replicas)
+//! middle, consumers right, the coordinator below, and every message in flight on its path.
+
+use super::broker::Broker;
+use super::consumer::Consumer;
+use super::controller::Controller;
+use super::message_dot::{dropped_mark, message_dot, message_link};
+use super::producer::Producer;
+use crate::layout::Layout;
+use crate::model::world::DroppedMessage;
+use kafkascope_core::BrokerId;
+use kafkascope_core::snapshot::Snapshot;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use yew::prelude::*;
+
+pub struct DiagramArgs<'a> {
+    pub snapshot: &'a Rc<Snapshot>,
+    pub layout: &'a Layout,
+    /// Simulated time now, with a fraction, for the dots' positions.
+    pub now: f64,
+    pub dropped: &'a VecDeque<DroppedMessage>,
+    /// How long (simulated ms) a dropped message's cross takes to fade.
+    pub fade_ms: f64,
+    pub selected_broker: Option<BrokerId>,
+    pub reduced_motion: bool,
+    pub on_select: &'a Callback<BrokerId>,
+}
+
+pub fn diagram(a: &DiagramArgs<'_>) -> Html {
+    let s = a.snapshot;
+    let l = a.layout;
+    let label = format!(
+        "Kafka cluster at {} ms: {} brokers, {} producers, {} consumers, {} messages in flight",
+        s.time,
+        s.brokers.len(),
+        s.producers.len(),
+        s.consumers.len(),
+        s.in_flight.len()
+    );
+    let messages: Html = if a.reduced_motion {
+        s.in_flight
+            .iter()
+            .filter_map(|m| message_link(l, m))
+            .collect()
+    } else {
+        s.in_flight
+            .iter()
+            .filter_map(|m| message_dot(l, m, a.now))
+            .collect()
+    };
+    html! {
+        <svg id="cluster" class={classes!("cluster", a.reduced_motion.then_some("reduced-motion"))}
+            viewBox={format!("0 0 {} {}", crate::fmt::fixed(l.width, 0), crate::fmt::fixed(l.height, 0))} role="group"
+            aria-label={label} data-time={s.time.to_string()}>
+            { for l.captions.iter().map(|(text, p)| html! {
+                <text key={*text} class="caption" x={crate::fmt::num(p.x)} y={crate::fmt::num(p.y)}
+                    text-anchor="middle">{ *text }</text>
+            }) }
+            if s.consumers.is_empty() {
+                { for l.captions.iter().filter(|c| c.0 == "Consumers").map(|(_, p)| html! {
+                    <text class="placeholder" x={crate::fmt::num(p.x)} y={crate::fmt::num(p.y + 16.0)}
+                        text-anchor="middle">{ "none yet" }</text>
+                }) }
+            }
+            <Controller controller={s.controller.clone()} area={l.coordinator_area}
+                nodes={l.coordinators.clone()} />
+            { for s.producers.iter().filter_map(|p| {
+                let rect = l.producers.iter().find(|x| x.0 == p.id)?.1;
+                Some(html! { <Producer key={p.id} producer={p.clone()} {rect} /> })
+            }) }
+            { for s.consumers.iter().filter_map(|c| {
+                let rect = l.consumers.iter().find(|x| x.0 == c.id)?.1;
+                Some(html! { <Consumer key={c.id} consumer={c.clone()} {rect} /> })
+            }) }
+            { for s.brokers.iter().enumerate().filter_map(|(i, b)| {
+                let bbox = l.brokers.iter().find(|x| x.id == b.id)?.clone();
+                Some(html! {
+                    <Broker key={b.id} snapshot={s.clone()} index={i} {bbox}
+                        selected={a.selected_broker == Some(b.id)} on_select={a.on_select.clone()} />
+                })
+            }) }
+            <g class="messages" aria-hidden="true">
+                { messages }
+                { for a.dropped.iter().filter_map(|d| dropped_mark(l, d, a.now, a.fade_ms, a.reduced_motion)) }
+            </g>
+        </svg>
+    }
+}
+
+/// What the shapes and letters mean (so nothing is told by colour alone).
+pub fn legend() -> Html {
+    html! {
+        <details class="legend">
+            <summary>{ "Legend" }</summary>
+            <ul>
+                <li><b>{ "L" }</b>{ " (crown, gold): leader replica · " }<b>{ "F" }</b>
+                    { " (round, blue): follower · " }<b>{ "–" }</b>{ ": no leader known" }</li>
+                <li><b>{ "ISR ✓" }</b>{ ": in the in-sync replica set · " }<b>{ "OUT ✗" }</b>
+                    { ": out of it (dashed slot)" }</li>
+                <li><b>{ "LEO" }</b>{ ": log end offset (next offset to write) · " }<b>{ "HW" }</b>
+                    { ": high watermark (records below it are committed); a narrow slot shows them as LEO/HW" }</li>
+                <li>{ "Dots are messages on the wire, lettered by API: P Produce, F Fetch, M Metadata, \
+                       H BrokerHeartbeat, L LeaderAndIsr, U UpdateMetadata, A AlterPartition, \
+                       C FindCoordinator, J JoinGroup, S SyncGroup, h Heartbeat, K OffsetCommit. \
+                       Filled: request; hollow: response; ✕: dropped." }</li>
+            </ul>
+        </details>
+    }
+}

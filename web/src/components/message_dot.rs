@@ -1,0 +1,137 @@
+//! A message on the wire, drawn as a dot on its path at `(now - sent) / (deliver - sent)`,
+//! lettered and titled with its API. Requests are filled, responses hollow. A dropped
+//! message shows as a fading cross where it died. With reduced motion, a message is a
+//! highlighted static link instead.
+
+use crate::fmt::{fixed, num};
+use crate::layout::{Layout, Path, progress};
+use crate::model::world::DroppedMessage;
+use kafkascope_core::event::DropReason;
+use kafkascope_core::kernel::InFlightMessage;
+use yew::prelude::*;
+
+/// Which family an API belongs to (colour and legend).
+pub fn api_class(api: &str) -> &'static str {
+    let base = api.trim_end_matches("Response");
+    match base {
+        "Produce" | "Metadata" | "ListOffsets" => "api-client",
+        "Fetch" => "api-fetch",
+        "BrokerHeartbeat" | "LeaderAndIsr" | "UpdateMetadata" | "AlterPartition" => "api-control",
+        _ => "api-group",
+    }
+}
+
+/// One or two letters inside the dot.
+pub fn api_letter(api: &str) -> &'static str {
+    match api.trim_end_matches("Response") {
+        "Produce" => "P",
+        "Fetch" => "F",
+        "Metadata" => "M",
+        "ListOffsets" => "O",
+        "BrokerHeartbeat" => "H",
+        "LeaderAndIsr" => "L",
+        "UpdateMetadata" => "U",
+        "AlterPartition" => "A",
+        "FindCoordinator" => "C",
+        "JoinGroup" => "J",
+        "SyncGroup" => "S",
+        "Heartbeat" => "h",
+        "LeaveGroup" => "X",
+        "OffsetCommit" => "K",
+        "OffsetFetch" => "k",
+        _ => "?",
+    }
+}
+
+pub fn is_response(api: &str) -> bool {
+    api.ends_with("Response")
+}
+
+fn describe(m: &InFlightMessage) -> String {
+    format!(
+        "{}: {} → {} (sent at {} ms, arrives at {} ms)",
+        m.api, m.from, m.to, m.sent_at, m.deliver_at
+    )
+}
+
+/// A dot in flight; None when the layout does not place one of its ends.
+pub fn message_dot(layout: &Layout, m: &InFlightMessage, now: f64) -> Option<Html> {
+    let path = layout.message_path(m.from, m.to)?;
+    let p = path.point_at(progress(now, m.sent_at, m.deliver_at));
+    let class = classes!(
+        "msg",
+        api_class(&m.api),
+        is_response(&m.api).then_some("response")
+    );
+    Some(html! {
+        <g key={m.id} class={class} data-api={m.api.clone()} data-from={m.from.to_string()}
+            data-to={m.to.to_string()} transform={format!("translate({} {})", num(p.x), num(p.y))}>
+            <title>{ describe(m) }</title>
+            <circle r="6" />
+            <text class="msg-letter" dy="3">{ api_letter(&m.api) }</text>
+        </g>
+    })
+}
+
+/// The reduced-motion form: the whole path highlighted, lettered at its middle.
+pub fn message_link(layout: &Layout, m: &InFlightMessage) -> Option<Html> {
+    let path: Path = layout.message_path(m.from, m.to)?;
+    let mid = path.point_at(0.5);
+    let class = classes!(
+        "msg-link",
+        api_class(&m.api),
+        is_response(&m.api).then_some("response")
+    );
+    Some(html! {
+        <g key={m.id} class={class} data-api={m.api.clone()} data-from={m.from.to_string()}
+            data-to={m.to.to_string()}>
+            <title>{ describe(m) }</title>
+            <path d={path.svg_d()} />
+            <g transform={format!("translate({} {})", num(mid.x), num(mid.y))}>
+                <circle r="6" />
+                <text class="msg-letter" dy="3">{ api_letter(&m.api) }</text>
+            </g>
+        </g>
+    })
+}
+
+/// A dropped message: a cross at the end of its path, fading over `fade_ms` of simulated time
+/// (with reduced motion it stays solid for that time, then disappears).
+pub fn dropped_mark(
+    layout: &Layout,
+    d: &DroppedMessage,
+    now: f64,
+    fade_ms: f64,
+    reduced_motion: bool,
+) -> Option<Html> {
+    let path = layout.message_path(d.from, d.to)?;
+    let p = path.point_at(0.92);
+    let age = (now - d.at as f64).max(0.0);
+    let left = 1.0 - age / fade_ms.max(1.0);
+    let opacity = if reduced_motion && left > 0.0 {
+        1.0
+    } else {
+        left.clamp(0.0, 1.0)
+    };
+    if opacity <= 0.0 {
+        return None;
+    }
+    Some(html! {
+        <g key={format!("d{}", d.id)} class={classes!("msg", "dropped", api_class(&d.api))}
+            data-api={d.api.clone()} data-from={d.from.to_string()} data-to={d.to.to_string()}
+            data-dropped="true"
+            transform={format!("translate({} {})", num(p.x), num(p.y))}
+            opacity={fixed(opacity, 2)}>
+            <title>{ format!("{} from {} to {} dropped: {}", d.api, d.from, d.to, drop_words(d.reason)) }</title>
+            <path d="M-5 -5L5 5M-5 5L5 -5" />
+        </g>
+    })
+}
+
+fn drop_words(r: DropReason) -> &'static str {
+    match r {
+        DropReason::Lost => "lost by the network",
+        DropReason::LinkCut => "the link is cut",
+        DropReason::ReceiverDown => "the receiver is down",
+    }
+}

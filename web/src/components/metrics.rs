@@ -1,0 +1,51 @@
+//! The operators' metrics strip: under-replicated and offline partitions, partitions under
+//! min ISR, active controller count; plus messages in flight and the frame time.
+
+use crate::fmt::fixed;
+use kafkascope_core::snapshot::Metrics;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct MetricsProps {
+    pub metrics: Metrics,
+    pub in_flight: usize,
+    /// 95th percentile of recent frame times, in ms (None until measured).
+    pub frame_p95: Option<f64>,
+}
+
+fn metric(id: &'static str, name: &'static str, value: usize, bad: bool) -> Html {
+    html! {
+        <li id={id} class={classes!("metric", bad.then_some("bad"))} data-value={value.to_string()}>
+            <span class="metric-name">{ name }</span>
+            <span class="metric-value">{ value }{ if bad { " ⚠" } else { "" } }</span>
+        </li>
+    }
+}
+
+#[component]
+pub fn MetricsStrip(p: &MetricsProps) -> Html {
+    let m = &p.metrics;
+    html! {
+        <ul class="metrics" aria-label="Cluster metrics">
+            { metric("metric-urp", "Under-replicated partitions", m.under_replicated_partitions,
+                m.under_replicated_partitions > 0) }
+            { metric("metric-offline", "Offline partitions", m.offline_partitions,
+                m.offline_partitions > 0) }
+            { metric("metric-under-min-isr", "Under min ISR", m.under_min_isr_partitions,
+                m.under_min_isr_partitions > 0) }
+            { metric("metric-controllers", "Active controllers", m.active_controller_count,
+                m.active_controller_count != 1) }
+            <li class="metric quiet" id="metric-in-flight" data-value={p.in_flight.to_string()}>
+                <span class="metric-name">{ "Messages in flight" }</span>
+                <span class="metric-value">{ p.in_flight }</span>
+            </li>
+            <li class="metric quiet" id="frame-p95"
+                data-ms={p.frame_p95.map(|v| fixed(v, 2)).unwrap_or_default()}>
+                <span class="metric-name">{ "Frame p95" }</span>
+                <span class="metric-value">
+                    { p.frame_p95.map(|v| format!("{} ms", fixed(v, 1))).unwrap_or_else(|| "–".into()) }
+                </span>
+            </li>
+        </ul>
+    }
+}

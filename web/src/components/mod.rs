@@ -1,0 +1,45 @@
+//! The Yew components, one per drawn thing. They only draw what the model holds and turn
+//! clicks and key presses into messages for the app; no Kafka behaviour lives here.
+
+pub mod broker;
+pub mod broker_menu;
+pub mod config_panel;
+pub mod consumer;
+pub mod controller;
+pub mod diagram;
+pub mod event_log;
+pub mod message_dot;
+pub mod metrics;
+pub mod partition_view;
+pub mod produce_form;
+pub mod producer;
+pub mod replica;
+pub mod toolbar;
+
+/// The value of the input or select element an event came from.
+pub fn target_value(e: &yew::Event) -> String {
+    use wasm_bindgen::JsCast;
+    let Some(t) = e.target() else {
+        return String::new();
+    };
+    if let Some(i) = t.dyn_ref::<web_sys::HtmlInputElement>() {
+        return i.value();
+    }
+    if let Some(s) = t.dyn_ref::<web_sys::HtmlSelectElement>() {
+        return s.value();
+    }
+    String::new()
+}
+
+/// Whether an input event came from a checked checkbox.
+pub fn target_checked(e: &yew::Event) -> bool {
+    use wasm_bindgen::JsCast;
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .is_some_and(|i| i.checked())
+}
+
+/// `1.234 s`
+pub fn sim_seconds(ms: f64) -> String {
+    format!("{} s", crate::fmt::fixed(ms / 1000.0, 3))
+}

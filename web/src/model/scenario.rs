@@ -1,0 +1,446 @@
+//! The scenario a person configures: how many brokers, which topics, the producer's acks and
+//! keyless strategy, an optional steady produce rate. A [`ScenarioDraft`] holds the config
+//! panel's text fields; parsing it reports each bad field with the text Kafka would print.
+
+use kafkascope_core::Acks;
+use kafkascope_core::partitioner::KeylessStrategy;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: i32,
+    pub replication_factor: i32,
+    pub min_insync_replicas: u32,
+    pub unclean_leader_election: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub brokers: i32,
+    pub topics: Vec<TopicSpec>,
+    pub acks: Acks,
+    pub keyless: KeylessStrategy,
+    /// Records per second a steady producer sends (0: none). Record `n` goes to topic
+    /// `n % topics` with key `customer-<n % 20>`.
+    pub produce_rate: f64,
+}
+
+impl Default for Scenario {
+    /// The scenario at load: 3 brokers, topic "orders" with 3 partitions, RF 3,
+    /// min.insync.replicas 2, one producer with acks=all.
+    fn default() -> Self {
+        Self {
+            brokers: 3,
+            topics: vec![TopicSpec {
+                name: "orders".into(),
+                partitions: 3,
+                replication_factor: 3,
+                min_insync_replicas: 2,
+                unclean_leader_election: false,
+            }],
+            acks: Acks::All,
+            keyless: KeylessStrategy::RoundRobin,
+            produce_rate: 0.0,
+        }
+    }
+}
+
+impl Scenario {
+    /// The load test of the performance budget: 9 brokers, 3 topics x 12 partitions, RF 3,
+    /// a producer at 50 records/s.
+    pub fn stress() -> Self {
+        Self {
+            brokers: 9,
+            topics: ["orders", "payments", "shipments"]
+                .into_iter()
+                .map(|name| TopicSpec {
+                    name: name.into(),
+                    partitions: 12,
+                    replication_factor: 3,
+                    min_insync_replicas: 2,
+                    unclean_leader_election: false,
+                })
+                .collect(),
+            acks: Acks::All,
+            keyless: KeylessStrategy::RoundRobin,
+            produce_rate: 50.0,
+        }
+    }
+
+    /// A named preset (`?preset=` in the page address).
+    pub fn preset(name: &str) -> Option<Self> {
+        match name {
+            "default" => Some(Self::default()),
+            "stress" => Some(Self::stress()),
+            _ => None,
+        }
+    }
+}
+
+/// `acks` as the producer config spells it.
+pub fn acks_label(a: Acks) -> &'static str {
+    match a {
+        Acks::None => "0",
+        Acks::Leader => "1",
+        Acks::All => "all",
+    }
+}
+
+pub fn parse_acks(s: &str) -> Option<Acks> {
+    match s.trim() {
+        "0" => Some(Acks::None),
+        "1" => Some(Acks::Leader),
+        "all" | "-1" => Some(Acks::All),
+        _ => None,
+    }
+}
+
+pub fn keyless_label(k: KeylessStrategy) -> &'static str {
+    match k {
+        KeylessStrategy::RoundRobin => "round_robin",
+        KeylessStrategy::Sticky => "sticky",
+    }
+}
+
+pub fn parse_keyless(s: &str) -> Option<KeylessStrategy> {
+    match s.trim() {
+        "round_robin" => Some(KeylessStrategy::RoundRobin),
+        "sticky" => Some(KeylessStrategy::Sticky),
+        _ => None,
+    }
+}
+
+/// One topic row of the config panel, as typed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TopicDraft {
+    pub name: String,
+    pub partitions: String,
+    pub replication_factor: String,
+    pub min_insync_replicas: String,
+    pub unclean_leader_election: bool,
+}
+
+/// The config panel's fields, as typed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioDraft {
+    pub brokers: String,
+    pub topics: Vec<TopicDraft>,
+    pub acks: Acks,
+    pub keyless: KeylessStrategy,
+    pub produce_rate: String,
+}
+
+/// Errors of one topic row, per field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TopicErrors {
+    pub name: Option<String>,
+    pub partitions: Option<String>,
+    pub replication_factor: Option<String>,
+    pub min_insync_replicas: Option<String>,
+}
+
+impl TopicErrors {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.partitions.is_none()
+            && self.replication_factor.is_none()
+            && self.min_insync_replicas.is_none()
+    }
+}
+
+/// What is wrong with a draft, field by field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScenarioErrors {
+    pub brokers: Option<String>,
+    pub topics: Vec<TopicErrors>,
+    pub produce_rate: Option<String>,
+    /// Anything not tied to one field.
+    pub other: Option<String>,
+}
+
+impl ScenarioErrors {
+    pub fn is_empty(&self) -> bool {
+        self.brokers.is_none()
+            && self.produce_rate.is_none()
+            && self.other.is_none()
+            && self.topics.iter().all(TopicErrors::is_empty)
+    }
+
+    pub fn topic_mut(&mut self, i: usize) -> &mut TopicErrors {
+        if self.topics.len() <= i {
+            self.topics.resize(i + 1, TopicErrors::default());
+        }
+        &mut self.topics[i]
+    }
+
+    /// All messages, for a summary line.
+    pub fn messages(&self) -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        v.extend(self.brokers.iter().cloned());
+        for t in &self.topics {
+            v.extend(
+                [
+                    &t.name,
+                    &t.partitions,
+                    &t.replication_factor,
+                    &t.min_insync_replicas,
+                ]
+                .into_iter()
+                .flatten()
+                .cloned(),
+            );
+        }
+        v.extend(self.produce_rate.iter().cloned());
+        v.extend(self.other.iter().cloned());
+        v
+    }
+}
+
+impl From<&Scenario> for ScenarioDraft {
+    fn from(s: &Scenario) -> Self {
+        Self {
+            brokers: s.brokers.to_string(),
+            topics: s
+                .topics
+                .iter()
+                .map(|t| TopicDraft {
+                    name: t.name.clone(),
+                    partitions: t.partitions.to_string(),
+                    replication_factor: t.replication_factor.to_string(),
+                    min_insync_replicas: t.min_insync_replicas.to_string(),
+                    unclean_leader_election: t.unclean_leader_election,
+                })
+                .collect(),
+            acks: s.acks,
+            keyless: s.keyless,
+            produce_rate: crate::fmt::fixed(s.produce_rate, 0),
+        }
+    }
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    s.trim().parse::<i64>().ok()
+}
+
+impl ScenarioDraft {
+    /// Parses the typed values. Numbers that do not parse are reported as Kafka's config
+    /// parser and `kafka-topics.sh` report them; range checks that Kafka itself makes
+    /// (replication factor, partitions, topic names, min.insync.replicas >= 1) are left to
+    /// the simulator, whose errors are Kafka's.
+    pub fn parse(&self) -> Result<Scenario, ScenarioErrors> {
+        let (scenario, errs) = self.parse_lenient();
+        if errs.is_empty() {
+            Ok(scenario)
+        } else {
+            Err(errs)
+        }
+    }
+
+    /// Like [`ScenarioDraft::parse`], but always returns a scenario: a value that does not
+    /// parse is replaced by a harmless one (and reported), so the simulator can still check
+    /// the other fields and every error shows at once.
+    pub fn parse_lenient(&self) -> (Scenario, ScenarioErrors) {
+        let mut errs = ScenarioErrors::default();
+        let brokers = match parse_int(&self.brokers) {
+            Some(n) if (1..=9).contains(&n) => n as i32,
+            Some(n) => {
+                errs.brokers = Some(format!("a cluster here has 1 to 9 brokers, got {n}"));
+                3
+            }
+            None => {
+                errs.brokers = Some(format!("\"{}\" is not a number of brokers", self.brokers));
+                3
+            }
+        };
+        let mut topics = Vec::with_capacity(self.topics.len());
+        for (i, t) in self.topics.iter().enumerate() {
+            let partitions = match parse_int(&t.partitions) {
+                Some(n) if i32::try_from(n).is_ok() => n as i32,
+                _ => {
+                    errs.topic_mut(i).partitions = Some(format!(
+                        "Cannot parse argument '{}' of option partitions",
+                        t.partitions
+                    ));
+                    1
+                }
+            };
+            let replication_factor = match parse_int(&t.replication_factor) {
+                Some(n) if i32::try_from(n).is_ok() => n as i32,
+                _ => {
+                    errs.topic_mut(i).replication_factor = Some(format!(
+                        "Cannot parse argument '{}' of option replication-factor",
+                        t.replication_factor
+                    ));
+                    1
+                }
+            };
+            let min_insync_replicas = match parse_int(&t.min_insync_replicas) {
+                Some(n) if n >= 1 && n <= i64::from(i32::MAX) => n as u32,
+                Some(n) => {
+                    errs.topic_mut(i).min_insync_replicas = Some(format!(
+                        "Invalid value {n} for configuration min.insync.replicas: Value must be at least 1"
+                    ));
+                    1
+                }
+                None => {
+                    errs.topic_mut(i).min_insync_replicas = Some(format!(
+                        "Invalid value {} for configuration min.insync.replicas: Not a number of type INT",
+                        t.min_insync_replicas.trim()
+                    ));
+                    1
+                }
+            };
+            topics.push(TopicSpec {
+                name: t.name.trim().to_owned(),
+                partitions,
+                replication_factor,
+                min_insync_replicas,
+                unclean_leader_election: t.unclean_leader_election,
+            });
+        }
+        let produce_rate = match self.produce_rate.trim().parse::<u32>() {
+            Ok(r) if r <= 200 => f64::from(r),
+            _ => {
+                errs.produce_rate = Some(format!(
+                    "\"{}\" is not a whole number of records/s from 0 to 200",
+                    self.produce_rate
+                ));
+                0.0
+            }
+        };
+        let scenario = Scenario {
+            brokers,
+            topics,
+            acks: self.acks,
+            keyless: self.keyless,
+            produce_rate,
+        };
+        (scenario, errs)
+    }
+
+    /// Parses the draft and builds its world with `seed`; every problem is reported, each
+    /// next to its field (a parse error wins over the simulator's error for the same field).
+    pub fn build(&self, seed: u64) -> Result<super::World, ScenarioErrors> {
+        let (scenario, mut errs) = self.parse_lenient();
+        if errs.brokers.is_some() {
+            // Topic checks against a broker count the person did not ask for would mislead.
+            return Err(errs);
+        }
+        match super::World::new(&scenario, seed) {
+            Ok(w) if errs.is_empty() => Ok(w),
+            Ok(_) => Err(errs),
+            Err(sim) => {
+                errs.brokers = errs.brokers.or(sim.brokers);
+                errs.other = errs.other.or(sim.other);
+                for (i, t) in sim.topics.into_iter().enumerate() {
+                    let e = errs.topic_mut(i);
+                    e.name = e.name.take().or(t.name);
+                    e.partitions = e.partitions.take().or(t.partitions);
+                    e.replication_factor = e.replication_factor.take().or(t.replication_factor);
+                    e.min_insync_replicas = e.min_insync_replicas.take().or(t.min_insync_replicas);
+                }
+                Err(errs)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_scenario_is_the_course_cluster() {
+        let s = Scenario::default();
+        assert_eq!(s.brokers, 3);
+        assert_eq!(s.topics.len(), 1);
+        let t = &s.topics[0];
+        assert_eq!(
+            (
+                t.name.as_str(),
+                t.partitions,
+                t.replication_factor,
+                t.min_insync_replicas
+            ),
+            ("orders", 3, 3, 2)
+        );
+        assert_eq!(s.acks, Acks::All);
+    }
+
+    #[test]
+    fn a_draft_of_a_scenario_parses_back_to_it() {
+        for s in [Scenario::default(), Scenario::stress()] {
+            assert_eq!(ScenarioDraft::from(&s).parse().unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn bad_numbers_are_reported_next_to_their_field() {
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.brokers = "12".into();
+        d.topics[0].partitions = "three".into();
+        d.topics[0].min_insync_replicas = "x".into();
+        let e = d.parse().unwrap_err();
+        assert_eq!(
+            e.brokers.as_deref(),
+            Some("a cluster here has 1 to 9 brokers, got 12")
+        );
+        assert_eq!(
+            e.topics[0].partitions.as_deref(),
+            Some("Cannot parse argument 'three' of option partitions")
+        );
+        assert_eq!(
+            e.topics[0].min_insync_replicas.as_deref(),
+            Some("Invalid value x for configuration min.insync.replicas: Not a number of type INT")
+        );
+        assert!(e.topics[0].replication_factor.is_none());
+    }
+
+    #[test]
+    fn every_error_shows_at_once_parse_and_kafka() {
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.topics[0].replication_factor = "4".into();
+        d.topics[0].min_insync_replicas = "x".into();
+        let e = d.build(1).err().unwrap();
+        assert!(
+            e.topics[0]
+                .min_insync_replicas
+                .as_deref()
+                .unwrap()
+                .contains("Not a number")
+        );
+        assert_eq!(
+            e.topics[0].replication_factor.as_deref(),
+            Some(
+                "INVALID_REPLICATION_FACTOR: Replication factor: 4 larger than available brokers: 3."
+            )
+        );
+        let ok = ScenarioDraft::from(&Scenario::default()).build(1);
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn min_isr_below_one_gets_kafkas_config_error() {
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.topics[0].min_insync_replicas = "-1".into();
+        assert_eq!(
+            d.parse().unwrap_err().topics[0]
+                .min_insync_replicas
+                .as_deref(),
+            Some(
+                "Invalid value -1 for configuration min.insync.replicas: Value must be at least 1"
+            )
+        );
+    }
+
+    #[test]
+    fn acks_and_keyless_round_trip_through_their_labels() {
+        for a in [Acks::None, Acks::Leader, Acks::All] {
+            assert_eq!(parse_acks(acks_label(a)), Some(a));
+        }
+        for k in [KeylessStrategy::RoundRobin, KeylessStrategy::Sticky] {
+            assert_eq!(parse_keyless(keyless_label(k)), Some(k));
+        }
+        assert_eq!(parse_acks("2"), None);
+    }
+}

@@ -1,0 +1,951 @@
+//! The world: the simulator built from a scenario and a seed, plus what the view derives from
+//! its events (the narrated log, records lost to truncation, dropped messages fading out, the
+//! last record's placement). One snapshot is taken per change, never more than once a frame.
+
+use super::partition_view::PartitionView;
+use super::scenario::{Scenario, ScenarioErrors};
+use crate::narrate::{NarrateCtx, narrate, placement_text};
+use kafkascope_core::config::Millis;
+use kafkascope_core::event::DropReason;
+use kafkascope_core::log::{Record, RecordId};
+use kafkascope_core::message::TopicConfig;
+use kafkascope_core::snapshot::Snapshot;
+use kafkascope_core::{
+    Acks, BrokerId, ClusterConfig, Command, CommandOutcome, ErrorCode, EventKind, KafkaError,
+    NodeId, Profile, Sim, TopicPartition,
+};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Most lines kept in each log (key events; everything).
+pub const LOG_CAPACITY: usize = 300;
+/// Most lost records remembered per replica.
+pub const LOST_CAPACITY: usize = 100;
+/// Most record keys remembered while waiting for their placement.
+const KEYS_CAPACITY: usize = 10_000;
+
+/// One narrated line of the event log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    /// Increasing; a stable key for the view.
+    pub id: u64,
+    pub time: Millis,
+    pub text: String,
+    pub detail: bool,
+}
+
+/// A message the network dropped, kept for a moment so its dot can fade where it died.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DroppedMessage {
+    pub id: u64,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub api: String,
+    pub at: Millis,
+    pub reason: DropReason,
+}
+
+/// Where the last record sent from the produce form went, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub record: RecordId,
+    pub topic: String,
+    /// None until the producer has chosen (it may first need metadata).
+    pub partition: Option<u32>,
+    pub text: String,
+}
+
+/// What a person can do to a broker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrokerAction {
+    Crash,
+    Restart,
+    Isolate,
+    /// Repair every cut link and isolation (the network, not only this broker).
+    Heal,
+}
+
+/// A produce from the form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProduceRequest {
+    pub topic: String,
+    /// None sends a record without a key.
+    pub key: Option<String>,
+    pub value: String,
+    pub acks: Acks,
+}
+
+/// A topic as the forms list it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: u32,
+    pub internal: bool,
+}
+
+/// Something a script does at a set time (from the page address, e.g.
+/// `?script=produce:customer-123@600,crash:2@1500,restart:2@9000`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptAction {
+    Broker(BrokerId, BrokerAction),
+    /// A record to the first topic, with the scenario's acks.
+    Produce {
+        key: Option<String>,
+        value: String,
+    },
+    ElectPreferred,
+}
+
+/// Parses `action@time_ms` items separated by commas: `crash:2@1500`, `restart:2@9000`,
+/// `isolate:1@3000`, `heal@5000`, `produce:KEY@600` (`produce@600` has no key),
+/// `elect@20000`.
+pub fn parse_script(s: &str) -> Result<Vec<(Millis, ScriptAction)>, String> {
+    let mut out = Vec::new();
+    for (n, item) in s
+        .split(',')
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .enumerate()
+    {
+        let bad = || format!("script item \"{item}\" is not action@time_ms");
+        let (what, at) = item.rsplit_once('@').ok_or_else(bad)?;
+        let at: Millis = at.parse().map_err(|_| bad())?;
+        let (verb, arg) = match what.split_once(':') {
+            Some((v, a)) => (v, Some(a)),
+            None => (what, None),
+        };
+        let broker = |a: Option<&str>| -> Result<BrokerId, String> {
+            a.and_then(|a| a.parse().ok()).ok_or_else(bad)
+        };
+        let action = match verb {
+            "crash" => ScriptAction::Broker(broker(arg)?, BrokerAction::Crash),
+            "restart" => ScriptAction::Broker(broker(arg)?, BrokerAction::Restart),
+            "isolate" => ScriptAction::Broker(broker(arg)?, BrokerAction::Isolate),
+            "heal" => ScriptAction::Broker(0, BrokerAction::Heal),
+            "elect" => ScriptAction::ElectPreferred,
+            "produce" => ScriptAction::Produce {
+                key: arg.filter(|k| !k.is_empty()).map(str::to_owned),
+                value: format!("order-{}", n + 1),
+            },
+            _ => return Err(bad()),
+        };
+        out.push((at, action));
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Debug)]
+struct SteadyProducer {
+    /// Milliseconds between records.
+    interval: f64,
+    next_at: f64,
+    sent: u64,
+}
+
+pub struct World {
+    scenario: Scenario,
+    seed: u64,
+    sim: Sim,
+    snapshot: Rc<Snapshot>,
+    /// Bumped whenever the simulator's state changed (and the snapshot was retaken).
+    version: u64,
+    log: VecDeque<LogLine>,
+    log_all: VecDeque<LogLine>,
+    next_line: u64,
+    ctx: NarrateCtx,
+    /// Per replica (few of them ever lose records): a vector, not a map.
+    lost: Vec<((TopicPartition, BrokerId), VecDeque<Record>)>,
+    dropped: VecDeque<DroppedMessage>,
+    producers: Vec<(Acks, u32)>,
+    next_producer: u32,
+    next_consumer: u32,
+    placement: Option<Placement>,
+    steady: Option<SteadyProducer>,
+    /// Scheduled actions, in time order.
+    script: VecDeque<(Millis, ScriptAction)>,
+}
+
+impl World {
+    /// Builds the cluster of `scenario` with `seed`, creating its topics and its producer at
+    /// t = 0. Fails, changing nothing anywhere, with each error next to its field.
+    pub fn new(scenario: &Scenario, seed: u64) -> Result<World, ScenarioErrors> {
+        let mut errs = ScenarioErrors::default();
+        let config = ClusterConfig::new(Profile::Teaching, scenario.brokers);
+        let sim = match Sim::new(config, seed) {
+            Ok(sim) => sim,
+            Err(e) => {
+                errs.brokers = Some(e);
+                return Err(errs);
+            }
+        };
+        let snapshot = Rc::new(sim.snapshot());
+        let mut w = World {
+            scenario: scenario.clone(),
+            seed,
+            sim,
+            snapshot,
+            version: 0,
+            log: VecDeque::new(),
+            log_all: VecDeque::new(),
+            next_line: 0,
+            ctx: NarrateCtx {
+                keys: Default::default(),
+                keyless: scenario.keyless,
+            },
+            lost: Vec::new(),
+            dropped: VecDeque::new(),
+            producers: Vec::new(),
+            next_producer: 0,
+            next_consumer: 0,
+            placement: None,
+            steady: (scenario.produce_rate > 0.0).then(|| SteadyProducer {
+                interval: 1000.0 / scenario.produce_rate,
+                next_at: 0.0,
+                sent: 0,
+            }),
+            script: VecDeque::new(),
+        };
+        for (i, t) in scenario.topics.iter().enumerate() {
+            let cmd = Command::CreateTopic {
+                name: t.name.clone(),
+                partitions: t.partitions,
+                replication_factor: t.replication_factor,
+                config: TopicConfig {
+                    min_insync_replicas: t.min_insync_replicas,
+                    unclean_leader_election_enable: t.unclean_leader_election,
+                    ..TopicConfig::default()
+                },
+            };
+            if let Err(e) = w.sim.apply(cmd) {
+                let te = errs.topic_mut(i);
+                let msg = Some(e.to_string());
+                match e.code {
+                    ErrorCode::InvalidPartitions => te.partitions = msg,
+                    ErrorCode::InvalidReplicationFactor => te.replication_factor = msg,
+                    ErrorCode::InvalidConfig => te.min_insync_replicas = msg,
+                    _ => te.name = msg,
+                }
+            }
+        }
+        if !errs.is_empty() {
+            return Err(errs);
+        }
+        if let Err(e) = w.producer_for(scenario.acks) {
+            errs.other = Some(e.to_string());
+            return Err(errs);
+        }
+        w.ingest();
+        w.refresh();
+        Ok(w)
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    pub fn now(&self) -> Millis {
+        self.sim.now()
+    }
+
+    pub fn snapshot(&self) -> &Rc<Snapshot> {
+        &self.snapshot
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Key events, oldest first.
+    pub fn log(&self) -> &VecDeque<LogLine> {
+        &self.log
+    }
+
+    /// Every narrated event (details included), oldest first.
+    pub fn log_all(&self) -> &VecDeque<LogLine> {
+        &self.log_all
+    }
+
+    pub fn dropped(&self) -> &VecDeque<DroppedMessage> {
+        &self.dropped
+    }
+
+    pub fn placement(&self) -> Option<&Placement> {
+        self.placement.as_ref()
+    }
+
+    /// Records `broker`'s replica of `tp` lost to truncation, oldest first.
+    pub fn lost(&self, tp: &TopicPartition, broker: BrokerId) -> Option<&VecDeque<Record>> {
+        self.lost
+            .iter()
+            .find(|((t, b), _)| t == tp && *b == broker)
+            .map(|(_, v)| v)
+    }
+
+    /// Every topic with its partition count, internal ones flagged.
+    pub fn topics(&self) -> Vec<TopicInfo> {
+        self.snapshot
+            .topics
+            .iter()
+            .map(|t| TopicInfo {
+                name: t.name.to_string(),
+                partitions: t.partitions.len() as u32,
+                internal: t.internal,
+            })
+            .collect()
+    }
+
+    pub fn partition_view(&self, tp: &TopicPartition) -> Option<PartitionView> {
+        PartitionView::build(self, tp)
+    }
+
+    /// When the next thing happens: a scheduled delivery or timer, or the steady producer.
+    pub fn next_event_time(&self) -> Option<Millis> {
+        [self.sim.next_event_time(), self.next_external()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// When the steady producer or the script next acts.
+    fn next_external(&self) -> Option<Millis> {
+        let steady = self.steady.as_ref().map(|s| s.next_at.ceil() as Millis);
+        let script = self.script.front().map(|(at, _)| *at);
+        [steady, script].into_iter().flatten().min()
+    }
+
+    /// Schedules an action at simulated time `at` (not before now).
+    pub fn schedule(&mut self, at: Millis, action: ScriptAction) {
+        let at = at.max(self.sim.now());
+        let i = self.script.partition_point(|(t, _)| *t <= at);
+        self.script.insert(i, (at, action));
+    }
+
+    fn fire_script(&mut self, at: Millis) {
+        while self.script.front().is_some_and(|(t, _)| *t <= at) {
+            let Some((_, a)) = self.script.pop_front() else {
+                break;
+            };
+            let r = match a {
+                ScriptAction::Broker(b, action) => self.broker_action(b, action).map(|_| ()),
+                ScriptAction::ElectPreferred => self.elect_preferred_leaders().map(|_| ()),
+                ScriptAction::Produce { key, value } => {
+                    let Some(topic) = self.scenario.topics.first().map(|t| t.name.clone()) else {
+                        continue;
+                    };
+                    let acks = self.scenario.acks;
+                    self.produce(&ProduceRequest {
+                        topic,
+                        key,
+                        value,
+                        acks,
+                    })
+                    .map(|_| ())
+                }
+            };
+            if let Err(e) = r {
+                let now = self.sim.now();
+                self.push_line(now, format!("scripted action refused: {e}"), false);
+            }
+        }
+    }
+
+    /// Runs the simulation up to `t` (firing the steady producer on its schedule). Returns
+    /// whether anything happened; only then is a new snapshot taken.
+    pub fn advance_to(&mut self, t: Millis) -> bool {
+        let mut changed = false;
+        loop {
+            let due = self.next_external().filter(|&at| at <= t);
+            let limit = due.unwrap_or(t);
+            while self.sim.step_until(limit) {
+                changed = true;
+            }
+            self.sim.run_until(limit);
+            let Some(at) = due else {
+                break;
+            };
+            if self
+                .steady
+                .as_ref()
+                .is_some_and(|s| s.next_at.ceil() as Millis == at)
+            {
+                self.fire_steady();
+            }
+            self.fire_script(at);
+            changed = true;
+        }
+        if changed {
+            self.ingest();
+            self.refresh();
+        }
+        changed
+    }
+
+    /// Advances to the next event time and processes everything due then. Returns that time.
+    pub fn step(&mut self) -> Option<Millis> {
+        let t = self.next_event_time()?;
+        self.advance_to(t);
+        Some(t)
+    }
+
+    fn fire_steady(&mut self) {
+        let Some(s) = self.steady.as_mut() else {
+            return;
+        };
+        let n = s.sent;
+        s.sent += 1;
+        s.next_at += s.interval;
+        if self.scenario.topics.is_empty() {
+            return;
+        }
+        let topic = self.scenario.topics[(n as usize) % self.scenario.topics.len()]
+            .name
+            .clone();
+        let key = format!("customer-{}", n % 20);
+        let Ok(producer) = self.producer_for(self.scenario.acks) else {
+            return;
+        };
+        let cmd = Command::Produce {
+            producer,
+            topic,
+            key: Some(key.clone()),
+            value: format!("order-{n}"),
+            partition: None,
+            count: None,
+        };
+        // A refused produce (the producer is down) is simply skipped.
+        if let Ok(CommandOutcome::RecordsSent { records }) = self.sim.apply(cmd) {
+            self.remember_keys(&records, &key);
+        }
+    }
+
+    fn remember_keys(&mut self, records: &[RecordId], key: &str) {
+        let key: Arc<str> = Arc::from(key);
+        for &r in records {
+            self.ctx.keys.insert(r, key.clone());
+        }
+        while self.ctx.keys.len() > KEYS_CAPACITY {
+            self.ctx.keys.pop_oldest();
+        }
+    }
+
+    /// The producer with these acks, created if there is none yet.
+    fn producer_for(&mut self, acks: Acks) -> Result<u32, KafkaError> {
+        if let Some(&(_, id)) = self.producers.iter().find(|(a, _)| *a == acks) {
+            return Ok(id);
+        }
+        let id = self.next_producer;
+        self.sim.apply(Command::AddProducer {
+            id,
+            acks: Some(acks),
+            keyless: Some(self.scenario.keyless),
+            linger_ms: None,
+        })?;
+        self.next_producer += 1;
+        self.producers.push((acks, id));
+        Ok(id)
+    }
+
+    /// `producer.send(topic, key, value)` from the form, by the producer with those acks.
+    pub fn produce(&mut self, req: &ProduceRequest) -> Result<Vec<RecordId>, KafkaError> {
+        let known = self
+            .snapshot
+            .topics
+            .iter()
+            .any(|t| &*t.name == req.topic.as_str());
+        if !known {
+            return Err(KafkaError::new(
+                ErrorCode::UnknownTopicOrPartition,
+                format!("Topic {} not present in metadata.", req.topic),
+            ));
+        }
+        let producer = self.producer_for(req.acks)?;
+        let out = self.sim.apply(Command::Produce {
+            producer,
+            topic: req.topic.clone(),
+            key: req.key.clone(),
+            value: req.value.clone(),
+            partition: None,
+            count: None,
+        });
+        let records = match out {
+            Ok(CommandOutcome::RecordsSent { records }) => records,
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                self.ingest();
+                self.refresh();
+                return Err(e);
+            }
+        };
+        if let Some(k) = &req.key {
+            self.remember_keys(&records, k);
+        }
+        if let Some(&last) = records.last() {
+            self.placement = Some(Placement {
+                record: last,
+                topic: req.topic.clone(),
+                partition: None,
+                text: format!(
+                    "record {last}: producer {producer} is fetching metadata before it can choose a partition"
+                ),
+            });
+        }
+        self.ingest();
+        self.refresh();
+        Ok(records)
+    }
+
+    pub fn broker_action(
+        &mut self,
+        broker: BrokerId,
+        action: BrokerAction,
+    ) -> Result<(), KafkaError> {
+        let node = NodeId::Broker(broker);
+        let cmd = match action {
+            BrokerAction::Crash => Command::Crash { node },
+            BrokerAction::Restart => Command::Restart { node },
+            BrokerAction::Isolate => Command::Isolate { node },
+            BrokerAction::Heal => Command::Heal,
+        };
+        self.apply(cmd).map(|_| ())
+    }
+
+    /// `kafka-leader-election --election-type preferred --all-topic-partitions`.
+    pub fn elect_preferred_leaders(&mut self) -> Result<Vec<TopicPartition>, KafkaError> {
+        match self.apply(Command::ElectPreferredLeaders { partitions: None })? {
+            CommandOutcome::LeadersElected { partitions } => Ok(partitions),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Starts a consumer in `group` subscribed to `topic`. Returns its id.
+    pub fn add_consumer(&mut self, group: &str, topic: &str) -> Result<u32, KafkaError> {
+        let id = self.next_consumer;
+        self.apply(Command::AddConsumer {
+            id,
+            group: group.to_owned(),
+            topics: vec![topic.to_owned()],
+            assignor: None,
+        })?;
+        self.next_consumer += 1;
+        Ok(id)
+    }
+
+    /// Applies any command now, then takes in its events.
+    pub fn apply(&mut self, cmd: Command) -> Result<CommandOutcome, KafkaError> {
+        let out = self.sim.apply(cmd)?;
+        self.ingest();
+        self.refresh();
+        Ok(out)
+    }
+
+    /// Forgets dropped messages that died more than `keep_ms` ago.
+    pub fn prune_dropped(&mut self, now: f64, keep_ms: f64) {
+        while self
+            .dropped
+            .front()
+            .is_some_and(|d| (d.at as f64) + keep_ms < now)
+        {
+            self.dropped.pop_front();
+        }
+    }
+
+    fn refresh(&mut self) {
+        self.snapshot = Rc::new(self.sim.snapshot());
+        self.version += 1;
+    }
+
+    fn push_line(&mut self, time: Millis, text: String, detail: bool) {
+        let line = LogLine {
+            id: self.next_line,
+            time,
+            text,
+            detail,
+        };
+        self.next_line += 1;
+        if !detail {
+            self.log.push_back(line.clone());
+            if self.log.len() > LOG_CAPACITY {
+                self.log.pop_front();
+            }
+        }
+        self.log_all.push_back(line);
+        if self.log_all.len() > LOG_CAPACITY {
+            self.log_all.pop_front();
+        }
+    }
+
+    /// Takes in the events emitted since the last call.
+    fn ingest(&mut self) {
+        let events = self.sim.drain_events();
+        // APIs of messages sent in this batch (they may also be dropped in it).
+        let mut sent_now: Vec<(u64, &'static str)> = Vec::new();
+        for ev in &events {
+            match &ev.kind {
+                EventKind::MessageSent { id, message, .. } => {
+                    sent_now.push((*id, message.api()));
+                    continue;
+                }
+                EventKind::MessageDropped {
+                    id,
+                    from,
+                    to,
+                    reason,
+                } => {
+                    let api = sent_now
+                        .iter()
+                        .find(|(i, _)| i == id)
+                        .map(|(_, a)| (*a).to_owned())
+                        .or_else(|| {
+                            self.snapshot
+                                .in_flight
+                                .iter()
+                                .find(|m| m.id == *id)
+                                .map(|m| m.api.clone())
+                        })
+                        .unwrap_or_else(|| "message".to_owned());
+                    self.dropped.push_back(DroppedMessage {
+                        id: *id,
+                        from: *from,
+                        to: *to,
+                        api,
+                        at: ev.time,
+                        reason: *reason,
+                    });
+                    if self.dropped.len() > 500 {
+                        self.dropped.pop_front();
+                    }
+                }
+                EventKind::RecordsTruncated {
+                    broker, tp, lost, ..
+                } if !lost.is_empty() => {
+                    let i = match self
+                        .lost
+                        .iter()
+                        .position(|((t, b), _)| t == tp && b == broker)
+                    {
+                        Some(i) => i,
+                        None => {
+                            self.lost.push(((tp.clone(), *broker), VecDeque::new()));
+                            self.lost.len() - 1
+                        }
+                    };
+                    let v = &mut self.lost[i].1;
+                    v.extend(lost.iter().cloned());
+                    while v.len() > LOST_CAPACITY {
+                        v.pop_front();
+                    }
+                }
+                EventKind::RecordPartitioned {
+                    record,
+                    tp,
+                    key_placement,
+                    explicit,
+                    ..
+                } => {
+                    if let Some(p) = self.placement.as_mut().filter(|p| p.record == *record) {
+                        p.partition = Some(tp.partition);
+                        p.text = placement_text(
+                            &self.ctx,
+                            *record,
+                            tp,
+                            key_placement.as_ref(),
+                            *explicit,
+                        );
+                    }
+                }
+                EventKind::ProduceFailed { record, error, .. } => {
+                    if let Some(p) = self
+                        .placement
+                        .as_mut()
+                        .filter(|p| p.record == *record && p.partition.is_none())
+                    {
+                        p.text = format!("record {record} failed before placement: {error}");
+                    }
+                }
+                _ => {}
+            }
+            if let Some(n) = narrate(&ev.kind, &self.ctx) {
+                self.push_line(ev.time, n.text, n.detail);
+            }
+            if let EventKind::RecordPartitioned { record, .. } = &ev.kind {
+                self.ctx.keys.remove(record);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::scenario::ScenarioDraft;
+    use kafkascope_core::snapshot::ReplicaRole;
+
+    fn world() -> World {
+        World::new(&Scenario::default(), 42).unwrap()
+    }
+
+    #[test]
+    fn default_world_has_three_brokers_orders_and_a_producer_at_time_zero() {
+        let w = world();
+        let s = w.snapshot();
+        assert_eq!(s.time, 0);
+        assert_eq!(s.brokers.len(), 3);
+        let orders = s.topics.iter().find(|t| &*t.name == "orders").unwrap();
+        assert_eq!(orders.partitions.len(), 3);
+        assert_eq!(orders.config.min_insync_replicas, 2);
+        assert_eq!(s.producers.len(), 1);
+        assert!(
+            w.log()
+                .iter()
+                .any(|l| l.text.starts_with("created topic orders"))
+        );
+    }
+
+    #[test]
+    fn replicas_learn_their_roles_after_leader_and_isr_arrives() {
+        let mut w = world();
+        assert!(w.advance_to(1_000));
+        let s = w.snapshot();
+        for b in &s.brokers {
+            assert_eq!(b.replicas.len(), 3, "broker {}", b.id);
+        }
+        let leaders = s
+            .brokers
+            .iter()
+            .flat_map(|b| &b.replicas)
+            .filter(|r| r.role == ReplicaRole::Leader)
+            .count();
+        assert_eq!(leaders, 3);
+    }
+
+    #[test]
+    fn nothing_happening_takes_no_new_snapshot() {
+        let mut w = world();
+        w.advance_to(1_000);
+        let v = w.version();
+        let next = w.next_event_time().unwrap();
+        assert!(next > 1_000);
+        assert!(!w.advance_to(next - 1) || next - 1 < 1_000);
+        assert_eq!(w.version(), v);
+    }
+
+    #[test]
+    fn a_keyed_record_gets_the_murmur2_placement() {
+        let mut w = world();
+        w.advance_to(500);
+        w.produce(&ProduceRequest {
+            topic: "orders".into(),
+            key: Some("customer-123".into()),
+            value: "order-1".into(),
+            acks: Acks::All,
+        })
+        .unwrap();
+        w.advance_to(2_000);
+        let p = w.placement().unwrap();
+        assert_eq!(p.partition, Some(0));
+        assert_eq!(
+            p.text,
+            "key \"customer-123\": murmur2 = 593099448, 593099448 % 3 = 0 -> partition 0"
+        );
+        let acked = w
+            .log()
+            .iter()
+            .any(|l| l.text.contains("acknowledged, orders-0 offset 0"));
+        assert!(acked, "{:?}", w.log());
+    }
+
+    #[test]
+    fn a_new_acks_setting_adds_a_producer_and_reuses_it() {
+        let mut w = world();
+        w.advance_to(500);
+        for _ in 0..2 {
+            w.produce(&ProduceRequest {
+                topic: "orders".into(),
+                key: None,
+                value: "v".into(),
+                acks: Acks::Leader,
+            })
+            .unwrap();
+        }
+        assert_eq!(w.snapshot().producers.len(), 2);
+    }
+
+    #[test]
+    fn unknown_topic_is_refused_with_kafkas_error() {
+        let mut w = world();
+        let e = w
+            .produce(&ProduceRequest {
+                topic: "nope".into(),
+                key: None,
+                value: "v".into(),
+                acks: Acks::All,
+            })
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::UnknownTopicOrPartition);
+    }
+
+    #[test]
+    fn crashing_a_broker_leads_to_fencing_isr_shrink_and_election() {
+        let mut w = world();
+        w.advance_to(1_000);
+        let leader_of_0 = w.snapshot().topics[0].partitions[0].leader;
+        w.broker_action(leader_of_0, BrokerAction::Crash).unwrap();
+        w.advance_to(6_000);
+        let texts: Vec<&str> = w.log().iter().map(|l| l.text.as_str()).collect();
+        assert!(
+            texts.iter().any(|t| t.starts_with(&format!(
+                "broker {leader_of_0} stopped answering; fenced after"
+            ))),
+            "{texts:#?}"
+        );
+        assert!(
+            texts.iter().any(
+                |t| t.contains("leader of orders-0") && t.contains("because its leader failed")
+            ),
+            "{texts:#?}"
+        );
+        let s = w.snapshot();
+        assert_ne!(s.topics[0].partitions[0].leader, leader_of_0);
+        assert!(!s.topics[0].partitions[0].isr.contains(&leader_of_0));
+        let b = s.brokers.iter().find(|b| b.id == leader_of_0).unwrap();
+        assert!(!b.up && !b.live);
+        assert_eq!(s.metrics.under_replicated_partitions, 3);
+    }
+
+    #[test]
+    fn restarting_a_running_broker_is_refused_and_changes_nothing() {
+        let mut w = world();
+        w.advance_to(1_000);
+        let v = w.version();
+        let e = w.broker_action(1, BrokerAction::Restart).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest);
+        assert_eq!(w.version(), v);
+    }
+
+    #[test]
+    fn isolation_drops_messages_that_then_fade() {
+        let mut w = world();
+        w.advance_to(1_000);
+        w.broker_action(2, BrokerAction::Isolate).unwrap();
+        w.advance_to(2_000);
+        assert!(!w.dropped().is_empty());
+        let d = w.dropped().back().unwrap();
+        assert_eq!(d.reason, DropReason::LinkCut);
+        assert_ne!(d.api, "message");
+        w.prune_dropped(100_000.0, 500.0);
+        assert!(w.dropped().is_empty());
+        w.broker_action(2, BrokerAction::Heal).unwrap();
+        assert!(
+            w.log()
+                .iter()
+                .any(|l| l.text.starts_with("the network is healed"))
+        );
+    }
+
+    #[test]
+    fn a_script_runs_its_actions_at_their_times() {
+        let script = parse_script("produce:customer-123@600, crash:1@1500,heal@2000").unwrap();
+        assert_eq!(script[0].0, 600);
+        assert_eq!(
+            script[1],
+            (1500, ScriptAction::Broker(1, BrokerAction::Crash))
+        );
+        let mut w = world();
+        for (at, a) in script {
+            w.schedule(at, a);
+        }
+        w.advance_to(1_499);
+        assert!(w.snapshot().brokers[0].up);
+        assert_eq!(w.placement().and_then(|p| p.partition), Some(0));
+        w.advance_to(1_500);
+        assert!(!w.snapshot().brokers[0].up);
+        assert!(parse_script("explode:1@5").is_err());
+        assert!(parse_script("crash:x@5").is_err());
+        assert!(parse_script("crash:1").is_err());
+    }
+
+    #[test]
+    fn step_goes_to_the_next_event_time() {
+        let mut w = world();
+        let next = w.next_event_time().unwrap();
+        assert_eq!(w.step(), Some(next));
+        assert_eq!(w.now(), next);
+    }
+
+    #[test]
+    fn invalid_topic_reports_kafkas_error_next_to_the_field() {
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.topics[0].replication_factor = "4".into();
+        let s = d.parse().unwrap();
+        let e = World::new(&s, 1).err().unwrap();
+        assert_eq!(
+            e.topics[0].replication_factor.as_deref(),
+            Some(
+                "INVALID_REPLICATION_FACTOR: Replication factor: 4 larger than available brokers: 3."
+            )
+        );
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.topics[0].name = "bad name!".into();
+        let e = World::new(&d.parse().unwrap(), 1).err().unwrap();
+        assert!(
+            e.topics[0]
+                .name
+                .as_deref()
+                .unwrap()
+                .starts_with("INVALID_TOPIC_EXCEPTION: Topic name is invalid"),
+            "{e:?}"
+        );
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.topics[0].partitions = "0".into();
+        let e = World::new(&d.parse().unwrap(), 1).err().unwrap();
+        assert!(e.topics[0].partitions.is_some(), "{e:?}");
+    }
+
+    #[test]
+    fn duplicate_topics_are_refused() {
+        let mut s = Scenario::default();
+        s.topics.push(s.topics[0].clone());
+        let e = World::new(&s, 1).err().unwrap();
+        assert!(
+            e.topics[1]
+                .name
+                .as_deref()
+                .unwrap()
+                .starts_with("TOPIC_ALREADY_EXISTS"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn same_scenario_and_seed_give_the_same_world() {
+        let mut a = World::new(&Scenario::stress(), 7).unwrap();
+        let mut b = World::new(&Scenario::stress(), 7).unwrap();
+        a.advance_to(3_000);
+        b.advance_to(3_000);
+        assert_eq!(a.snapshot(), b.snapshot());
+    }
+
+    #[test]
+    fn the_steady_producer_sends_at_its_rate() {
+        let mut w = World::new(&Scenario::stress(), 7).unwrap();
+        w.advance_to(2_000);
+        let appended: u64 = w
+            .snapshot()
+            .topics
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .map(|p| p.log_end_offset)
+            .sum();
+        // 50 records/s for 2 s, minus the ones still on their way.
+        assert!((80..=101).contains(&appended), "{appended}");
+    }
+}

@@ -1,0 +1,699 @@
+//! Plain-English narration of the simulator's events, for the event log: what happened, to
+//! whom, and why, in Kafka's own words (ISR, leader epoch, high watermark, murmur2).
+
+use kafkascope_core::event::{DropReason, ElectionReason, IsrChangeReason};
+use kafkascope_core::log::{Record, RecordId};
+use kafkascope_core::partitioner::{KeyPlacement, KeylessStrategy};
+use kafkascope_core::{BrokerId, EventKind, NO_LEADER, NodeId, TopicPartition};
+use std::fmt::Write;
+use std::sync::Arc;
+
+/// One narrated line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Narration {
+    pub text: String,
+    /// Routine replication detail (appends, high watermark moves, role changes, drops): shown
+    /// only when the reader asks for details.
+    pub detail: bool,
+}
+
+/// What narration needs besides the event: the keys of records sent (events carry only the
+/// record id) and how keyless records are spread.
+#[derive(Clone, Debug, Default)]
+pub struct NarrateCtx {
+    pub keys: RecordKeys,
+    pub keyless: KeylessStrategy,
+}
+
+/// Keys of records sent and not yet placed, oldest first. A short list (records leave it
+/// when the producer places them), so a vector: no map code in the wasm binary for it.
+#[derive(Clone, Debug, Default)]
+pub struct RecordKeys(std::collections::VecDeque<(RecordId, Arc<str>)>);
+
+impl RecordKeys {
+    pub fn insert(&mut self, record: RecordId, key: Arc<str>) {
+        self.0.push_back((record, key));
+    }
+
+    pub fn get(&self, record: &RecordId) -> Option<&Arc<str>> {
+        self.0.iter().find(|(r, _)| r == record).map(|(_, k)| k)
+    }
+
+    pub fn remove(&mut self, record: &RecordId) {
+        if let Some(i) = self.0.iter().position(|(r, _)| r == record) {
+            self.0.remove(i);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn pop_oldest(&mut self) {
+        self.0.pop_front();
+    }
+}
+
+/// "broker 2", "producer 0", "the controller".
+pub fn node_name(node: NodeId) -> String {
+    match node {
+        NodeId::Broker(id) => format!("broker {id}"),
+        NodeId::Controller(0) => "the controller".to_owned(),
+        NodeId::Controller(id) => format!("controller {id}"),
+        NodeId::Producer(id) => format!("producer {id}"),
+        NodeId::Consumer(id) => format!("consumer {id}"),
+    }
+}
+
+/// A broker list as Kafka tools print it: `[3,1]`.
+pub fn broker_list(ids: &[BrokerId]) -> String {
+    let mut s = String::from("[");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, "{id}");
+    }
+    s.push(']');
+    s
+}
+
+/// Milliseconds as seconds with one decimal: `3.0 s`.
+pub fn seconds(ms: u64) -> String {
+    format!("{}.{} s", ms / 1000, (ms % 1000) / 100)
+}
+
+/// The default partitioner's arithmetic for a key, e.g.
+/// `key "customer-123": murmur2 = 593099448, 593099448 % 3 = 0 -> partition 0`.
+/// A negative hash shows Kafka's `toPositive` step (`hash & 0x7fffffff`).
+pub fn key_arithmetic(key: Option<&str>, kp: &KeyPlacement) -> String {
+    let mut s = match key {
+        Some(k) => format!("key \"{k}\": murmur2 = {}", kp.murmur2),
+        None => format!("key: murmur2 = {}", kp.murmur2),
+    };
+    if kp.murmur2 != kp.positive {
+        let _ = write!(s, ", toPositive = {}", kp.positive);
+    }
+    let _ = write!(
+        s,
+        ", {} % {} = {} -> partition {}",
+        kp.positive, kp.num_partitions, kp.partition, kp.partition
+    );
+    s
+}
+
+fn record_label(r: &Record) -> String {
+    match &r.key {
+        Some(k) => format!("{}: {} (key \"{k}\")", r.offset, r.value),
+        None => format!("{}: {}", r.offset, r.value),
+    }
+}
+
+fn tps(list: &[TopicPartition]) -> String {
+    if list.is_empty() {
+        return "nothing".to_owned();
+    }
+    list.iter()
+        .map(|tp| tp.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn key(text: String) -> Option<Narration> {
+    Some(Narration {
+        text,
+        detail: false,
+    })
+}
+
+fn detail(text: String) -> Option<Narration> {
+    Some(Narration { text, detail: true })
+}
+
+/// The sentence for one event, or `None` for events the log does not show (messages being
+/// sent: the diagram animates those).
+pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
+    match kind {
+        EventKind::MessageSent { .. } => None,
+        EventKind::MessageDropped {
+            from, to, reason, ..
+        } => detail(format!(
+            "a message from {} to {} was dropped: {}",
+            node_name(*from),
+            node_name(*to),
+            match reason {
+                DropReason::Lost => "lost by the network",
+                DropReason::LinkCut => "the link is cut",
+                DropReason::ReceiverDown => "the receiver is down",
+            }
+        )),
+        EventKind::NodeCrashed { node } => key(format!(
+            "{} crashed: it stops answering and loses what it held in memory",
+            node_name(*node)
+        )),
+        EventKind::NodeRestarted { node } => key(format!("{} restarted", node_name(*node))),
+        EventKind::NodeIsolated { node } => key(format!(
+            "{} is isolated: every link to and from it is cut",
+            node_name(*node)
+        )),
+        EventKind::LinkCut { a, b } => key(format!(
+            "the link between {} and {} is cut",
+            node_name(*a),
+            node_name(*b)
+        )),
+        EventKind::NetworkHealed => key("the network is healed: every link works again".into()),
+        EventKind::BrokerFenced {
+            broker,
+            silent_for_ms,
+        } => key(format!(
+            "broker {broker} stopped answering; fenced after {} silence",
+            seconds(*silent_for_ms)
+        )),
+        EventKind::BrokerUnfenced { broker } => key(format!(
+            "broker {broker} is heard again; the controller unfences it"
+        )),
+        EventKind::TopicCreated { topic, assignment } => {
+            key(topic_assignment("created topic", topic, 0, assignment))
+        }
+        EventKind::PartitionsAdded { topic, assignment } => key(topic_assignment(
+            "added partitions to",
+            topic,
+            0,
+            assignment,
+        )),
+        EventKind::LeaderElected {
+            tp,
+            leader,
+            previous_leader,
+            leader_epoch,
+            isr,
+            reason,
+        } => {
+            let why = match reason {
+                ElectionReason::NewPartition => "because the partition is new".to_owned(),
+                ElectionReason::LeaderFailed => "because its leader failed".to_owned(),
+                ElectionReason::Unclean => {
+                    "UNCLEANLY: no ISR member was alive, so an out-of-sync replica leads and \
+                     records it never had are lost"
+                        .to_owned()
+                }
+                ElectionReason::Preferred => {
+                    format!("to give leadership back to the preferred replica {leader}")
+                }
+                ElectionReason::OfflinePartitionRecovered => {
+                    "because a replica came back to an offline partition".to_owned()
+                }
+            };
+            let mut s = format!(
+                "controller elected broker {leader} leader of {tp} (epoch {leader_epoch}) from ISR {} {why}",
+                broker_list(isr)
+            );
+            if *previous_leader != NO_LEADER && previous_leader != leader {
+                let _ = write!(s, " (previous leader: broker {previous_leader})");
+            }
+            key(s)
+        }
+        EventKind::PartitionOffline { tp, isr } => key(format!(
+            "{tp} is OFFLINE: no replica that may lead is alive (ISR {})",
+            broker_list(isr)
+        )),
+        EventKind::IsrChanged { tp, isr, reason } => key(match reason {
+            IsrChangeReason::FollowerLagging { removed } => format!(
+                "ISR of {tp} shrank to {}: the leader dropped {} (not caught up within replica.lag.time.max.ms)",
+                broker_list(isr),
+                brokers_words(removed)
+            ),
+            IsrChangeReason::FollowerCaughtUp { added } => format!(
+                "ISR of {tp} grew to {}: {} caught up with the leader",
+                broker_list(isr),
+                brokers_words(added)
+            ),
+            IsrChangeReason::BrokerFailed { removed } => format!(
+                "ISR of {tp} shrank to {}: the controller removed {} (fenced or shut down)",
+                broker_list(isr),
+                brokers_words(removed)
+            ),
+            IsrChangeReason::UncleanElection => format!(
+                "ISR of {tp} restarts as {} after an unclean election",
+                broker_list(isr)
+            ),
+        }),
+        EventKind::BecameLeader {
+            broker,
+            tp,
+            leader_epoch,
+        } => detail(format!(
+            "broker {broker} now leads {tp} (epoch {leader_epoch})"
+        )),
+        EventKind::BecameFollower {
+            broker,
+            tp,
+            leader,
+            leader_epoch,
+        } => detail(format!(
+            "broker {broker} now follows broker {leader} for {tp} (epoch {leader_epoch})"
+        )),
+        EventKind::RecordsAppended {
+            broker,
+            tp,
+            base_offset,
+            count,
+            leader_epoch,
+        } => detail(if *count == 1 {
+            format!("broker {broker} appended offset {base_offset} to {tp} (epoch {leader_epoch})")
+        } else {
+            format!(
+                "broker {broker} appended offsets {base_offset}..{} to {tp} (epoch {leader_epoch})",
+                base_offset + count - 1
+            )
+        }),
+        EventKind::HighWatermarkAdvanced {
+            broker,
+            tp,
+            high_watermark,
+        } => detail(format!(
+            "broker {broker}: high watermark of {tp} is now {high_watermark}"
+        )),
+        EventKind::RecordsTruncated {
+            broker,
+            tp,
+            to_offset,
+            lost,
+        } => {
+            if lost.is_empty() {
+                detail(format!(
+                    "broker {broker} truncated {tp} to offset {to_offset}; nothing lost"
+                ))
+            } else {
+                key(format!(
+                    "broker {broker} truncated {tp} to offset {to_offset}; LOST {} record{}: {}",
+                    lost.len(),
+                    if lost.len() == 1 { "" } else { "s" },
+                    lost.iter().map(record_label).collect::<Vec<_>>().join(", ")
+                ))
+            }
+        }
+        EventKind::LogStartOffsetAdvanced {
+            broker,
+            tp,
+            log_start_offset,
+        } => detail(format!(
+            "broker {broker}: retention deleted old records of {tp}; log now starts at {log_start_offset}"
+        )),
+        EventKind::RecordPartitioned {
+            record,
+            tp,
+            key_placement,
+            explicit,
+            ..
+        } => key(placement_text(
+            ctx,
+            *record,
+            tp,
+            key_placement.as_ref(),
+            *explicit,
+        )),
+        EventKind::ProduceAcknowledged {
+            producer,
+            record,
+            tp,
+            offset,
+        } => key(match offset {
+            Some(o) => {
+                format!("producer {producer}: record {record} acknowledged, {tp} offset {o}")
+            }
+            None => format!(
+                "producer {producer}: record {record} sent to {tp} with acks=0 (no acknowledgement)"
+            ),
+        }),
+        EventKind::ProduceRetrying {
+            producer,
+            record,
+            tp,
+            error,
+            attempt,
+        } => key(format!(
+            "producer {producer}: record {record} to {tp} got {}; retry {attempt}",
+            error.name()
+        )),
+        EventKind::ProduceFailed {
+            producer,
+            record,
+            tp,
+            error,
+        } => key(format!(
+            "producer {producer}: record {record}{} FAILED with {}",
+            tp.as_ref().map(|t| format!(" to {t}")).unwrap_or_default(),
+            error
+        )),
+        EventKind::RebalanceStarted {
+            group,
+            coordinator,
+            reason,
+        } => key(format!(
+            "group {group}: rebalance started by coordinator broker {coordinator} ({reason})"
+        )),
+        EventKind::GroupStable {
+            group,
+            generation,
+            leader,
+            protocol,
+        } => key(format!(
+            "group {group} is stable: generation {generation}, leader {leader}, assignor {protocol}"
+        )),
+        EventKind::MemberRemoved {
+            group,
+            member,
+            reason,
+        } => key(format!("group {group}: member {member} removed ({reason})")),
+        EventKind::PartitionsAssigned {
+            consumer,
+            group,
+            generation,
+            partitions,
+        } => key(format!(
+            "consumer {consumer} (group {group}, generation {generation}) assigned {}",
+            tps(partitions)
+        )),
+        EventKind::PartitionsRevoked {
+            consumer,
+            group,
+            partitions,
+        } => key(format!(
+            "consumer {consumer} (group {group}) revoked {}",
+            tps(partitions)
+        )),
+        EventKind::RecordsConsumed {
+            consumer,
+            tp,
+            records,
+        } => detail(match (records.first(), records.last()) {
+            (Some(a), Some(b)) if records.len() > 1 => {
+                format!("consumer {consumer} read {tp} offsets {}..{}", a.0, b.0)
+            }
+            (Some(a), _) => format!("consumer {consumer} read {tp} offset {}", a.0),
+            _ => format!("consumer {consumer} read nothing from {tp}"),
+        }),
+        EventKind::OffsetsCommitted { group, offsets } => detail(format!(
+            "group {group} committed {}",
+            offsets
+                .iter()
+                .map(|(tp, o)| format!("{tp}@{o}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        EventKind::RequestTimedOut { node, to, api } => key(format!(
+            "{}: {api} to {} timed out",
+            node_name(*node),
+            node_name(*to)
+        )),
+    }
+}
+
+/// How a record's partition was chosen, in the partitioner's terms.
+pub fn placement_text(
+    ctx: &NarrateCtx,
+    record: RecordId,
+    tp: &TopicPartition,
+    key_placement: Option<&KeyPlacement>,
+    explicit: bool,
+) -> String {
+    if explicit {
+        return format!(
+            "record {record}: partition {} given explicitly -> {tp}",
+            tp.partition
+        );
+    }
+    match key_placement {
+        Some(kp) => key_arithmetic(ctx.keys.get(&record).map(|k| &**k), kp),
+        None => match ctx.keyless {
+            KeylessStrategy::RoundRobin => {
+                format!("no key: round-robin -> partition {}", tp.partition)
+            }
+            KeylessStrategy::Sticky => {
+                format!(
+                    "no key: uniform sticky partitioner -> partition {}",
+                    tp.partition
+                )
+            }
+        },
+    }
+}
+
+fn brokers_words(ids: &[BrokerId]) -> String {
+    match ids {
+        [one] => format!("broker {one}"),
+        many => format!("brokers {}", broker_list(many)),
+    }
+}
+
+fn topic_assignment(what: &str, topic: &str, first: usize, assignment: &[Vec<BrokerId>]) -> String {
+    let mut s = format!("{what} {topic}:");
+    for (i, replicas) in assignment.iter().enumerate() {
+        let _ = write!(
+            s,
+            "{} partition {} on {}",
+            if i == 0 { "" } else { "," },
+            first + i,
+            broker_list(replicas)
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafkascope_core::partitioner::partition_for_key;
+
+    fn tp(p: u32) -> TopicPartition {
+        TopicPartition::new("orders", p)
+    }
+
+    fn text(kind: EventKind) -> String {
+        narrate(&kind, &NarrateCtx::default()).unwrap().text
+    }
+
+    #[test]
+    fn fencing_names_the_broker_and_the_silence() {
+        assert_eq!(
+            text(EventKind::BrokerFenced {
+                broker: 2,
+                silent_for_ms: 3000
+            }),
+            "broker 2 stopped answering; fenced after 3.0 s silence"
+        );
+        assert_eq!(seconds(3_549), "3.5 s");
+    }
+
+    #[test]
+    fn election_names_leader_partition_epoch_isr_and_reason() {
+        let e = EventKind::LeaderElected {
+            tp: tp(0),
+            leader: 3,
+            previous_leader: NO_LEADER,
+            leader_epoch: 2,
+            isr: vec![3, 1],
+            reason: ElectionReason::LeaderFailed,
+        };
+        assert_eq!(
+            text(e),
+            "controller elected broker 3 leader of orders-0 (epoch 2) from ISR [3,1] because its leader failed"
+        );
+        let e = EventKind::LeaderElected {
+            tp: tp(1),
+            leader: 3,
+            previous_leader: 2,
+            leader_epoch: 5,
+            isr: vec![3],
+            reason: ElectionReason::Unclean,
+        };
+        let t = text(e);
+        assert!(t.contains("UNCLEANLY"), "{t}");
+        assert!(t.ends_with("(previous leader: broker 2)"), "{t}");
+    }
+
+    #[test]
+    fn keyed_placement_shows_murmur2_arithmetic() {
+        let kp = partition_for_key(b"customer-123", 3);
+        let mut ctx = NarrateCtx::default();
+        ctx.keys.insert(7, Arc::from("customer-123"));
+        let e = EventKind::RecordPartitioned {
+            producer: 0,
+            record: 7,
+            tp: tp(kp.partition),
+            key_placement: Some(kp),
+            explicit: false,
+        };
+        let t = narrate(&e, &ctx).unwrap().text;
+        assert_eq!(
+            t,
+            format!(
+                "key \"customer-123\": murmur2 = {h}, {h} % 3 = {p} -> partition {p}",
+                h = kp.murmur2,
+                p = kp.partition
+            )
+        );
+        // The course's worked example.
+        assert_eq!(kp.murmur2, 593099448);
+        assert_eq!(
+            t,
+            "key \"customer-123\": murmur2 = 593099448, 593099448 % 3 = 0 -> partition 0"
+        );
+    }
+
+    #[test]
+    fn negative_hash_shows_to_positive_step() {
+        // Find a key whose murmur2 is negative.
+        let (k, kp) = (0..1000)
+            .map(|i| format!("k{i}"))
+            .map(|k| {
+                let kp = partition_for_key(k.as_bytes(), 4);
+                (k, kp)
+            })
+            .find(|(_, kp)| kp.murmur2 < 0)
+            .unwrap();
+        let t = key_arithmetic(Some(&k), &kp);
+        assert!(
+            t.contains(&format!(
+                "murmur2 = {}, toPositive = {}, {} % 4 = {}",
+                kp.murmur2, kp.positive, kp.positive, kp.partition
+            )),
+            "{t}"
+        );
+        assert_eq!(kp.positive, kp.murmur2 & 0x7fff_ffff);
+    }
+
+    #[test]
+    fn keyless_placement_names_the_strategy() {
+        let e = EventKind::RecordPartitioned {
+            producer: 0,
+            record: 1,
+            tp: tp(1),
+            key_placement: None,
+            explicit: false,
+        };
+        assert_eq!(text(e.clone()), "no key: round-robin -> partition 1");
+        let ctx = NarrateCtx {
+            keyless: KeylessStrategy::Sticky,
+            ..Default::default()
+        };
+        assert_eq!(
+            narrate(&e, &ctx).unwrap().text,
+            "no key: uniform sticky partitioner -> partition 1"
+        );
+    }
+
+    #[test]
+    fn isr_changes_say_who_and_why() {
+        let t = text(EventKind::IsrChanged {
+            tp: tp(0),
+            isr: vec![1, 3],
+            reason: IsrChangeReason::BrokerFailed { removed: vec![2] },
+        });
+        assert_eq!(
+            t,
+            "ISR of orders-0 shrank to [1,3]: the controller removed broker 2 (fenced or shut down)"
+        );
+        let t = text(EventKind::IsrChanged {
+            tp: tp(0),
+            isr: vec![1, 2, 3],
+            reason: IsrChangeReason::FollowerCaughtUp { added: vec![2] },
+        });
+        assert_eq!(
+            t,
+            "ISR of orders-0 grew to [1,2,3]: broker 2 caught up with the leader"
+        );
+    }
+
+    #[test]
+    fn truncation_with_loss_lists_the_lost_records_and_is_not_a_detail() {
+        let r = |offset, v: &str| Record {
+            offset,
+            leader_epoch: 1,
+            timestamp: 0,
+            key: None,
+            value: Arc::from(v),
+            id: offset,
+        };
+        let n = narrate(
+            &EventKind::RecordsTruncated {
+                broker: 2,
+                tp: tp(0),
+                to_offset: 3,
+                lost: vec![r(3, "order-4"), r(4, "order-5")],
+            },
+            &NarrateCtx::default(),
+        )
+        .unwrap();
+        assert!(!n.detail);
+        assert_eq!(
+            n.text,
+            "broker 2 truncated orders-0 to offset 3; LOST 2 records: 3: order-4, 4: order-5"
+        );
+    }
+
+    #[test]
+    fn routine_replication_is_detail_and_messages_are_not_narrated() {
+        let n = narrate(
+            &EventKind::RecordsAppended {
+                broker: 1,
+                tp: tp(0),
+                base_offset: 4,
+                count: 3,
+                leader_epoch: 1,
+            },
+            &NarrateCtx::default(),
+        )
+        .unwrap();
+        assert!(n.detail);
+        assert_eq!(
+            n.text,
+            "broker 1 appended offsets 4..6 to orders-0 (epoch 1)"
+        );
+        let n = narrate(
+            &EventKind::MessageDropped {
+                id: 1,
+                from: NodeId::Broker(1),
+                to: NodeId::Broker(2),
+                reason: DropReason::ReceiverDown,
+            },
+            &NarrateCtx::default(),
+        )
+        .unwrap();
+        assert!(n.detail);
+        assert_eq!(
+            n.text,
+            "a message from broker 1 to broker 2 was dropped: the receiver is down"
+        );
+    }
+
+    #[test]
+    fn topic_creation_lists_each_partitions_replicas() {
+        assert_eq!(
+            text(EventKind::TopicCreated {
+                topic: Arc::from("orders"),
+                assignment: vec![vec![1, 2, 3], vec![2, 3, 1]],
+            }),
+            "created topic orders: partition 0 on [1,2,3], partition 1 on [2,3,1]"
+        );
+    }
+
+    #[test]
+    fn produce_failure_uses_kafkas_error_name_and_code() {
+        let t = text(EventKind::ProduceFailed {
+            producer: 0,
+            record: 9,
+            tp: Some(tp(2)),
+            error: kafkascope_core::ErrorCode::NotEnoughReplicas,
+        });
+        assert_eq!(
+            t,
+            "producer 0: record 9 to orders-2 FAILED with NOT_ENOUGH_REPLICAS (19)"
+        );
+    }
+}
