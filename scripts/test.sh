@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# Runs every check and test of the project. Installs what it needs on a fresh machine.
+# Runs every check and test of the project, installing on a fresh machine whatever it needs
+# (wasm target, wasm-pack, wasm-bindgen-cli, Chromium, npm packages).
 # Used by `.ci/run` and by developers: `./scripts/test.sh`.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/web-tools.sh"
+cd "$ROOT"
 
 step() { printf '\n==> %s\n' "$*"; }
 
 step "toolchain components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+ensure_wasm_tools
+ensure_chromium
+ensure_npm_packages
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy --all-targets -- -D warnings"
+step "cargo clippy -D warnings (native, and the web crate for wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p kafkascope-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "cargo test (unit, integration, 1,000 randomized fault-schedule seeds, CLI)"
+step "cargo test (unit, integration, 1,000 randomized fault-schedule seeds, CLI, web model)"
 cargo test --workspace
+
+step "wasm tests in headless Chromium"
+wasm-pack test --headless --chrome web
+
+step "end-to-end tests in Chromium (the served page)"
+build_web
+node --test tests/e2e/

@@ -16,4 +16,4 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod components;
 #[cfg(target_arch = "wasm32")]
-mod entry;
+pub mod entry;

@@ -1,0 +1,97 @@
+// End-to-end tests in Debian's Chromium: the page a learner opens, driven as they would.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, launch, openApp, ARTIFACTS } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The replica of orders-<p> that is drawn as leader, as { broker, leo, hw, inIsr }. */
+async function replicas(page, partition) {
+  return page.$$eval(`g.replica[data-topic="orders"][data-partition="${partition}"]`, (els) =>
+    els.map((e) => ({
+      broker: Number(e.dataset.broker),
+      role: e.dataset.role,
+      inIsr: e.dataset.inIsr === 'true',
+      leo: Number(e.dataset.leo),
+      hw: Number(e.dataset.hw),
+    })));
+}
+
+test('the page loads and draws the default cluster', async () => {
+  const { page, errors } = await openApp(browser.context, server.url);
+  assert.equal(await page.locator('[data-broker-id]').count(), 3);
+  // Replicas appear once LeaderAndIsr reaches the brokers (a simulated network hop).
+  await page.waitForFunction(() => document.querySelectorAll('g.replica[data-topic="orders"]').length === 9);
+  assert.equal(await page.locator('g.replica[data-topic="orders"][data-role="leader"]').count(), 3);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'initial.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a keyed message lands in the partition Kafka would choose, and is replicated', async () => {
+  const { page, errors } = await openApp(browser.context, `${server.url}?speed=100`);
+  await page.fill('#produce-key', 'customer-123');
+  await page.fill('#produce-value', 'order-1');
+  await page.click('#produce-send');
+  // murmur2("customer-123") = 593099448 -> partition 0 of 3 (Kafka's default partitioner).
+  await page.waitForSelector('#placement[data-partition="0"]', { timeout: 10_000 });
+  await page.waitForFunction(() => {
+    const rs = [...document.querySelectorAll('g.replica[data-topic="orders"][data-partition="0"]')];
+    return rs.length === 3 && rs.every((r) => Number(r.dataset.hw) >= 1);
+  }, null, { timeout: 15_000 });
+  const rs = await replicas(page, 0);
+  assert.ok(rs.every((r) => r.leo === 1 && r.hw === 1), JSON.stringify(rs));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('crashing the leader of orders-0 shows a new leader chosen from the ISR', async () => {
+  const { page, errors } = await openApp(browser.context, `${server.url}?speed=200`);
+  const before = await replicas(page, 0);
+  const oldLeader = before.find((r) => r.role === 'leader').broker;
+  const isr = before.filter((r) => r.inIsr).map((r) => r.broker);
+  // Keyboard, as a person without a mouse would: focus the broker, Enter, then Crash.
+  await page.focus(`[data-broker-id="${oldLeader}"]`);
+  await page.keyboard.press('Enter');
+  await page.click('#broker-crash');
+  await page.waitForSelector(`[data-broker-id="${oldLeader}"][data-up="false"]`);
+  // Teaching profile: fenced after 3 s of silence, then a new leader is elected.
+  await page.waitForFunction((old) => {
+    const leaders = [...document.querySelectorAll('g.replica[data-topic="orders"][data-partition="0"][data-role="leader"]')];
+    return leaders.some((r) => Number(r.dataset.broker) !== old);
+  }, oldLeader, { timeout: 30_000 });
+  const after = await replicas(page, 0);
+  const newLeader = after.find((r) => r.role === 'leader' && r.broker !== oldLeader).broker;
+  assert.ok(isr.includes(newLeader), `new leader ${newLeader} was in the ISR ${isr}`);
+  await page.waitForFunction(() => /elected broker \d+ leader of orders-0/.test(document.querySelector('#event-log')?.textContent ?? ''),
+    null, { timeout: 10_000 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'after-failover.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a phone-sized screen shows the whole app without errors', async () => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(server.url);
+  await page.waitForSelector('[data-broker-id]');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'phone.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,87 @@
+//! In-browser tests (`wasm-pack test --headless --chrome web`): the real app mounted in a
+//! real page, checked through the DOM a person (and the end-to-end tests) see.
+#![cfg(target_arch = "wasm32")]
+
+use kafkascope_web::entry::mount;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Waits `ms` of wall time, letting Yew render and the animation loop run.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+fn mount_fresh(id: &str) {
+    let doc = document();
+    let root = doc.create_element("div").unwrap();
+    root.set_id(id);
+    doc.body().unwrap().append_child(&root).unwrap();
+    mount(id).unwrap();
+}
+
+fn count(selector: &str) -> u32 {
+    document().query_selector_all(selector).unwrap().length()
+}
+
+#[wasm_bindgen_test]
+async fn the_default_cluster_is_drawn_with_a_leader_per_partition_in_its_isr() {
+    mount_fresh("app-a");
+    sleep(1_500).await;
+    assert_eq!(count("[data-broker-id]"), 3, "three brokers");
+    assert_eq!(
+        count("[data-topic='orders'][data-partition]"),
+        9,
+        "3 partitions x RF 3"
+    );
+    assert_eq!(
+        count("[data-topic='orders'][data-role='leader']"),
+        3,
+        "one leader each"
+    );
+    assert_eq!(
+        count("[data-topic='orders'][data-role='leader'][data-in-isr='true']"),
+        3,
+        "leaders are in the ISR"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_keyed_send_shows_kafkas_partition_for_the_key() {
+    mount_fresh("app-b");
+    sleep(1_000).await;
+    let doc = document();
+    let key: web_sys::HtmlInputElement = doc
+        .get_element_by_id("produce-key")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    key.set_value("customer-123");
+    key.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    sleep(100).await;
+    let send: web_sys::HtmlElement = doc
+        .get_element_by_id("produce-send")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    send.click();
+    sleep(1_000).await;
+    let placement = doc.get_element_by_id("placement").expect("placement shown");
+    // murmur2("customer-123") = 593099448; 593099448 % 3 = 0 (kafka-reference.md section 1).
+    assert_eq!(
+        placement.get_attribute("data-partition").as_deref(),
+        Some("0")
+    );
+}
