@@ -480,7 +480,7 @@ impl Broker {
             .map(|m| m.member_id.clone())
             .collect();
         for id in &gone {
-            group.members.remove(id);
+            group.remove_member(id);
             ctx.emit(EventKind::MemberRemoved {
                 group: group_id.clone(),
                 member: id.clone(),
@@ -716,13 +716,7 @@ impl Broker {
             .into_iter()
             .collect();
         for id in &missing {
-            group.members.remove(id);
-            if group.leader.as_ref() == Some(id) {
-                group.leader = group
-                    .members_in_join_order()
-                    .first()
-                    .map(|m| m.member_id.clone());
-            }
+            group.remove_member(id);
             ctx.emit(EventKind::MemberRemoved {
                 group: group_id.clone(),
                 member: id.clone(),
@@ -812,7 +806,7 @@ impl Broker {
         let Some(group) = self.groups.groups.get_mut(group_id) else {
             return;
         };
-        let Some(m) = group.members.remove(member_id) else {
+        let Some(m) = group.remove_member(member_id) else {
             return;
         };
         if let Some(w) = &m.awaiting_join {
@@ -825,12 +819,6 @@ impl Broker {
             );
         }
         group.pending_sync.remove(member_id);
-        if group.leader.as_ref() == Some(member_id) {
-            group.leader = group
-                .members_in_join_order()
-                .first()
-                .map(|m| m.member_id.clone());
-        }
         ctx.emit(EventKind::MemberRemoved {
             group: group_id.clone(),
             member: member_id.clone(),

@@ -189,6 +189,18 @@ impl Group {
         v
     }
 
+    /// Removes a member; if it led the group, the next member in join order leads.
+    pub(crate) fn remove_member(&mut self, id: &Arc<str>) -> Option<Member> {
+        let removed = self.members.remove(id)?;
+        if self.leader.as_ref() == Some(id) {
+            self.leader = self
+                .members_in_join_order()
+                .first()
+                .map(|m| m.member_id.clone());
+        }
+        Some(removed)
+    }
+
     /// `GroupMetadata.hasAllMembersJoined`.
     fn all_members_joined(&self) -> bool {
         self.pending_members.is_empty() && self.members.values().all(|m| m.awaiting_join.is_some())
