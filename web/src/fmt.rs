@@ -33,6 +33,38 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// `LEO 12 HW 10`, or `12/10` (LEO/HW, as the legend says) when the long form would run
+/// into the partition name in a slot `width` wide.
+pub fn offsets_label(tp_label: &str, leo: u64, hw: u64, width: f64) -> String {
+    let long = format!("LEO {leo} HW {hw}");
+    // Approximate advance widths at the diagram's font sizes.
+    let need = 20.0 + tp_label.len() as f64 * 6.8 + 6.0 + long.len() as f64 * 6.4;
+    if need <= width - 42.0 {
+        long
+    } else {
+        format!("{leo}/{hw}")
+    }
+}
+
+/// The partition name as it fits beside `offsets` in a slot `width` wide: long names (e.g.
+/// `__consumer_offsets-12`) lose their middle to an ellipsis; the full name stays in the
+/// replica's tooltip and data attributes.
+pub fn fit_tp_label(tp_label: &str, offsets: &str, width: f64) -> String {
+    let room = width - 42.0 - 20.0 - 6.0 - offsets.len() as f64 * 6.4;
+    let max_chars = (room / 6.8).floor().max(5.0) as usize;
+    let chars: Vec<char> = tp_label.chars().collect();
+    if chars.len() <= max_chars {
+        return tp_label.to_owned();
+    }
+    let keep = max_chars - 1;
+    let tail = keep / 2;
+    let head = keep - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +86,16 @@ mod tests {
         assert_eq!(num(12.54), "12.5");
         assert_eq!(num(-3.0), "-3");
         assert_eq!(num(-0.01), "0");
+    }
+
+    #[test]
+    fn long_partition_names_lose_their_middle_to_fit_beside_the_offsets() {
+        let offsets = offsets_label("__consumer_offsets-12", 3, 3, 190.0);
+        assert_eq!(offsets, "3/3");
+        let fitted = fit_tp_label("__consumer_offsets-12", &offsets, 190.0);
+        assert!(fitted.contains('…') && fitted.ends_with("-12"), "{fitted}");
+        assert!(fitted.chars().count() < "__consumer_offsets-12".len());
+        // Short names are left alone.
+        assert_eq!(fit_tp_label("orders-0", "LEO 1 HW 1", 190.0), "orders-0");
     }
 }

@@ -41,19 +41,6 @@ pub fn role_word(r: ReplicaRole) -> &'static str {
     }
 }
 
-/// `LEO 12 HW 10`, or `12/10` (LEO/HW, as the legend says) when the long form would run
-/// into the partition name in a slot `width` wide.
-pub fn offsets_label(tp_label: &str, leo: u64, hw: u64, width: f64) -> String {
-    let long = format!("LEO {leo} HW {hw}");
-    // Approximate advance widths at the diagram's font sizes.
-    let need = 20.0 + tp_label.len() as f64 * 6.8 + 6.0 + long.len() as f64 * 6.4;
-    if need <= width - 42.0 {
-        long
-    } else {
-        format!("{leo}/{hw}")
-    }
-}
-
 #[component]
 pub fn Replica(p: &ReplicaProps) -> Html {
     let (Some(b), Some(r)) = (p.snapshot.brokers.get(p.broker_index), p.replica()) else {
@@ -83,7 +70,8 @@ pub fn Replica(p: &ReplicaProps) -> Html {
     );
     let ty = y + h / 2.0 + 4.0;
     let tp_label = r.tp.to_string();
-    let offsets = offsets_label(&tp_label, r.log_end_offset, r.high_watermark, w);
+    let offsets = crate::fmt::offsets_label(&tp_label, r.log_end_offset, r.high_watermark, w);
+    let tp_label = crate::fmt::fit_tp_label(&tp_label, &offsets, w);
     html! {
         <g class={classes!("replica", role, (!r.in_isr).then_some("out-of-isr"))}
             data-topic={r.tp.topic.to_string()} data-partition={r.tp.partition.to_string()}
