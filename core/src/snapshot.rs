@@ -21,7 +21,33 @@ pub struct Snapshot {
     pub consumers: Vec<ConsumerSnapshot>,
     pub network: NetworkSnapshot,
     pub in_flight: Vec<InFlightMessage>,
+    /// Deadlines that will change the cluster if nothing happens first, soonest first.
+    pub countdowns: Vec<Countdown>,
     pub metrics: Metrics,
+}
+
+/// A pending deadline, for the UI to show as a countdown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Countdown {
+    /// The controller fences this broker at `at` unless a heartbeat arrives first
+    /// (`broker.session.timeout.ms` after the last one).
+    BrokerSession { broker: BrokerId, at: Millis },
+    /// The leader drops this follower from the ISR after `at` unless it catches up
+    /// (`replica.lag.time.max.ms` after it was last caught up; checked every half of it).
+    IsrLag {
+        tp: TopicPartition,
+        follower: BrokerId,
+        at: Millis,
+    },
+}
+
+impl Countdown {
+    pub fn at(&self) -> Millis {
+        match self {
+            Countdown::BrokerSession { at, .. } | Countdown::IsrLag { at, .. } => *at,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +152,41 @@ pub struct Metrics {
 }
 
 impl Sim {
+    /// Session expiries of live brokers and ISR-lag deadlines of followers behind their leader.
+    pub fn countdowns(&self) -> Vec<Countdown> {
+        let meta = self.coordinator().metadata();
+        let cfg = &self.config().broker;
+        let mut out: Vec<Countdown> = meta
+            .brokers
+            .values()
+            .filter(|r| !r.fenced)
+            .map(|r| Countdown::BrokerSession {
+                broker: r.id,
+                at: r.last_heartbeat_ms + cfg.broker_session_timeout_ms,
+            })
+            .collect();
+        for (&id, b) in self.brokers() {
+            if !self.is_up(NodeId::Broker(id)) {
+                continue;
+            }
+            for (tp, p) in &b.partitions {
+                let Some(leader) = &p.leader else { continue };
+                let leo = p.log.log_end_offset();
+                for (&f, progress) in &leader.followers {
+                    if p.state.isr.contains(&f) && progress.log_end_offset != leo {
+                        out.push(Countdown::IsrLag {
+                            tp: tp.clone(),
+                            follower: f,
+                            at: progress.last_caught_up_ms + cfg.replica_lag_time_max_ms,
+                        });
+                    }
+                }
+            }
+        }
+        out.sort_by_key(Countdown::at);
+        out
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         let meta = self.coordinator().metadata();
         let isolated: Vec<NodeId> = self.network().isolated_nodes().collect();
@@ -234,6 +295,7 @@ impl Sim {
                 cut_links: self.network().cut_links().collect(),
             },
             in_flight: self.in_flight(),
+            countdowns: self.countdowns(),
             metrics,
         }
     }

@@ -25,12 +25,29 @@ fn snapshot_shows_roles_isr_and_metrics_through_a_broker_failure() {
             assert!(r.in_isr);
         }
     }
+    // Every live broker has a session deadline one timeout after its last heartbeat.
+    let session = |s: &Snapshot, b: i32| {
+        s.countdowns.iter().find_map(|c| match c {
+            kafkascope_core::snapshot::Countdown::BrokerSession { broker, at } if *broker == b => {
+                Some(*at)
+            }
+            _ => None,
+        })
+    };
+    let at = session(&s, 2).expect("broker 2 has a session deadline");
+    assert!(at > s.time && at <= s.time + sim.config().broker.broker_session_timeout_ms);
     crash(&mut sim, 2);
-    run_for(&mut sim, 5_000, &mut ev);
+    run_for(&mut sim, 1_000, &mut ev);
+    // Silent now: the deadline stops moving and comes closer.
+    let s = sim.snapshot();
+    let at_after_crash = session(&s, 2).expect("still counting down");
+    assert!(at_after_crash <= at + 1_000);
+    run_for(&mut sim, 4_000, &mut ev);
     let s = sim.snapshot();
     let b2 = s.brokers.iter().find(|b| b.id == 2).unwrap();
     assert!(!b2.up && !b2.live);
     assert!(b2.replicas.iter().all(|r| !r.in_isr));
+    assert_eq!(session(&s, 2), None, "fenced: no more countdown");
     assert_eq!(s.metrics.under_replicated_partitions, 3);
     assert_eq!(s.metrics.offline_partitions, 0);
     assert!(

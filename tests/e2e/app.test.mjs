@@ -69,6 +69,8 @@ test('crashing the leader of orders-0 shows a new leader chosen from the ISR', a
   await page.keyboard.press('Enter');
   await page.click('#broker-crash');
   await page.waitForSelector(`[data-broker-id="${oldLeader}"][data-up="false"]`);
+  // Until the controller notices, the broker shows its session running out.
+  assert.match(await page.$eval(`[data-broker-id="${oldLeader}"]`, (e) => e.textContent), /fenced in \d+\.\d s/);
   // Teaching profile: fenced after 3 s of silence, then a new leader is elected.
   await page.waitForFunction((old) => {
     const leaders = [...document.querySelectorAll('g.replica[data-topic="orders"][data-partition="0"][data-role="leader"]')];

@@ -4,7 +4,7 @@
 use super::replica::Replica;
 use crate::layout::BrokerBox;
 use kafkascope_core::BrokerId;
-use kafkascope_core::snapshot::{BrokerSnapshot, ReplicaRole, Snapshot};
+use kafkascope_core::snapshot::{BrokerSnapshot, Countdown, ReplicaRole, Snapshot};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -30,7 +30,30 @@ impl PartialEq for BrokerProps {
             && self.selected == other.selected
             && self.on_select == other.on_select
             && self.broker() == other.broker()
+            && self
+                .broker()
+                .and_then(|b| fence_countdown(&self.snapshot, b))
+                == other
+                    .broker()
+                    .and_then(|b| fence_countdown(&other.snapshot, b))
     }
+}
+
+/// "fenced in 2.3 s" while the controller still counts a silent (down or isolated) broker as
+/// live: the broker session timeout running out.
+pub fn fence_countdown(s: &Snapshot, b: &BrokerSnapshot) -> Option<String> {
+    if !b.live || (b.up && !b.isolated) {
+        return None;
+    }
+    let at = s.countdowns.iter().find_map(|c| match c {
+        Countdown::BrokerSession { broker, at } if *broker == b.id => Some(*at),
+        _ => None,
+    })?;
+    let left = at.saturating_sub(s.time);
+    Some(format!(
+        "fenced in {} s",
+        crate::fmt::fixed(left as f64 / 1000.0, 1)
+    ))
 }
 
 /// The broker's state in words: "up, live", "DOWN", "up, FENCED", plus "ISOLATED".
@@ -59,7 +82,12 @@ pub fn Broker(p: &BrokerProps) -> Html {
         .iter()
         .filter(|r| r.role == ReplicaRole::Leader)
         .count();
-    let state = state_words(b);
+    // While the controller has not noticed yet, the countdown replaces "(not yet fenced)".
+    let state = match fence_countdown(&p.snapshot, b) {
+        Some(c) if !b.up => format!("DOWN · {c}"),
+        Some(c) => format!("ISOLATED · {c}"),
+        None => state_words(b),
+    };
     let onclick = p.on_select.reform(move |_: MouseEvent| id);
     let onkeydown = {
         let cb = p.on_select.clone();
