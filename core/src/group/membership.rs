@@ -166,24 +166,8 @@ impl Broker {
             .groups
             .entry(group_id.clone())
             .or_insert_with(|| Group::new(group_id.clone()));
-        if group.state == GroupState::Dead {
-            join_error(
-                ctx,
-                &req.waiter,
-                req.member_id,
-                req.protocol,
-                ErrorCode::CoordinatorNotAvailable,
-            );
-            return;
-        }
-        if !group.supports_protocol(req.protocol) {
-            join_error(
-                ctx,
-                &req.waiter,
-                req.member_id,
-                req.protocol,
-                ErrorCode::InconsistentGroupProtocol,
-            );
+        if let Some(error) = group.join_precondition(req.protocol) {
+            join_error(ctx, &req.waiter, req.member_id, req.protocol, error);
             return;
         }
         group
@@ -217,24 +201,8 @@ impl Broker {
             );
             return;
         };
-        if group.state == GroupState::Dead {
-            join_error(
-                ctx,
-                &req.waiter,
-                member_id,
-                req.protocol,
-                ErrorCode::CoordinatorNotAvailable,
-            );
-            return;
-        }
-        if !group.supports_protocol(req.protocol) {
-            join_error(
-                ctx,
-                &req.waiter,
-                member_id,
-                req.protocol,
-                ErrorCode::InconsistentGroupProtocol,
-            );
+        if let Some(error) = group.join_precondition(req.protocol) {
+            join_error(ctx, &req.waiter, member_id, req.protocol, error);
             return;
         }
         if group.pending_members.remove(member_id).is_some() {

@@ -189,6 +189,18 @@ impl Group {
         v
     }
 
+    /// Why a JoinGroup cannot proceed at all: the group is unloaded (Dead), or the member's
+    /// assignor is not one the group's members share.
+    pub(crate) fn join_precondition(&self, protocol: AssignorKind) -> Option<ErrorCode> {
+        if self.state == GroupState::Dead {
+            Some(ErrorCode::CoordinatorNotAvailable)
+        } else if !self.supports_protocol(protocol) {
+            Some(ErrorCode::InconsistentGroupProtocol)
+        } else {
+            None
+        }
+    }
+
     /// Removes a member; if it led the group, the next member in join order leads.
     pub(crate) fn remove_member(&mut self, id: &Arc<str>) -> Option<Member> {
         let removed = self.members.remove(id)?;
