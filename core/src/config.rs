@@ -159,6 +159,87 @@ pub struct NetworkConfig {
     pub loss: f64,
 }
 
+/// Which protocol runs the control plane.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoordinatorMode {
+    /// One simplified controller node that never fails (not a Kafka mode; for data-plane
+    /// lessons and tests).
+    #[default]
+    Builtin,
+    /// A ZooKeeper ensemble and a controller broker elected through `/controller`.
+    Zookeeper,
+    /// A KRaft controller quorum running Raft over `__cluster_metadata`.
+    Kraft,
+}
+
+/// Control-plane settings, flat so that a scenario can override one field. Fields of the mode
+/// not in use are ignored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoordinatorConfig {
+    pub mode: CoordinatorMode,
+    /// ZooKeeper servers in the ensemble: 1, 3 or 5.
+    pub zookeeper_ensemble_size: u32,
+    /// `zookeeper.session.timeout.ms`
+    pub zookeeper_session_timeout_ms: Millis,
+    /// `zookeeper.max.in.flight.requests`: the controller pipelines at most this many
+    /// ZooKeeper requests (its state load and partition-state writes are paced by it).
+    pub zookeeper_max_in_flight_requests: u32,
+    /// ZooKeeper's `tickTime`: the ensemble's heartbeat unit (a follower that hears nothing
+    /// from its leader for `syncLimit` (5) ticks starts a new leader election).
+    pub zookeeper_tick_time_ms: Millis,
+    /// KRaft controller quorum voters (`controller.quorum.voters`): 1, 3 or 5.
+    pub kraft_voters: u32,
+    /// `process.roles=broker,controller`: voter N runs inside broker N (needs that many brokers).
+    pub kraft_combined: bool,
+    /// `controller.quorum.election.timeout.ms` (randomised to T + rand[0, T)).
+    pub controller_quorum_election_timeout_ms: Millis,
+    /// `controller.quorum.fetch.timeout.ms`
+    pub controller_quorum_fetch_timeout_ms: Millis,
+    /// `controller.quorum.election.backoff.max.ms`
+    pub controller_quorum_election_backoff_max_ms: Millis,
+    /// `controller.quorum.request.timeout.ms`
+    pub controller_quorum_request_timeout_ms: Millis,
+}
+
+impl CoordinatorConfig {
+    pub fn for_profile(profile: Profile) -> Self {
+        let teaching = profile == Profile::Teaching;
+        Self {
+            mode: CoordinatorMode::Builtin,
+            zookeeper_ensemble_size: 3,
+            zookeeper_session_timeout_ms: if teaching { 6_000 } else { 18_000 },
+            zookeeper_max_in_flight_requests: 10,
+            zookeeper_tick_time_ms: if teaching { 500 } else { 2_000 },
+            kraft_voters: 3,
+            kraft_combined: false,
+            controller_quorum_election_timeout_ms: 1_000,
+            controller_quorum_fetch_timeout_ms: 2_000,
+            controller_quorum_election_backoff_max_ms: 1_000,
+            controller_quorum_request_timeout_ms: 2_000,
+        }
+    }
+
+    /// Ids of the KRaft voters: the brokers' ids in combined mode, else 100, 101, ...
+    pub fn kraft_voter_ids(&self, brokers: &[BrokerConfig]) -> Vec<i32> {
+        if self.kraft_combined {
+            brokers
+                .iter()
+                .take(self.kraft_voters as usize)
+                .map(|b| b.id)
+                .collect()
+        } else {
+            (0..self.kraft_voters as i32).map(|i| 100 + i).collect()
+        }
+    }
+
+    /// Ids (`myid`) of the ZooKeeper servers: 1, 2, ...
+    pub fn zookeeper_server_ids(&self) -> Vec<i32> {
+        (1..=self.zookeeper_ensemble_size as i32).collect()
+    }
+}
+
 /// Everything needed to build a cluster, besides the seed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -169,6 +250,12 @@ pub struct ClusterConfig {
     pub producer: ProducerConfig,
     pub consumer: ConsumerConfig,
     pub network: NetworkConfig,
+    #[serde(default = "default_coordinator")]
+    pub coordinator: CoordinatorConfig,
+}
+
+fn default_coordinator() -> CoordinatorConfig {
+    CoordinatorConfig::for_profile(Profile::Teaching)
 }
 
 impl BrokerTimeouts {
@@ -279,7 +366,14 @@ impl ClusterConfig {
             producer: ProducerConfig::for_profile(profile),
             consumer: ConsumerConfig::for_profile(profile),
             network: NetworkConfig::for_profile(profile),
+            coordinator: CoordinatorConfig::for_profile(profile),
         }
+    }
+
+    /// The same config with another coordinator mode.
+    pub fn with_mode(mut self, mode: CoordinatorMode) -> Self {
+        self.coordinator.mode = mode;
+        self
     }
 
     /// Checks the config; the message names the field at fault.
@@ -374,6 +468,85 @@ impl ClusterConfig {
         }
         if b.offsets_topic_num_partitions == 0 || b.offsets_topic_replication_factor == 0 {
             return Err("broker.offsets_topic_num_partitions and offsets_topic_replication_factor must be larger than 0".into());
+        }
+        let c = &self.coordinator;
+        match c.mode {
+            CoordinatorMode::Builtin => {}
+            CoordinatorMode::Zookeeper => {
+                if ![1, 3, 5].contains(&c.zookeeper_ensemble_size) {
+                    return Err(format!(
+                        "coordinator.zookeeper_ensemble_size: an ensemble has 1, 3 or 5 servers, got {}",
+                        c.zookeeper_ensemble_size
+                    ));
+                }
+                for (name, v) in [
+                    (
+                        "coordinator.zookeeper_session_timeout_ms",
+                        c.zookeeper_session_timeout_ms,
+                    ),
+                    (
+                        "coordinator.zookeeper_tick_time_ms",
+                        c.zookeeper_tick_time_ms,
+                    ),
+                    (
+                        "coordinator.zookeeper_max_in_flight_requests",
+                        c.zookeeper_max_in_flight_requests as Millis,
+                    ),
+                ] {
+                    if v == 0 {
+                        return Err(format!("{name}: must be larger than 0"));
+                    }
+                }
+                // ZooKeeper clamps session timeouts to [2, 20] ticks.
+                if c.zookeeper_session_timeout_ms < 2 * c.zookeeper_tick_time_ms {
+                    return Err(
+                        "coordinator.zookeeper_session_timeout_ms: must be at least 2 x zookeeper_tick_time_ms"
+                            .into(),
+                    );
+                }
+            }
+            CoordinatorMode::Kraft => {
+                if ![1, 3, 5].contains(&c.kraft_voters) {
+                    return Err(format!(
+                        "coordinator.kraft_voters: a controller quorum has 1, 3 or 5 voters, got {}",
+                        c.kraft_voters
+                    ));
+                }
+                if c.kraft_combined && (c.kraft_voters as usize) > n {
+                    return Err(format!(
+                        "coordinator.kraft_voters: combined mode runs a voter in each of the first {} brokers, but there are {n}",
+                        c.kraft_voters
+                    ));
+                }
+                for (name, v) in [
+                    (
+                        "coordinator.controller_quorum_election_timeout_ms",
+                        c.controller_quorum_election_timeout_ms,
+                    ),
+                    (
+                        "coordinator.controller_quorum_fetch_timeout_ms",
+                        c.controller_quorum_fetch_timeout_ms,
+                    ),
+                    (
+                        "coordinator.controller_quorum_election_backoff_max_ms",
+                        c.controller_quorum_election_backoff_max_ms,
+                    ),
+                    (
+                        "coordinator.controller_quorum_request_timeout_ms",
+                        c.controller_quorum_request_timeout_ms,
+                    ),
+                ] {
+                    if v == 0 {
+                        return Err(format!("{name}: must be larger than 0"));
+                    }
+                }
+                if !c.kraft_combined && self.brokers.iter().any(|b| (100..110).contains(&b.id)) {
+                    return Err(
+                        "brokers: ids 100 to 109 are taken by the dedicated KRaft controllers"
+                            .into(),
+                    );
+                }
+            }
         }
         if self.producer.max_in_flight_requests_per_connection == 0 {
             return Err(

@@ -790,6 +790,8 @@ pub fn message_detail(m: &Message) -> String {
         | Message::SyncGroup { .. }
         | Message::Heartbeat { .. }
         | Message::OffsetFetch { .. } => String::new(),
+        Message::Zk(m) => m.detail(),
+        Message::Kraft(m) => m.detail(),
     }
 }
 
@@ -816,8 +818,13 @@ fn drop_text(r: DropReason) -> &'static str {
 /// One event as a line of text: `  3120 ms  controller elected broker 3 leader of orders-0
 /// (epoch 1, isr [3,1]) because leader failed`.
 pub fn event_line(e: &Event) -> String {
+    format!("{:>6} ms  {}", e.time, event_text(&e.kind))
+}
+
+/// One event in plain words, without its time.
+pub fn event_text(kind: &EventKind) -> String {
     use EventKind as K;
-    let what = match &e.kind {
+    match kind {
         K::MessageSent {
             from, to, message, ..
         } => format!(
@@ -844,8 +851,18 @@ pub fn event_line(e: &Event) -> String {
             silent_for_ms,
         } => format!("controller fenced broker {broker} (no heartbeat for {silent_for_ms} ms)"),
         K::BrokerUnfenced { broker } => format!("controller unfenced broker {broker}"),
+        K::StaleControllerRejected {
+            broker,
+            controller_id,
+            controller_epoch,
+            current_epoch,
+        } => format!(
+            "broker {broker} rejected a request from controller {controller_id}: its controller epoch {controller_epoch} is older than {current_epoch} (STALE_CONTROLLER_EPOCH)"
+        ),
+        K::Zk(z) => z.narrate(),
+        K::Kraft(r) => r.narrate(),
         K::TopicCreated { topic, assignment } | K::PartitionsAdded { topic, assignment } => {
-            let verb = if matches!(e.kind, K::TopicCreated { .. }) {
+            let verb = if matches!(kind, K::TopicCreated { .. }) {
                 "created"
             } else {
                 "grew"
@@ -1039,8 +1056,7 @@ pub fn event_line(e: &Event) -> String {
                 .join(",")
         ),
         K::RequestTimedOut { node, to, api } => format!("{node}: {api} to {to} timed out"),
-    };
-    format!("{:>6} ms  {what}", e.time)
+    }
 }
 
 #[cfg(test)]

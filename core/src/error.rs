@@ -30,6 +30,8 @@ pub enum ErrorCode {
     CoordinatorNotAvailable,
     InconsistentGroupProtocol,
     MemberIdRequired,
+    NotController,
+    StaleBrokerEpoch,
 }
 
 impl ErrorCode {
@@ -55,8 +57,10 @@ impl ErrorCode {
             ErrorCode::InvalidPartitions => 37,
             ErrorCode::InvalidReplicationFactor => 38,
             ErrorCode::InvalidConfig => 40,
+            ErrorCode::NotController => 41,
             ErrorCode::InvalidRequest => 42,
             ErrorCode::FencedLeaderEpoch => 74,
+            ErrorCode::StaleBrokerEpoch => 77,
             ErrorCode::MemberIdRequired => 79,
         }
     }
@@ -86,6 +90,8 @@ impl ErrorCode {
             ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
             ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
             ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
+            ErrorCode::NotController => "NOT_CONTROLLER",
+            ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
         }
     }
 

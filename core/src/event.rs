@@ -102,6 +102,13 @@ pub enum EventKind {
     BrokerUnfenced {
         broker: BrokerId,
     },
+    /// A broker ignored a request from a controller with an older controller epoch.
+    StaleControllerRejected {
+        broker: BrokerId,
+        controller_id: i32,
+        controller_epoch: i32,
+        current_epoch: i32,
+    },
     // --- topics and partitions ---
     TopicCreated {
         topic: TopicName,
@@ -238,4 +245,7 @@ pub enum EventKind {
         to: NodeId,
         api: String,
     },
+    // --- coordinator protocols ---
+    Zk(crate::controller::zookeeper::ZkEvent),
+    Kraft(crate::controller::kraft::KraftEvent),
 }

@@ -40,8 +40,12 @@ impl fmt::Display for TopicPartition {
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum NodeId {
     Broker(BrokerId),
-    /// The cluster controller as a node of its own (the built-in coordinator; KRaft voters).
+    /// A controller process: the built-in coordinator (0); a KRaft voter (its `node.id`);
+    /// in ZooKeeper mode, the controller role of broker N (co-located with `Broker(N)`).
+    /// A KRaft voter in combined mode is co-located with the broker of the same id.
     Controller(i32),
+    /// A ZooKeeper server of the ensemble (its `myid`).
+    ZooKeeper(i32),
     Producer(u32),
     Consumer(u32),
 }
@@ -51,6 +55,7 @@ impl fmt::Display for NodeId {
         match self {
             NodeId::Broker(id) => write!(f, "broker-{id}"),
             NodeId::Controller(id) => write!(f, "controller-{id}"),
+            NodeId::ZooKeeper(id) => write!(f, "zookeeper-{id}"),
             NodeId::Producer(id) => write!(f, "producer-{id}"),
             NodeId::Consumer(id) => write!(f, "consumer-{id}"),
         }

@@ -129,11 +129,13 @@ pub enum Message {
     },
     /// The controller tells replicas their role.
     LeaderAndIsr {
+        controller_id: i32,
         controller_epoch: i32,
         partitions: Vec<PartitionState>,
     },
     /// The controller refreshes every broker's metadata cache.
     UpdateMetadata {
+        controller_id: i32,
         controller_epoch: i32,
         partitions: Vec<PartitionState>,
         live_brokers: Vec<BrokerId>,
@@ -151,6 +153,11 @@ pub enum Message {
         error: Option<ErrorCode>,
         state: Option<PartitionState>,
     },
+
+    // --- ZooKeeper mode: ZooKeeper client/server and ZAB ---
+    Zk(crate::controller::zookeeper::ZkMessage),
+    // --- KRaft mode: Raft, metadata fetches, broker registration ---
+    Kraft(crate::controller::kraft::KraftMessage),
 
     // --- clients <-> brokers ---
     Metadata {
@@ -321,6 +328,8 @@ impl Message {
             Message::UpdateMetadata { .. } => "UpdateMetadata",
             Message::AlterPartition { .. } => "AlterPartition",
             Message::AlterPartitionResponse { .. } => "AlterPartitionResponse",
+            Message::Zk(m) => m.api(),
+            Message::Kraft(m) => m.api(),
             Message::Metadata { .. } => "Metadata",
             Message::MetadataResponse { .. } => "MetadataResponse",
             Message::Produce { .. } => "Produce",

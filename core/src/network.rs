@@ -1,5 +1,9 @@
 //! The simulated network: per-link latency with jitter, random loss, cut links and isolated
 //! nodes. It only answers "can a message go from a to b, and how long does it take".
+//!
+//! Some nodes are roles of one process (the controller of a ZooKeeper-mode broker, a KRaft
+//! voter in combined mode): they are *co-located* with a host node, share its network
+//! faults, and always reach it.
 
 use crate::config::{Millis, NetworkConfig};
 use crate::ids::NodeId;
@@ -18,6 +22,9 @@ pub struct Network {
     cut: BTreeSet<(NodeId, NodeId)>,
     isolated: BTreeSet<NodeId>,
     latency: BTreeMap<(NodeId, NodeId), Millis>,
+    /// Role node -> the node whose process it runs in.
+    #[serde(default)]
+    colocated: BTreeMap<NodeId, NodeId>,
 }
 
 impl Network {
@@ -27,11 +34,23 @@ impl Network {
             cut: BTreeSet::new(),
             isolated: BTreeSet::new(),
             latency: BTreeMap::new(),
+            colocated: BTreeMap::new(),
         }
+    }
+
+    /// Declares that `role` runs inside `host`'s process.
+    pub fn colocate(&mut self, role: NodeId, host: NodeId) {
+        self.colocated.insert(role, host);
+    }
+
+    /// The node whose process `node` runs in (itself unless co-located).
+    pub fn host(&self, node: NodeId) -> NodeId {
+        self.colocated.get(&node).copied().unwrap_or(node)
     }
 
     /// Whether a message from `a` can currently reach `b`.
     pub fn reachable(&self, a: NodeId, b: NodeId) -> bool {
+        let (a, b) = (self.host(a), self.host(b));
         a == b
             || !(self.isolated.contains(&a)
                 || self.isolated.contains(&b)
@@ -41,6 +60,7 @@ impl Network {
     /// One-way delay for a message sent now from `a` to `b` (at least 1 ms, so that nothing
     /// is delivered in the same instant it was sent).
     pub fn delay(&self, a: NodeId, b: NodeId, rng: &mut impl Rng) -> Millis {
+        let (a, b) = (self.host(a), self.host(b));
         let base = self
             .latency
             .get(&link(a, b))
@@ -60,15 +80,15 @@ impl Network {
     }
 
     pub fn isolate(&mut self, node: NodeId) {
-        self.isolated.insert(node);
+        self.isolated.insert(self.host(node));
     }
 
     pub fn cut(&mut self, a: NodeId, b: NodeId) {
-        self.cut.insert(link(a, b));
+        self.cut.insert(link(self.host(a), self.host(b)));
     }
 
     pub fn set_latency(&mut self, a: NodeId, b: NodeId, ms: Millis) {
-        self.latency.insert(link(a, b), ms);
+        self.latency.insert(link(self.host(a), self.host(b)), ms);
     }
 
     /// Repairs every cut link and isolation.
@@ -118,6 +138,23 @@ mod tests {
         assert!(!n.reachable(NodeId::Producer(0), NodeId::Broker(2)));
         assert!(!n.reachable(NodeId::Broker(2), NodeId::Controller(0)));
         assert!(n.reachable(NodeId::Broker(1), NodeId::Broker(3)));
+    }
+
+    #[test]
+    fn a_colocated_role_shares_its_hosts_faults_and_always_reaches_it() {
+        let mut n = net();
+        let (b1, c1, b2) = (NodeId::Broker(1), NodeId::Controller(1), NodeId::Broker(2));
+        n.colocate(c1, b1);
+        n.isolate(b1);
+        assert!(!n.reachable(c1, b2));
+        assert!(n.reachable(c1, b1));
+        n.heal();
+        n.cut(c1, b2);
+        assert!(
+            !n.reachable(b1, b2),
+            "a cut to the role cuts its host's link"
+        );
+        assert!(n.reachable(c1, NodeId::Broker(3)));
     }
 
     #[test]

@@ -402,6 +402,9 @@ struct RawCluster<'a> {
     consumer: Option<&'a RawValue>,
     #[serde(borrow, default)]
     network: Option<&'a RawValue>,
+    /// `"kraft"`, `"zookeeper"`, `"builtin"`, or an object of overrides with a `mode`.
+    #[serde(borrow, default)]
+    coordinator: Option<&'a RawValue>,
 }
 
 /// A JSON object's members in the order written (duplicates kept, to be reported).
@@ -681,6 +684,14 @@ impl<'a> Parser<'a> {
         }
         if let Some(o) = raw.network {
             config.network = self.overrides(&config.network, o, "cluster.network")?;
+        }
+        if let Some(o) = raw.coordinator {
+            if o.get().starts_with('"') {
+                config.coordinator.mode = self.de_raw(o, "cluster.coordinator")?;
+            } else {
+                config.coordinator =
+                    self.overrides(&config.coordinator, o, "cluster.coordinator")?;
+            }
         }
         config.validate().map_err(cluster_error)?;
         let n = config.broker.offsets_topic_num_partitions;

@@ -3,9 +3,9 @@
 
 use crate::broker::Broker;
 use crate::command::{Command, CommandOutcome};
-use crate::config::{ClusterConfig, Millis};
+use crate::config::{ClusterConfig, CoordinatorMode, Millis};
 use crate::consumer::Consumer;
-use crate::controller::{BuiltinController, Coordinator, CoordinatorImpl, NewTopic};
+use crate::controller::{Coordinator, CoordinatorImpl, NewTopic};
 use crate::error::{ErrorCode, KafkaError};
 use crate::event::{DropReason, Event, EventKind};
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -29,6 +29,8 @@ pub struct Sim {
     pub(crate) producers: BTreeMap<u32, Producer>,
     pub(crate) consumers: BTreeMap<u32, Consumer>,
     pub(crate) down: BTreeSet<NodeId>,
+    /// The coordinator's nodes, and the broker whose process hosts each co-located one.
+    control_nodes: BTreeMap<NodeId, Option<BrokerId>>,
     next_record_id: u64,
     command_log: Vec<(Millis, Command)>,
 }
@@ -38,16 +40,37 @@ impl Sim {
     pub fn new(config: ClusterConfig, seed: u64) -> Result<Self, String> {
         config.validate()?;
         let rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
-        let k = Kernel::new(rng, Network::new(config.network.clone()));
-        let controller = BuiltinController::new(&config.brokers, config.broker.clone());
-        let endpoint = controller.controller_endpoint();
+        let mut k = Kernel::new(rng, Network::new(config.network.clone()));
+        let coordinator = CoordinatorImpl::new(&config);
+        let control_nodes: BTreeMap<NodeId, Option<BrokerId>> =
+            coordinator.as_dyn().nodes().into_iter().collect();
+        for (&node, host) in &control_nodes {
+            if let Some(b) = host {
+                k.network.colocate(node, NodeId::Broker(*b));
+            }
+        }
+        // Where brokers first look for the controller; they follow whoever leads later.
+        let mode = config.coordinator.mode;
+        let first_controller = match mode {
+            CoordinatorMode::Builtin => NodeId::Controller(0),
+            CoordinatorMode::Zookeeper => NodeId::Controller(config.brokers[0].id),
+            CoordinatorMode::Kraft => {
+                NodeId::Controller(config.coordinator.kraft_voter_ids(&config.brokers)[0])
+            }
+        };
         let brokers = config
             .brokers
             .iter()
             .map(|b| {
                 (
                     b.id,
-                    Broker::new(b.id, b.rack.clone(), endpoint, config.broker.clone()),
+                    Broker::new(
+                        b.id,
+                        b.rack.clone(),
+                        mode,
+                        first_controller,
+                        config.broker.clone(),
+                    ),
                 )
             })
             .collect();
@@ -56,17 +79,15 @@ impl Sim {
             seed,
             k,
             brokers,
-            coordinator: CoordinatorImpl::Builtin(controller),
+            coordinator,
             producers: BTreeMap::new(),
             consumers: BTreeMap::new(),
             down: BTreeSet::new(),
+            control_nodes,
             next_record_id: 0,
             command_log: Vec::new(),
         };
-        let endpoint = sim.coordinator.as_dyn().controller_endpoint();
-        sim.coordinator
-            .as_dyn_mut()
-            .start(&mut Ctx::new(endpoint, &mut sim.k));
+        sim.coordinator.as_dyn_mut().start(&mut sim.k);
         for (&id, b) in sim.brokers.iter_mut() {
             b.start(&mut Ctx::new(NodeId::Broker(id), &mut sim.k));
         }
@@ -179,11 +200,10 @@ impl Sim {
                             b.on_message(&mut ctx, env.from, &env.message);
                         }
                     }
-                    NodeId::Controller(_) => {
-                        self.coordinator
-                            .as_dyn_mut()
-                            .on_message(&mut ctx, env.from, &env.message)
-                    }
+                    NodeId::Controller(_) | NodeId::ZooKeeper(_) => self
+                        .coordinator
+                        .as_dyn_mut()
+                        .on_message(&mut ctx, env.from, &env.message),
                     NodeId::Producer(id) => {
                         if let Some(p) = self.producers.get_mut(&id) {
                             p.on_message(&mut ctx, env.from, &env.message);
@@ -211,7 +231,7 @@ impl Sim {
                             b.on_timer(&mut ctx, t);
                         }
                     }
-                    (NodeId::Controller(_), Timer::Controller(t)) => {
+                    (NodeId::Controller(_) | NodeId::ZooKeeper(_), Timer::Controller(t)) => {
                         self.coordinator.as_dyn_mut().on_timer(&mut ctx, t)
                     }
                     (NodeId::Producer(id), Timer::Producer(t)) => {
@@ -237,7 +257,7 @@ impl Sim {
     fn check_node_exists(&self, node: NodeId) -> Result<(), KafkaError> {
         let exists = match node {
             NodeId::Broker(id) => self.brokers.contains_key(&id),
-            NodeId::Controller(_) => self.coordinator.as_dyn().active_controller() == Some(node),
+            NodeId::Controller(_) | NodeId::ZooKeeper(_) => self.control_nodes.contains_key(&node),
             NodeId::Producer(id) => self.producers.contains_key(&id),
             NodeId::Consumer(id) => self.consumers.contains_key(&id),
         };
@@ -260,7 +280,6 @@ impl Sim {
     }
 
     fn apply_inner(&mut self, cmd: &Command) -> Result<CommandOutcome, KafkaError> {
-        let endpoint = self.coordinator.as_dyn().controller_endpoint();
         match cmd {
             Command::CreateTopic {
                 name,
@@ -274,17 +293,15 @@ impl Sim {
                     replication_factor: *replication_factor,
                     config: config.clone(),
                 };
-                let mut ctx = Ctx::new(endpoint, &mut self.k);
                 let assignment = self
                     .coordinator
                     .as_dyn_mut()
-                    .create_topic(&mut ctx, &topic)?;
+                    .create_topic(&mut self.k, &topic)?;
                 Ok(CommandOutcome::TopicCreated { assignment })
             }
             Command::AddPartitions { topic, partitions } => {
-                let mut ctx = Ctx::new(endpoint, &mut self.k);
                 let assignment = self.coordinator.as_dyn_mut().create_partitions(
-                    &mut ctx,
+                    &mut self.k,
                     topic,
                     *partitions,
                 )?;
@@ -427,11 +444,10 @@ impl Sim {
                         ));
                     }
                 }
-                let mut ctx = Ctx::new(endpoint, &mut self.k);
                 let partitions = self
                     .coordinator
                     .as_dyn_mut()
-                    .elect_preferred_leaders(&mut ctx, partitions.as_deref());
+                    .elect_preferred_leaders(&mut self.k, partitions.as_deref())?;
                 Ok(CommandOutcome::LeadersElected { partitions })
             }
             Command::SetLinkLatency { a, b, latency_ms } => {
@@ -530,35 +546,75 @@ impl Sim {
                 ..Default::default()
             },
         };
-        let endpoint = self.coordinator.as_dyn().controller_endpoint();
-        let mut ctx = Ctx::new(endpoint, &mut self.k);
         self.coordinator
             .as_dyn_mut()
-            .create_topic(&mut ctx, &topic)
+            .create_topic(&mut self.k, &topic)
             .map(|_| ())
+    }
+
+    /// The coordinator roles that run inside `broker`'s process.
+    fn roles_hosted_by(&self, broker: BrokerId) -> Vec<NodeId> {
+        self.control_nodes
+            .iter()
+            .filter(|(_, host)| **host == Some(broker))
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// A role co-located with a broker fails and restarts with it, never alone.
+    fn check_not_colocated(&self, node: NodeId) -> Result<(), KafkaError> {
+        match self.control_nodes.get(&node) {
+            Some(Some(b)) => Err(Self::invalid(format!(
+                "{node} runs inside broker-{b}'s process; crash or restart broker-{b}"
+            ))),
+            _ => Ok(()),
+        }
     }
 
     fn crash(&mut self, node: NodeId) -> Result<CommandOutcome, KafkaError> {
         self.check_node_exists(node)?;
-        if matches!(node, NodeId::Controller(_)) {
+        if self.config.coordinator.mode == CoordinatorMode::Builtin
+            && matches!(node, NodeId::Controller(_))
+        {
             return Err(Self::invalid(
                 "the built-in controller does not fail; use ZooKeeper or KRaft mode to fail controllers",
             ));
         }
+        self.check_not_colocated(node)?;
         if self.down.contains(&node) {
             return Err(Self::invalid(format!("{node} is already down")));
         }
-        self.down.insert(node);
-        self.k.bump_incarnation(node);
-        self.k.emit(EventKind::NodeCrashed { node });
+        let mut nodes = vec![node];
+        if let NodeId::Broker(b) = node {
+            nodes.extend(self.roles_hosted_by(b));
+        }
+        for n in nodes {
+            self.down.insert(n);
+            self.k.bump_incarnation(n);
+            if self.control_nodes.contains_key(&n) {
+                self.coordinator.as_dyn_mut().on_crash(n);
+            }
+            self.k.emit(EventKind::NodeCrashed { node: n });
+        }
         Ok(CommandOutcome::Done)
     }
 
     fn restart(&mut self, node: NodeId) -> Result<CommandOutcome, KafkaError> {
         self.check_node_exists(node)?;
+        self.check_not_colocated(node)?;
         if !self.down.contains(&node) {
             return Err(Self::invalid(format!("{node} is not down")));
         }
+        self.restart_node(node);
+        if let NodeId::Broker(b) = node {
+            for role in self.roles_hosted_by(b) {
+                self.restart_node(role);
+            }
+        }
+        Ok(CommandOutcome::Done)
+    }
+
+    fn restart_node(&mut self, node: NodeId) {
         self.down.remove(&node);
         self.k.emit(EventKind::NodeRestarted { node });
         let mut ctx = Ctx::new(node, &mut self.k);
@@ -585,9 +641,10 @@ impl Sim {
                 );
                 c.start(&mut ctx);
             }
-            NodeId::Controller(_) => {}
+            NodeId::Controller(_) | NodeId::ZooKeeper(_) => {
+                self.coordinator.as_dyn_mut().on_restart(&mut ctx)
+            }
         }
-        Ok(CommandOutcome::Done)
     }
 
     /// Messages on the wire now.

@@ -40,14 +40,150 @@ pub enum Countdown {
         follower: BrokerId,
         at: Millis,
     },
+    /// ZooKeeper mode: the ensemble leader expires this broker's session at `at` unless the
+    /// broker pings first (`zookeeper.session.timeout.ms`); its ephemeral znodes go with it.
+    ZkSession { broker: BrokerId, at: Millis },
+    /// KRaft mode: this voter starts an election at `at` (its fetch timeout as a follower, its
+    /// randomised election timeout as a candidate or unattached voter).
+    ElectionTimeout { voter: i32, at: Millis },
 }
 
 impl Countdown {
     pub fn at(&self) -> Millis {
         match self {
-            Countdown::BrokerSession { at, .. } | Countdown::IsrLag { at, .. } => *at,
+            Countdown::BrokerSession { at, .. }
+            | Countdown::IsrLag { at, .. }
+            | Countdown::ZkSession { at, .. }
+            | Countdown::ElectionTimeout { at, .. } => *at,
         }
     }
+}
+
+/// The coordinator mode's own state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum CoordinatorSnapshot {
+    Builtin,
+    Zookeeper(ZkSnapshot),
+    Kraft(KraftSnapshot),
+}
+
+impl CoordinatorSnapshot {
+    /// `builtin`, `zookeeper` or `kraft`, as the config names the mode.
+    pub fn mode_name(&self) -> &'static str {
+        match self {
+            CoordinatorSnapshot::Builtin => "builtin",
+            CoordinatorSnapshot::Zookeeper(_) => "zookeeper",
+            CoordinatorSnapshot::Kraft(_) => "kraft",
+        }
+    }
+}
+
+/// ZooKeeper mode: the ensemble and what the znodes say.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZkSnapshot {
+    pub servers: Vec<ZkServerSnapshot>,
+    /// A leader is backed by a majority of the ensemble, so writes can commit.
+    pub quorum: bool,
+    /// The broker that owns the ephemeral `/controller` znode.
+    pub controller: Option<BrokerId>,
+    /// `/controller_epoch`
+    pub controller_epoch: i32,
+    /// The children of `/brokers/ids` (brokers whose session is alive).
+    pub registered_brokers: Vec<BrokerId>,
+    /// A newly elected controller reading the cluster state before it acts.
+    pub loading: Option<ZkLoadProgress>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZkServerRole {
+    /// Looking for a leader (ZAB's election phase); serves nothing.
+    Looking,
+    Follower,
+    Leader,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZkServerSnapshot {
+    pub id: i32,
+    pub up: bool,
+    pub role: ZkServerRole,
+    /// ZAB epoch of the leader this server follows or is.
+    pub epoch: u32,
+    /// Last committed transaction applied (zxid counter within all epochs).
+    pub last_zxid: u64,
+    /// Client sessions connected to this server.
+    pub connections: Vec<BrokerId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZkLoadProgress {
+    pub broker: BrokerId,
+    pub started_at: Millis,
+    /// Znodes read so far, of `total` to read.
+    pub read: u32,
+    pub total: u32,
+}
+
+/// KRaft mode: the controller quorum and the brokers' registrations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KraftSnapshot {
+    pub voters: Vec<VoterSnapshot>,
+    /// Voters run inside brokers (`process.roles=broker,controller`).
+    pub combined: bool,
+    /// The highest epoch any running voter knows, and the leader of it if known.
+    pub epoch: i32,
+    pub leader: Option<i32>,
+    /// The metadata log's high watermark (committed offset) at the leader.
+    pub high_watermark: u64,
+    pub brokers: Vec<KraftBrokerSnapshot>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RaftState {
+    Unattached,
+    Voted,
+    Candidate,
+    Leader,
+    Follower,
+    Resigned,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoterSnapshot {
+    pub id: i32,
+    pub up: bool,
+    pub state: RaftState,
+    pub epoch: i32,
+    pub leader: Option<i32>,
+    pub voted_for: Option<i32>,
+    pub log_end_offset: u64,
+    pub high_watermark: u64,
+    /// Epoch of the last record in its log.
+    pub last_epoch: i32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerRegistrationState {
+    /// Registered and fenced: leads nothing, in no ISR (KIP-631).
+    Fenced,
+    Unfenced,
+    ControlledShutdown,
+    /// Not registered (never started, or its registration is gone).
+    Unregistered,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KraftBrokerSnapshot {
+    pub id: BrokerId,
+    pub state: BrokerRegistrationState,
+    /// The offset of its registration record.
+    pub broker_epoch: u64,
+    /// How far it has replayed `__cluster_metadata`.
+    pub metadata_offset: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,10 +241,9 @@ pub struct TopicSnapshot {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControllerSnapshot {
-    /// Which coordinator runs the control plane.
-    pub mode: String,
     pub active: Option<NodeId>,
     pub controller_epoch: i32,
+    pub coordinator: CoordinatorSnapshot,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,17 +289,9 @@ pub struct Metrics {
 impl Sim {
     /// Session expiries of live brokers and ISR-lag deadlines of followers behind their leader.
     pub fn countdowns(&self) -> Vec<Countdown> {
-        let meta = self.coordinator().metadata();
         let cfg = &self.config().broker;
-        let mut out: Vec<Countdown> = meta
-            .brokers
-            .values()
-            .filter(|r| !r.fenced)
-            .map(|r| Countdown::BrokerSession {
-                broker: r.id,
-                at: r.last_heartbeat_ms + cfg.broker_session_timeout_ms,
-            })
-            .collect();
+        let mut out = Vec::new();
+        self.coordinator().countdowns(&mut out);
         for (&id, b) in self.brokers() {
             if !self.is_up(NodeId::Broker(id)) {
                 continue;
@@ -263,9 +390,9 @@ impl Sim {
             brokers,
             topics,
             controller: ControllerSnapshot {
-                mode: "builtin".into(),
                 active: self.coordinator().active_controller(),
                 controller_epoch: meta.controller_epoch,
+                coordinator: self.coordinator().snapshot(),
             },
             producers: self
                 .producers()

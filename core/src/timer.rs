@@ -44,6 +44,8 @@ pub enum BrokerTimer {
     CoordinatorWriteTimeout(u64),
     /// Leader: an AlterPartition got no answer; send it again.
     AlterPartitionRetry { tp: TopicPartition },
+    /// KRaft mode: registration, heartbeats, metadata fetches.
+    Kraft(crate::controller::kraft::KraftBrokerTimer),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +54,10 @@ pub enum ControllerTimer {
     BrokerSession(BrokerId),
     /// Auto leader rebalance check.
     LeaderImbalanceCheck,
+    /// ZooKeeper mode (servers and the brokers' controller roles).
+    Zk(crate::controller::zookeeper::ZkTimer),
+    /// KRaft mode (voters).
+    Kraft(crate::controller::kraft::KraftTimer),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -439,7 +439,9 @@ impl Layout {
             NodeId::Broker(id) => self.brokers.iter().find(|b| b.id == id).map(|b| b.rect),
             NodeId::Producer(id) => self.producers.iter().find(|p| p.0 == id).map(|p| p.1),
             NodeId::Consumer(id) => self.consumers.iter().find(|c| c.0 == id).map(|c| c.1),
-            NodeId::Controller(_) => self.coordinators.iter().find(|c| c.0 == node).map(|c| c.1),
+            NodeId::Controller(_) | NodeId::ZooKeeper(_) => {
+                self.coordinators.iter().find(|c| c.0 == node).map(|c| c.1)
+            }
         }
     }
 

@@ -64,6 +64,7 @@ pub fn node_name(node: NodeId) -> String {
         NodeId::Broker(id) => format!("broker {id}"),
         NodeId::Controller(0) => "the controller".to_owned(),
         NodeId::Controller(id) => format!("controller {id}"),
+        NodeId::ZooKeeper(id) => format!("ZooKeeper server {id}"),
         NodeId::Producer(id) => format!("producer {id}"),
         NodeId::Consumer(id) => format!("consumer {id}"),
     }
@@ -166,6 +167,9 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             node_name(*b)
         )),
         EventKind::NetworkHealed => key("the network is healed: every link works again".into()),
+        EventKind::StaleControllerRejected { .. } | EventKind::Zk(_) | EventKind::Kraft(_) => {
+            key(kafkascope_core::describe::event_text(kind))
+        }
         EventKind::BrokerFenced {
             broker,
             silent_for_ms,

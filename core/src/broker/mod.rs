@@ -3,9 +3,10 @@
 //! `leader.rs`, follower duties in `follower.rs`.
 
 mod follower;
+mod kraft;
 mod leader;
 
-use crate::config::BrokerTimeouts;
+use crate::config::{BrokerTimeouts, CoordinatorMode};
 use crate::event::EventKind;
 use crate::group::GroupCoordinator;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicPartition};
@@ -74,6 +75,9 @@ pub struct MetadataCache {
 pub struct Broker {
     pub id: BrokerId,
     pub rack: Option<String>,
+    /// Which control plane this broker talks to.
+    pub mode: CoordinatorMode,
+    /// Where AlterPartition goes: the controller this broker knows of.
     pub controller: NodeId,
     /// Incremented by every restart (stands for KIP-631's broker epoch).
     pub broker_epoch: u64,
@@ -91,12 +95,14 @@ impl Broker {
     pub fn new(
         id: BrokerId,
         rack: Option<String>,
+        mode: CoordinatorMode,
         controller: NodeId,
         timeouts: BrokerTimeouts,
     ) -> Self {
         Self {
             id,
             rack,
+            mode,
             controller,
             broker_epoch: 1,
             timeouts,
@@ -116,6 +122,7 @@ impl Broker {
         let mut b = Broker::new(
             self.id,
             self.rack.clone(),
+            self.mode,
             self.controller,
             self.timeouts.clone(),
         );
@@ -143,7 +150,12 @@ impl Broker {
 
     /// Starts the periodic duties (at creation and after each restart).
     pub fn start(&mut self, ctx: &mut Ctx) {
-        self.send_heartbeat(ctx);
+        match self.mode {
+            CoordinatorMode::Builtin => self.send_heartbeat(ctx),
+            // The broker's controller role (a co-located node) keeps its ZooKeeper session.
+            CoordinatorMode::Zookeeper => {}
+            CoordinatorMode::Kraft => self.kraft_start(ctx),
+        }
         ctx.set_timer(
             self.timeouts.replica_lag_time_max_ms / 2,
             Timer::Broker(BrokerTimer::IsrCheck),
@@ -174,13 +186,22 @@ impl Broker {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: &Message) {
         match msg {
-            Message::LeaderAndIsr { partitions, .. } => self.on_leader_and_isr(ctx, partitions),
+            Message::LeaderAndIsr {
+                controller_id,
+                controller_epoch,
+                partitions,
+            } if self.accept_controller(ctx, from, *controller_id, *controller_epoch) => {
+                self.on_leader_and_isr(ctx, partitions)
+            }
             Message::UpdateMetadata {
+                controller_id,
                 controller_epoch,
                 partitions,
                 live_brokers,
             } => {
-                self.metadata.controller_epoch = *controller_epoch;
+                if !self.accept_controller(ctx, from, *controller_id, *controller_epoch) {
+                    return;
+                }
                 self.metadata.live_brokers = live_brokers.iter().copied().collect();
                 for st in partitions {
                     self.metadata.partitions.insert(st.tp.clone(), st.clone());
@@ -229,6 +250,7 @@ impl Broker {
             | Message::LeaveGroup { .. }
             | Message::OffsetCommit { .. }
             | Message::OffsetFetch { .. } => self.on_group_request(ctx, from, msg),
+            Message::Kraft(m) => self.on_kraft_message(ctx, from, m),
             _ => {}
         }
     }
@@ -263,11 +285,36 @@ impl Broker {
                 );
             }
             BrokerTimer::AlterPartitionRetry { tp } => self.retry_alter_partition(ctx, tp),
+            BrokerTimer::Kraft(t) => self.on_kraft_timer(ctx, t),
             BrokerTimer::GroupJoinDeadline { .. }
             | BrokerTimer::MemberSession { .. }
             | BrokerTimer::GroupSyncDeadline { .. }
             | BrokerTimer::CoordinatorWriteTimeout(_) => self.on_group_timer(ctx, timer),
         }
+    }
+
+    /// A request from a controller is accepted unless its controller epoch is older than one
+    /// already seen: a stale ("zombie") controller is fenced (STALE_CONTROLLER_EPOCH). The
+    /// newest controller becomes where AlterPartition goes.
+    fn accept_controller(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        controller_id: i32,
+        controller_epoch: i32,
+    ) -> bool {
+        if controller_epoch < self.metadata.controller_epoch {
+            ctx.emit(EventKind::StaleControllerRejected {
+                broker: self.id,
+                controller_id,
+                controller_epoch,
+                current_epoch: self.metadata.controller_epoch,
+            });
+            return false;
+        }
+        self.metadata.controller_epoch = controller_epoch;
+        self.controller = from;
+        true
     }
 
     /// Applies the controller's decisions: become leader, follower, or neither.

@@ -10,8 +10,9 @@ use crate::controller::metadata::BrokerRegistration;
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
-use crate::kernel::Ctx;
+use crate::kernel::{Ctx, Kernel};
 use crate::message::{Message, PartitionState, partition_state_digest};
+use crate::snapshot::{CoordinatorSnapshot, Countdown};
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,6 +79,7 @@ impl BuiltinController {
                 ctx.send(
                     NodeId::Broker(b),
                     Message::LeaderAndIsr {
+                        controller_id: 0,
                         controller_epoch: self.meta.controller_epoch,
                         partitions: lai,
                     },
@@ -96,6 +98,7 @@ impl BuiltinController {
                 ctx.send(
                     NodeId::Broker(b),
                     Message::UpdateMetadata {
+                        controller_id: 0,
                         controller_epoch: self.meta.controller_epoch,
                         partitions: um,
                         live_brokers: live.clone(),
@@ -182,13 +185,19 @@ impl BuiltinController {
 }
 
 impl Coordinator for BuiltinController {
-    fn start(&mut self, ctx: &mut Ctx) {
+    fn nodes(&self) -> Vec<(NodeId, Option<BrokerId>)> {
+        vec![(BUILTIN_CONTROLLER, None)]
+    }
+
+    fn start(&mut self, k: &mut Kernel) {
+        let ctx = &mut Ctx::new(BUILTIN_CONTROLLER, k);
         let ids: Vec<BrokerId> = self.meta.brokers.keys().copied().collect();
         let live = self.meta.live_brokers();
         for &b in &ids {
             ctx.send(
                 NodeId::Broker(b),
                 Message::UpdateMetadata {
+                    controller_id: 0,
                     controller_epoch: self.meta.controller_epoch,
                     partitions: Vec::new(),
                     live_brokers: live.clone(),
@@ -253,6 +262,7 @@ impl Coordinator for BuiltinController {
                         ctx.send(
                             NodeId::Broker(b),
                             Message::UpdateMetadata {
+                                controller_id: 0,
                                 controller_epoch: self.meta.controller_epoch,
                                 partitions: state.iter().cloned().collect(),
                                 live_brokers: live.clone(),
@@ -283,14 +293,16 @@ impl Coordinator for BuiltinController {
                     Timer::Controller(ControllerTimer::LeaderImbalanceCheck),
                 );
             }
+            ControllerTimer::Zk(_) | ControllerTimer::Kraft(_) => {}
         }
     }
 
     fn create_topic(
         &mut self,
-        ctx: &mut Ctx,
+        k: &mut Kernel,
         topic: &NewTopic,
     ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
+        let ctx = &mut Ctx::new(BUILTIN_CONTROLLER, k);
         let mut events = Vec::new();
         let assignment = self.meta.create_topic(topic, ctx.rng(), &mut events)?;
         Self::emit_all(ctx, events);
@@ -303,10 +315,11 @@ impl Coordinator for BuiltinController {
 
     fn create_partitions(
         &mut self,
-        ctx: &mut Ctx,
+        k: &mut Kernel,
         topic: &str,
         total: i32,
     ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
+        let ctx = &mut Ctx::new(BUILTIN_CONTROLLER, k);
         let mut events = Vec::new();
         let before = self
             .meta
@@ -332,14 +345,15 @@ impl Coordinator for BuiltinController {
 
     fn elect_preferred_leaders(
         &mut self,
-        ctx: &mut Ctx,
+        k: &mut Kernel,
         partitions: Option<&[TopicPartition]>,
-    ) -> Vec<TopicPartition> {
+    ) -> Result<Vec<TopicPartition>, KafkaError> {
+        let ctx = &mut Ctx::new(BUILTIN_CONTROLLER, k);
         let mut events = Vec::new();
         let changed = self.meta.elect_preferred(partitions, &mut events);
         Self::emit_all(ctx, events);
         self.publish(ctx, &changed, None);
-        changed
+        Ok(changed)
     }
 
     fn metadata(&self) -> &ClusterMetadata {
@@ -350,7 +364,16 @@ impl Coordinator for BuiltinController {
         Some(BUILTIN_CONTROLLER)
     }
 
-    fn controller_endpoint(&self) -> NodeId {
-        BUILTIN_CONTROLLER
+    fn snapshot(&self) -> CoordinatorSnapshot {
+        CoordinatorSnapshot::Builtin
+    }
+
+    fn countdowns(&self, out: &mut Vec<Countdown>) {
+        for r in self.meta.brokers.values().filter(|r| !r.fenced) {
+            out.push(Countdown::BrokerSession {
+                broker: r.id,
+                at: r.last_heartbeat_ms + self.timeouts.broker_session_timeout_ms,
+            });
+        }
     }
 }

@@ -27,12 +27,13 @@ fn mode_words(mode: &str) -> &str {
 pub fn Controller(p: &ControllerProps) -> Html {
     let a = p.area;
     let c = &p.controller;
+    let mode = c.coordinator.mode_name();
     html! {
-        <g class="coordinator" data-mode={c.mode.clone()}>
+        <g class="coordinator" data-mode={mode}>
             <rect class="coordinator-area" x={crate::fmt::num(a.x)} y={crate::fmt::num(a.y)}
                 width={crate::fmt::num(a.w)} height={crate::fmt::num(a.h)} rx="8" />
             <text class="coordinator-title" x={crate::fmt::num(a.x + 8.0)} y={crate::fmt::num(a.y + 14.0)}>
-                { format!("Coordinator: {} · controller epoch {}", mode_words(&c.mode), c.controller_epoch) }
+                { format!("Coordinator: {} · controller epoch {}", mode_words(mode), c.controller_epoch) }
             </text>
             { for p.nodes.iter().map(|&(node, r)| {
                 let active = c.active == Some(node);
