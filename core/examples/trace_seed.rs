@@ -1,6 +1,8 @@
-//! Prints the trace of one randomized run: `cargo run -p kafkascope-core --example trace_seed -- SEED [safe|unsafe] [FILTER]`.
+//! Prints the trace of one randomized run:
+//! `cargo run -p kafkascope-core --example trace_seed -- SEED [safe|unsafe] [FILTER] [builtin|zookeeper|kraft]`.
 use kafkascope_core::EventKind;
 use kafkascope_core::chaos::{Safety, run_seed_observed};
+use kafkascope_core::config::CoordinatorMode;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -11,7 +13,12 @@ fn main() {
         Safety::Safe
     };
     let filter = args.get(3).cloned().unwrap_or_default();
-    let result = run_seed_observed(seed, safety, &mut |_, events| {
+    let mode = match args.get(4).map(String::as_str) {
+        Some("zookeeper") => CoordinatorMode::Zookeeper,
+        Some("kraft") => CoordinatorMode::Kraft,
+        _ => CoordinatorMode::Builtin,
+    };
+    let result = run_seed_observed(seed, safety, mode, &mut |_, events| {
         for e in events {
             if matches!(e.kind, EventKind::MessageSent { .. }) && !filter.contains("msg") {
                 continue;

@@ -3,7 +3,7 @@
 //! Used by the randomized tests and the long-run command; the checker lives in `invariants`.
 
 use crate::command::Command;
-use crate::config::{Acks, ClusterConfig, Millis, Profile};
+use crate::config::{Acks, ClusterConfig, CoordinatorMode, Millis, Profile};
 use crate::event::Event;
 use crate::ids::{BrokerId, NodeId};
 use crate::invariants::{Checker, Violation};
@@ -51,19 +51,44 @@ fn down_brokers(sim: &Sim) -> Vec<BrokerId> {
         .collect()
 }
 
-/// Runs one seed: builds a 3-broker cluster, injects random traffic and faults for
-/// [`FAULT_PHASE_MS`], heals, and checks every invariant after every step and recovery at the end.
-pub fn run_seed(seed: u64, safety: Safety) -> Result<RunReport, Violation> {
-    run_seed_observed(seed, safety, &mut |_, _| {})
+/// Coordinator nodes that fail on their own (ZooKeeper servers, dedicated KRaft voters; not
+/// roles co-located with a broker, nor the built-in controller, which never fails).
+fn standalone_control_nodes(sim: &Sim) -> Vec<NodeId> {
+    if sim.config().coordinator.mode == CoordinatorMode::Builtin {
+        return Vec::new();
+    }
+    sim.control_nodes()
+        .iter()
+        .filter(|(_, host)| host.is_none())
+        .map(|(n, _)| *n)
+        .collect()
 }
 
-/// [`run_seed`], handing every step's events to `observe` (for tracing a failing seed).
+/// Runs one seed with the built-in controller (see [`run_seed_in`]).
+pub fn run_seed(seed: u64, safety: Safety) -> Result<RunReport, Violation> {
+    run_seed_in(seed, safety, CoordinatorMode::Builtin)
+}
+
+/// Runs one seed: builds a 3-broker cluster in `mode`, injects random traffic and faults for
+/// [`FAULT_PHASE_MS`] (broker crashes, restarts, isolation and cut links; in ZooKeeper and
+/// KRaft modes also crashes of ZooKeeper servers and controllers and cut links between brokers
+/// and them), heals, and checks every invariant after every step and recovery at the end.
+pub fn run_seed_in(
+    seed: u64,
+    safety: Safety,
+    mode: CoordinatorMode,
+) -> Result<RunReport, Violation> {
+    run_seed_observed(seed, safety, mode, &mut |_, _| {})
+}
+
+/// [`run_seed_in`], handing every step's events to `observe` (for tracing a failing seed).
 pub fn run_seed_observed(
     seed: u64,
     safety: Safety,
+    mode: CoordinatorMode,
     observe: &mut dyn FnMut(&Sim, &[Event]),
 ) -> Result<RunReport, Violation> {
-    let config = ClusterConfig::new(Profile::Teaching, 3);
+    let config = ClusterConfig::new(Profile::Teaching, 3).with_mode(mode);
     let mut sim = Sim::new(config, seed).expect("valid config");
     // The schedule has its own stream so that schedule and cluster randomness are independent.
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed ^ 0x5eed_cafe_f00d_d00d);
@@ -138,8 +163,13 @@ pub fn run_seed_observed(
             86..=91 => {
                 let ids: Vec<BrokerId> = sim.brokers().keys().copied().collect();
                 let a = ids[rng.random_range(0..ids.len())];
-                let b = if rng.random_bool(0.3) {
-                    NodeId::Controller(0)
+                let control: Vec<NodeId> = if mode == CoordinatorMode::Builtin {
+                    vec![NodeId::Controller(0)]
+                } else {
+                    standalone_control_nodes(&sim)
+                };
+                let b = if rng.random_bool(0.3) && !control.is_empty() {
+                    control[rng.random_range(0..control.len())]
                 } else {
                     NodeId::Broker(ids[rng.random_range(0..ids.len())])
                 };
@@ -147,6 +177,20 @@ pub fn run_seed_observed(
                     a: NodeId::Broker(a),
                     b,
                 })
+            }
+            92..=94 => {
+                let up: Vec<NodeId> = standalone_control_nodes(&sim)
+                    .into_iter()
+                    .filter(|n| sim.is_up(*n))
+                    .collect();
+                pick_node(&mut rng, &up).map(|node| Command::Crash { node })
+            }
+            95..=96 => {
+                let down: Vec<NodeId> = standalone_control_nodes(&sim)
+                    .into_iter()
+                    .filter(|n| !sim.is_up(*n))
+                    .collect();
+                pick_node(&mut rng, &down).map(|node| Command::Restart { node })
             }
             _ => Some(Command::Heal),
         };
@@ -169,6 +213,11 @@ pub fn run_seed_observed(
         })
         .expect("restart");
     }
+    for node in standalone_control_nodes(&sim) {
+        if !sim.is_up(node) {
+            sim.apply(Command::Restart { node }).expect("restart");
+        }
+    }
     step_to(
         &mut sim,
         &mut checker,
@@ -183,6 +232,10 @@ pub fn run_seed_observed(
 }
 
 fn pick(rng: &mut impl Rng, from: &[BrokerId]) -> Option<BrokerId> {
+    (!from.is_empty()).then(|| from[rng.random_range(0..from.len())])
+}
+
+fn pick_node(rng: &mut impl Rng, from: &[NodeId]) -> Option<NodeId> {
     (!from.is_empty()).then(|| from[rng.random_range(0..from.len())])
 }
 

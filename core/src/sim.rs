@@ -120,6 +120,16 @@ impl Sim {
         self.coordinator.as_dyn()
     }
 
+    /// The coordinator as its concrete mode (for checkers and pictures that read its internals).
+    pub fn coordinator_impl(&self) -> &CoordinatorImpl {
+        &self.coordinator
+    }
+
+    /// The coordinator's nodes, each with the broker hosting it if co-located.
+    pub fn control_nodes(&self) -> &BTreeMap<NodeId, Option<BrokerId>> {
+        &self.control_nodes
+    }
+
     pub fn producers(&self) -> &BTreeMap<u32, Producer> {
         &self.producers
     }

@@ -1,6 +1,10 @@
 //! The invariants a faithful Kafka model keeps (kafka-reference.md section 8), checked from
 //! the outside after every simulation step. The checker reads the simulator's state and
-//! events; it shares no code with the logic it checks.
+//! events; it shares no code with the logic it checks. The coordinator modes' own invariants
+//! are in `zookeeper` and `kraft`.
+
+mod kraft;
+mod zookeeper;
 
 use crate::config::Acks;
 use crate::event::{Event, EventKind};
@@ -37,6 +41,8 @@ pub struct Checker {
     /// Records handed to a consumer: they must never change.
     consumed: BTreeMap<TopicPartition, BTreeMap<u64, RecordId>>,
     leader_epochs: BTreeMap<TopicPartition, i32>,
+    zookeeper: zookeeper::ZkChecker,
+    kraft: kraft::KraftChecker,
     pub events_checked: u64,
     pub steps_checked: u64,
 }
@@ -113,6 +119,12 @@ impl Checker {
             }
         }
         self.check_controller_state(sim)
+            .map_err(|(i, d)| fail(i, d))?;
+        self.zookeeper
+            .observe(sim, events)
+            .map_err(|(i, d)| fail(i, d))?;
+        self.kraft
+            .observe(sim, events)
             .map_err(|(i, d)| fail(i, d))?;
         for tp in &touched {
             self.check_partition(sim, tp).map_err(|(i, d)| fail(i, d))?;
