@@ -859,6 +859,12 @@ pub fn event_text(kind: &EventKind) -> String {
         } => format!(
             "broker {broker} rejected a request from controller {controller_id}: its controller epoch {controller_epoch} is older than {current_epoch} (STALE_CONTROLLER_EPOCH)"
         ),
+        K::ControllerActivated { controller, epoch } => {
+            format!("{controller} is now the active controller (epoch {epoch})")
+        }
+        K::ControllerResigned { controller, epoch } => {
+            format!("{controller} stopped acting as controller (epoch {epoch})")
+        }
         K::Zk(z) => z.narrate(),
         K::Kraft(r) => r.narrate(),
         K::TopicCreated { topic, assignment } | K::PartitionsAdded { topic, assignment } => {

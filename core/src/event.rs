@@ -102,6 +102,18 @@ pub enum EventKind {
     BrokerUnfenced {
         broker: BrokerId,
     },
+    /// A controller can now change metadata: ZooKeeper mode, after winning `/controller` and
+    /// loading the cluster state; KRaft, after winning the election and committing a record
+    /// of its epoch. `epoch` is the controller epoch (ZooKeeper) or Raft epoch (KRaft).
+    ControllerActivated {
+        controller: NodeId,
+        epoch: i32,
+    },
+    /// A controller stopped acting (lost `/controller`, its session, or Raft leadership).
+    ControllerResigned {
+        controller: NodeId,
+        epoch: i32,
+    },
     /// A broker ignored a request from a controller with an older controller epoch.
     StaleControllerRejected {
         broker: BrokerId,

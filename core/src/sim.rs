@@ -376,7 +376,7 @@ impl Sim {
                         "a consumer must subscribe to at least one topic",
                     ));
                 }
-                let meta = self.coordinator.as_dyn().metadata();
+                let meta = self.coordinator.as_dyn().admin_metadata();
                 if let Some(t) = topics
                     .iter()
                     .find(|t| !meta.topics.contains_key(t.as_str()))
@@ -446,7 +446,7 @@ impl Sim {
             }
             Command::ElectPreferredLeaders { partitions } => {
                 if let Some(tps) = partitions {
-                    let meta = self.coordinator.as_dyn().metadata();
+                    let meta = self.coordinator.as_dyn().admin_metadata();
                     if let Some(tp) = tps.iter().find(|tp| meta.partition(tp).is_none()) {
                         return Err(KafkaError::new(
                             ErrorCode::UnknownTopicOrPartition,
@@ -488,7 +488,7 @@ impl Sim {
                 "count must be 1 to {MAX_RECORDS_PER_COMMAND}"
             )));
         }
-        let meta = self.coordinator.as_dyn().metadata();
+        let meta = self.coordinator.as_dyn().admin_metadata();
         let Some((name, t)) = meta.topics.get_key_value(topic) else {
             return Err(KafkaError::new(
                 ErrorCode::UnknownTopicOrPartition,
@@ -539,13 +539,18 @@ impl Sim {
         if self
             .coordinator
             .as_dyn()
-            .metadata()
+            .admin_metadata()
             .topics
             .contains_key(name)
         {
             return Ok(());
         }
-        let live = self.coordinator.as_dyn().metadata().live_brokers().len() as i32;
+        let live = self
+            .coordinator
+            .as_dyn()
+            .admin_metadata()
+            .live_brokers()
+            .len() as i32;
         let rf = (self.config.broker.offsets_topic_replication_factor as i32).min(live.max(1));
         let topic = NewTopic {
             name: Arc::from(name),

@@ -167,9 +167,11 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             node_name(*b)
         )),
         EventKind::NetworkHealed => key("the network is healed: every link works again".into()),
-        EventKind::StaleControllerRejected { .. } | EventKind::Zk(_) | EventKind::Kraft(_) => {
-            key(kafkascope_core::describe::event_text(kind))
-        }
+        EventKind::StaleControllerRejected { .. }
+        | EventKind::ControllerActivated { .. }
+        | EventKind::ControllerResigned { .. }
+        | EventKind::Zk(_)
+        | EventKind::Kraft(_) => key(kafkascope_core::describe::event_text(kind)),
         EventKind::BrokerFenced {
             broker,
             silent_for_ms,

@@ -77,8 +77,14 @@ pub trait Coordinator {
         k: &mut Kernel,
         partitions: Option<&[TopicPartition]>,
     ) -> Result<Vec<TopicPartition>, KafkaError>;
-    /// The latest committed cluster metadata (what an admin `describe` would show).
+    /// The latest committed cluster metadata (what an admin `describe` would show). Never
+    /// goes back (the checker holds it to monotonic leader epochs).
     fn metadata(&self) -> &ClusterMetadata;
+    /// What the active controller believes now, committed or not: admin commands are
+    /// validated against it (a topic being created already exists for the next CreateTopics).
+    fn admin_metadata(&self) -> &ClusterMetadata {
+        self.metadata()
+    }
     /// The node acting as controller now, if any.
     fn active_controller(&self) -> Option<NodeId>;
     /// The mode's own state, for pictures.
