@@ -32,7 +32,7 @@ pub mod timer;
 pub mod topic;
 
 pub use command::{Command, CommandOutcome};
-pub use config::{Acks, ClusterConfig, Millis, Profile};
+pub use config::{Acks, ClusterConfig, CoordinatorMode, Millis, Profile};
 pub use error::{ErrorCode, KafkaError};
 pub use event::{Event, EventKind};
 pub use ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};

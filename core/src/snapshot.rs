@@ -241,6 +241,9 @@ pub struct TopicSnapshot {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControllerSnapshot {
+    /// The coordinator's nodes, each with the broker whose process hosts it if co-located
+    /// (a ZooKeeper-mode controller role, a combined KRaft voter).
+    pub nodes: Vec<(NodeId, Option<BrokerId>)>,
     pub active: Option<NodeId>,
     pub controller_epoch: i32,
     pub coordinator: CoordinatorSnapshot,
@@ -390,6 +393,7 @@ impl Sim {
             brokers,
             topics,
             controller: ControllerSnapshot {
+                nodes: self.control_nodes().iter().map(|(n, h)| (*n, *h)).collect(),
                 active: self.coordinator().active_controller(),
                 controller_epoch: meta.controller_epoch,
                 coordinator: self.coordinator().snapshot(),

@@ -9,6 +9,7 @@ use crate::components::diagram::{DiagramArgs, diagram, legend};
 use crate::components::event_log::EventLog;
 use crate::components::message_dot::api_letter;
 use crate::components::metrics::MetricsStrip;
+use crate::components::node_menu::NodeMenu;
 use crate::components::partition_view::PartitionPanel;
 use crate::components::produce_form::ProduceForm;
 use crate::components::toolbar::Toolbar;
@@ -56,6 +57,9 @@ pub enum Msg {
     Reset,
     SelectBroker(BrokerId),
     CloseBrokerMenu,
+    SelectNode(NodeId),
+    CloseNodeMenu,
+    Node(NodeId, BrokerAction),
     Broker(BrokerId, BrokerAction),
     ElectPreferred,
     Produce(ProduceRequest),
@@ -70,6 +74,9 @@ pub enum Msg {
 
 struct Callbacks {
     select_broker: Callback<BrokerId>,
+    select_node: Callback<NodeId>,
+    node_action: Callback<(NodeId, BrokerAction)>,
+    close_node_menu: Callback<()>,
     toggle: Callback<()>,
     step: Callback<()>,
     speed: Callback<f64>,
@@ -97,6 +104,8 @@ pub struct App {
     reduced_motion: bool,
     hidden: bool,
     selected_broker: Option<BrokerId>,
+    /// A ZooKeeper server or KRaft controller whose actions are open.
+    selected_node: Option<NodeId>,
     selected_tp: Option<TopicPartition>,
     partition_view: Option<Rc<PartitionView>>,
     topics: Rc<Vec<TopicInfo>>,
@@ -145,7 +154,19 @@ fn layout_input(s: &Snapshot) -> LayoutInput {
             .iter()
             .map(|c| (c.id, c.assignment.len()))
             .collect(),
-        coordinators: vec![s.controller.active.unwrap_or(NodeId::Controller(0))],
+        coordinators: s
+            .controller
+            .nodes
+            .iter()
+            .filter(|(_, host)| host.is_none())
+            .map(|(n, _)| *n)
+            .collect(),
+        colocated: s
+            .controller
+            .nodes
+            .iter()
+            .filter_map(|(n, host)| host.map(|b| (*n, b)))
+            .collect(),
     }
 }
 
@@ -293,6 +314,9 @@ impl Component for App {
         let orientation = viewport_orientation();
         let cb = Callbacks {
             select_broker: link.callback(Msg::SelectBroker),
+            select_node: link.callback(Msg::SelectNode),
+            node_action: link.callback(|(n, a)| Msg::Node(n, a)),
+            close_node_menu: link.callback(|_| Msg::CloseNodeMenu),
             toggle: link.callback(|_| Msg::TogglePlay),
             step: link.callback(|_| Msg::Step),
             speed: link.callback(Msg::Speed),
@@ -319,6 +343,7 @@ impl Component for App {
             reduced_motion: mq.is_some_and(|m| m.matches()),
             hidden: false,
             selected_broker: None,
+            selected_node: None,
             selected_tp: Some(TopicPartition::new(
                 props
                     .scenario
@@ -399,6 +424,29 @@ impl Component for App {
                     Some(id)
                 };
                 self.status = None;
+            }
+            Msg::SelectNode(node) => {
+                self.selected_node = if self.selected_node == Some(node) {
+                    None
+                } else {
+                    Some(node)
+                };
+                self.status = None;
+            }
+            Msg::CloseNodeMenu => {
+                self.selected_node = None;
+                self.status = None;
+            }
+            Msg::Node(node, action) => {
+                let r = self.world.node_action(node, action);
+                let done = match action {
+                    BrokerAction::Crash => format!("{node} crashed"),
+                    BrokerAction::Restart => format!("{node} restarted"),
+                    BrokerAction::Isolate => format!("{node} isolated"),
+                    BrokerAction::Heal => "network healed".to_owned(),
+                };
+                self.status_of(r, done);
+                self.derive();
             }
             Msg::CloseBrokerMenu => {
                 self.focus_broker = self.selected_broker.take();
@@ -521,6 +569,7 @@ impl Component for App {
             selected_broker: self.selected_broker,
             reduced_motion: self.reduced_motion,
             on_select: &self.cb.select_broker,
+            on_select_node: &self.cb.select_node,
         });
         let menu = self.selected_broker.and_then(|id| {
             let b = snap.brokers.iter().find(|b| b.id == id)?.clone();
@@ -530,6 +579,22 @@ impl Component for App {
                 <BrokerMenu broker={b} {any_isolation} on_action={self.cb.broker_action.clone()}
                     on_elect={self.cb.elect.clone()} on_close={self.cb.close_menu.clone()} />
             })
+        });
+        let node_menu = self.selected_node.map(|node| {
+            let view = crate::coordinator_view::coordinator_view(snap);
+            let role = view
+                .nodes
+                .iter()
+                .find(|n| n.node == node)
+                .map_or("unknown", |n| n.role)
+                .to_owned();
+            let any_isolation =
+                !snap.network.isolated.is_empty() || !snap.network.cut_links.is_empty();
+            html! {
+                <NodeMenu {node} {role} up={self.world.sim().is_up(node)}
+                    isolated={snap.network.isolated.contains(&node)} {any_isolation}
+                    on_action={self.cb.node_action.clone()} on_close={self.cb.close_node_menu.clone()} />
+            }
         });
         let in_flight_list = self.reduced_motion.then(|| {
             html! {
@@ -575,6 +640,7 @@ impl Component for App {
                     </div>
                     <aside class="side">
                         { for menu }
+                        { for node_menu }
                         if let Some(s) = &self.status {
                             <p id="action-status" class="status" role="status">{ s.clone() }</p>
                         }

@@ -38,7 +38,8 @@ pub fn start() {
     }));
 }
 
-/// Reads the page address: `?preset=stress` (or `default`), `seed=7`, `t=5000` (start at
+/// Reads the page address: `?preset=stress` (or `default`), `mode=kraft` (`kraft-combined`,
+/// `zookeeper`, `builtin`), `nodes=5` (ensemble or quorum size), `seed=7`, `t=5000` (start at
 /// this simulated ms), `speed=25` (percent of real time), `paused=1`, and
 /// `script=produce:customer-123@600,crash:2@1500` (timed actions, see `parse_script`);
 /// `panic=1` panics on purpose (to check the error banner).
@@ -54,6 +55,7 @@ fn url_props() -> AppProps {
         paused: false,
         script: Vec::new(),
     };
+    let (mut mode, mut nodes) = (None, None);
     for pair in search.trim_start_matches('?').split('&') {
         let mut it = pair.splitn(2, '=');
         let (Some(k), Some(v)) = (it.next(), it.next()) else {
@@ -69,6 +71,8 @@ fn url_props() -> AppProps {
                     props.scenario = s;
                 }
             }
+            "mode" => mode = crate::model::scenario::ControlPlane::from_key(&v),
+            "nodes" => nodes = v.parse().ok().filter(|n| [1, 3, 5].contains(n)),
             "seed" => props.seed = v.parse().unwrap_or(1),
             "t" => props.start_at = v.parse().unwrap_or(0),
             "speed" => props.speed_percent = v.parse().ok(),
@@ -81,6 +85,12 @@ fn url_props() -> AppProps {
             },
             _ => {}
         }
+    }
+    if let Some(m) = mode {
+        props.scenario.control_plane = m;
+    }
+    if let Some(n) = nodes {
+        props.scenario.coordinator_nodes = n;
     }
     props
 }

@@ -65,9 +65,27 @@ pub fn fit_tp_label(tp_label: &str, offsets: &str, width: f64) -> String {
     out
 }
 
+/// `text` cut to at most `max_chars` characters, ending in `…` when cut (the start says the
+/// most; the whole text goes in a tooltip).
+pub fn elide_end(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn elide_end_keeps_short_text_and_cuts_long_text_with_an_ellipsis() {
+        assert_eq!(elide_end("★ CONTROLLER", 20), "★ CONTROLLER");
+        assert_eq!(elide_end("abcdefghij", 5), "abcd…");
+        assert_eq!(elide_end("abcdefghij", 5).chars().count(), 5);
+    }
 
     #[test]
     fn fixed_rounds_to_the_given_places() {

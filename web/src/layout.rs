@@ -14,7 +14,7 @@ pub const WIDE_WIDTH: f64 = 1000.0;
 /// `viewBox` width of the narrow layout (about one CSS pixel per unit on a phone).
 pub const NARROW_WIDTH: f64 = 400.0;
 /// Height of a broker box above its first replica slot (name and status lines).
-pub const BROKER_HEADER: f64 = 36.0;
+pub const BROKER_HEADER: f64 = 50.0;
 /// Height of one replica slot row inside a broker box.
 pub const SLOT_HEIGHT: f64 = 17.0;
 /// Size of a producer box, and a consumer box's width.
@@ -41,7 +41,7 @@ const NARROW_BROKER_WIDTH: f64 = 300.0;
 const NARROW_BROKER_LEFT: f64 = 45.0;
 /// The x of that gutter.
 pub const NARROW_GUTTER_X: f64 = 22.0;
-const COORDINATOR_AREA_HEIGHT: f64 = 64.0;
+const COORDINATOR_AREA_HEIGHT: f64 = 104.0;
 /// Space above the first row of brokers for arcs between brokers (the highest point of a
 /// quadratic arc is half its control point's bulge).
 const ARC_ROOM: f64 = ARC_MAX_BULGE / 2.0 + 6.0;
@@ -110,9 +110,12 @@ pub struct LayoutInput {
     pub brokers: Vec<(BrokerId, usize)>,
     /// Consumer ids with the number of partitions assigned to each.
     pub consumers: Vec<(u32, usize)>,
-    /// The coordinator's nodes (today one built-in controller; a ZooKeeper ensemble or a
-    /// KRaft quorum later).
+    /// The coordinator's own nodes, drawn in the coordinator area (the built-in controller,
+    /// ZooKeeper servers, dedicated KRaft voters).
     pub coordinators: Vec<NodeId>,
+    /// Coordinator roles that run inside a broker (ZooKeeper-mode controller roles, combined
+    /// KRaft voters): drawn in, and animated from, that broker's box.
+    pub colocated: Vec<(NodeId, BrokerId)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -143,6 +146,8 @@ pub struct Layout {
     pub consumers: Vec<(u32, Rect)>,
     pub coordinator_area: Rect,
     pub coordinators: Vec<(NodeId, Rect)>,
+    /// Roles drawn inside a broker's box.
+    pub colocated: Vec<(NodeId, BrokerId)>,
     /// Where the column captions ("Producers", "Brokers", "Consumers") go.
     pub captions: Vec<(&'static str, Point)>,
 }
@@ -339,6 +344,7 @@ impl Layout {
             consumers,
             coordinator_area,
             coordinators,
+            colocated: input.colocated.clone(),
             captions: vec![
                 (
                     "Producers",
@@ -429,6 +435,7 @@ impl Layout {
             consumers,
             coordinator_area,
             coordinators,
+            colocated: input.colocated.clone(),
             captions,
         }
     }
@@ -439,9 +446,15 @@ impl Layout {
             NodeId::Broker(id) => self.brokers.iter().find(|b| b.id == id).map(|b| b.rect),
             NodeId::Producer(id) => self.producers.iter().find(|p| p.0 == id).map(|p| p.1),
             NodeId::Consumer(id) => self.consumers.iter().find(|c| c.0 == id).map(|c| c.1),
-            NodeId::Controller(_) | NodeId::ZooKeeper(_) => {
-                self.coordinators.iter().find(|c| c.0 == node).map(|c| c.1)
-            }
+            NodeId::Controller(_) | NodeId::ZooKeeper(_) => self
+                .coordinators
+                .iter()
+                .find(|c| c.0 == node)
+                .map(|c| c.1)
+                .or_else(|| {
+                    let host = self.colocated.iter().find(|c| c.0 == node)?.1;
+                    self.node_rect(NodeId::Broker(host))
+                }),
         }
     }
 
@@ -698,7 +711,20 @@ mod tests {
             brokers: (1..=brokers as i32).map(|id| (id, replicas)).collect(),
             consumers: vec![(0, 2)],
             coordinators: vec![NodeId::Controller(0)],
+            colocated: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_colocated_role_is_anchored_at_its_brokers_box() {
+        let mut i = input(3, 3);
+        i.colocated = vec![(NodeId::Controller(2), 2)];
+        let l = Layout::compute(&i, Orientation::Wide);
+        assert_eq!(
+            l.node_rect(NodeId::Controller(2)),
+            l.node_rect(NodeId::Broker(2))
+        );
+        assert_eq!(l.node_rect(NodeId::Controller(7)), None);
     }
 
     #[test]

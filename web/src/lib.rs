@@ -6,6 +6,7 @@
 //! natively with `cargo test -p kafkascope-web`; the Yew components and the entry point only
 //! exist when compiling for `wasm32`.
 
+pub mod coordinator_view;
 pub mod fmt;
 pub mod layout;
 pub mod model;

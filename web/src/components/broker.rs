@@ -15,6 +15,8 @@ pub struct BrokerProps {
     pub bbox: BrokerBox,
     pub selected: bool,
     pub on_select: Callback<BrokerId>,
+    /// The coordinator roles or registration state this broker has, in words.
+    pub badge: Option<String>,
 }
 
 impl BrokerProps {
@@ -29,6 +31,7 @@ impl PartialEq for BrokerProps {
             && self.bbox == other.bbox
             && self.selected == other.selected
             && self.on_select == other.on_select
+            && self.badge == other.badge
             && self.broker() == other.broker()
             && self
                 .broker()
@@ -124,6 +127,13 @@ pub fn Broker(p: &BrokerProps) -> Html {
             <text class="broker-state" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 29.0)}>
                 { state }
             </text>
+            if let Some(badge) = &p.badge {
+                <text class="broker-role" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 43.0)}
+                    data-coordinator-role={badge.clone()}>
+                    <title>{ badge.clone() }</title>
+                    { crate::fmt::elide_end(badge, ((r.w - 16.0) / 5.6) as usize) }
+                </text>
+            }
             { for (0..b.replicas.len()).map(|i| html! {
                 <Replica key={i} snapshot={p.snapshot.clone()} broker_index={p.index}
                     replica_index={i} rect={p.bbox.slot(i)} />

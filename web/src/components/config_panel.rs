@@ -4,7 +4,9 @@
 //! shows Kafka's error next to its field and changes nothing.
 
 use super::{target_checked, target_value};
-use crate::model::scenario::{TopicDraft, acks_label, keyless_label, parse_acks, parse_keyless};
+use crate::model::scenario::{
+    ControlPlane, TopicDraft, acks_label, keyless_label, parse_acks, parse_keyless,
+};
 use crate::model::{Scenario, ScenarioDraft, ScenarioErrors};
 use kafkascope_core::Acks;
 use kafkascope_core::partitioner::KeylessStrategy;
@@ -157,6 +159,22 @@ pub fn ConfigPanel(p: &ConfigPanelProps) -> Html {
             <form onsubmit={on_submit}>
                 { number_field("config-brokers".into(), "Brokers (1 to 9)", &d.brokers,
                     e.brokers.as_ref(), edit_text(&draft, |d, v| d.brokers = v)) }
+                <div class="field">
+                    <label for="config-mode">{ "Control plane" }</label>
+                    <select id="config-mode" onchange={edit_choice(&draft, |d, ev| {
+                        d.control_plane = ControlPlane::from_key(&target_value(ev)).unwrap_or_default();
+                    })}>
+                        { for ControlPlane::ALL.into_iter().map(|m| html! {
+                            <option value={m.key()} selected={m == d.control_plane}>{ m.label() }</option>
+                        }) }
+                    </select>
+                </div>
+                if d.control_plane != ControlPlane::Builtin {
+                    { number_field("config-coordinator-nodes".into(),
+                        if d.control_plane == ControlPlane::Zookeeper { "ZooKeeper servers (1, 3, 5)" } else { "Controller voters (1, 3, 5)" },
+                        &d.coordinator_nodes, e.coordinator_nodes.as_ref(),
+                        edit_text(&draft, |d, v| d.coordinator_nodes = v)) }
+                }
                 { for topic_rows }
                 <button id="config-add-topic" type="button" onclick={add_topic}>{ "Add topic" }</button>
                 <div class="field">

@@ -1,54 +1,77 @@
-//! The coordinator area below the brokers: which coordinator runs the control plane and its
-//! nodes (today the built-in controller; ZooKeeper ensembles and KRaft quorums are lists).
+//! The coordinator area below the brokers: the ZooKeeper ensemble (leader, followers, quorum,
+//! who holds `/controller`), the KRaft controller quorum (Raft state and epoch of each voter,
+//! the active controller), or the built-in controller; and the pending timers as countdowns.
+//! Roles are written in words and marked with ★, never told by colour alone.
 
+use crate::coordinator_view::CoordinatorView;
 use crate::layout::Rect;
-use crate::narrate::node_name;
 use kafkascope_core::NodeId;
-use kafkascope_core::snapshot::ControllerSnapshot;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ControllerProps {
-    pub controller: ControllerSnapshot,
+    pub view: CoordinatorView,
     pub area: Rect,
     pub nodes: Vec<(NodeId, Rect)>,
-}
-
-fn mode_words(mode: &str) -> &str {
-    match mode {
-        "builtin" => "built-in controller",
-        "zookeeper" => "ZooKeeper ensemble",
-        "kraft" => "KRaft controller quorum",
-        other => other,
-    }
+    pub countdowns: Vec<String>,
+    /// Opens a node's actions; None when its nodes cannot fail (the built-in controller).
+    pub on_select: Option<Callback<NodeId>>,
 }
 
 #[component]
 pub fn Controller(p: &ControllerProps) -> Html {
     let a = p.area;
-    let c = &p.controller;
-    let mode = c.coordinator.mode_name();
+    let v = &p.view;
+    let n = crate::fmt::num;
     html! {
-        <g class="coordinator" data-mode={mode}>
-            <rect class="coordinator-area" x={crate::fmt::num(a.x)} y={crate::fmt::num(a.y)}
-                width={crate::fmt::num(a.w)} height={crate::fmt::num(a.h)} rx="8" />
-            <text class="coordinator-title" x={crate::fmt::num(a.x + 8.0)} y={crate::fmt::num(a.y + 14.0)}>
-                { format!("Coordinator: {} · controller epoch {}", mode_words(mode), c.controller_epoch) }
+        <g class="coordinator" data-mode={v.mode}>
+            <rect class="coordinator-area" x={n(a.x)} y={n(a.y)} width={n(a.w)} height={n(a.h)} rx="8" />
+            <text class="coordinator-title" x={n(a.x + 8.0)} y={n(a.y + 14.0)}>
+                <title>{ v.title.clone() }</title>
+                { crate::fmt::elide_end(&v.title, ((a.w - 16.0) / 5.8) as usize) }
             </text>
-            { for p.nodes.iter().map(|&(node, r)| {
-                let active = c.active == Some(node);
-                html! {
-                    <g key={node.to_string()} class={classes!("controller-node", active.then_some("active"))}
-                        data-node={node.to_string()} data-active={active.to_string()}>
-                        <title>{ format!("{}{}", node_name(node), if active { " (active controller)" } else { "" }) }</title>
-                        <rect x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)} width={crate::fmt::num(r.w)}
-                            height={crate::fmt::num(r.h)} rx="6" />
-                        <text x={crate::fmt::num(r.x + r.w / 2.0)} y={crate::fmt::num(r.y + r.h / 2.0 + 4.0)}
-                            text-anchor="middle">
-                            { format!("{} {}", node, if active { "★ active" } else { "standby" }) }
+            { for p.countdowns.iter().enumerate().map(|(i, line)| html! {
+                <text key={line.clone()} class="countdown" x={n(a.x + 8.0)} y={n(a.y + 28.0 + i as f64 * 12.0)}>
+                    { format!("⏱ {line}") }
+                </text>
+            }) }
+            { for v.nodes.iter().filter_map(|nv| {
+                let r = p.nodes.iter().find(|(id, _)| *id == nv.node)?.1;
+                let node = nv.node;
+                let (onclick, onkeydown, role, tabindex) = match &p.on_select {
+                    Some(cb) => {
+                        let key_cb = cb.clone();
+                        (
+                            Some(cb.reform(move |_: MouseEvent| node)),
+                            Some(Callback::from(move |e: KeyboardEvent| {
+                                if e.key() == "Enter" || e.key() == " " {
+                                    e.prevent_default();
+                                    key_cb.emit(node);
+                                }
+                            })),
+                            Some("button"),
+                            Some("0"),
+                        )
+                    }
+                    None => (None, None, None, None),
+                };
+                let label = format!("{} · {}. Press Enter for actions.", nv.title, nv.detail);
+                Some(html! {
+                    <g key={nv.node.to_string()}
+                        class={classes!("controller-node", nv.leading.then_some("active"), (!nv.up).then_some("down"))}
+                        data-node={nv.node.to_string()} data-role={nv.role} data-up={nv.up.to_string()}
+                        data-active={nv.leading.to_string()} {role} {tabindex} {onclick} {onkeydown}
+                        aria-label={p.on_select.is_some().then_some(label)}>
+                        <title>{ format!("{} · {}", nv.title, nv.detail) }</title>
+                        <rect x={n(r.x)} y={n(r.y)} width={n(r.w)} height={n(r.h)} rx="6" />
+                        <text x={n(r.x + r.w / 2.0)} y={n(r.y + 14.0)} text-anchor="middle">
+                            { crate::fmt::elide_end(&nv.title, (r.w / 6.2) as usize) }
+                        </text>
+                        <text class="controller-detail" x={n(r.x + r.w / 2.0)} y={n(r.y + 28.0)} text-anchor="middle">
+                            { crate::fmt::elide_end(&nv.detail, (r.w / 5.4) as usize) }
                         </text>
                     </g>
-                }
+                })
             }) }
         </g>
     }

@@ -25,6 +25,7 @@ pub struct DiagramArgs<'a> {
     pub selected_broker: Option<BrokerId>,
     pub reduced_motion: bool,
     pub on_select: &'a Callback<BrokerId>,
+    pub on_select_node: &'a Callback<kafkascope_core::NodeId>,
 }
 
 pub fn diagram(a: &DiagramArgs<'_>) -> Html {
@@ -38,6 +39,7 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
         s.consumers.len(),
         s.in_flight.len()
     );
+    let view = crate::coordinator_view::coordinator_view(s);
     let messages: Html = if a.reduced_motion {
         s.in_flight
             .iter()
@@ -63,8 +65,9 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
                         text-anchor="middle">{ "none yet" }</text>
                 }) }
             }
-            <Controller controller={s.controller.clone()} area={l.coordinator_area}
-                nodes={l.coordinators.clone()} />
+            <Controller view={view.clone()} area={l.coordinator_area}
+                nodes={l.coordinators.clone()} countdowns={crate::coordinator_view::countdown_lines(s, 3)}
+                on_select={(view.mode != "builtin").then(|| a.on_select_node.clone())} />
             { for s.producers.iter().filter_map(|p| {
                 let rect = l.producers.iter().find(|x| x.0 == p.id)?.1;
                 Some(html! { <Producer key={p.id} producer={p.clone()} {rect} /> })
@@ -77,7 +80,8 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
                 let bbox = l.brokers.iter().find(|x| x.id == b.id)?.clone();
                 Some(html! {
                     <Broker key={b.id} snapshot={s.clone()} index={i} {bbox}
-                        selected={a.selected_broker == Some(b.id)} on_select={a.on_select.clone()} />
+                        selected={a.selected_broker == Some(b.id)} on_select={a.on_select.clone()}
+                        badge={view.broker_badges.iter().find(|x| x.0 == b.id).map(|x| x.1.clone())} />
                 })
             }) }
             <g class="messages" aria-hidden="true">

@@ -10,6 +10,7 @@ pub mod diagram;
 pub mod event_log;
 pub mod message_dot;
 pub mod metrics;
+pub mod node_menu;
 pub mod partition_view;
 pub mod produce_form;
 pub mod producer;

@@ -3,7 +3,72 @@
 //! panel's text fields; parsing it reports each bad field with the text Kafka would print.
 
 use kafkascope_core::Acks;
+use kafkascope_core::config::{ClusterConfig, CoordinatorMode};
 use kafkascope_core::partitioner::KeylessStrategy;
+
+/// Which control plane the cluster runs, as the config panel offers it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ControlPlane {
+    /// KRaft with dedicated controller nodes (`process.roles=controller`).
+    KraftDedicated,
+    /// KRaft with the controllers inside the first brokers (`process.roles=broker,controller`).
+    KraftCombined,
+    /// A ZooKeeper ensemble and a controller broker.
+    Zookeeper,
+    /// The simulator's simplified single controller that never fails.
+    // TODO(merge): KRaft becomes the default once the KRaft branch lands.
+    #[default]
+    Builtin,
+}
+
+impl ControlPlane {
+    pub const ALL: [ControlPlane; 4] = [
+        ControlPlane::KraftDedicated,
+        ControlPlane::KraftCombined,
+        ControlPlane::Zookeeper,
+        ControlPlane::Builtin,
+    ];
+
+    /// The value in `?mode=` and the select.
+    pub fn key(self) -> &'static str {
+        match self {
+            ControlPlane::KraftDedicated => "kraft",
+            ControlPlane::KraftCombined => "kraft-combined",
+            ControlPlane::Zookeeper => "zookeeper",
+            ControlPlane::Builtin => "builtin",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.key() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ControlPlane::KraftDedicated => "KRaft, dedicated controllers",
+            ControlPlane::KraftCombined => "KRaft, combined broker + controller",
+            ControlPlane::Zookeeper => "ZooKeeper ensemble + controller broker",
+            ControlPlane::Builtin => "Built-in controller (simplified, never fails)",
+        }
+    }
+
+    /// Sets the coordinator part of `config`; `nodes` is the ensemble or quorum size.
+    pub fn apply(self, config: &mut ClusterConfig, nodes: u32) {
+        let c = &mut config.coordinator;
+        match self {
+            ControlPlane::KraftDedicated | ControlPlane::KraftCombined => {
+                c.mode = CoordinatorMode::Kraft;
+                c.kraft_voters = nodes;
+                c.kraft_combined = self == ControlPlane::KraftCombined;
+            }
+            ControlPlane::Zookeeper => {
+                c.mode = CoordinatorMode::Zookeeper;
+                c.zookeeper_ensemble_size = nodes;
+            }
+            ControlPlane::Builtin => c.mode = CoordinatorMode::Builtin,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TopicSpec {
@@ -17,6 +82,9 @@ pub struct TopicSpec {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
     pub brokers: i32,
+    pub control_plane: ControlPlane,
+    /// ZooKeeper servers or KRaft voters: 1, 3 or 5.
+    pub coordinator_nodes: u32,
     pub topics: Vec<TopicSpec>,
     pub acks: Acks,
     pub keyless: KeylessStrategy,
@@ -31,6 +99,8 @@ impl Default for Scenario {
     fn default() -> Self {
         Self {
             brokers: 3,
+            control_plane: ControlPlane::default(),
+            coordinator_nodes: 3,
             topics: vec![TopicSpec {
                 name: "orders".into(),
                 partitions: 3,
@@ -51,6 +121,8 @@ impl Scenario {
     pub fn stress() -> Self {
         Self {
             brokers: 9,
+            control_plane: ControlPlane::default(),
+            coordinator_nodes: 3,
             topics: ["orders", "payments", "shipments"]
                 .into_iter()
                 .map(|name| TopicSpec {
@@ -124,6 +196,8 @@ pub struct TopicDraft {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioDraft {
     pub brokers: String,
+    pub control_plane: ControlPlane,
+    pub coordinator_nodes: String,
     pub topics: Vec<TopicDraft>,
     pub acks: Acks,
     pub keyless: KeylessStrategy,
@@ -152,6 +226,7 @@ impl TopicErrors {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScenarioErrors {
     pub brokers: Option<String>,
+    pub coordinator_nodes: Option<String>,
     pub topics: Vec<TopicErrors>,
     pub produce_rate: Option<String>,
     /// Anything not tied to one field.
@@ -161,6 +236,7 @@ pub struct ScenarioErrors {
 impl ScenarioErrors {
     pub fn is_empty(&self) -> bool {
         self.brokers.is_none()
+            && self.coordinator_nodes.is_none()
             && self.produce_rate.is_none()
             && self.other.is_none()
             && self.topics.iter().all(TopicErrors::is_empty)
@@ -177,6 +253,7 @@ impl ScenarioErrors {
     pub fn messages(&self) -> Vec<String> {
         let mut v: Vec<String> = Vec::new();
         v.extend(self.brokers.iter().cloned());
+        v.extend(self.coordinator_nodes.iter().cloned());
         for t in &self.topics {
             v.extend(
                 [
@@ -200,6 +277,8 @@ impl From<&Scenario> for ScenarioDraft {
     fn from(s: &Scenario) -> Self {
         Self {
             brokers: s.brokers.to_string(),
+            control_plane: s.control_plane,
+            coordinator_nodes: s.coordinator_nodes.to_string(),
             topics: s
                 .topics
                 .iter()
@@ -249,6 +328,16 @@ impl ScenarioDraft {
             }
             None => {
                 errs.brokers = Some(format!("\"{}\" is not a number of brokers", self.brokers));
+                3
+            }
+        };
+        let coordinator_nodes = match parse_int(&self.coordinator_nodes) {
+            Some(n @ (1 | 3 | 5)) => n as u32,
+            _ => {
+                errs.coordinator_nodes = Some(format!(
+                    "a ZooKeeper ensemble or KRaft quorum has 1, 3 or 5 nodes, got \"{}\"",
+                    self.coordinator_nodes.trim()
+                ));
                 3
             }
         };
@@ -310,6 +399,8 @@ impl ScenarioDraft {
         };
         let scenario = Scenario {
             brokers,
+            control_plane: self.control_plane,
+            coordinator_nodes,
             topics,
             acks: self.acks,
             keyless: self.keyless,
@@ -331,6 +422,7 @@ impl ScenarioDraft {
             Ok(_) => Err(errs),
             Err(sim) => {
                 errs.brokers = errs.brokers.or(sim.brokers);
+                errs.coordinator_nodes = errs.coordinator_nodes.or(sim.coordinator_nodes);
                 errs.other = errs.other.or(sim.other);
                 for (i, t) in sim.topics.into_iter().enumerate() {
                     let e = errs.topic_mut(i);
@@ -365,6 +457,28 @@ mod tests {
             ("orders", 3, 3, 2)
         );
         assert_eq!(s.acks, Acks::All);
+    }
+
+    #[test]
+    fn control_planes_round_trip_through_their_keys_and_set_the_config() {
+        for m in ControlPlane::ALL {
+            assert_eq!(ControlPlane::from_key(m.key()), Some(m));
+        }
+        let mut c = ClusterConfig::new(kafkascope_core::Profile::Teaching, 3);
+        ControlPlane::KraftCombined.apply(&mut c, 3);
+        assert_eq!(c.coordinator.mode, CoordinatorMode::Kraft);
+        assert!(c.coordinator.kraft_combined);
+        ControlPlane::Zookeeper.apply(&mut c, 5);
+        assert_eq!(c.coordinator.mode, CoordinatorMode::Zookeeper);
+        assert_eq!(c.coordinator.zookeeper_ensemble_size, 5);
+    }
+
+    #[test]
+    fn a_coordinator_size_other_than_1_3_5_is_reported_next_to_its_field() {
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.coordinator_nodes = "4".into();
+        let e = d.parse().unwrap_err();
+        assert!(e.coordinator_nodes.unwrap().contains("1, 3 or 5"));
     }
 
     #[test]

@@ -88,7 +88,8 @@ pub struct TopicInfo {
 /// `?script=produce:customer-123@600,crash:2@1500,restart:2@9000`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScriptAction {
-    Broker(BrokerId, BrokerAction),
+    /// An action on a broker, a ZooKeeper server or a KRaft controller.
+    Node(NodeId, BrokerAction),
     /// A record to the first topic, with the scenario's acks.
     Produce {
         key: Option<String>,
@@ -99,7 +100,7 @@ pub enum ScriptAction {
 
 /// Parses `action@time_ms` items separated by commas: `crash:2@1500`, `restart:2@9000`,
 /// `isolate:1@3000`, `heal@5000`, `produce:KEY@600` (`produce@600` has no key),
-/// `elect@20000`.
+/// `elect@20000`. A target is a broker id, `zookeeper-N` or `controller-N`.
 pub fn parse_script(s: &str) -> Result<Vec<(Millis, ScriptAction)>, String> {
     let mut out = Vec::new();
     for (n, item) in s
@@ -115,14 +116,22 @@ pub fn parse_script(s: &str) -> Result<Vec<(Millis, ScriptAction)>, String> {
             Some((v, a)) => (v, Some(a)),
             None => (what, None),
         };
-        let broker = |a: Option<&str>| -> Result<BrokerId, String> {
-            a.and_then(|a| a.parse().ok()).ok_or_else(bad)
+        let node = |a: Option<&str>| -> Result<NodeId, String> {
+            let a = a.ok_or_else(bad)?;
+            let id = |s: &str| s.parse::<i32>().map_err(|_| bad());
+            if let Some(n) = a.strip_prefix("zookeeper-") {
+                Ok(NodeId::ZooKeeper(id(n)?))
+            } else if let Some(n) = a.strip_prefix("controller-") {
+                Ok(NodeId::Controller(id(n)?))
+            } else {
+                Ok(NodeId::Broker(id(a)?))
+            }
         };
         let action = match verb {
-            "crash" => ScriptAction::Broker(broker(arg)?, BrokerAction::Crash),
-            "restart" => ScriptAction::Broker(broker(arg)?, BrokerAction::Restart),
-            "isolate" => ScriptAction::Broker(broker(arg)?, BrokerAction::Isolate),
-            "heal" => ScriptAction::Broker(0, BrokerAction::Heal),
+            "crash" => ScriptAction::Node(node(arg)?, BrokerAction::Crash),
+            "restart" => ScriptAction::Node(node(arg)?, BrokerAction::Restart),
+            "isolate" => ScriptAction::Node(node(arg)?, BrokerAction::Isolate),
+            "heal" => ScriptAction::Node(NodeId::Broker(0), BrokerAction::Heal),
             "elect" => ScriptAction::ElectPreferred,
             "produce" => ScriptAction::Produce {
                 key: arg.filter(|k| !k.is_empty()).map(str::to_owned),
@@ -171,9 +180,16 @@ impl World {
     /// t = 0. Fails, changing nothing anywhere, with each error next to its field.
     pub fn new(scenario: &Scenario, seed: u64) -> Result<World, ScenarioErrors> {
         let mut errs = ScenarioErrors::default();
-        let config = ClusterConfig::new(Profile::Teaching, scenario.brokers);
+        let mut config = ClusterConfig::new(Profile::Teaching, scenario.brokers);
+        scenario
+            .control_plane
+            .apply(&mut config, scenario.coordinator_nodes);
         let sim = match Sim::new(config, seed) {
             Ok(sim) => sim,
+            Err(e) if e.starts_with("coordinator.") => {
+                errs.coordinator_nodes = Some(e);
+                return Err(errs);
+            }
             Err(e) => {
                 errs.brokers = Some(e);
                 return Err(errs);
@@ -335,7 +351,7 @@ impl World {
                 break;
             };
             let r = match a {
-                ScriptAction::Broker(b, action) => self.broker_action(b, action).map(|_| ()),
+                ScriptAction::Node(n, action) => self.node_action(n, action),
                 ScriptAction::ElectPreferred => self.elect_preferred_leaders().map(|_| ()),
                 ScriptAction::Produce { key, value } => {
                     let Some(topic) = self.scenario.topics.first().map(|t| t.name.clone()) else {
@@ -508,7 +524,11 @@ impl World {
         broker: BrokerId,
         action: BrokerAction,
     ) -> Result<(), KafkaError> {
-        let node = NodeId::Broker(broker);
+        self.node_action(NodeId::Broker(broker), action)
+    }
+
+    /// Crash, restart or isolate a broker, a ZooKeeper server or a KRaft controller.
+    pub fn node_action(&mut self, node: NodeId, action: BrokerAction) -> Result<(), KafkaError> {
         let cmd = match action {
             BrokerAction::Crash => Command::Crash { node },
             BrokerAction::Restart => Command::Restart { node },
@@ -852,12 +872,34 @@ mod tests {
     }
 
     #[test]
+    fn a_script_can_target_zookeeper_servers_and_controllers() {
+        let script = parse_script("crash:zookeeper-2@100,restart:controller-101@200").unwrap();
+        assert_eq!(
+            script,
+            vec![
+                (
+                    100,
+                    ScriptAction::Node(NodeId::ZooKeeper(2), BrokerAction::Crash)
+                ),
+                (
+                    200,
+                    ScriptAction::Node(NodeId::Controller(101), BrokerAction::Restart)
+                ),
+            ]
+        );
+        assert!(parse_script("crash:zookeeper-x@100").is_err());
+    }
+
+    #[test]
     fn a_script_runs_its_actions_at_their_times() {
         let script = parse_script("produce:customer-123@600, crash:1@1500,heal@2000").unwrap();
         assert_eq!(script[0].0, 600);
         assert_eq!(
             script[1],
-            (1500, ScriptAction::Broker(1, BrokerAction::Crash))
+            (
+                1500,
+                ScriptAction::Node(NodeId::Broker(1), BrokerAction::Crash)
+            )
         );
         let mut w = world();
         for (at, a) in script {

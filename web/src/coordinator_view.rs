@@ -1,0 +1,298 @@
+//! What the coordinator area and the broker badges say, from a snapshot: the ZooKeeper
+//! ensemble (roles, zxids, quorum, who holds `/controller`), the KRaft quorum (Raft states,
+//! epochs, the active controller, the metadata log's offsets), or the built-in controller.
+//! Also the pending timers, as countdown lines. Plain Rust, tested natively.
+
+use crate::narrate::seconds;
+use kafkascope_core::snapshot::{
+    BrokerRegistrationState, CoordinatorSnapshot, Countdown, RaftState, Snapshot, ZkServerRole,
+};
+use kafkascope_core::{BrokerId, NodeId};
+
+/// One node box of the coordinator area.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeView {
+    pub node: NodeId,
+    /// e.g. `zookeeper-2 ★ LEADER` or `controller-101 ★ LEADER`.
+    pub title: String,
+    /// e.g. `epoch 3 · zxid 57` or `epoch 4 · LEO 12 HW 12`.
+    pub detail: String,
+    /// The role as a word, for `data-role` and styling (also written in `title`).
+    pub role: &'static str,
+    pub up: bool,
+    /// The node acting as controller (or ZooKeeper leader).
+    pub leading: bool,
+}
+
+/// The coordinator area's content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoordinatorView {
+    pub mode: &'static str,
+    /// One line above the nodes.
+    pub title: String,
+    pub nodes: Vec<NodeView>,
+    /// Text shown inside a broker's box for the coordinator roles it hosts.
+    pub broker_badges: Vec<(BrokerId, String)>,
+}
+
+fn raft_word(s: RaftState) -> &'static str {
+    match s {
+        RaftState::Unattached => "unattached",
+        RaftState::Voted => "voted",
+        RaftState::Candidate => "candidate",
+        RaftState::Leader => "leader",
+        RaftState::Follower => "follower",
+        RaftState::Resigned => "resigned",
+    }
+}
+
+fn zk_word(r: ZkServerRole) -> &'static str {
+    match r {
+        ZkServerRole::Looking => "looking",
+        ZkServerRole::Follower => "follower",
+        ZkServerRole::Leader => "leader",
+    }
+}
+
+/// The view of the coordinator in `s`.
+pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
+    let c = &s.controller;
+    match &c.coordinator {
+        CoordinatorSnapshot::Builtin => CoordinatorView {
+            mode: "builtin",
+            title: format!(
+                "Built-in controller (simplified: never fails) · controller epoch {}",
+                c.controller_epoch
+            ),
+            nodes: vec![NodeView {
+                node: NodeId::Controller(0),
+                title: "controller ★ active".into(),
+                detail: "pushes LeaderAndIsr / UpdateMetadata".into(),
+                role: "active",
+                up: true,
+                leading: true,
+            }],
+            broker_badges: Vec::new(),
+        },
+        CoordinatorSnapshot::Zookeeper(z) => {
+            let title = format!(
+                "ZooKeeper ensemble · {} · /controller: {} · controller epoch {}{}",
+                if z.quorum {
+                    "quorum OK".to_owned()
+                } else {
+                    "NO QUORUM: no metadata changes".to_owned()
+                },
+                z.controller
+                    .map_or("none".to_owned(), |b| format!("broker {b}")),
+                z.controller_epoch,
+                z.loading.as_ref().map_or(String::new(), |l| format!(
+                    " · controller {} loading {}/{} znodes",
+                    l.broker, l.read, l.total
+                ))
+            );
+            let nodes = z
+                .servers
+                .iter()
+                .map(|sv| {
+                    let role = if sv.up { zk_word(sv.role) } else { "down" };
+                    let leading = sv.up && sv.role == ZkServerRole::Leader;
+                    NodeView {
+                        node: NodeId::ZooKeeper(sv.id),
+                        title: format!(
+                            "zookeeper-{}{} {}",
+                            sv.id,
+                            if leading { " ★" } else { "" },
+                            role.to_uppercase()
+                        ),
+                        detail: format!(
+                            "epoch {} · zxid {} · {} session{}",
+                            sv.epoch,
+                            sv.last_zxid,
+                            sv.connections.len(),
+                            if sv.connections.len() == 1 { "" } else { "s" }
+                        ),
+                        role,
+                        up: sv.up,
+                        leading,
+                    }
+                })
+                .collect();
+            let broker_badges = s
+                .brokers
+                .iter()
+                .map(|b| {
+                    let registered = z.registered_brokers.contains(&b.id);
+                    let text = if z.controller == Some(b.id) {
+                        let loading = z.loading.as_ref().is_some_and(|l| l.broker == b.id);
+                        format!(
+                            "★ CONTROLLER (epoch {}){}",
+                            z.controller_epoch,
+                            if loading { " · loading" } else { "" }
+                        )
+                    } else if registered {
+                        "/brokers/ids/".to_owned() + &b.id.to_string()
+                    } else {
+                        "not registered in ZooKeeper".to_owned()
+                    };
+                    (b.id, text)
+                })
+                .collect();
+            CoordinatorView {
+                mode: "zookeeper",
+                title,
+                nodes,
+                broker_badges,
+            }
+        }
+        CoordinatorSnapshot::Kraft(k) => {
+            let title = format!(
+                "KRaft controller quorum{} · epoch {} · active controller: {} · metadata HW {}",
+                if k.combined { " (combined)" } else { "" },
+                k.epoch,
+                k.leader
+                    .map_or("none (election)".to_owned(), |l| l.to_string()),
+                k.high_watermark
+            );
+            let voter_line = |v: &kafkascope_core::snapshot::VoterSnapshot| {
+                let role = if v.up { raft_word(v.state) } else { "down" };
+                let leading = v.up && v.state == RaftState::Leader;
+                let title = format!(
+                    "controller-{}{} {}",
+                    v.id,
+                    if leading { " ★" } else { "" },
+                    role.to_uppercase()
+                );
+                let mut detail = format!(
+                    "epoch {} · LEO {} HW {}",
+                    v.epoch, v.log_end_offset, v.high_watermark
+                );
+                if let (RaftState::Voted, Some(c)) = (v.state, v.voted_for) {
+                    detail += &format!(" · voted {c}");
+                }
+                (title, detail, role, leading)
+            };
+            let nodes = if k.combined {
+                Vec::new()
+            } else {
+                k.voters
+                    .iter()
+                    .map(|v| {
+                        let (title, detail, role, leading) = voter_line(v);
+                        NodeView {
+                            node: NodeId::Controller(v.id),
+                            title,
+                            detail,
+                            role,
+                            up: v.up,
+                            leading,
+                        }
+                    })
+                    .collect()
+            };
+            let mut broker_badges: Vec<(BrokerId, String)> = k
+                .brokers
+                .iter()
+                .map(|b| {
+                    let state = match b.state {
+                        BrokerRegistrationState::Fenced => "FENCED",
+                        BrokerRegistrationState::Unfenced => "unfenced",
+                        BrokerRegistrationState::ControlledShutdown => "controlled shutdown",
+                        BrokerRegistrationState::Unregistered => "unregistered",
+                    };
+                    (
+                        b.id,
+                        format!("{state} · metadata offset {}", b.metadata_offset),
+                    )
+                })
+                .collect();
+            if k.combined {
+                for v in &k.voters {
+                    let (title, detail, _, _) = voter_line(v);
+                    let line = format!("{title} · {detail}");
+                    match broker_badges.iter_mut().find(|(b, _)| *b == v.id) {
+                        Some((_, text)) => *text = format!("{line} · {text}"),
+                        None => broker_badges.push((v.id, line)),
+                    }
+                }
+            }
+            CoordinatorView {
+                mode: "kraft",
+                title,
+                nodes,
+                broker_badges,
+            }
+        }
+    }
+}
+
+/// The pending timers in words, soonest first, at most `max` (e.g. `broker 2 is fenced in
+/// 1.9 s`, `controller-101 starts an election in 0.7 s`).
+pub fn countdown_lines(s: &Snapshot, max: usize) -> Vec<String> {
+    s.countdowns
+        .iter()
+        .take(max)
+        .map(|c| {
+            let left = seconds(c.at().saturating_sub(s.time));
+            match c {
+                Countdown::BrokerSession { broker, .. } => {
+                    format!("broker {broker} is fenced in {left} unless it heartbeats")
+                }
+                Countdown::IsrLag { tp, follower, .. } => {
+                    format!(
+                        "{tp}: follower {follower} leaves the ISR in {left} unless it catches up"
+                    )
+                }
+                Countdown::ZkSession { broker, .. } => {
+                    format!("broker {broker}'s ZooKeeper session expires in {left} unless it pings")
+                }
+                Countdown::ElectionTimeout { voter, .. } => {
+                    format!("controller-{voter} starts an election in {left}")
+                }
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafkascope_core::{ClusterConfig, CoordinatorMode, Profile, Sim};
+
+    fn snapshot(mode: CoordinatorMode) -> Snapshot {
+        Sim::new(ClusterConfig::new(Profile::Teaching, 3).with_mode(mode), 1)
+            .unwrap()
+            .snapshot()
+    }
+
+    #[test]
+    fn the_builtin_controller_says_it_is_simplified() {
+        let v = coordinator_view(&snapshot(CoordinatorMode::Builtin));
+        assert_eq!(v.mode, "builtin");
+        assert!(v.title.contains("simplified"));
+        assert_eq!(v.nodes.len(), 1);
+    }
+
+    #[test]
+    fn countdowns_are_sentences_with_the_time_left() {
+        let mut s = snapshot(CoordinatorMode::Builtin);
+        s.time = 1_000;
+        s.countdowns = vec![
+            Countdown::ElectionTimeout {
+                voter: 101,
+                at: 1_700,
+            },
+            Countdown::ZkSession {
+                broker: 2,
+                at: 5_100,
+            },
+        ];
+        assert_eq!(
+            countdown_lines(&s, 5),
+            vec![
+                "controller-101 starts an election in 0.7 s".to_owned(),
+                "broker 2's ZooKeeper session expires in 4.1 s unless it pings".to_owned(),
+            ]
+        );
+        assert_eq!(countdown_lines(&s, 1).len(), 1);
+    }
+}
