@@ -4,6 +4,8 @@
 //! are printed), 2 when the file cannot be read or is not a valid scenario (and for bad
 //! command-line arguments), 1 when writing the output failed.
 
+mod compare;
+
 use clap::{Parser, Subcommand};
 use kafkascope_core::describe::{
     self, BrokerStatus, GroupDescription, RecordResult, TopicDescription,
@@ -51,6 +53,21 @@ enum Cmd {
         /// Scenario file (JSON), or - for standard input.
         scenario: String,
     },
+    /// Measure broker-failure detection and controller failover in ZooKeeper and KRaft mode
+    ///
+    /// Runs a 3-broker cluster with Kafka's default timeouts and one topic of each size, crashes
+    /// a broker (time until it is fenced and its partitions have new leaders), then, on a fresh
+    /// cluster, crashes the active controller (time until another controller is active).
+    CompareCoordinators {
+        /// Partition counts to measure, comma separated.
+        #[arg(long, value_delimiter = ',', default_value = "10,1000,10000")]
+        partitions: Vec<i32>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Exit code for an unreadable or invalid scenario.
@@ -60,6 +77,24 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let path = match &cli.command {
         Cmd::Run { scenario, .. } | Cmd::Validate { scenario } => scenario.as_str(),
+        Cmd::CompareCoordinators {
+            partitions,
+            seed,
+            json,
+        } => {
+            if let Some(bad) = partitions.iter().find(|&&n| !(1..=10_000).contains(&n)) {
+                eprintln!("error: --partitions: {bad} is not in 1..=10000");
+                return ExitCode::from(INVALID);
+            }
+            let mut out = BufWriter::new(io::stdout().lock());
+            return match compare::run(&mut out, partitions, *seed, *json) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
     };
     let name = if path == "-" { "<stdin>" } else { path };
     let scenario = match load(path) {
@@ -101,6 +136,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(INVALID);
             }
         },
+        Cmd::CompareCoordinators { .. } => unreachable!("handled before loading a scenario"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
