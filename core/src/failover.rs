@@ -42,11 +42,7 @@ pub struct ControllerFailover {
 
 /// A 3-broker cluster in `mode` with Kafka's default timeouts and one topic of `partitions`
 /// partitions with replication factor 3, after [`WARM_UP_MS`].
-pub fn warmed_up_cluster(
-    mode: CoordinatorMode,
-    partitions: i32,
-    seed: u64,
-) -> Result<Sim, String> {
+pub fn warmed_up_cluster(mode: CoordinatorMode, partitions: i32, seed: u64) -> Result<Sim, String> {
     let config = ClusterConfig::new(Profile::KafkaDefaults, 3).with_mode(mode);
     let mut sim = Sim::new(config, seed)?;
     sim.set_record_messages(false);

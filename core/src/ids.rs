@@ -45,6 +45,7 @@ pub enum NodeId {
     /// A KRaft voter in combined mode is co-located with the broker of the same id.
     Controller(i32),
     /// A ZooKeeper server of the ensemble (its `myid`).
+    #[serde(rename = "zookeeper")]
     ZooKeeper(i32),
     Producer(u32),
     Consumer(u32),

@@ -286,18 +286,19 @@ fn cluster_error(msg: String) -> ScenarioError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NodeRef(pub NodeId);
 
-/// Reads `broker-2`, `controller-0`, `producer-0` or `consumer-1`.
+/// Reads `broker-2`, `controller-0`, `zookeeper-1`, `producer-0` or `consumer-1`.
 pub fn parse_node_name(s: &str) -> Result<NodeId, String> {
     let bad = || {
         format!(
-            "{s:?} is not a node: write \"broker-<id>\", \"controller-<id>\", \"producer-<id>\", \
-             \"consumer-<id>\" or {{\"kind\": \"broker\", \"id\": <id>}}"
+            "{s:?} is not a node: write \"broker-<id>\", \"controller-<id>\", \"zookeeper-<id>\", \
+             \"producer-<id>\", \"consumer-<id>\" or {{\"kind\": \"broker\", \"id\": <id>}}"
         )
     };
     let (kind, id) = s.split_once('-').ok_or_else(bad)?;
     let node = match kind {
         "broker" => NodeId::Broker(id.parse().map_err(|_| bad())?),
         "controller" => NodeId::Controller(id.parse().map_err(|_| bad())?),
+        "zookeeper" => NodeId::ZooKeeper(id.parse().map_err(|_| bad())?),
         "producer" => NodeId::Producer(id.parse().map_err(|_| bad())?),
         "consumer" => NodeId::Consumer(id.parse().map_err(|_| bad())?),
         _ => return Err(bad()),
@@ -1006,6 +1007,28 @@ mod tests {
     }
 
     #[test]
+    fn the_coordinator_is_a_mode_name_or_an_object_of_overrides() {
+        let s = Scenario::parse(r#"{"cluster": {"brokers": 3, "coordinator": "kraft"}}"#)
+            .expect("valid");
+        assert_eq!(s.cluster.coordinator.mode, crate::CoordinatorMode::Kraft);
+        let s = Scenario::parse(
+            r#"{"cluster": {"brokers": 3, "coordinator": {"mode": "zookeeper", "zookeeper_ensemble_size": 5}}}"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            s.cluster.coordinator.mode,
+            crate::CoordinatorMode::Zookeeper
+        );
+        assert_eq!(s.cluster.coordinator.zookeeper_ensemble_size, 5);
+        let e = err(r#"{"cluster": {"brokers": 3, "coordinator": "raft"}}"#);
+        assert_eq!(e.path, "cluster.coordinator");
+        let e = err(
+            r#"{"cluster": {"brokers": 3, "coordinator": {"mode": "kraft", "kraft_voters": 4}}}"#,
+        );
+        assert!(e.problem().contains("1, 3 or 5"), "{}", e.problem());
+    }
+
+    #[test]
     fn serialises_to_a_document_that_parses_back_the_same() {
         let s = Scenario::parse(GOOD).expect("valid");
         let text = serde_json::to_string_pretty(&s).expect("serialise");
@@ -1019,6 +1042,7 @@ mod tests {
         for (text, node) in [
             ("\"broker-2\"", NodeId::Broker(2)),
             ("\"controller-0\"", NodeId::Controller(0)),
+            ("\"zookeeper-2\"", NodeId::ZooKeeper(2)),
             ("\"producer-0\"", NodeId::Producer(0)),
             ("\"consumer-12\"", NodeId::Consumer(12)),
             ("{\"kind\": \"broker\", \"id\": 3}", NodeId::Broker(3)),

@@ -106,7 +106,9 @@ pub fn legend() -> Html {
                     { ": high watermark (records below it are committed); a narrow slot shows them as LEO/HW" }</li>
                 <li>{ "Dots are messages on the wire, lettered by API: P Produce, F Fetch, M Metadata, \
                        H BrokerHeartbeat, L LeaderAndIsr, U UpdateMetadata, A AlterPartition, \
-                       C FindCoordinator, J JoinGroup, S SyncGroup, h Heartbeat, K OffsetCommit. \
+                       C FindCoordinator, J JoinGroup, S SyncGroup, h Heartbeat, K OffsetCommit; \
+                       KRaft: V Vote, B BeginQuorumEpoch, m metadata-log fetch, R BrokerRegistration; \
+                       ZooKeeper: Z a ZooKeeper request, ping or watch event, z ZAB between servers. \
                        Filled: request; hollow: response; ✕: dropped." }</li>
             </ul>
         </details>

@@ -39,6 +39,14 @@ pub fn api_letter(api: &str) -> &'static str {
         "LeaveGroup" => "X",
         "OffsetCommit" => "K",
         "OffsetFetch" => "k",
+        "Vote" => "V",
+        "BeginQuorumEpoch" => "B",
+        "EndQuorumEpoch" => "E",
+        "BrokerRegistration" => "R",
+        "FetchMetadata" | "MetadataFetch" => "m",
+        "LeaderAndIsr" | "StopReplica" => "L",
+        a if a.starts_with("Zab") => "z",
+        a if a.starts_with("Zk") => "Z",
         _ => "?",
     }
 }
