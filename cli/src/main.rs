@@ -190,6 +190,7 @@ struct Summary<'a> {
     end_time_ms: Millis,
     /// Every topic creation and step, with its result or Kafka's error.
     step_outcomes: &'a [StepOutcome],
+    control_plane: kafkascope_core::snapshot::ControllerSnapshot,
     brokers: Vec<BrokerStatus>,
     topics: Vec<TopicDescription>,
     records: Vec<RecordResult>,
@@ -226,6 +227,7 @@ fn print_run(s: &Scenario, run: &ScenarioRun, opts: &Options) -> io::Result<()> 
         profile: s.cluster.profile,
         end_time_ms: run.end_time,
         step_outcomes: &run.outcomes,
+        control_plane: run.sim.snapshot().controller,
         brokers: describe::broker_statuses(&run.sim),
         topics: describe::describe_topics(&run.sim, opts.include_internal),
         records: describe::record_results(&run.sim, &run.outcomes, &run.events),
@@ -267,6 +269,11 @@ fn print_run(s: &Scenario, run: &ScenarioRun, opts: &Options) -> io::Result<()> 
             writeln!(out, "  {}", failure_line(o))?;
         }
     }
+    writeln!(
+        out,
+        "\n{}",
+        describe::control_plane_text(&summary.control_plane).trim_end()
+    )?;
     writeln!(
         out,
         "\n{}",
