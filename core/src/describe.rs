@@ -1065,6 +1065,90 @@ pub fn event_text(kind: &EventKind) -> String {
     }
 }
 
+/// The control plane in words, for `kafkascope run`: the mode, who is the active controller,
+/// and each ZooKeeper server or KRaft voter with its role, epoch and log position.
+pub fn control_plane_text(c: &crate::snapshot::ControllerSnapshot) -> String {
+    use crate::snapshot::{BrokerRegistrationState as B, CoordinatorSnapshot as C};
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let active = c.active.map_or("none".to_owned(), |n| n.to_string());
+    match &c.coordinator {
+        C::Builtin => {
+            let _ = writeln!(
+                s,
+                "Control plane: built-in controller (simplified, never fails), controller epoch {}",
+                c.controller_epoch
+            );
+        }
+        C::Zookeeper(z) => {
+            let _ = writeln!(
+                s,
+                "Control plane: ZooKeeper ensemble of {}, {}; /controller = {}, controller epoch {}, active controller {active}",
+                z.servers.len(),
+                if z.quorum { "quorum OK" } else { "NO QUORUM" },
+                z.controller
+                    .map_or("(none)".to_owned(), |b| format!("broker {b}")),
+                z.controller_epoch
+            );
+            for sv in &z.servers {
+                let _ = writeln!(
+                    s,
+                    "  zookeeper-{:<3} {:<9} epoch {:<3} zxid {:<6} sessions {:?}{}",
+                    sv.id,
+                    format!("{:?}", sv.role).to_uppercase(),
+                    sv.epoch,
+                    sv.last_zxid,
+                    sv.connections,
+                    if sv.up { "" } else { "  (DOWN)" }
+                );
+            }
+            let _ = writeln!(s, "  /brokers/ids: {:?}", z.registered_brokers);
+        }
+        C::Kraft(k) => {
+            let _ = writeln!(
+                s,
+                "Control plane: KRaft quorum of {} voters{}, epoch {}, leader {}, metadata high watermark {}",
+                k.voters.len(),
+                if k.combined {
+                    " (combined with brokers)"
+                } else {
+                    ""
+                },
+                k.epoch,
+                k.leader
+                    .map_or("(none)".to_owned(), |l| format!("controller-{l}")),
+                k.high_watermark
+            );
+            for v in &k.voters {
+                let _ = writeln!(
+                    s,
+                    "  controller-{:<4} {:<10} epoch {:<3} LEO {:<6} HW {:<6}{}",
+                    v.id,
+                    format!("{:?}", v.state).to_uppercase(),
+                    v.epoch,
+                    v.log_end_offset,
+                    v.high_watermark,
+                    if v.up { "" } else { "  (DOWN)" }
+                );
+            }
+            for b in &k.brokers {
+                let state = match b.state {
+                    B::Fenced => "FENCED",
+                    B::Unfenced => "unfenced",
+                    B::ControlledShutdown => "controlled shutdown",
+                    B::Unregistered => "unregistered",
+                };
+                let _ = writeln!(
+                    s,
+                    "  broker {:<3} {state}, broker epoch {}, metadata offset {}",
+                    b.id, b.broker_epoch, b.metadata_offset
+                );
+            }
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1273,88 +1357,4 @@ mod tests {
         assert!(lines.iter().any(|l| l.ends_with("ms  broker-1 crashed")));
         assert!(describe_groups(&run.sim).is_empty());
     }
-}
-
-/// The control plane in words, for `kafkascope run`: the mode, who is the active controller,
-/// and each ZooKeeper server or KRaft voter with its role, epoch and log position.
-pub fn control_plane_text(c: &crate::snapshot::ControllerSnapshot) -> String {
-    use crate::snapshot::{BrokerRegistrationState as B, CoordinatorSnapshot as C};
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let active = c.active.map_or("none".to_owned(), |n| n.to_string());
-    match &c.coordinator {
-        C::Builtin => {
-            let _ = writeln!(
-                s,
-                "Control plane: built-in controller (simplified, never fails), controller epoch {}",
-                c.controller_epoch
-            );
-        }
-        C::Zookeeper(z) => {
-            let _ = writeln!(
-                s,
-                "Control plane: ZooKeeper ensemble of {}, {}; /controller = {}, controller epoch {}, active controller {active}",
-                z.servers.len(),
-                if z.quorum { "quorum OK" } else { "NO QUORUM" },
-                z.controller
-                    .map_or("(none)".to_owned(), |b| format!("broker {b}")),
-                z.controller_epoch
-            );
-            for sv in &z.servers {
-                let _ = writeln!(
-                    s,
-                    "  zookeeper-{:<3} {:<9} epoch {:<3} zxid {:<6} sessions {:?}{}",
-                    sv.id,
-                    format!("{:?}", sv.role).to_uppercase(),
-                    sv.epoch,
-                    sv.last_zxid,
-                    sv.connections,
-                    if sv.up { "" } else { "  (DOWN)" }
-                );
-            }
-            let _ = writeln!(s, "  /brokers/ids: {:?}", z.registered_brokers);
-        }
-        C::Kraft(k) => {
-            let _ = writeln!(
-                s,
-                "Control plane: KRaft quorum of {} voters{}, epoch {}, leader {}, metadata high watermark {}",
-                k.voters.len(),
-                if k.combined {
-                    " (combined with brokers)"
-                } else {
-                    ""
-                },
-                k.epoch,
-                k.leader
-                    .map_or("(none)".to_owned(), |l| format!("controller-{l}")),
-                k.high_watermark
-            );
-            for v in &k.voters {
-                let _ = writeln!(
-                    s,
-                    "  controller-{:<4} {:<10} epoch {:<3} LEO {:<6} HW {:<6}{}",
-                    v.id,
-                    format!("{:?}", v.state).to_uppercase(),
-                    v.epoch,
-                    v.log_end_offset,
-                    v.high_watermark,
-                    if v.up { "" } else { "  (DOWN)" }
-                );
-            }
-            for b in &k.brokers {
-                let state = match b.state {
-                    B::Fenced => "FENCED",
-                    B::Unfenced => "unfenced",
-                    B::ControlledShutdown => "controlled shutdown",
-                    B::Unregistered => "unregistered",
-                };
-                let _ = writeln!(
-                    s,
-                    "  broker {:<3} {state}, broker epoch {}, metadata offset {}",
-                    b.id, b.broker_epoch, b.metadata_offset
-                );
-            }
-        }
-    }
-    s
 }
