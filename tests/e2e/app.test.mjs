@@ -86,6 +86,46 @@ test('crashing the leader of orders-0 shows a new leader chosen from the ISR', a
   await page.close();
 });
 
+test('ZooKeeper mode: the controller broker dies; after its session expires another broker wins /controller', async () => {
+  const { page, errors } = await openApp(browser.context, `${server.url}?mode=zookeeper&speed=400`);
+  await page.waitForSelector('g.coordinator[data-mode="zookeeper"]');
+  assert.equal(await page.locator('.controller-node[data-node^="zookeeper-"]').count(), 3);
+  await page.waitForSelector('.controller-node[data-node^="zookeeper-"][data-role="leader"]');
+  const controllerOf = () => page.$$eval('[data-broker-id]', (els) => els
+    .filter((e) => /★ CONTROLLER/.test(e.querySelector('.broker-role')?.getAttribute('data-coordinator-role') ?? ''))
+    .map((e) => Number(e.dataset.brokerId)));
+  const [old] = await controllerOf();
+  assert.ok(old !== undefined, 'one broker is marked as the controller');
+  await page.focus(`[data-broker-id="${old}"]`);
+  await page.keyboard.press('Enter');
+  await page.click('#broker-crash');
+  // zookeeper.session.timeout.ms is 6 s in the teaching profile; then the race for /controller.
+  await page.waitForFunction((o) => [...document.querySelectorAll('[data-broker-id]')].some((e) =>
+    Number(e.dataset.brokerId) !== o
+    && /★ CONTROLLER \(epoch 2\)/.test(e.querySelector('.broker-role')?.getAttribute('data-coordinator-role') ?? '')),
+  old, { timeout: 30_000 });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'zookeeper-failover.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('KRaft mode: crashing the active controller makes a standby leader of a new epoch', async () => {
+  const { page, errors } = await openApp(browser.context, `${server.url}?mode=kraft&speed=200`);
+  await page.waitForSelector('g.coordinator[data-mode="kraft"] .controller-node[data-role="leader"]');
+  const old = await page.$eval('.controller-node[data-role="leader"]', (e) => e.dataset.node);
+  await page.focus(`.controller-node[data-node="${old}"]`);
+  await page.keyboard.press('Enter');
+  await page.click('#node-crash');
+  await page.waitForSelector(`.controller-node[data-node="${old}"][data-up="false"]`);
+  // controller.quorum.fetch.timeout.ms (2 s), then a randomised election timeout and a vote.
+  await page.waitForFunction((o) => [...document.querySelectorAll('.controller-node[data-role="leader"]')]
+    .some((e) => e.dataset.node !== o), old, { timeout: 20_000 });
+  assert.match(await page.$eval('.coordinator-title', (e) => e.textContent), /epoch [2-9]/);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'kraft-failover.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a phone-sized screen shows the whole app without errors', async () => {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 390, height: 844 });
