@@ -88,6 +88,8 @@ pub struct Broker {
     pub parked_fetches: BTreeMap<u64, ParkedFetch>,
     pub delayed_produces: BTreeMap<u64, DelayedProduce>,
     pub groups: GroupCoordinator,
+    /// KRaft mode: registration, heartbeats and the fetched metadata log.
+    pub kraft: kraft::KraftBrokerState,
     next_id: u64,
 }
 
@@ -112,6 +114,7 @@ impl Broker {
             parked_fetches: BTreeMap::new(),
             delayed_produces: BTreeMap::new(),
             groups: GroupCoordinator::default(),
+            kraft: kraft::KraftBrokerState::default(),
             next_id: 0,
         }
     }
