@@ -1,7 +1,8 @@
 //! Randomized simulation: many seeds of random traffic and faults, every invariant checked
 //! after every step. A failure names the seed that reproduces it.
 
-use kafkascope_core::chaos::{Safety, run_seed};
+use kafkascope_core::chaos::{Safety, run_seed, run_seed_in};
+use kafkascope_core::config::CoordinatorMode;
 
 /// Seeds per run; `KAFKASCOPE_SEEDS` raises it for a longer run.
 fn seeds() -> u64 {
@@ -65,4 +66,20 @@ fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it() {
             "seed {seed}: unexpected violation {v}"
         );
     }
+}
+
+#[test]
+fn safe_settings_never_lose_an_acknowledged_record_or_diverge_metadata_in_kraft_mode() {
+    let n = seeds().min(300);
+    let mut committed = 0;
+    for seed in 0..n {
+        match run_seed_in(seed, Safety::Safe, CoordinatorMode::Kraft) {
+            Ok(r) => committed += r.committed_records,
+            Err(v) => panic!(
+                "seed {seed}: {v}\nreproduce: cargo run -p kafkascope-core --example trace_seed -- {seed} safe \"\" kraft"
+            ),
+        }
+    }
+    assert!(committed > 0, "the runs acknowledged records at all");
+    eprintln!("{n} KRaft seeds, {committed} acknowledged records tracked");
 }
