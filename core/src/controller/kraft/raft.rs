@@ -814,3 +814,117 @@ impl Voter {
         self.send_fetch(ctx);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::NetworkConfig;
+    use crate::kernel::Kernel;
+    use crate::network::Network;
+    use rand::SeedableRng;
+
+    fn kernel() -> Kernel {
+        Kernel::new(
+            rand_pcg::Pcg64Mcg::seed_from_u64(7),
+            Network::new(NetworkConfig {
+                latency_ms: 1,
+                jitter_ms: 0,
+                loss: 0.0,
+            }),
+        )
+    }
+
+    fn voter_with_log(epochs: &[i32]) -> Voter {
+        let timeouts = RaftTimeouts {
+            election_ms: 1_000,
+            fetch_ms: 2_000,
+            backoff_max_ms: 1_000,
+            request_ms: 2_000,
+        };
+        let mut v = Voter::new(101, vec![100, 101, 102], timeouts);
+        for &e in epochs {
+            v.log.append(
+                e,
+                MetadataRecord::LeaderChange {
+                    epoch: e,
+                    leader: 100,
+                    voters: vec![100, 101, 102],
+                },
+            );
+        }
+        v.epoch = *epochs.last().unwrap_or(&0);
+        v
+    }
+
+    fn granted(k: &mut Kernel) -> Vec<bool> {
+        k.drain_events()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EventKind::MessageSent { message, .. } => match &*message {
+                    Message::Kraft(KraftMessage::VoteResponse { granted, .. }) => Some(*granted),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_voter_rejects_a_candidate_whose_log_is_behind_by_last_epoch_then_end_offset() {
+        let v = voter_with_log(&[1, 1, 2, 2]);
+        // Older last epoch loses even with a longer log.
+        assert!(v.decide_vote(3, 100, 1, 10).is_err());
+        // Same last epoch, shorter log loses.
+        assert!(v.decide_vote(3, 100, 2, 3).is_err());
+        // Same last epoch and end offset, or newer epoch, wins.
+        assert!(v.decide_vote(3, 100, 2, 4).is_ok());
+        assert!(v.decide_vote(3, 100, 3, 1).is_ok());
+        // A stale epoch is refused.
+        assert!(v.decide_vote(1, 100, 9, 99).is_err());
+    }
+
+    #[test]
+    fn a_voter_never_votes_twice_in_one_epoch_and_its_vote_survives_a_restart() {
+        let mut k = kernel();
+        let mut v = voter_with_log(&[1]);
+        let ctx = &mut Ctx::new(NodeId::Controller(101), &mut k);
+        v.on_vote(ctx, NodeId::Controller(100), 2, 100, 1, 1);
+        v.on_vote(ctx, NodeId::Controller(102), 2, 102, 1, 1);
+        // The same candidate asking again gets the same answer.
+        v.on_vote(ctx, NodeId::Controller(100), 2, 100, 1, 1);
+        assert_eq!(granted(ctx.k), vec![true, false, true]);
+        assert_eq!((v.epoch, v.voted_for), (2, Some(100)));
+        // The quorum-state file keeps the vote across a crash.
+        v.crash();
+        v.restart(ctx);
+        assert_eq!(v.state(), RaftState::Voted);
+        v.on_vote(ctx, NodeId::Controller(102), 2, 102, 1, 1);
+        assert_eq!(granted(ctx.k), vec![false]);
+        // A higher epoch is a fresh vote.
+        v.on_vote(ctx, NodeId::Controller(102), 3, 102, 1, 1);
+        assert_eq!(granted(ctx.k), vec![true]);
+        assert_eq!((v.epoch, v.voted_for), (3, Some(102)));
+    }
+
+    #[test]
+    fn the_leader_commits_only_on_a_majority_and_only_once_its_own_epoch_record_is_in() {
+        let mut k = kernel();
+        let mut v = voter_with_log(&[1, 1, 1]);
+        let ctx = &mut Ctx::new(NodeId::Controller(101), &mut k);
+        v.epoch = 1;
+        v.become_candidate(ctx, true);
+        v.on_vote_response(ctx, NodeId::Controller(100), 2, true, None);
+        assert!(v.is_leader());
+        // Its LeaderChange is at offset 3; one follower at offset 3 is not enough to commit
+        // the older epoch's entries alone.
+        assert_eq!(v.log.end_offset(), 4);
+        let hw0 = v.high_watermark;
+        v.on_fetch(ctx, NodeId::Controller(102), 102, false, 2, 3, 1, 0);
+        assert_eq!(v.high_watermark, hw0, "nothing of epoch 2 is on a majority yet");
+        // An observer's fetch never counts.
+        v.on_fetch(ctx, NodeId::Broker(1), 1, true, 2, 4, 2, 0);
+        assert_eq!(v.high_watermark, hw0);
+        v.on_fetch(ctx, NodeId::Controller(102), 102, false, 2, 4, 2, 0);
+        assert_eq!(v.high_watermark, 4);
+    }
+}
