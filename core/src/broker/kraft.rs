@@ -46,8 +46,6 @@ pub struct KraftBrokerState {
     pub registrations: BTreeMap<BrokerId, bool>,
     fetch_seq: u64,
     fetch_pending: Option<u64>,
-    /// The last heartbeat or registration got no answer yet.
-    unanswered: bool,
 }
 
 fn timer(t: KraftBrokerTimer) -> Timer {
@@ -100,7 +98,6 @@ impl Broker {
     }
 
     fn send_registration(&mut self, ctx: &mut Ctx) {
-        self.kraft.unanswered = true;
         ctx.send(
             self.active_controller_node(),
             Message::Kraft(KraftMessage::BrokerRegistration {
@@ -137,13 +134,11 @@ impl Broker {
     pub(super) fn on_kraft_timer(&mut self, ctx: &mut Ctx, t: &KraftBrokerTimer) {
         match t {
             KraftBrokerTimer::Heartbeat => {
-                if self.kraft.unanswered {
-                    self.rotate_kraft_leader();
-                }
+                // Heartbeats follow the leader the metadata fetches find (they rotate
+                // through the voters on timeouts); two rotations would fight.
                 if self.kraft.needs_registration {
                     self.send_registration(ctx);
                 } else if let Some(epoch) = self.kraft.broker_epoch {
-                    self.kraft.unanswered = true;
                     ctx.send(
                         self.active_controller_node(),
                         Message::Kraft(KraftMessage::BrokerHeartbeat {
@@ -189,23 +184,19 @@ impl Broker {
                 error,
                 broker_epoch,
                 leader,
-            } => {
-                self.kraft.unanswered = false;
-                match error {
-                    None => {
-                        self.kraft.broker_epoch = Some(*broker_epoch);
-                        self.kraft.needs_registration = false;
-                        self.kraft.fenced = true;
-                    }
-                    Some(_) => self.follow_hint(*leader),
+            } => match error {
+                None => {
+                    self.kraft.broker_epoch = Some(*broker_epoch);
+                    self.kraft.needs_registration = false;
+                    self.kraft.fenced = true;
                 }
-            }
+                Some(_) => self.follow_hint(*leader),
+            },
             KraftMessage::BrokerHeartbeatResponse {
                 error,
                 fenced,
                 leader,
             } => {
-                self.kraft.unanswered = false;
                 match error {
                     None => self.kraft.fenced = *fenced,
                     Some(ErrorCode::StaleBrokerEpoch) => {
@@ -220,11 +211,10 @@ impl Broker {
         }
     }
 
-    /// NOT_CONTROLLER: go to the leader the answer names, or try the next voter.
+    /// NOT_CONTROLLER: go to the leader the answer names (else the fetches will find it).
     fn follow_hint(&mut self, leader: Option<i32>) {
-        match leader {
-            Some(l) if Some(l) != self.kraft.leader => self.set_kraft_leader(l),
-            _ => self.rotate_kraft_leader(),
+        if let Some(l) = leader {
+            self.set_kraft_leader(l);
         }
     }
 

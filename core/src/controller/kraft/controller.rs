@@ -134,7 +134,7 @@ impl Voter {
     }
 
     fn leader_hint(&self) -> Option<i32> {
-        self.leader.filter(|_| self.up)
+        self.known_leader()
     }
 
     pub fn on_broker_registration(

@@ -30,6 +30,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const FETCH_MAX_WAIT_MS: Millis = 500;
 /// Backoff before retrying a fetch answered with an error (`retry.backoff.ms` order).
 pub const RETRY_BACKOFF_MS: Millis = 50;
+/// Base of the candidate's binary exponential election backoff (KafkaRaftClient's).
+pub const ELECTION_BACKOFF_BASE_MS: Millis = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RaftTimeouts {
@@ -107,6 +109,8 @@ pub struct Voter {
     generation: u64,
     fetch_seq: u64,
     fetch_pending: Option<u64>,
+    /// Elections lost in a row (sizes the backoff).
+    election_retries: u32,
     /// Replay of this voter's committed prefix: what it takes over with, no reload needed.
     pub image: ClusterMetadata,
     pub applied: u64,
@@ -139,6 +143,7 @@ impl Voter {
             generation: 0,
             fetch_seq: 0,
             fetch_pending: None,
+            election_retries: 0,
             image: ClusterMetadata::default(),
             applied: 0,
             active: None,
@@ -151,6 +156,15 @@ impl Voter {
 
     pub fn majority(&self) -> usize {
         self.voters.len() / 2 + 1
+    }
+
+    /// The leader to name in answers: only while following or leading (a resigned or
+    /// restarted voter's remembered leader may be gone).
+    pub fn known_leader(&self) -> Option<i32> {
+        match self.role {
+            Role::Leader(_) | Role::Follower if self.up => self.leader,
+            _ => None,
+        }
     }
 
     pub fn is_leader(&self) -> bool {
@@ -214,10 +228,12 @@ impl Voter {
             Role::Leader(_) => {}
             Role::Follower => self.become_candidate(ctx, true),
             Role::Candidate { backing_off, .. } if !*backing_off => {
-                // Lost or split election: back off a random time before trying again.
+                // Lost or split election: binary exponential backoff before the next one,
+                // base * rand[0, 2^retries), capped by controller.quorum.election.backoff.max.ms.
                 *backing_off = true;
-                let max = self.timeouts.backoff_max_ms.max(1);
-                let d = ctx.rng().random_range(0..=max);
+                let slots = 1u64 << self.election_retries.clamp(1, 10);
+                let d = (ELECTION_BACKOFF_BASE_MS * ctx.rng().random_range(0..slots))
+                    .min(self.timeouts.backoff_max_ms);
                 self.arm_election_timer(ctx, d);
             }
             Role::Candidate { .. } | Role::Unattached | Role::Voted | Role::Resigned => {
@@ -315,6 +331,7 @@ impl Voter {
     fn become_candidate(&mut self, ctx: &mut Ctx, fetch_timeout: bool) {
         self.leave_leadership(ctx, "became a candidate");
         self.epoch += 1;
+        self.election_retries += 1;
         self.voted_for = Some(self.id);
         self.leader = None;
         self.fetch_pending = None;
@@ -376,6 +393,7 @@ impl Voter {
             _ => vec![self.id],
         };
         self.leader = Some(self.id);
+        self.election_retries = 0;
         let start = self.log.append(
             self.epoch,
             MetadataRecord::LeaderChange {
@@ -415,6 +433,7 @@ impl Voter {
         self.epoch = epoch;
         self.leader = Some(leader);
         self.role = Role::Follower;
+        self.election_retries = 0;
         ctx.emit(kraft(KraftEvent::FollowingLeader {
             voter: self.id,
             leader,
@@ -462,7 +481,7 @@ impl Voter {
             Message::Kraft(KraftMessage::VoteResponse {
                 epoch: self.epoch,
                 granted: granted.is_ok(),
-                leader: self.leader,
+                leader: self.known_leader(),
             }),
         );
     }
@@ -670,7 +689,7 @@ impl Voter {
             to,
             Message::Kraft(KraftMessage::FetchMetadataResponse {
                 epoch: self.epoch,
-                leader: self.leader,
+                leader: self.known_leader(),
                 error,
                 diverging,
                 entries,
@@ -920,7 +939,10 @@ mod tests {
         assert_eq!(v.log.end_offset(), 4);
         let hw0 = v.high_watermark;
         v.on_fetch(ctx, NodeId::Controller(102), 102, false, 2, 3, 1, 0);
-        assert_eq!(v.high_watermark, hw0, "nothing of epoch 2 is on a majority yet");
+        assert_eq!(
+            v.high_watermark, hw0,
+            "nothing of epoch 2 is on a majority yet"
+        );
         // An observer's fetch never counts.
         v.on_fetch(ctx, NodeId::Broker(1), 1, true, 2, 4, 2, 0);
         assert_eq!(v.high_watermark, hw0);
