@@ -557,3 +557,92 @@ fn preferred_leader_election_and_auto_rebalance_work_through_the_log() {
         assert!(sim.replica(p.leader, tp).expect("replica").is_leader());
     }
 }
+
+/// What one measurement run saw (simulated ms).
+#[derive(Debug, PartialEq)]
+struct Timings {
+    /// Crash of the active controller -> a new one is active (KRaft only).
+    failover_ms: Option<u64>,
+    /// Crash of a broker -> the controller fences it.
+    detection_ms: u64,
+    /// Crash of a broker -> the last of its partitions has a new leader acting on it.
+    leaders_moved_ms: u64,
+}
+
+fn measure(mode: CoordinatorMode, partitions: i32) -> Timings {
+    let mut sim = Sim::new(
+        ClusterConfig::new(Profile::KafkaDefaults, 3).with_mode(mode),
+        1,
+    )
+    .expect("config");
+    create_topic(&mut sim, "t", partitions, 3, 2, false);
+    sim.run_until(10_000);
+    sim.drain_events();
+    let mut failover_ms = None;
+    if mode == CoordinatorMode::Kraft {
+        let t0 = sim.now();
+        sim.apply(Command::Crash {
+            node: NodeId::Controller(100),
+        })
+        .expect("crash");
+        sim.run_until(t0 + 10_000);
+        failover_ms = activations(&sim.drain_events())
+            .first()
+            .map(|(t, ..)| t - t0);
+    }
+    let t0 = sim.now() + 1_000; // between two heartbeats
+    sim.run_until(t0);
+    crash(&mut sim, 1);
+    sim.run_until(t0 + 20_000);
+    let events = sim.drain_events();
+    let detection_ms = fenced(&events).first().expect("fenced").0 - t0;
+    let leaders_moved_ms = events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::BecameLeader { .. }))
+        .map(|e| e.time - t0)
+        .max()
+        .expect("new leaders");
+    Timings {
+        failover_ms,
+        detection_ms,
+        leaders_moved_ms,
+    }
+}
+
+fn compare(partition_counts: &[i32]) {
+    let mut kraft_failovers = Vec::new();
+    for &n in partition_counts {
+        let b = measure(CoordinatorMode::Builtin, n);
+        let k = measure(CoordinatorMode::Kraft, n);
+        eprintln!("{n:>6} partitions: builtin {b:?}\n{:>20} kraft   {k:?}", "");
+        // Broker failure detection is the session timeout (9 s) after the last heartbeat
+        // (sent every 2 s; the crash is 1 s after one), in both modes.
+        for t in [&b, &k] {
+            assert!((8_000..8_100).contains(&t.detection_ms), "{t:?}");
+            assert!(t.leaders_moved_ms >= t.detection_ms);
+            assert!(t.leaders_moved_ms - t.detection_ms < 100, "{t:?}");
+        }
+        kraft_failovers.push(k.failover_ms.expect("failed over"));
+    }
+    // KRaft failover does not depend on the partition count: the standby has the log.
+    for f in &kraft_failovers {
+        assert!((1_500..=4_200).contains(f), "{kraft_failovers:?}");
+    }
+    assert!(
+        kraft_failovers.windows(2).all(|w| w[0] == w[1]),
+        "same seed, same failover regardless of partitions: {kraft_failovers:?}"
+    );
+}
+
+#[test]
+fn failover_and_failure_detection_times_do_not_grow_with_the_partition_count() {
+    compare(&[10, 1_000]);
+}
+
+/// The 10,000-partition point of the comparison (a few seconds in release mode:
+/// `cargo test --release -p kafkascope-core --test kraft -- --ignored`).
+#[test]
+#[ignore]
+fn failover_and_failure_detection_times_with_ten_thousand_partitions() {
+    compare(&[10, 1_000, 10_000]);
+}

@@ -1,7 +1,7 @@
 //! Randomized simulation: many seeds of random traffic and faults, every invariant checked
 //! after every step. A failure names the seed that reproduces it.
 
-use kafkascope_core::chaos::{Safety, run_seed, run_seed_in};
+use kafkascope_core::chaos::{Safety, run_seed, run_seed_observed};
 use kafkascope_core::config::CoordinatorMode;
 
 /// Seeds per run; `KAFKASCOPE_SEEDS` raises it for a longer run.
@@ -70,10 +70,25 @@ fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it() {
 
 #[test]
 fn safe_settings_never_lose_an_acknowledged_record_or_diverge_metadata_in_kraft_mode() {
+    use kafkascope_core::EventKind;
+    use kafkascope_core::controller::kraft::KraftEvent;
     let n = seeds().min(300);
     let mut committed = 0;
+    // (elections, check-quorum resignations, truncations, brokers fenced)
+    let mut seen = [0u64; 4];
     for seed in 0..n {
-        match run_seed_in(seed, Safety::Safe, CoordinatorMode::Kraft) {
+        let mut count = |_: &kafkascope_core::Sim, events: &[kafkascope_core::Event]| {
+            for e in events {
+                match &e.kind {
+                    EventKind::Kraft(KraftEvent::LeaderElected { .. }) => seen[0] += 1,
+                    EventKind::Kraft(KraftEvent::Resigned { .. }) => seen[1] += 1,
+                    EventKind::Kraft(KraftEvent::LogTruncated { .. }) => seen[2] += 1,
+                    EventKind::BrokerFenced { .. } => seen[3] += 1,
+                    _ => {}
+                }
+            }
+        };
+        match run_seed_observed(seed, Safety::Safe, CoordinatorMode::Kraft, &mut count) {
             Ok(r) => committed += r.committed_records,
             Err(v) => panic!(
                 "seed {seed}: {v}\nreproduce: cargo run -p kafkascope-core --example trace_seed -- {seed} safe \"\" kraft"
@@ -81,5 +96,12 @@ fn safe_settings_never_lose_an_acknowledged_record_or_diverge_metadata_in_kraft_
         }
     }
     assert!(committed > 0, "the runs acknowledged records at all");
-    eprintln!("{n} KRaft seeds, {committed} acknowledged records tracked");
+    eprintln!(
+        "{n} KRaft seeds, {committed} acknowledged records tracked; {} Raft elections, {} resignations, {} log truncations, {} brokers fenced",
+        seen[0], seen[1], seen[2], seen[3]
+    );
+    assert!(
+        seen.iter().all(|&c| c > 0),
+        "the schedules exercise elections, resignations, truncations and fencing: {seen:?}"
+    );
 }
