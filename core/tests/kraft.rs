@@ -646,3 +646,64 @@ fn failover_and_failure_detection_times_do_not_grow_with_the_partition_count() {
 fn failover_and_failure_detection_times_with_ten_thousand_partitions() {
     compare(&[10, 1_000, 10_000]);
 }
+
+#[test]
+fn the_snapshot_shows_the_quorum_and_countdowns_name_election_and_session_deadlines() {
+    use kafkascope_core::snapshot::{
+        BrokerRegistrationState, CoordinatorSnapshot, Countdown, RaftState,
+    };
+    let mut sim = kraft(Profile::KafkaDefaults, 3, 10);
+    let mut events = Vec::new();
+    run_for(&mut sim, 3_000, &mut events);
+    let CoordinatorSnapshot::Kraft(k) = sim.snapshot().controller.coordinator else {
+        panic!("KRaft snapshot");
+    };
+    assert_eq!((k.epoch, k.leader, k.combined), (1, Some(100), false));
+    let states: Vec<RaftState> = k.voters.iter().map(|v| v.state).collect();
+    assert_eq!(
+        states,
+        vec![RaftState::Leader, RaftState::Follower, RaftState::Follower]
+    );
+    assert!(
+        k.voters
+            .iter()
+            .all(|v| v.high_watermark == k.high_watermark)
+    );
+    assert_eq!(k.brokers.len(), 3);
+    assert!(k.brokers.iter().all(
+        |b| b.state == BrokerRegistrationState::Unfenced && b.metadata_offset > b.broker_epoch
+    ));
+    let now = sim.now();
+    let cds = sim.countdowns();
+    let elections: Vec<i32> = cds
+        .iter()
+        .filter_map(|c| match c {
+            // A follower's fetch timeout: at most 2 s ahead (reset by every fetch response).
+            Countdown::ElectionTimeout { voter, at } if *at > now && *at <= now + 2_000 => {
+                Some(*voter)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(elections, vec![101, 102]);
+    let sessions = cds
+        .iter()
+        .filter(
+            |c| matches!(c, Countdown::BrokerSession { at, .. } if *at > now && *at <= now + 9_000),
+        )
+        .count();
+    assert_eq!(sessions, 3);
+    // A crashed broker's session runs out and it shows fenced.
+    crash(&mut sim, 2);
+    run_for(&mut sim, 12_000, &mut events);
+    let CoordinatorSnapshot::Kraft(k) = sim.snapshot().controller.coordinator else {
+        panic!("KRaft snapshot");
+    };
+    let b2 = k.brokers.iter().find(|b| b.id == 2).expect("broker 2");
+    assert_eq!(b2.state, BrokerRegistrationState::Fenced);
+    assert!(
+        !sim.countdowns()
+            .iter()
+            .any(|c| matches!(c, Countdown::BrokerSession { broker: 2, .. }))
+    );
+}
