@@ -33,6 +33,10 @@ pub struct RunReport {
 pub const FAULT_PHASE_MS: Millis = 40_000;
 /// Recovery bound after everything is healed and restarted (teaching profile): session
 /// timeout (3 s) + ISR catch-up + producer delivery timeout (15 s), with margin.
+/// KRaft adds a controller election when the heal restarts voters: fetch timeout (2 s) +
+/// one split vote's randomized election timeout (< 2 s) + backoff (<= 0.2 s), then a
+/// restarted broker's registration, catch-up and unfencing at its next heartbeat (0.5 s):
+/// about 2 + 2 + 0.2 + 0.5 + 3 + 15 = 22.7 s, inside the same bound.
 pub const RECOVERY_BOUND_MS: Millis = 30_000;
 
 fn up_brokers(sim: &Sim) -> Vec<BrokerId> {

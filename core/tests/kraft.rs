@@ -707,3 +707,30 @@ fn the_snapshot_shows_the_quorum_and_countdowns_name_election_and_session_deadli
             .any(|c| matches!(c, Countdown::BrokerSession { broker: 2, .. }))
     );
 }
+
+#[test]
+fn auto_leader_rebalance_moves_leadership_back_to_preferred_replicas_in_kraft_mode() {
+    let mut sim = kraft(Profile::Teaching, 3, 11);
+    create_topic(&mut sim, "t", 3, 3, 2, false);
+    let mut events = Vec::new();
+    run_for(&mut sim, 2_000, &mut events);
+    let before = partitions(&sim);
+    crash(&mut sim, 1);
+    run_for(&mut sim, 6_000, &mut events);
+    restart(&mut sim, 1);
+    run_for(&mut sim, 5_000, &mut events);
+    assert!(partitions(&sim).values().all(|p| p.leader != 1));
+    // leader.imbalance.check.interval (30 s in the teaching profile) later, without a command.
+    run_for(&mut sim, 31_000, &mut events);
+    for (tp, p) in partitions(&sim) {
+        assert_eq!(p.leader, before[&tp].replicas[0], "{tp}");
+    }
+    assert!(events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::LeaderElected {
+            reason: kafkascope_core::event::ElectionReason::Preferred,
+            ..
+        }
+    )));
+    no_pushes(&events);
+}
