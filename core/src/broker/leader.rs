@@ -3,7 +3,7 @@
 //! watermark passes them, and proposing ISR changes to the controller.
 
 use super::Broker;
-use crate::config::{Acks, Millis};
+use crate::config::{Acks, CoordinatorMode, Millis};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -559,6 +559,16 @@ impl Broker {
         let Some(leader) = p.leader.as_mut() else {
             return;
         };
+        if self.mode == CoordinatorMode::Kraft
+            && matches!(
+                error,
+                Some(ErrorCode::FencedLeaderEpoch | ErrorCode::NotController)
+            )
+        {
+            // As Kafka does: the proposal may have been applied (its answer lost), so the
+            // maximal ISR stays until the metadata log says what the partition is now.
+            return;
+        }
         leader.pending_isr = None;
         if error.is_some() {
             return;

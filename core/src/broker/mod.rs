@@ -350,10 +350,13 @@ impl Broker {
                 });
             if same_epoch {
                 // Same leadership, newer ISR or config: just take it.
+                let newer = st.partition_epoch > p.state.partition_epoch;
                 p.state = st.clone();
                 if let Some(l) = p.leader.as_mut()
-                    && l.pending_isr.as_ref() == Some(&st.isr)
+                    && (l.pending_isr.as_ref() == Some(&st.isr)
+                        || (self.mode == CoordinatorMode::Kraft && newer))
                 {
+                    // KRaft: a newer committed state supersedes any proposal in flight.
                     l.pending_isr = None;
                 }
                 continue;
