@@ -93,6 +93,17 @@ pub fn run_seed_observed(
     observe: &mut dyn FnMut(&Sim, &[Event]),
 ) -> Result<RunReport, Violation> {
     let config = ClusterConfig::new(Profile::Teaching, 3).with_mode(mode);
+    run_config_seed(config, seed, safety, observe)
+}
+
+/// [`run_seed_observed`] with a given cluster config (e.g. KRaft combined mode, 5 voters).
+pub fn run_config_seed(
+    config: ClusterConfig,
+    seed: u64,
+    safety: Safety,
+    observe: &mut dyn FnMut(&Sim, &[Event]),
+) -> Result<RunReport, Violation> {
+    let mode = config.coordinator.mode;
     let mut sim = Sim::new(config, seed).expect("valid config");
     // The schedule has its own stream so that schedule and cluster randomness are independent.
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed ^ 0x5eed_cafe_f00d_d00d);

@@ -1,7 +1,7 @@
 //! Randomized simulation: many seeds of random traffic and faults, every invariant checked
 //! after every step. A failure names the seed that reproduces it.
 
-use kafkascope_core::chaos::{Safety, run_seed, run_seed_observed};
+use kafkascope_core::chaos::{Safety, run_config_seed, run_seed, run_seed_observed};
 use kafkascope_core::config::CoordinatorMode;
 
 /// Seeds per run; `KAFKASCOPE_SEEDS` raises it for a longer run.
@@ -104,4 +104,23 @@ fn safe_settings_never_lose_an_acknowledged_record_or_diverge_metadata_in_kraft_
         seen.iter().all(|&c| c > 0),
         "the schedules exercise elections, resignations, truncations and fencing: {seen:?}"
     );
+}
+
+/// Combined mode (voters inside brokers 1..3, crashing and partitioning with them) and a
+/// five-voter dedicated quorum, under the same fault schedules.
+#[test]
+fn kraft_combined_mode_and_five_voters_keep_every_invariant_across_random_fault_schedules() {
+    use kafkascope_core::config::{ClusterConfig, Profile};
+    let n = seeds().min(100);
+    for (combined, voters) in [(true, 3), (false, 5)] {
+        for seed in 0..n {
+            let mut config =
+                ClusterConfig::new(Profile::Teaching, 3).with_mode(CoordinatorMode::Kraft);
+            config.coordinator.kraft_combined = combined;
+            config.coordinator.kraft_voters = voters;
+            if let Err(v) = run_config_seed(config, seed, Safety::Safe, &mut |_, _| {}) {
+                panic!("seed {seed} (combined={combined}, voters={voters}): {v}");
+            }
+        }
+    }
 }

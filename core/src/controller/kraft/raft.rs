@@ -822,8 +822,8 @@ impl Voter {
                 to_offset: to,
                 diverging_epoch: d.epoch,
             }));
-        } else {
-            self.log.append_replicated(entries);
+        } else if self.log.append_replicated(entries) {
+            // Only a response that continues this log may move the HW (a stale one may not).
             let hw = high_watermark.min(self.log.end_offset());
             if hw > self.high_watermark {
                 self.high_watermark = hw;
