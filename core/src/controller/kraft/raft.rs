@@ -25,12 +25,12 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// How long a leader holds a fetch that has nothing new (KafkaRaftClient's fetch max wait,
-/// 500 ms as Kafka's raft manager configures it).
+/// How long a leader holds a fetch that has nothing new (`KafkaRaftClient.MAX_FETCH_WAIT_MS`).
 pub const FETCH_MAX_WAIT_MS: Millis = 500;
 /// Backoff before retrying a fetch answered with an error (`retry.backoff.ms` order).
 pub const RETRY_BACKOFF_MS: Millis = 50;
-/// Base of the candidate's binary exponential election backoff (KafkaRaftClient's).
+/// Base of the candidate's binary exponential election backoff
+/// (`KafkaRaftClient.RETRY_BACKOFF_BASE_MS`).
 pub const ELECTION_BACKOFF_BASE_MS: Millis = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
