@@ -734,3 +734,33 @@ fn auto_leader_rebalance_moves_leadership_back_to_preferred_replicas_in_kraft_mo
     )));
     no_pushes(&events);
 }
+
+#[test]
+fn create_partitions_goes_through_the_log_and_the_new_leaders_start_leading() {
+    let mut sim = kraft(Profile::Teaching, 3, 12);
+    create_topic(&mut sim, "t", 2, 3, 2, false);
+    let mut events = Vec::new();
+    run_for(&mut sim, 1_000, &mut events);
+    sim.apply(Command::AddPartitions {
+        topic: "t".into(),
+        partitions: 5,
+    })
+    .expect("add partitions");
+    // Accepted by the active controller; committed and replayed a few round trips later.
+    assert_eq!(
+        sim.coordinator().admin_metadata().topics["t"]
+            .partitions
+            .len(),
+        5
+    );
+    run_for(&mut sim, 1_000, &mut events);
+    let after = partitions(&sim);
+    assert_eq!(after.len(), 5);
+    for p in after.values() {
+        assert!(sim.replica(p.leader, &p.tp).expect("replica").is_leader());
+        for b in sim.brokers().values() {
+            assert!(b.metadata.partitions.contains_key(&p.tp));
+        }
+    }
+    no_pushes(&events);
+}

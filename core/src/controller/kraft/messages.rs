@@ -337,3 +337,70 @@ impl KraftEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_narrate_the_protocol_step_in_plain_words() {
+        let cases = [
+            (
+                KraftEvent::BecameCandidate {
+                    voter: 101,
+                    epoch: 3,
+                    fetch_timeout: true,
+                },
+                "controller 101's fetch timeout expired; it became a candidate for epoch 3",
+            ),
+            (
+                KraftEvent::VoteGranted {
+                    voter: 102,
+                    candidate: 101,
+                    epoch: 3,
+                },
+                "controller 102 voted for 101 in epoch 3",
+            ),
+            (
+                KraftEvent::LeaderElected {
+                    voter: 101,
+                    epoch: 3,
+                    votes: vec![101, 102],
+                },
+                "controller 101 won epoch 3 with votes from [101, 102]",
+            ),
+            (
+                KraftEvent::LogTruncated {
+                    node: NodeId::Controller(100),
+                    to_offset: 57,
+                    diverging_epoch: 2,
+                },
+                "controller-100 truncated its metadata log to offset 57 (diverging epoch 2)",
+            ),
+            (
+                KraftEvent::BrokerRegistered {
+                    broker: 2,
+                    broker_epoch: 61,
+                },
+                "broker 2 registered (broker epoch 61), fenced until it catches up",
+            ),
+        ];
+        for (event, words) in cases {
+            assert_eq!(event.narrate(), words);
+        }
+        let fetch = KraftMessage::FetchMetadata {
+            replica: 1,
+            observer: true,
+            epoch: 3,
+            fetch_offset: 10,
+            last_fetched_epoch: 2,
+            max_wait_ms: 500,
+            high_watermark: 9,
+        };
+        assert_eq!(fetch.api(), "FetchMetadata");
+        assert_eq!(
+            fetch.detail(),
+            " observer 1 epoch=3 offset=10 last_fetched_epoch=2"
+        );
+    }
+}

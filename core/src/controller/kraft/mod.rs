@@ -107,8 +107,15 @@ impl KraftQuorum {
         self.voters.iter().position(|v| v.id == id)
     }
 
+    /// The active controller. An isolated old leader may still believe it is active until
+    /// check quorum makes it resign (a zombie); the newest epoch wins.
     fn active_index(&self) -> Option<usize> {
-        self.voters.iter().position(|v| v.up && v.active.is_some())
+        self.voters
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.up && v.active.is_some())
+            .max_by_key(|(_, v)| v.epoch)
+            .map(|(i, _)| i)
     }
 
     /// After any step of voter `i`: its own bookkeeping, then the cluster-wide committed view.
