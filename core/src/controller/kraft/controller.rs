@@ -53,6 +53,15 @@ impl Voter {
         while self.applied < self.high_watermark {
             if let Some(e) = self.log.get(self.applied) {
                 replay(&mut self.image, &e.record);
+                if let MetadataRecord::RegisterBroker {
+                    id,
+                    broker_epoch,
+                    incarnation,
+                    ..
+                } = &e.record
+                {
+                    self.incarnations.insert(*id, (*incarnation, *broker_epoch));
+                }
             }
             self.applied += 1;
         }
@@ -67,7 +76,7 @@ impl Voter {
         }
         let hw = self.high_watermark;
         if let Some(a) = self.active.as_mut()
-            && a.pending_replies.first().is_some_and(|(o, _, _)| *o < hw)
+            && a.pending_replies.iter().any(|(o, _, _)| *o < hw)
         {
             let (ready, waiting): (Vec<_>, Vec<_>) =
                 a.pending_replies.drain(..).partition(|(o, _, _)| *o < hw);
@@ -100,7 +109,7 @@ impl Voter {
             latest: self.image.clone(),
             sessions,
             broker_offsets: BTreeMap::new(),
-            incarnations: BTreeMap::new(),
+            incarnations: self.incarnations.clone(),
             pending_replies: Vec::new(),
             timeouts: timeouts.clone(),
         });
@@ -199,6 +208,7 @@ impl Voter {
             id: broker,
             rack,
             broker_epoch: offset,
+            incarnation,
             fenced: true,
         }];
         records.extend(partition_records(&a.latest, &changed));

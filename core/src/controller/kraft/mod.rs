@@ -65,6 +65,7 @@ pub fn bootstrap_log(config: &ClusterConfig) -> MetadataLog {
                 id: b.id,
                 rack: b.rack.clone(),
                 broker_epoch: offset,
+                incarnation: 1,
                 fenced: false,
             },
         );

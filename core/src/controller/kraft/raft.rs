@@ -114,6 +114,9 @@ pub struct Voter {
     /// Replay of this voter's committed prefix: what it takes over with, no reload needed.
     pub image: ClusterMetadata,
     pub applied: u64,
+    /// Each broker's registered incarnation and broker epoch, from committed records (a
+    /// registration resent to a new controller is then answered, not redone).
+    pub incarnations: BTreeMap<crate::ids::BrokerId, (u64, u64)>,
     /// Present while this voter is the active controller.
     pub active: Option<ActiveController>,
 }
@@ -146,6 +149,7 @@ impl Voter {
             election_retries: 0,
             image: ClusterMetadata::default(),
             applied: 0,
+            incarnations: BTreeMap::new(),
             active: None,
         }
     }
@@ -269,6 +273,7 @@ impl Voter {
         self.up = true;
         self.high_watermark = 0;
         self.image = ClusterMetadata::default();
+        self.incarnations.clear();
         self.applied = 0;
         self.active = None;
         self.fetch_pending = None;

@@ -22,6 +22,8 @@ pub enum MetadataRecord {
         id: BrokerId,
         rack: Option<String>,
         broker_epoch: u64,
+        /// Which run of the broker process registered (KIP-631's incarnation id).
+        incarnation: u64,
         fenced: bool,
     },
     /// `BrokerRegistrationChangeRecord` (fence / unfence).
@@ -65,6 +67,7 @@ pub fn replay(meta: &mut ClusterMetadata, record: &MetadataRecord) {
             rack,
             broker_epoch,
             fenced,
+            ..
         } => {
             meta.brokers.insert(
                 *id,
