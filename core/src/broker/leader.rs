@@ -567,6 +567,13 @@ impl Broker {
         {
             // As Kafka does: the proposal may have been applied (its answer lost), so the
             // maximal ISR stays until the metadata log says what the partition is now.
+            if error == Some(ErrorCode::NotController) {
+                // Resend once the heartbeats have found the active controller.
+                ctx.set_timer(
+                    self.timeouts.broker_heartbeat_interval_ms,
+                    Timer::Broker(BrokerTimer::AlterPartitionRetry { tp: tp.clone() }),
+                );
+            }
             return;
         }
         leader.pending_isr = None;
