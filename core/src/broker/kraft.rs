@@ -344,3 +344,79 @@ impl Broker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{BrokerTimeouts, CoordinatorMode, NetworkConfig, Profile};
+    use crate::kernel::Kernel;
+    use crate::message::TopicConfig;
+    use crate::network::Network;
+    use rand::SeedableRng;
+    use std::sync::Arc;
+
+    fn leader_with_pending_expansion(
+        mode: CoordinatorMode,
+        k: &mut Kernel,
+    ) -> (Broker, TopicPartition) {
+        let mut b = Broker::new(
+            1,
+            None,
+            mode,
+            NodeId::Controller(100),
+            BrokerTimeouts::for_profile(Profile::Teaching),
+        );
+        let tp = TopicPartition::new("t", 0);
+        let st = PartitionState {
+            tp: tp.clone(),
+            leader: 1,
+            leader_epoch: 1,
+            partition_epoch: 4,
+            isr: vec![1],
+            replicas: vec![1, 2],
+            config: Arc::new(TopicConfig::default()),
+        };
+        let ctx = &mut Ctx::new(NodeId::Broker(1), k);
+        b.on_leader_and_isr(ctx, std::slice::from_ref(&st));
+        let p = b.partitions.get_mut(&tp).expect("hosted");
+        p.leader.as_mut().expect("leads").pending_isr = Some(vec![1, 2]);
+        (b, tp)
+    }
+
+    fn kernel() -> Kernel {
+        Kernel::new(
+            rand_pcg::Pcg64Mcg::seed_from_u64(1),
+            Network::new(NetworkConfig {
+                latency_ms: 1,
+                jitter_ms: 0,
+                loss: 0.0,
+            }),
+        )
+    }
+
+    /// The expansion may have been committed with its answer lost; a retry then meets
+    /// FENCED_LEADER_EPOCH. Dropping the proposal would let the leader acknowledge writes
+    /// without broker 2 while the controller counts 2 in the ISR (and may elect it).
+    #[test]
+    fn a_fenced_alter_partition_keeps_the_maximal_isr_until_the_log_says_otherwise() {
+        let mut k = kernel();
+        let (mut b, tp) = leader_with_pending_expansion(CoordinatorMode::Kraft, &mut k);
+        let ctx = &mut Ctx::new(NodeId::Broker(1), &mut k);
+        b.on_alter_partition_response(ctx, &tp, Some(ErrorCode::FencedLeaderEpoch), None);
+        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1, 2]);
+        // The committed PartitionChangeRecord arrives through the metadata log.
+        let mut st = b.partitions[&tp].state.clone();
+        st.partition_epoch = 5;
+        st.isr = vec![1, 2];
+        b.on_leader_and_isr(ctx, &[st]);
+        let p = &b.partitions[&tp];
+        assert_eq!(p.state.isr, vec![1, 2]);
+        assert!(p.leader.as_ref().expect("leads").pending_isr.is_none());
+
+        // Builtin mode keeps its behaviour (its controller resyncs brokers by digest).
+        let (mut b, tp) = leader_with_pending_expansion(CoordinatorMode::Builtin, &mut k);
+        let ctx = &mut Ctx::new(NodeId::Broker(1), &mut k);
+        b.on_alter_partition_response(ctx, &tp, Some(ErrorCode::FencedLeaderEpoch), None);
+        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1]);
+    }
+}
