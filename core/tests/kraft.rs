@@ -764,3 +764,44 @@ fn create_partitions_goes_through_the_log_and_the_new_leaders_start_leading() {
     }
     no_pushes(&events);
 }
+
+#[test]
+fn the_whole_quorum_restarts_from_its_quorum_state_and_logs() {
+    let mut sim = kraft(Profile::Teaching, 3, 13);
+    create_topic(&mut sim, "t", 2, 3, 2, false);
+    let mut events = Vec::new();
+    run_for(&mut sim, 2_000, &mut events);
+    let committed: Vec<_> = quorum(&sim).voters[0].log.entries().to_vec();
+    let epoch = quorum(&sim).voters[0].epoch;
+    for n in [100, 101, 102] {
+        sim.apply(Command::Crash {
+            node: NodeId::Controller(n),
+        })
+        .expect("crash");
+    }
+    run_for(&mut sim, 5_000, &mut events);
+    assert_eq!(sim.coordinator().active_controller(), None);
+    for n in [100, 101, 102] {
+        sim.apply(Command::Restart {
+            node: NodeId::Controller(n),
+        })
+        .expect("restart");
+    }
+    let mut after = Vec::new();
+    run_for(&mut sim, 8_000, &mut after);
+    let act = activations(&after);
+    assert_eq!(act.len(), 1, "{act:?}");
+    assert!(act[0].2 > epoch, "a new epoch");
+    for v in &quorum(&sim).voters {
+        // Everything committed before the crash is still there, in the same place.
+        assert_eq!(&v.log.entries()[..committed.len()], &committed[..]);
+        assert_eq!(v.epoch, act[0].2);
+    }
+    create_topic(&mut sim, "after", 1, 3, 2, false);
+    run_for(&mut sim, 2_000, &mut after);
+    assert!(sim.coordinator().metadata().topics.contains_key("after"));
+    assert!(
+        fenced(&after).is_empty(),
+        "brokers got fresh sessions from the new controller"
+    );
+}
