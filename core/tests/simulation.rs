@@ -84,6 +84,16 @@ fn safe_settings_never_lose_an_acknowledged_record_or_diverge_metadata_in_kraft_
                     EventKind::Kraft(KraftEvent::Resigned { .. }) => seen[1] += 1,
                     EventKind::Kraft(KraftEvent::LogTruncated { .. }) => seen[2] += 1,
                     EventKind::BrokerFenced { .. } => seen[3] += 1,
+                    EventKind::MessageSent { message, .. } => assert!(
+                        !matches!(
+                            **message,
+                            kafkascope_core::message::Message::LeaderAndIsr { .. }
+                                | kafkascope_core::message::Message::UpdateMetadata { .. }
+                        ),
+                        "seed {seed}: KRaft mode pushed {} at {}",
+                        message.api(),
+                        e.time
+                    ),
                     _ => {}
                 }
             }

@@ -74,7 +74,8 @@ impl Broker {
     }
 
     fn active_controller_node(&self) -> NodeId {
-        NodeId::Controller(self.kraft.leader.unwrap_or(self.kraft.voters[0]))
+        let first = self.kraft.voters.first().copied().unwrap_or_default();
+        NodeId::Controller(self.kraft.leader.unwrap_or(first))
     }
 
     /// Follow a new leader: fetches, heartbeats and AlterPartition go there.
@@ -91,10 +92,12 @@ impl Broker {
             .leader
             .and_then(|l| voters.iter().position(|&v| v == l))
         {
-            Some(i) => voters[(i + 1) % voters.len()],
-            None => voters[0],
+            Some(i) => voters.get((i + 1) % voters.len()),
+            None => voters.first(),
         };
-        self.set_kraft_leader(next);
+        if let Some(&next) = next {
+            self.set_kraft_leader(next);
+        }
     }
 
     fn send_registration(&mut self, ctx: &mut Ctx) {
