@@ -805,3 +805,49 @@ fn the_whole_quorum_restarts_from_its_quorum_state_and_logs() {
         "brokers got fresh sessions from the new controller"
     );
 }
+
+/// When one standby's fetch timeout expires well before the other's (here one link to the
+/// old leader is 200 ms slower, so the two fetch cycles are out of phase), it wins epoch + 1
+/// in one round trip: its fetch timeout (2 s after its last fetch response) plus the vote and
+/// the LeaderChange commit.
+#[test]
+fn a_standby_that_times_out_alone_wins_the_next_epoch_in_one_round_trip() {
+    let mut sim = kraft(Profile::KafkaDefaults, 3, 14);
+    sim.apply(Command::SetLinkLatency {
+        a: NodeId::Controller(100),
+        b: NodeId::Controller(101),
+        latency_ms: 200,
+    })
+    .expect("latency");
+    let mut events = Vec::new();
+    run_for(&mut sim, 5_000, &mut events);
+    let t0 = sim.now();
+    sim.apply(Command::Crash {
+        node: NodeId::Controller(100),
+    })
+    .expect("crash");
+    let mut after = Vec::new();
+    run_for(&mut sim, 10_000, &mut after);
+    let act = activations(&after);
+    assert_eq!(act.len(), 1, "{act:?}");
+    let (t, node, epoch) = act[0];
+    assert_eq!(epoch, 2, "no split vote");
+    let NodeId::Controller(winner) = node else {
+        unreachable!()
+    };
+    let other = if winner == 101 { 102 } else { 101 };
+    // Its last fetch response came at most one fetch cycle before the crash: the 500 ms hold
+    // plus a round trip (400 ms on the slow link).
+    let took = t - t0;
+    assert!((1_100..=2_100).contains(&took), "took {took} ms");
+    // The other standby, still following the dead leader, granted its vote at once.
+    assert!(after.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::Kraft(KraftEvent::VoteGranted { voter, candidate, epoch: 2 })
+            if *voter == other && *candidate == winner
+    )));
+    assert!(!after.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::Kraft(KraftEvent::BecameCandidate { voter, .. }) if *voter == other
+    )));
+}
