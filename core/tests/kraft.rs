@@ -851,3 +851,29 @@ fn a_standby_that_times_out_alone_wins_the_next_epoch_in_one_round_trip() {
         EventKind::Kraft(KraftEvent::BecameCandidate { voter, .. }) if *voter == other
     )));
 }
+
+/// A broker restarted while the controller it last knew is still down finds the new active
+/// controller among the configured voters, registers and is unfenced once caught up.
+#[test]
+fn a_broker_restarted_after_a_controller_failover_registers_with_the_new_controller() {
+    let mut sim = kraft(Profile::Teaching, 3, 3);
+    create_topic(&mut sim, "t", 2, 3, 2, false);
+    let mut events = Vec::new();
+    run_for(&mut sim, 1_000, &mut events);
+    sim.apply(Command::Crash {
+        node: NodeId::Controller(100),
+    })
+    .expect("crash");
+    run_for(&mut sim, 500, &mut events);
+    crash(&mut sim, 2);
+    run_for(&mut sim, 8_000, &mut events);
+    let active = sim.coordinator().active_controller().expect("failed over");
+    let old_epoch = sim.coordinator().metadata().brokers[&2].broker_epoch;
+    restart(&mut sim, 2);
+    let mut after = Vec::new();
+    run_for(&mut sim, 6_000, &mut after);
+    let reg = &sim.coordinator().metadata().brokers[&2];
+    assert!(reg.broker_epoch > old_epoch && !reg.fenced, "{reg:?}");
+    assert_eq!(sim.brokers()[&2].controller, active);
+    assert!(partitions(&sim).values().all(|p| p.isr.contains(&2)));
+}

@@ -59,7 +59,9 @@ impl Broker {
             _ => 0,
         };
         self.kraft.leader = Some(first);
-        self.kraft.voters = vec![first];
+        if self.kraft.voters.is_empty() {
+            self.kraft.voters = vec![first];
+        }
         // broker_epoch counts incarnations: the first one was registered when the cluster
         // was set up (it finds its epoch in the log); a restarted one registers anew.
         self.kraft.needs_registration = self.broker_epoch > 1;

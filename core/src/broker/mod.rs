@@ -130,6 +130,8 @@ impl Broker {
             self.timeouts.clone(),
         );
         b.broker_epoch = self.broker_epoch + 1;
+        // KRaft: `controller.quorum.voters` is configuration; it survives a restart.
+        b.kraft.voters = self.kraft.voters.clone();
         for (tp, p) in &self.partitions {
             let mut state = p.state.clone();
             state.leader = NO_LEADER;
