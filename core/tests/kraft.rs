@@ -877,3 +877,62 @@ fn a_broker_restarted_after_a_controller_failover_registers_with_the_new_control
     assert_eq!(sim.brokers()[&2].controller, active);
     assert!(partitions(&sim).values().all(|p| p.isr.contains(&2)));
 }
+
+/// A lone voter keeps starting elections it cannot win (epochs 2, 3, ...); brokers hear those
+/// epochs in its NOT_LEADER answers. When it dies and the other two come back, they elect a
+/// leader in a lower epoch than the lone candidate reached (they never saw its epochs). The
+/// brokers must follow that leader: an observer adopts an epoch only with a leader.
+#[test]
+fn brokers_follow_a_leader_elected_in_a_lower_epoch_than_a_failed_candidate_reached() {
+    let mut sim = kraft(Profile::Teaching, 3, 15);
+    create_topic(&mut sim, "t", 1, 3, 2, false);
+    let mut events = Vec::new();
+    run_for(&mut sim, 1_000, &mut events);
+    for n in [101, 102] {
+        sim.apply(Command::Crash {
+            node: NodeId::Controller(n),
+        })
+        .expect("crash");
+    }
+    run_for(&mut sim, 20_000, &mut events);
+    let lone_epoch = quorum(&sim).voters[0].epoch;
+    assert!(
+        lone_epoch >= 4,
+        "the lone voter kept campaigning: {lone_epoch}"
+    );
+    sim.apply(Command::Crash {
+        node: NodeId::Controller(100),
+    })
+    .expect("crash");
+    for n in [101, 102] {
+        sim.apply(Command::Restart {
+            node: NodeId::Controller(n),
+        })
+        .expect("restart");
+    }
+    let mut after = Vec::new();
+    run_for(&mut sim, 15_000, &mut after);
+    let active = sim
+        .coordinator()
+        .active_controller()
+        .expect("101/102 elected");
+    let epoch = activations(&after).last().expect("activated").2;
+    assert!(
+        epoch < lone_epoch,
+        "elected in epoch {epoch} < {lone_epoch}"
+    );
+    create_topic(&mut sim, "later", 1, 3, 2, false);
+    run_for(&mut sim, 3_000, &mut after);
+    for b in sim.brokers().values() {
+        assert_eq!(b.controller, active, "broker {}", b.id);
+        assert!(
+            b.metadata
+                .partitions
+                .contains_key(&TopicPartition::new("later", 0))
+        );
+    }
+    assert!(
+        fenced(&after).is_empty(),
+        "every broker reached the new controller"
+    );
+}

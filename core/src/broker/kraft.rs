@@ -234,11 +234,13 @@ impl Broker {
         entries: &[LogEntry],
         high_watermark: u64,
     ) {
-        if epoch > self.kraft.epoch {
+        // An observer adopts an epoch only with its leader: a candidate's epoch that never got
+        // a leader may exceed the epoch a later majority elects in (its voters never saw it).
+        if epoch > self.kraft.epoch
+            && let Some(l) = leader
+        {
             self.kraft.epoch = epoch;
-            if let Some(l) = leader {
-                self.set_kraft_leader(l);
-            }
+            self.set_kraft_leader(l);
         }
         self.kraft.fetch_pending = None;
         if error.is_some() {
