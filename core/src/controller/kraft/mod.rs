@@ -4,10 +4,12 @@
 //!
 //! - `log`: the metadata log (epochs, offsets, diverging-epoch lookups, truncation)
 //! - `records`: metadata records and their replay into [`ClusterMetadata`]
-//! - `raft`: one voter's Raft state machine
+//! - `raft`: one voter's Raft state machine (epochs, votes, check quorum)
+//! - `fetch`: pull-based replication and the high watermark
 //! - `controller`: the active controller's duties (registration, sessions, decisions)
 
 pub mod controller;
+pub mod fetch;
 pub mod log;
 pub mod messages;
 pub mod raft;
