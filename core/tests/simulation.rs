@@ -1,7 +1,8 @@
 //! Randomized simulation: many seeds of random traffic and faults, every invariant checked
 //! after every step. A failure names the seed that reproduces it.
 
-use kafkascope_core::chaos::{Safety, run_seed};
+use kafkascope_core::chaos::{Safety, run_config_seed, run_seed, run_seed_observed};
+use kafkascope_core::config::CoordinatorMode;
 
 /// Seeds per run; `KAFKASCOPE_SEEDS` raises it for a longer run.
 fn seeds() -> u64 {
@@ -64,5 +65,72 @@ fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it() {
                 || v.starts_with("EventualRecovery"),
             "seed {seed}: unexpected violation {v}"
         );
+    }
+}
+
+#[test]
+fn safe_settings_never_lose_an_acknowledged_record_or_diverge_metadata_in_kraft_mode() {
+    use kafkascope_core::EventKind;
+    use kafkascope_core::controller::kraft::KraftEvent;
+    let n = seeds().min(300);
+    let mut committed = 0;
+    // (elections, check-quorum resignations, truncations, brokers fenced)
+    let mut seen = [0u64; 4];
+    for seed in 0..n {
+        let mut count = |_: &kafkascope_core::Sim, events: &[kafkascope_core::Event]| {
+            for e in events {
+                match &e.kind {
+                    EventKind::Kraft(KraftEvent::LeaderElected { .. }) => seen[0] += 1,
+                    EventKind::Kraft(KraftEvent::Resigned { .. }) => seen[1] += 1,
+                    EventKind::Kraft(KraftEvent::LogTruncated { .. }) => seen[2] += 1,
+                    EventKind::BrokerFenced { .. } => seen[3] += 1,
+                    EventKind::MessageSent { message, .. } => assert!(
+                        !matches!(
+                            **message,
+                            kafkascope_core::message::Message::LeaderAndIsr { .. }
+                                | kafkascope_core::message::Message::UpdateMetadata { .. }
+                        ),
+                        "seed {seed}: KRaft mode pushed {} at {}",
+                        message.api(),
+                        e.time
+                    ),
+                    _ => {}
+                }
+            }
+        };
+        match run_seed_observed(seed, Safety::Safe, CoordinatorMode::Kraft, &mut count) {
+            Ok(r) => committed += r.committed_records,
+            Err(v) => panic!(
+                "seed {seed}: {v}\nreproduce: cargo run -p kafkascope-core --example trace_seed -- {seed} safe \"\" kraft"
+            ),
+        }
+    }
+    assert!(committed > 0, "the runs acknowledged records at all");
+    eprintln!(
+        "{n} KRaft seeds, {committed} acknowledged records tracked; {} Raft elections, {} resignations, {} log truncations, {} brokers fenced",
+        seen[0], seen[1], seen[2], seen[3]
+    );
+    assert!(
+        seen.iter().all(|&c| c > 0),
+        "the schedules exercise elections, resignations, truncations and fencing: {seen:?}"
+    );
+}
+
+/// Combined mode (voters inside brokers 1..3, crashing and partitioning with them) and a
+/// five-voter dedicated quorum, under the same fault schedules.
+#[test]
+fn kraft_combined_mode_and_five_voters_keep_every_invariant_across_random_fault_schedules() {
+    use kafkascope_core::config::{ClusterConfig, Profile};
+    let n = seeds().min(100);
+    for (combined, voters) in [(true, 3), (false, 5)] {
+        for seed in 0..n {
+            let mut config =
+                ClusterConfig::new(Profile::Teaching, 3).with_mode(CoordinatorMode::Kraft);
+            config.coordinator.kraft_combined = combined;
+            config.coordinator.kraft_voters = voters;
+            if let Err(v) = run_config_seed(config, seed, Safety::Safe, &mut |_, _| {}) {
+                panic!("seed {seed} (combined={combined}, voters={voters}): {v}");
+            }
+        }
     }
 }

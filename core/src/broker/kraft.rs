@@ -1,17 +1,429 @@
-//! A broker in KRaft mode (KIP-631): it registers with the active controller, heartbeats,
-//! starts fenced, and learns metadata by fetching `__cluster_metadata` as an observer.
-//!
-//! STUB: the seam only; the protocol is being written.
+//! A broker in KRaft mode (KIP-631): it registers with the active controller, heartbeats
+//! (`broker.heartbeat.interval.ms`), starts fenced until it has replayed the log up to its
+//! registration, and learns metadata by fetching `__cluster_metadata` from the Raft leader
+//! as an observer. Committed partition records of partitions it hosts go through the same
+//! `on_leader_and_isr` path LeaderAndIsr uses in the other modes.
 
 use super::Broker;
-use crate::controller::kraft::{KraftBrokerTimer, KraftMessage};
-use crate::ids::NodeId;
+use crate::controller::kraft::raft::FETCH_MAX_WAIT_MS;
+use crate::controller::kraft::{
+    KraftBrokerTimer, KraftEvent, KraftMessage, LogEntry, MetadataLog, MetadataRecord,
+};
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::kernel::Ctx;
+use crate::log::EpochEndOffset;
+use crate::message::{Message, PartitionState};
+use crate::timer::{BrokerTimer, Timer};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `controller.quorum.request.timeout.ms` (Kafka's default).
+const REQUEST_TIMEOUT_MS: u64 = 2_000;
+/// Backoff before fetching again after an error (no leader known yet, election running).
+const FETCH_ERROR_BACKOFF_MS: u64 = 200;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct KraftBrokerState {
+    /// This broker's copy of the metadata log (it may hold uncommitted entries).
+    pub log: MetadataLog,
+    pub high_watermark: u64,
+    /// Entries below this offset are replayed into the metadata cache.
+    pub applied: u64,
+    /// The voters, from the LeaderChange records (the first known one until then).
+    pub voters: Vec<i32>,
+    /// The Raft leader (the active controller) as far as this broker knows.
+    pub leader: Option<i32>,
+    pub epoch: i32,
+    /// Its broker epoch (the offset of its RegisterBroker record), once known.
+    pub broker_epoch: Option<u64>,
+    /// A (re)started incarnation must register before it heartbeats.
+    pub needs_registration: bool,
+    /// What the controller last said.
+    pub fenced: bool,
+    /// Registered brokers and whether each is fenced, from the log.
+    pub registrations: BTreeMap<BrokerId, bool>,
+    fetch_seq: u64,
+    fetch_pending: Option<u64>,
+}
+
+fn timer(t: KraftBrokerTimer) -> Timer {
+    Timer::Broker(BrokerTimer::Kraft(t))
+}
 
 impl Broker {
-    pub(super) fn kraft_start(&mut self, _ctx: &mut Ctx) {}
+    pub(super) fn kraft_start(&mut self, ctx: &mut Ctx) {
+        let first = match self.controller {
+            NodeId::Controller(id) => id,
+            _ => 0,
+        };
+        self.kraft.leader = Some(first);
+        if self.kraft.voters.is_empty() {
+            self.kraft.voters = vec![first];
+        }
+        // broker_epoch counts incarnations: the first one was registered when the cluster
+        // was set up (it finds its epoch in the log); a restarted one registers anew.
+        self.kraft.needs_registration = self.broker_epoch > 1;
+        if self.kraft.needs_registration {
+            self.send_registration(ctx);
+        }
+        self.send_metadata_fetch(ctx);
+        ctx.set_timer(
+            self.timeouts.broker_heartbeat_interval_ms,
+            timer(KraftBrokerTimer::Heartbeat),
+        );
+    }
 
-    pub(super) fn on_kraft_message(&mut self, _ctx: &mut Ctx, _from: NodeId, _msg: &KraftMessage) {}
+    fn active_controller_node(&self) -> NodeId {
+        let first = self.kraft.voters.first().copied().unwrap_or_default();
+        NodeId::Controller(self.kraft.leader.unwrap_or(first))
+    }
 
-    pub(super) fn on_kraft_timer(&mut self, _ctx: &mut Ctx, _timer: &KraftBrokerTimer) {}
+    /// Follow a new leader: fetches, heartbeats and AlterPartition go there.
+    fn set_kraft_leader(&mut self, leader: i32) {
+        self.kraft.leader = Some(leader);
+        self.controller = NodeId::Controller(leader);
+    }
+
+    /// No answer or no leader: try the next voter.
+    fn rotate_kraft_leader(&mut self) {
+        let voters = &self.kraft.voters;
+        let next = match self
+            .kraft
+            .leader
+            .and_then(|l| voters.iter().position(|&v| v == l))
+        {
+            Some(i) => voters.get((i + 1) % voters.len()),
+            None => voters.first(),
+        };
+        if let Some(&next) = next {
+            self.set_kraft_leader(next);
+        }
+    }
+
+    fn send_registration(&mut self, ctx: &mut Ctx) {
+        ctx.send(
+            self.active_controller_node(),
+            Message::Kraft(KraftMessage::BrokerRegistration {
+                broker: self.id,
+                rack: self.rack.clone(),
+                incarnation: self.broker_epoch,
+            }),
+        );
+    }
+
+    fn send_metadata_fetch(&mut self, ctx: &mut Ctx) {
+        self.kraft.fetch_seq += 1;
+        self.kraft.fetch_pending = Some(self.kraft.fetch_seq);
+        ctx.send(
+            self.active_controller_node(),
+            Message::Kraft(KraftMessage::FetchMetadata {
+                replica: self.id,
+                observer: true,
+                epoch: self.kraft.epoch,
+                fetch_offset: self.kraft.log.end_offset(),
+                last_fetched_epoch: self.kraft.log.last_epoch(),
+                max_wait_ms: FETCH_MAX_WAIT_MS,
+                high_watermark: self.kraft.high_watermark,
+            }),
+        );
+        ctx.set_timer(
+            REQUEST_TIMEOUT_MS,
+            timer(KraftBrokerTimer::RetryFetch {
+                seq: self.kraft.fetch_seq,
+            }),
+        );
+    }
+
+    pub(super) fn on_kraft_timer(&mut self, ctx: &mut Ctx, t: &KraftBrokerTimer) {
+        match t {
+            KraftBrokerTimer::Heartbeat => {
+                // Heartbeats follow the leader the metadata fetches find (they rotate
+                // through the voters on timeouts); two rotations would fight.
+                if self.kraft.needs_registration {
+                    self.send_registration(ctx);
+                } else if let Some(epoch) = self.kraft.broker_epoch {
+                    ctx.send(
+                        self.active_controller_node(),
+                        Message::Kraft(KraftMessage::BrokerHeartbeat {
+                            broker: self.id,
+                            broker_epoch: epoch,
+                            metadata_offset: self.kraft.applied,
+                        }),
+                    );
+                }
+                ctx.set_timer(
+                    self.timeouts.broker_heartbeat_interval_ms,
+                    timer(KraftBrokerTimer::Heartbeat),
+                );
+            }
+            KraftBrokerTimer::RetryFetch { seq } => {
+                if self.kraft.fetch_pending == Some(*seq) {
+                    self.rotate_kraft_leader();
+                    self.send_metadata_fetch(ctx);
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_kraft_message(&mut self, ctx: &mut Ctx, _from: NodeId, msg: &KraftMessage) {
+        match msg {
+            KraftMessage::FetchMetadataResponse {
+                epoch,
+                leader,
+                error,
+                diverging,
+                entries,
+                high_watermark,
+            } => self.on_metadata_fetch_response(
+                ctx,
+                *epoch,
+                *leader,
+                *error,
+                *diverging,
+                entries,
+                *high_watermark,
+            ),
+            KraftMessage::BrokerRegistrationResponse {
+                error,
+                broker_epoch,
+                leader,
+            } => match error {
+                None => {
+                    self.kraft.broker_epoch = Some(*broker_epoch);
+                    self.kraft.needs_registration = false;
+                    self.kraft.fenced = true;
+                }
+                Some(_) => self.follow_hint(*leader),
+            },
+            KraftMessage::BrokerHeartbeatResponse {
+                error,
+                fenced,
+                leader,
+            } => {
+                match error {
+                    None => self.kraft.fenced = *fenced,
+                    Some(ErrorCode::StaleBrokerEpoch) => {
+                        // The controller does not know this incarnation: register again.
+                        self.kraft.broker_epoch = None;
+                        self.kraft.needs_registration = true;
+                    }
+                    Some(_) => self.follow_hint(*leader),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// NOT_CONTROLLER: go to the leader the answer names (else the fetches will find it).
+    fn follow_hint(&mut self, leader: Option<i32>) {
+        if let Some(l) = leader {
+            self.set_kraft_leader(l);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_metadata_fetch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        epoch: i32,
+        leader: Option<i32>,
+        error: Option<ErrorCode>,
+        diverging: Option<EpochEndOffset>,
+        entries: &[LogEntry],
+        high_watermark: u64,
+    ) {
+        // An observer adopts an epoch only with its leader: a candidate's epoch that never got
+        // a leader may exceed the epoch a later majority elects in (its voters never saw it).
+        if epoch > self.kraft.epoch
+            && let Some(l) = leader
+        {
+            self.kraft.epoch = epoch;
+            self.set_kraft_leader(l);
+        }
+        self.kraft.fetch_pending = None;
+        if error.is_some() {
+            match leader {
+                Some(l) if Some(l) != self.kraft.leader && epoch >= self.kraft.epoch => {
+                    self.set_kraft_leader(l);
+                    self.send_metadata_fetch(ctx);
+                }
+                _ => {
+                    // Keep it pending: the retry timer resends (to the next voter).
+                    self.kraft.fetch_seq += 1;
+                    self.kraft.fetch_pending = Some(self.kraft.fetch_seq);
+                    ctx.set_timer(
+                        FETCH_ERROR_BACKOFF_MS,
+                        timer(KraftBrokerTimer::RetryFetch {
+                            seq: self.kraft.fetch_seq,
+                        }),
+                    );
+                }
+            }
+            return;
+        }
+        if let Some(l) = leader
+            && epoch >= self.kraft.epoch
+        {
+            self.set_kraft_leader(l);
+        }
+        if let Some(d) = diverging {
+            let to = self.kraft.log.truncation_offset(d).max(self.kraft.applied);
+            self.kraft.log.truncate_to(to);
+            ctx.emit(EventKind::Kraft(KraftEvent::LogTruncated {
+                node: NodeId::Broker(self.id),
+                to_offset: to,
+                diverging_epoch: d.epoch,
+            }));
+        } else if self.kraft.log.append_replicated(entries) {
+            let hw = high_watermark.min(self.kraft.log.end_offset());
+            if hw > self.kraft.high_watermark {
+                self.kraft.high_watermark = hw;
+                self.replay_committed(ctx);
+            }
+        }
+        self.send_metadata_fetch(ctx);
+    }
+
+    /// Applies newly committed records: the metadata cache, and partition roles for the
+    /// partitions this broker hosts (the latest state of each, in one batch).
+    fn replay_committed(&mut self, ctx: &mut Ctx) {
+        let from = self.kraft.applied;
+        let to = self.kraft.high_watermark;
+        let mut hosted: BTreeMap<TopicPartition, PartitionState> = BTreeMap::new();
+        let mut brokers_changed = false;
+        for offset in from..to {
+            let Some(entry) = self.kraft.log.get(offset) else {
+                break;
+            };
+            match &entry.record {
+                MetadataRecord::LeaderChange { epoch, voters, .. } => {
+                    self.kraft.voters = voters.clone();
+                    self.metadata.controller_epoch = *epoch;
+                }
+                MetadataRecord::RegisterBroker {
+                    id,
+                    broker_epoch,
+                    fenced,
+                    ..
+                } => {
+                    self.kraft.registrations.insert(*id, *fenced);
+                    brokers_changed = true;
+                    if *id == self.id
+                        && self.kraft.broker_epoch.is_none()
+                        && !self.kraft.needs_registration
+                    {
+                        self.kraft.broker_epoch = Some(*broker_epoch);
+                        self.kraft.fenced = *fenced;
+                    }
+                }
+                MetadataRecord::BrokerRegistrationChange { id, fenced } => {
+                    self.kraft.registrations.insert(*id, *fenced);
+                    brokers_changed = true;
+                }
+                MetadataRecord::Topic { .. } => {}
+                MetadataRecord::Partition(st) => {
+                    self.metadata.partitions.insert(st.tp.clone(), st.clone());
+                    if st.replicas.contains(&self.id) {
+                        hosted.insert(st.tp.clone(), st.clone());
+                    }
+                }
+            }
+        }
+        self.kraft.applied = to;
+        if brokers_changed {
+            self.metadata.live_brokers = self
+                .kraft
+                .registrations
+                .iter()
+                .filter(|(_, fenced)| !**fenced)
+                .map(|(b, _)| *b)
+                .collect();
+        }
+        ctx.emit(EventKind::Kraft(KraftEvent::MetadataReplayed {
+            broker: self.id,
+            offset: to,
+        }));
+        if !hosted.is_empty() {
+            let states: Vec<PartitionState> = hosted.into_values().collect();
+            self.on_leader_and_isr(ctx, &states);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{BrokerTimeouts, CoordinatorMode, NetworkConfig, Profile};
+    use crate::kernel::Kernel;
+    use crate::message::TopicConfig;
+    use crate::network::Network;
+    use rand::SeedableRng;
+    use std::sync::Arc;
+
+    fn leader_with_pending_expansion(
+        mode: CoordinatorMode,
+        k: &mut Kernel,
+    ) -> (Broker, TopicPartition) {
+        let mut b = Broker::new(
+            1,
+            None,
+            mode,
+            NodeId::Controller(100),
+            BrokerTimeouts::for_profile(Profile::Teaching),
+        );
+        let tp = TopicPartition::new("t", 0);
+        let st = PartitionState {
+            tp: tp.clone(),
+            leader: 1,
+            leader_epoch: 1,
+            partition_epoch: 4,
+            isr: vec![1],
+            replicas: vec![1, 2],
+            config: Arc::new(TopicConfig::default()),
+        };
+        let ctx = &mut Ctx::new(NodeId::Broker(1), k);
+        b.on_leader_and_isr(ctx, std::slice::from_ref(&st));
+        let p = b.partitions.get_mut(&tp).expect("hosted");
+        p.leader.as_mut().expect("leads").pending_isr = Some(vec![1, 2]);
+        (b, tp)
+    }
+
+    fn kernel() -> Kernel {
+        Kernel::new(
+            rand_pcg::Pcg64Mcg::seed_from_u64(1),
+            Network::new(NetworkConfig {
+                latency_ms: 1,
+                jitter_ms: 0,
+                loss: 0.0,
+            }),
+        )
+    }
+
+    /// The expansion may have been committed with its answer lost; a retry then meets
+    /// FENCED_LEADER_EPOCH. Dropping the proposal would let the leader acknowledge writes
+    /// without broker 2 while the controller counts 2 in the ISR (and may elect it).
+    #[test]
+    fn a_fenced_alter_partition_keeps_the_maximal_isr_until_the_log_says_otherwise() {
+        let mut k = kernel();
+        let (mut b, tp) = leader_with_pending_expansion(CoordinatorMode::Kraft, &mut k);
+        let ctx = &mut Ctx::new(NodeId::Broker(1), &mut k);
+        b.on_alter_partition_response(ctx, &tp, Some(ErrorCode::FencedLeaderEpoch), None);
+        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1, 2]);
+        // The committed PartitionChangeRecord arrives through the metadata log.
+        let mut st = b.partitions[&tp].state.clone();
+        st.partition_epoch = 5;
+        st.isr = vec![1, 2];
+        b.on_leader_and_isr(ctx, &[st]);
+        let p = &b.partitions[&tp];
+        assert_eq!(p.state.isr, vec![1, 2]);
+        assert!(p.leader.as_ref().expect("leads").pending_isr.is_none());
+
+        // Builtin mode keeps its behaviour (its controller resyncs brokers by digest).
+        let (mut b, tp) = leader_with_pending_expansion(CoordinatorMode::Builtin, &mut k);
+        let ctx = &mut Ctx::new(NodeId::Broker(1), &mut k);
+        b.on_alter_partition_response(ctx, &tp, Some(ErrorCode::FencedLeaderEpoch), None);
+        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1]);
+    }
 }

@@ -3,7 +3,7 @@
 //! watermark passes them, and proposing ISR changes to the controller.
 
 use super::Broker;
-use crate::config::{Acks, Millis};
+use crate::config::{Acks, CoordinatorMode, Millis};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -559,6 +559,23 @@ impl Broker {
         let Some(leader) = p.leader.as_mut() else {
             return;
         };
+        if self.mode == CoordinatorMode::Kraft
+            && matches!(
+                error,
+                Some(ErrorCode::FencedLeaderEpoch | ErrorCode::NotController)
+            )
+        {
+            // As Kafka does: the proposal may have been applied (its answer lost), so the
+            // maximal ISR stays until the metadata log says what the partition is now.
+            if error == Some(ErrorCode::NotController) {
+                // Resend once the heartbeats have found the active controller.
+                ctx.set_timer(
+                    self.timeouts.broker_heartbeat_interval_ms,
+                    Timer::Broker(BrokerTimer::AlterPartitionRetry { tp: tp.clone() }),
+                );
+            }
+            return;
+        }
         leader.pending_isr = None;
         if error.is_some() {
             return;

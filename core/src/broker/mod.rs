@@ -88,6 +88,8 @@ pub struct Broker {
     pub parked_fetches: BTreeMap<u64, ParkedFetch>,
     pub delayed_produces: BTreeMap<u64, DelayedProduce>,
     pub groups: GroupCoordinator,
+    /// KRaft mode: registration, heartbeats and the fetched metadata log.
+    pub kraft: kraft::KraftBrokerState,
     next_id: u64,
 }
 
@@ -112,6 +114,7 @@ impl Broker {
             parked_fetches: BTreeMap::new(),
             delayed_produces: BTreeMap::new(),
             groups: GroupCoordinator::default(),
+            kraft: kraft::KraftBrokerState::default(),
             next_id: 0,
         }
     }
@@ -127,6 +130,8 @@ impl Broker {
             self.timeouts.clone(),
         );
         b.broker_epoch = self.broker_epoch + 1;
+        // KRaft: `controller.quorum.voters` is configuration; it survives a restart.
+        b.kraft.voters = self.kraft.voters.clone();
         for (tp, p) in &self.partitions {
             let mut state = p.state.clone();
             state.leader = NO_LEADER;
@@ -347,10 +352,13 @@ impl Broker {
                 });
             if same_epoch {
                 // Same leadership, newer ISR or config: just take it.
+                let newer = st.partition_epoch > p.state.partition_epoch;
                 p.state = st.clone();
                 if let Some(l) = p.leader.as_mut()
-                    && l.pending_isr.as_ref() == Some(&st.isr)
+                    && (l.pending_isr.as_ref() == Some(&st.isr)
+                        || (self.mode == CoordinatorMode::Kraft && newer))
                 {
+                    // KRaft: a newer committed state supersedes any proposal in flight.
                     l.pending_isr = None;
                 }
                 continue;
