@@ -273,6 +273,36 @@ mod tests {
     }
 
     #[test]
+    fn a_kraft_quorum_shows_each_voter_with_its_raft_state_and_the_leader_starred() {
+        let v = coordinator_view(&snapshot(CoordinatorMode::Kraft));
+        assert_eq!(v.mode, "kraft");
+        assert_eq!(v.nodes.len(), 3);
+        let leaders: Vec<_> = v.nodes.iter().filter(|n| n.leading).collect();
+        assert_eq!(leaders.len(), 1);
+        assert_eq!(leaders[0].role, "leader");
+        assert!(leaders[0].title.contains("★ LEADER"), "{}", leaders[0].title);
+        assert!(v.title.contains("epoch 1"), "{}", v.title);
+        // Brokers show their registration state in their box.
+        assert_eq!(v.broker_badges.len(), 3);
+        assert!(v.broker_badges.iter().all(|(_, t)| t.starts_with("unfenced")));
+    }
+
+    #[test]
+    fn a_combined_voter_is_drawn_in_its_broker_not_in_the_coordinator_area() {
+        let mut c = ClusterConfig::new(Profile::Teaching, 3).with_mode(CoordinatorMode::Kraft);
+        c.coordinator.kraft_combined = true;
+        let v = coordinator_view(&Sim::new(c, 1).unwrap().snapshot());
+        assert!(v.nodes.is_empty());
+        assert!(
+            v.broker_badges
+                .iter()
+                .any(|(b, t)| *b == 1 && t.contains("controller-1")),
+            "{:?}",
+            v.broker_badges
+        );
+    }
+
+    #[test]
     fn countdowns_are_sentences_with_the_time_left() {
         let mut s = snapshot(CoordinatorMode::Builtin);
         s.time = 1_000;
