@@ -191,7 +191,19 @@ impl Broker {
                 controller_epoch,
                 partitions,
             } if self.accept_controller(ctx, from, *controller_id, *controller_epoch) => {
-                self.on_leader_and_isr(ctx, partitions)
+                self.on_leader_and_isr(ctx, partitions);
+                if self.mode == CoordinatorMode::Zookeeper {
+                    // The controller's channel learns what this broker now holds.
+                    let state_digest =
+                        partition_state_digest(self.id, self.partitions.values().map(|p| &p.state));
+                    ctx.send(
+                        from,
+                        Message::Zk(crate::controller::zookeeper::ZkMessage::LeaderAndIsrResponse {
+                            broker: self.id,
+                            state_digest,
+                        }),
+                    );
+                }
             }
             Message::UpdateMetadata {
                 controller_id,

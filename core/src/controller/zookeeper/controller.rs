@@ -1,0 +1,1049 @@
+//! Kafka's controller logic in ZooKeeper mode, in each broker's controller role: register
+//! `/brokers/ids/<id>`, race for the ephemeral `/controller` (bumping `/controller_epoch` in
+//! the same multi), and, once won, load the cluster state from ZooKeeper with real reads
+//! before acting. The active controller watches `/brokers/ids`, makes its decisions through
+//! [`ClusterMetadata`], writes each changed partition state to ZooKeeper (guarded by the
+//! version of `/controller_epoch`, so a zombie's writes fail), and only after the writes
+//! commit sends LeaderAndIsr and UpdateMetadata.
+
+use super::client::{ClientEvent, ZkClient};
+use super::datatree::{
+    BROKER_IDS, CONTROLLER, CONTROLLER_EPOCH, TOPICS, ZnodeData, Zxid, broker_path,
+    partition_state_path, topic_path,
+};
+use super::messages::{SessionId, WatchKind, ZkAnswer, ZkError, ZkEvent, ZkOp, ZkRead};
+use super::messages::{ZkMessage, ZkRequest, ZkTimer};
+use crate::config::{BrokerTimeouts, Millis};
+use crate::controller::metadata::{BrokerRegistration, TopicMetadata};
+use crate::controller::{ClusterMetadata, NewTopic};
+use crate::error::KafkaError;
+use crate::event::EventKind;
+use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
+use crate::kernel::Ctx;
+use crate::message::{Message, PartitionState, TopicConfig, partition_state_digest};
+use crate::snapshot::ZkLoadProgress;
+use crate::timer::{ControllerTimer, Timer};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Why a request was sent, so its answer goes to the right step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Purpose {
+    Register,
+    CheckRegistration,
+    WatchController,
+    ReadEpoch,
+    Elect { epoch: i32, version: u32 },
+    LoadBrokers { epoch: i32 },
+    LoadTopics { epoch: i32 },
+    LoadAssignment { epoch: i32, topic: TopicName },
+    LoadPartition { epoch: i32, tp: TopicPartition },
+    BrokerChange { epoch: i32 },
+    Write { epoch: i32, batch: u64 },
+}
+
+/// What to do once a batch of writes has committed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum AfterWrite {
+    Publish {
+        changed: Vec<TopicPartition>,
+        full_sync: Vec<BrokerId>,
+    },
+    AlterPartitionReply {
+        to: NodeId,
+        state: PartitionState,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Batch {
+    outstanding: usize,
+    then: AfterWrite,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Load {
+    pub started_at: Millis,
+    pub outstanding: usize,
+    pub read: u32,
+    pub total: u32,
+    brokers: Option<Vec<(String, Zxid)>>,
+    topics_listed: bool,
+    assignments: BTreeMap<TopicName, (Vec<Vec<BrokerId>>, Arc<TopicConfig>)>,
+    states: BTreeMap<TopicPartition, PartitionState>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Phase {
+    Idle,
+    /// Racing for `/controller`.
+    Electing,
+    Loading(Box<Load>),
+    Active,
+}
+
+/// The controller channel's view of one broker: what it last acknowledged.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Channel {
+    last_sent: Millis,
+    acked_digest: Option<u64>,
+    probed: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KafkaController {
+    pub broker: BrokerId,
+    pub client: ZkClient,
+    pub phase: Phase,
+    pub registered: bool,
+    /// The controller epoch this broker won (meaningful while loading or active).
+    pub epoch: i32,
+    /// The version of `/controller_epoch` that epoch wrote: every write checks it.
+    pub epoch_version: u32,
+    /// The controller context: what the active controller believes.
+    pub context: ClusterMetadata,
+    racks: BTreeMap<BrokerId, Option<String>>,
+    timeouts: BrokerTimeouts,
+    batches: BTreeMap<u64, Batch>,
+    next_batch: u64,
+    channel: BTreeMap<BrokerId, Channel>,
+    retry_register: bool,
+}
+
+fn request_read(r: ZkRead) -> ZkRequest {
+    ZkRequest::Read(r)
+}
+
+impl KafkaController {
+    pub fn new(
+        broker: BrokerId,
+        client: ZkClient,
+        racks: BTreeMap<BrokerId, Option<String>>,
+        timeouts: BrokerTimeouts,
+    ) -> Self {
+        Self {
+            broker,
+            client,
+            phase: Phase::Idle,
+            registered: false,
+            epoch: 0,
+            epoch_version: 0,
+            context: ClusterMetadata::default(),
+            racks,
+            timeouts,
+            batches: BTreeMap::new(),
+            next_batch: 0,
+            channel: BTreeMap::new(),
+            retry_register: false,
+        }
+    }
+
+    pub fn racks(&self) -> &BTreeMap<BrokerId, Option<String>> {
+        &self.racks
+    }
+
+    pub fn timeouts(&self) -> &BrokerTimeouts {
+        &self.timeouts
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(self.phase, Phase::Active)
+    }
+
+    pub fn me(&self) -> NodeId {
+        NodeId::Controller(self.broker)
+    }
+
+    pub fn loading(&self) -> Option<ZkLoadProgress> {
+        match &self.phase {
+            Phase::Loading(l) => Some(ZkLoadProgress {
+                broker: self.broker,
+                started_at: l.started_at,
+                read: l.read,
+                total: l.total,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The state at t=0 for the first controller: it won epoch 1 with an empty cluster.
+    pub fn start_active(&mut self, registered: &[(BrokerId, Zxid)]) {
+        self.phase = Phase::Active;
+        self.epoch = 1;
+        self.epoch_version = 1;
+        self.context = self.empty_context(1, registered);
+    }
+
+    fn empty_context(&self, epoch: i32, registered: &[(BrokerId, Zxid)]) -> ClusterMetadata {
+        let mut meta = ClusterMetadata {
+            controller_epoch: epoch,
+            ..ClusterMetadata::default()
+        };
+        for (&b, rack) in &self.racks {
+            let reg = registered.iter().find(|(r, _)| *r == b);
+            meta.brokers.insert(
+                b,
+                BrokerRegistration {
+                    id: b,
+                    rack: rack.clone(),
+                    fenced: reg.is_none(),
+                    broker_epoch: reg.map_or(0, |r| r.1),
+                    last_heartbeat_ms: 0,
+                },
+            );
+        }
+        meta
+    }
+
+    fn session(&self) -> Option<SessionId> {
+        self.client.session
+    }
+
+    fn submit(&mut self, ctx: &mut Ctx, p: Purpose, r: ZkRequest) {
+        self.client.submit(ctx, p, r);
+    }
+
+    fn watch_controller(&mut self, ctx: &mut Ctx) {
+        self.submit(
+            ctx,
+            Purpose::WatchController,
+            request_read(ZkRead::Exists {
+                path: CONTROLLER.into(),
+                watch: true,
+            }),
+        );
+    }
+
+    fn register(&mut self, ctx: &mut Ctx) {
+        let rack = self.racks.get(&self.broker).cloned().flatten();
+        self.submit(
+            ctx,
+            Purpose::Register,
+            ZkRequest::Write(vec![ZkOp::Create {
+                path: broker_path(self.broker),
+                data: ZnodeData::BrokerRegistration {
+                    broker: self.broker,
+                    rack,
+                },
+                ephemeral: true,
+            }]),
+        );
+    }
+
+    pub fn resign(&mut self, ctx: &mut Ctx) {
+        if matches!(self.phase, Phase::Active | Phase::Loading(_)) {
+            ctx.emit(EventKind::ControllerResigned {
+                controller: self.me(),
+                epoch: self.epoch,
+            });
+        }
+        self.phase = Phase::Idle;
+        self.batches.clear();
+        self.channel.clear();
+    }
+
+    pub fn on_tick(&mut self, ctx: &mut Ctx) {
+        if let Some(to_server) = self.client.on_tick(ctx) {
+            ctx.emit(EventKind::Zk(ZkEvent::ClientReconnecting {
+                broker: self.broker,
+                to_server,
+            }));
+        }
+        if self.retry_register && !self.registered && self.client.connected {
+            self.retry_register = false;
+            self.register(ctx);
+        }
+        if self.is_active() {
+            self.resync_channels(ctx);
+        }
+    }
+
+    pub fn on_imbalance_check(&mut self, ctx: &mut Ctx, epoch: i32) {
+        if !self.is_active() || epoch != self.epoch {
+            return;
+        }
+        if self.timeouts.auto_leader_rebalance_enable {
+            let mut events = Vec::new();
+            let changed = self
+                .context
+                .rebalance_leaders(self.timeouts.leader_imbalance_per_broker_percentage, &mut events);
+            emit_all(ctx, events);
+            self.write_and_publish(ctx, changed, Vec::new(), &BTreeSet::new());
+        }
+        self.arm_imbalance_check(ctx);
+    }
+
+    pub fn arm_imbalance_check(&self, ctx: &mut Ctx) {
+        ctx.set_timer(
+            self.timeouts.leader_imbalance_check_interval_ms,
+            Timer::Controller(ControllerTimer::Zk(ZkTimer::LeaderImbalanceCheck {
+                epoch: self.epoch,
+            })),
+        );
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: &Message) {
+        match msg {
+            Message::Zk(ZkMessage::LeaderAndIsrResponse {
+                broker,
+                state_digest,
+            }) => {
+                if self.is_active() {
+                    self.channel.entry(*broker).or_default().acked_digest = Some(*state_digest);
+                }
+            }
+            Message::Zk(m) => {
+                for e in self.client.on_message(ctx, from, m) {
+                    self.on_client_event(ctx, e);
+                }
+            }
+            Message::AlterPartition {
+                broker,
+                tp,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            } if self.is_active() => {
+                let mut events = Vec::new();
+                let result = self.context.alter_partition(
+                    *broker,
+                    tp,
+                    *leader_epoch,
+                    *partition_epoch,
+                    new_isr,
+                    &mut events,
+                );
+                emit_all(ctx, events);
+                match result {
+                    Ok(state) => {
+                        let batch = self.new_batch(AfterWrite::AlterPartitionReply { to: from, state });
+                        self.write_state(ctx, batch, tp, false);
+                    }
+                    Err(e) => ctx.send(
+                        from,
+                        Message::AlterPartitionResponse {
+                            tp: tp.clone(),
+                            error: Some(e),
+                            state: None,
+                        },
+                    ),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_client_event(&mut self, ctx: &mut Ctx, e: ClientEvent) {
+        match e {
+            ClientEvent::NewSession => {
+                self.resign(ctx);
+                self.registered = false;
+                self.register(ctx);
+                self.watch_controller(ctx);
+            }
+            ClientEvent::Reconnected => {
+                // Watches lived on the old server: set them again (and catch up).
+                self.watch_controller(ctx);
+                if self.is_active() {
+                    self.read_broker_ids(ctx);
+                }
+            }
+            ClientEvent::SessionLost => {
+                ctx.emit(EventKind::Zk(ZkEvent::ClientSessionLost {
+                    broker: self.broker,
+                }));
+                self.resign(ctx);
+                self.registered = false;
+            }
+            ClientEvent::Watch(path, kind) => {
+                ctx.emit(EventKind::Zk(ZkEvent::WatchFired {
+                    broker: self.broker,
+                    path: path.clone(),
+                }));
+                if path == CONTROLLER {
+                    self.watch_controller(ctx);
+                } else if path == BROKER_IDS
+                    && kind == WatchKind::NodeChildrenChanged
+                    && self.is_active()
+                {
+                    self.read_broker_ids(ctx);
+                }
+            }
+            ClientEvent::Response(p, r) => self.on_response(ctx, p, r),
+        }
+    }
+
+    fn read_broker_ids(&mut self, ctx: &mut Ctx) {
+        self.submit(
+            ctx,
+            Purpose::BrokerChange { epoch: self.epoch },
+            request_read(ZkRead::GetChildren {
+                path: BROKER_IDS.into(),
+                watch: true,
+            }),
+        );
+    }
+
+    fn on_response(&mut self, ctx: &mut Ctx, p: Purpose, r: Result<ZkAnswer, ZkError>) {
+        match (p, r) {
+            (Purpose::Register, Ok(_)) => {
+                self.registered = true;
+                ctx.emit(EventKind::Zk(ZkEvent::BrokerRegistered {
+                    broker: self.broker,
+                }));
+            }
+            (Purpose::Register, Err(ZkError::NodeExists)) => self.submit(
+                ctx,
+                Purpose::CheckRegistration,
+                request_read(ZkRead::Exists {
+                    path: broker_path(self.broker),
+                    watch: false,
+                }),
+            ),
+            (Purpose::CheckRegistration, Ok(ZkAnswer::Exists(found))) => match found {
+                // Our own create, answered late: registered.
+                Some((_, _, owner)) if owner.is_some() && owner == self.session() => {
+                    self.registered = true;
+                }
+                // The previous incarnation's znode: wait for its session to expire.
+                Some(_) => self.retry_register = true,
+                None => self.register(ctx),
+            },
+            (Purpose::WatchController, Ok(ZkAnswer::Exists(found))) => {
+                self.on_controller_znode(ctx, found)
+            }
+            (Purpose::ReadEpoch, Ok(ZkAnswer::Data { data, version })) => {
+                if let (Phase::Electing, ZnodeData::ControllerEpoch(e)) = (&self.phase, data) {
+                    let epoch = e + 1;
+                    self.submit(
+                        ctx,
+                        Purpose::Elect {
+                            epoch,
+                            version: version + 1,
+                        },
+                        ZkRequest::Write(vec![
+                            ZkOp::Create {
+                                path: CONTROLLER.into(),
+                                data: ZnodeData::Controller {
+                                    broker: self.broker,
+                                },
+                                ephemeral: true,
+                            },
+                            ZkOp::SetData {
+                                path: CONTROLLER_EPOCH.into(),
+                                data: ZnodeData::ControllerEpoch(epoch),
+                                version: Some(version),
+                            },
+                        ]),
+                    );
+                }
+            }
+            (Purpose::Elect { epoch, version }, Ok(_)) => {
+                if matches!(self.phase, Phase::Electing) {
+                    self.won(ctx, epoch, version);
+                }
+            }
+            (Purpose::Elect { .. }, Err(_)) => {
+                if matches!(self.phase, Phase::Electing) {
+                    self.phase = Phase::Idle;
+                    self.watch_controller(ctx);
+                }
+            }
+            (Purpose::BrokerChange { epoch }, Ok(ZkAnswer::Children(list))) => {
+                if self.is_active() && epoch == self.epoch {
+                    self.on_broker_change(ctx, &list);
+                }
+            }
+            (Purpose::Write { epoch, batch }, r) => {
+                if epoch != self.epoch || !self.is_active() {
+                    if let Err(ZkError::BadVersion) = r {
+                        ctx.emit(EventKind::Zk(ZkEvent::ZombieWriteRejected {
+                            controller: self.broker,
+                            epoch,
+                        }));
+                    }
+                    return;
+                }
+                match r {
+                    Err(ZkError::BadVersion) => {
+                        // Another controller bumped /controller_epoch: this one is a zombie.
+                        ctx.emit(EventKind::Zk(ZkEvent::ZombieWriteRejected {
+                            controller: self.broker,
+                            epoch,
+                        }));
+                        self.resign(ctx);
+                        self.watch_controller(ctx);
+                    }
+                    // Ok, or a resent create/delete that had already committed.
+                    _ => self.batch_done(ctx, batch),
+                }
+            }
+            (p, r) => self.on_load_response(ctx, p, r),
+        }
+    }
+
+    fn on_controller_znode(&mut self, ctx: &mut Ctx, found: Option<(ZnodeData, u32, Option<SessionId>)>) {
+        match found {
+            None => {
+                if matches!(self.phase, Phase::Idle) && self.session().is_some() {
+                    self.phase = Phase::Electing;
+                    self.submit(
+                        ctx,
+                        Purpose::ReadEpoch,
+                        request_read(ZkRead::GetData {
+                            path: CONTROLLER_EPOCH.into(),
+                            watch: false,
+                        }),
+                    );
+                }
+            }
+            Some((ZnodeData::Controller { broker }, _, owner)) => {
+                let mine = broker == self.broker && owner.is_some() && owner == self.session();
+                if !mine && !matches!(self.phase, Phase::Idle) {
+                    // Someone else holds /controller.
+                    self.resign(ctx);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    fn won(&mut self, ctx: &mut Ctx, epoch: i32, version: u32) {
+        self.epoch = epoch;
+        self.epoch_version = version;
+        ctx.emit(EventKind::Zk(ZkEvent::ControllerElected {
+            broker: self.broker,
+            epoch,
+        }));
+        ctx.emit(EventKind::Zk(ZkEvent::LoadingStarted {
+            broker: self.broker,
+            epoch,
+        }));
+        // Load: the live brokers, the topics, each topic's assignment, every partition's state.
+        self.phase = Phase::Loading(Box::new(Load {
+            started_at: ctx.now(),
+            outstanding: 2,
+            total: 2,
+            ..Load::default()
+        }));
+        self.submit(
+            ctx,
+            Purpose::LoadBrokers { epoch },
+            request_read(ZkRead::GetChildren {
+                path: BROKER_IDS.into(),
+                watch: true,
+            }),
+        );
+        self.submit(
+            ctx,
+            Purpose::LoadTopics { epoch },
+            request_read(ZkRead::GetChildren {
+                path: TOPICS.into(),
+                watch: false,
+            }),
+        );
+    }
+
+    fn on_load_response(&mut self, ctx: &mut Ctx, p: Purpose, r: Result<ZkAnswer, ZkError>) {
+        let epoch = self.epoch;
+        let Phase::Loading(load) = &mut self.phase else {
+            return;
+        };
+        let mut reads: Vec<(Purpose, ZkRead)> = Vec::new();
+        match (p, r) {
+            (Purpose::LoadBrokers { epoch: e }, Ok(ZkAnswer::Children(list))) if e == epoch => {
+                load.brokers = Some(list);
+            }
+            (Purpose::LoadTopics { epoch: e }, Ok(ZkAnswer::Children(list))) if e == epoch => {
+                load.topics_listed = true;
+                for (t, _) in list {
+                    let topic: TopicName = Arc::from(t.as_str());
+                    reads.push((
+                        Purpose::LoadAssignment { epoch, topic },
+                        ZkRead::GetData {
+                            path: topic_path(&t),
+                            watch: false,
+                        },
+                    ));
+                }
+            }
+            (Purpose::LoadAssignment { epoch: e, topic }, Ok(ZkAnswer::Data { data, .. }))
+                if e == epoch =>
+            {
+                if let ZnodeData::TopicAssignment { replicas, config } = data {
+                    for p in 0..replicas.len() as u32 {
+                        reads.push((
+                            Purpose::LoadPartition {
+                                epoch,
+                                tp: TopicPartition::new(topic.clone(), p),
+                            },
+                            ZkRead::GetData {
+                                path: partition_state_path(&topic, p),
+                                watch: false,
+                            },
+                        ));
+                    }
+                    load.assignments.insert(topic, (replicas, config));
+                }
+            }
+            (Purpose::LoadPartition { epoch: e, tp }, r) if e == epoch => {
+                if let Ok(ZkAnswer::Data {
+                    data: ZnodeData::PartitionState { state, .. },
+                    ..
+                }) = r
+                {
+                    load.states.insert(tp, state);
+                }
+            }
+            (
+                Purpose::LoadBrokers { epoch: e }
+                | Purpose::LoadTopics { epoch: e }
+                | Purpose::LoadAssignment { epoch: e, .. },
+                Err(_),
+            ) if e == epoch => {}
+            _ => return,
+        }
+        load.read += 1;
+        load.outstanding -= 1;
+        load.outstanding += reads.len();
+        load.total += reads.len() as u32;
+        for (p, r) in reads {
+            self.client.submit(ctx, p, ZkRequest::Read(r));
+        }
+        if let Phase::Loading(load) = &self.phase
+            && load.outstanding == 0
+        {
+            let load = match std::mem::replace(&mut self.phase, Phase::Active) {
+                Phase::Loading(l) => l,
+                _ => unreachable!(),
+            };
+            self.finish_load(ctx, *load);
+        }
+    }
+
+    fn finish_load(&mut self, ctx: &mut Ctx, load: Load) {
+        let registered: Vec<(BrokerId, Zxid)> = load
+            .brokers
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(n, cz)| n.parse().ok().map(|b| (b, *cz)))
+            .collect();
+        let mut meta = self.empty_context(self.epoch, &registered);
+        let mut missing = BTreeSet::new();
+        for (topic, (replicas, config)) in load.assignments {
+            let partitions = replicas
+                .iter()
+                .enumerate()
+                .map(|(p, r)| {
+                    let tp = TopicPartition::new(topic.clone(), p as u32);
+                    load.states.get(&tp).cloned().unwrap_or_else(|| {
+                        // Assigned but never initialised (its controller died first).
+                        missing.insert(tp.clone());
+                        PartitionState {
+                            tp,
+                            leader: NO_LEADER,
+                            leader_epoch: 0,
+                            partition_epoch: 0,
+                            isr: r[..1].to_vec(),
+                            replicas: r.clone(),
+                            config: config.clone(),
+                        }
+                    })
+                })
+                .collect();
+            meta.topics.insert(topic, TopicMetadata { config, partitions });
+        }
+        self.context = meta;
+        ctx.emit(EventKind::Zk(ZkEvent::LoadingFinished {
+            broker: self.broker,
+            znodes: load.read,
+            took_ms: ctx.now().saturating_sub(load.started_at),
+        }));
+        ctx.emit(EventKind::ControllerActivated {
+            controller: self.me(),
+            epoch: self.epoch,
+        });
+        self.arm_imbalance_check(ctx);
+        // Every live broker learns the new controller and the whole state.
+        let live = self.context.live_brokers();
+        self.publish(ctx, &[], &live);
+        // Partitions led by dead brokers, and offline ones a live broker can lead, get leaders.
+        let mut events = Vec::new();
+        let mut changed: Vec<TopicPartition> = Vec::new();
+        let ids: Vec<BrokerId> = self.context.brokers.keys().copied().collect();
+        for b in &ids {
+            if !self.context.is_live(*b) {
+                changed.extend(self.context.fence_broker(*b, &mut events));
+            }
+        }
+        for b in &ids {
+            if self.context.is_live(*b) {
+                changed.extend(self.context.unfence_broker(*b, &mut events));
+            }
+        }
+        changed.extend(missing.iter().cloned());
+        emit_all(ctx, events);
+        self.write_and_publish(ctx, changed, Vec::new(), &missing);
+    }
+
+    fn on_broker_change(&mut self, ctx: &mut Ctx, list: &[(String, Zxid)]) {
+        let registered: BTreeMap<BrokerId, Zxid> = list
+            .iter()
+            .filter_map(|(n, cz)| n.parse().ok().map(|b| (b, *cz)))
+            .collect();
+        let mut events = Vec::new();
+        let mut changed = Vec::new();
+        let mut full_sync = Vec::new();
+        let ids: Vec<BrokerId> = self.context.brokers.keys().copied().collect();
+        for b in ids {
+            let reg = &self.context.brokers[&b];
+            let (live, epoch) = (!reg.fenced, reg.broker_epoch);
+            match registered.get(&b) {
+                None if live => {
+                    events.push(EventKind::Zk(ZkEvent::BrokerDeregistered {
+                        controller: self.broker,
+                        broker: b,
+                    }));
+                    changed.extend(self.context.fence_broker(b, &mut events));
+                }
+                Some(&cz) if !live || cz != epoch => {
+                    if live {
+                        // It restarted between two looks: its old incarnation failed.
+                        changed.extend(self.context.fence_broker(b, &mut events));
+                    }
+                    if let Some(r) = self.context.brokers.get_mut(&b) {
+                        r.broker_epoch = cz;
+                    }
+                    changed.extend(self.context.unfence_broker(b, &mut events));
+                    events.push(EventKind::BrokerUnfenced { broker: b });
+                    full_sync.push(b);
+                }
+                _ => {}
+            }
+        }
+        emit_all(ctx, events);
+        self.write_and_publish(ctx, changed, full_sync, &BTreeSet::new());
+    }
+
+    fn new_batch(&mut self, then: AfterWrite) -> u64 {
+        self.next_batch += 1;
+        self.batches.insert(
+            self.next_batch,
+            Batch {
+                outstanding: 0,
+                then,
+            },
+        );
+        self.next_batch
+    }
+
+    /// The epoch fence every controller write carries.
+    fn epoch_check(&self) -> ZkOp {
+        ZkOp::Check {
+            path: CONTROLLER_EPOCH.into(),
+            version: self.epoch_version,
+        }
+    }
+
+    fn write_state(&mut self, ctx: &mut Ctx, batch: u64, tp: &TopicPartition, create: bool) {
+        let Some(state) = self.context.partition(tp).cloned() else {
+            return;
+        };
+        let path = partition_state_path(&tp.topic, tp.partition);
+        let data = ZnodeData::PartitionState {
+            state,
+            controller_epoch: self.epoch,
+        };
+        let op = if create {
+            ZkOp::Create {
+                path,
+                data,
+                ephemeral: false,
+            }
+        } else {
+            ZkOp::SetData {
+                path,
+                data,
+                version: None,
+            }
+        };
+        self.write(ctx, batch, op);
+    }
+
+    fn write(&mut self, ctx: &mut Ctx, batch: u64, op: ZkOp) {
+        if let Some(b) = self.batches.get_mut(&batch) {
+            b.outstanding += 1;
+        }
+        let ops = vec![self.epoch_check(), op];
+        self.submit(
+            ctx,
+            Purpose::Write {
+                epoch: self.epoch,
+                batch,
+            },
+            ZkRequest::Write(ops),
+        );
+    }
+
+    /// Writes the changed partition states; once all committed, publishes them.
+    fn write_and_publish(
+        &mut self,
+        ctx: &mut Ctx,
+        mut changed: Vec<TopicPartition>,
+        full_sync: Vec<BrokerId>,
+        create: &BTreeSet<TopicPartition>,
+    ) {
+        changed.sort();
+        changed.dedup();
+        if changed.is_empty() && full_sync.is_empty() {
+            return;
+        }
+        let batch = self.new_batch(AfterWrite::Publish {
+            changed: changed.clone(),
+            full_sync,
+        });
+        for tp in &changed {
+            self.write_state(ctx, batch, tp, create.contains(tp));
+        }
+        self.check_batch(ctx, batch);
+    }
+
+    fn batch_done(&mut self, ctx: &mut Ctx, batch: u64) {
+        if let Some(b) = self.batches.get_mut(&batch) {
+            b.outstanding = b.outstanding.saturating_sub(1);
+        }
+        self.check_batch(ctx, batch);
+    }
+
+    fn check_batch(&mut self, ctx: &mut Ctx, batch: u64) {
+        if self.batches.get(&batch).is_none_or(|b| b.outstanding > 0) {
+            return;
+        }
+        let b = self.batches.remove(&batch).expect("exists");
+        match b.then {
+            AfterWrite::Publish { changed, full_sync } => {
+                if !changed.is_empty() {
+                    ctx.emit(EventKind::Zk(ZkEvent::PartitionStatesWritten {
+                        controller: self.broker,
+                        partitions: changed.len() as u32,
+                    }));
+                }
+                self.publish(ctx, &changed, &full_sync);
+            }
+            AfterWrite::AlterPartitionReply { to, state } => {
+                ctx.emit(EventKind::Zk(ZkEvent::AlterPartitionWritten {
+                    controller: self.broker,
+                    tp: state.tp.clone(),
+                }));
+                ctx.send(
+                    to,
+                    Message::AlterPartitionResponse {
+                        tp: state.tp.clone(),
+                        error: None,
+                        state: Some(state.clone()),
+                    },
+                );
+                let live = self.context.live_brokers();
+                for &b in &live {
+                    self.send_update_metadata(ctx, b, vec![state.clone()], &live);
+                }
+            }
+        }
+    }
+
+    fn send_update_metadata(
+        &mut self,
+        ctx: &mut Ctx,
+        b: BrokerId,
+        partitions: Vec<PartitionState>,
+        live: &[BrokerId],
+    ) {
+        ctx.send(
+            NodeId::Broker(b),
+            Message::UpdateMetadata {
+                controller_id: self.broker,
+                controller_epoch: self.epoch,
+                partitions,
+                live_brokers: live.to_vec(),
+            },
+        );
+    }
+
+    fn send_leader_and_isr(&mut self, ctx: &mut Ctx, b: BrokerId, partitions: Vec<PartitionState>) {
+        let ch = self.channel.entry(b).or_default();
+        ch.last_sent = ctx.now();
+        ch.probed = partitions.is_empty();
+        ctx.send(
+            NodeId::Broker(b),
+            Message::LeaderAndIsr {
+                controller_id: self.broker,
+                controller_epoch: self.epoch,
+                partitions,
+            },
+        );
+    }
+
+    /// LeaderAndIsr to the live replicas of `changed`, UpdateMetadata to every live broker;
+    /// brokers in `full_sync` get all their partitions and the whole metadata.
+    fn publish(&mut self, ctx: &mut Ctx, changed: &[TopicPartition], full_sync: &[BrokerId]) {
+        let changed: BTreeSet<&TopicPartition> = changed.iter().collect();
+        let live = self.context.live_brokers();
+        for &b in &live {
+            let full = full_sync.contains(&b);
+            let lai: Vec<PartitionState> = self
+                .context
+                .partitions()
+                .filter(|p| p.replicas.contains(&b) && (full || changed.contains(&p.tp)))
+                .cloned()
+                .collect();
+            if !lai.is_empty() || full {
+                self.send_leader_and_isr(ctx, b, lai);
+            }
+        }
+        for &b in &live {
+            let full = full_sync.contains(&b);
+            let um: Vec<PartitionState> = self
+                .context
+                .partitions()
+                .filter(|p| full || changed.contains(&p.tp))
+                .cloned()
+                .collect();
+            if !um.is_empty() || full {
+                self.send_update_metadata(ctx, b, um, &live);
+            }
+        }
+    }
+
+    fn expected_digest(&self, b: BrokerId) -> u64 {
+        partition_state_digest(b, self.context.partitions().filter(|p| p.replicas.contains(&b)))
+    }
+
+    /// Kafka's controller channel resends a request until the broker answers; here a broker
+    /// whose last answer disagrees with the controller's state is probed (an empty
+    /// LeaderAndIsr), then fully resynced.
+    fn resync_channels(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let wait = self.client.tick_ms();
+        for b in self.context.live_brokers() {
+            let expected = self.expected_digest(b);
+            let ch = self.channel.entry(b).or_default();
+            if ch.acked_digest == Some(expected) || now.saturating_sub(ch.last_sent) < wait {
+                continue;
+            }
+            if !ch.probed {
+                self.send_leader_and_isr(ctx, b, Vec::new());
+            } else {
+                let live = self.context.live_brokers();
+                let mine: Vec<PartitionState> = self
+                    .context
+                    .partitions()
+                    .filter(|p| p.replicas.contains(&b))
+                    .cloned()
+                    .collect();
+                self.send_leader_and_isr(ctx, b, mine);
+                self.channel.entry(b).or_default().probed = false;
+                let all: Vec<PartitionState> = self.context.partitions().cloned().collect();
+                self.send_update_metadata(ctx, b, all, &live);
+            }
+        }
+    }
+
+    // --- admin requests, at the active controller ---
+
+    pub fn create_topic(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: &NewTopic,
+    ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
+        let mut events = Vec::new();
+        let assignment = self.context.create_topic(topic, ctx.rng(), &mut events)?;
+        emit_all(ctx, events);
+        let tps: Vec<TopicPartition> = (0..assignment.len() as u32)
+            .map(|p| TopicPartition::new(topic.name.clone(), p))
+            .collect();
+        self.write_assignment(ctx, &topic.name, true);
+        let create: BTreeSet<TopicPartition> = tps.iter().cloned().collect();
+        self.write_and_publish(ctx, tps, Vec::new(), &create);
+        Ok(assignment)
+    }
+
+    fn write_assignment(&mut self, ctx: &mut Ctx, topic: &TopicName, create: bool) {
+        let Some(t) = self.context.topics.get(topic) else {
+            return;
+        };
+        let path = topic_path(topic);
+        let data = ZnodeData::TopicAssignment {
+            replicas: t.partitions.iter().map(|p| p.replicas.clone()).collect(),
+            config: t.config.clone(),
+        };
+        let op = if create {
+            ZkOp::Create {
+                path,
+                data,
+                ephemeral: false,
+            }
+        } else {
+            ZkOp::SetData {
+                path,
+                data,
+                version: None,
+            }
+        };
+        // Its own batch: nothing waits for it but the partition states written after it.
+        let batch = self.new_batch(AfterWrite::Publish {
+            changed: Vec::new(),
+            full_sync: Vec::new(),
+        });
+        self.write(ctx, batch, op);
+    }
+
+    pub fn create_partitions(
+        &mut self,
+        ctx: &mut Ctx,
+        topic: &str,
+        total: i32,
+    ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
+        let mut events = Vec::new();
+        let before = self
+            .context
+            .topics
+            .get(topic)
+            .map_or(0, |t| t.partitions.len() as u32);
+        let added = self
+            .context
+            .create_partitions(topic, total, ctx.rng(), &mut events)?;
+        emit_all(ctx, events);
+        let name = self
+            .context
+            .topics
+            .get_key_value(topic)
+            .map(|(k, _)| k.clone())
+            .expect("exists");
+        self.write_assignment(ctx, &name, false);
+        let tps: Vec<TopicPartition> = (before..before + added.len() as u32)
+            .map(|p| TopicPartition::new(name.clone(), p))
+            .collect();
+        let create: BTreeSet<TopicPartition> = tps.iter().cloned().collect();
+        self.write_and_publish(ctx, tps, Vec::new(), &create);
+        Ok(added)
+    }
+
+    pub fn elect_preferred(
+        &mut self,
+        ctx: &mut Ctx,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Vec<TopicPartition> {
+        let mut events = Vec::new();
+        let changed = self.context.elect_preferred(partitions, &mut events);
+        emit_all(ctx, events);
+        self.write_and_publish(ctx, changed.clone(), Vec::new(), &BTreeSet::new());
+        changed
+    }
+}
+
+fn emit_all(ctx: &mut Ctx, events: Vec<EventKind>) {
+    for e in events {
+        ctx.emit(e);
+    }
+}
