@@ -1,7 +1,8 @@
 //! Randomized simulation: many seeds of random traffic and faults, every invariant checked
 //! after every step. A failure names the seed that reproduces it.
 
-use kafkascope_core::chaos::{Safety, run_seed};
+use kafkascope_core::chaos::{Safety, run_seed, run_seed_in};
+use kafkascope_core::config::CoordinatorMode;
 
 /// Seeds per run; `KAFKASCOPE_SEEDS` raises it for a longer run.
 fn seeds() -> u64 {
@@ -65,4 +66,19 @@ fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it() {
             "seed {seed}: unexpected violation {v}"
         );
     }
+}
+
+#[test]
+fn safe_settings_never_lose_an_acknowledged_record_across_random_fault_schedules_in_zookeeper_mode()
+{
+    let mut committed = 0;
+    for seed in 0..seeds().min(300) {
+        match run_seed_in(seed, Safety::Safe, CoordinatorMode::Zookeeper) {
+            Ok(r) => committed += r.committed_records,
+            Err(v) => panic!(
+                "seed {seed}: {v}\nreproduce: cargo run -p kafkascope-core --example trace_seed -- {seed} safe \"\" zookeeper"
+            ),
+        }
+    }
+    assert!(committed > 0, "the runs acknowledged records at all");
 }

@@ -685,6 +685,9 @@ impl KafkaController {
         changed.extend(missing.iter().cloned());
         emit_all(ctx, events);
         self.write_and_publish(ctx, changed, Vec::new(), &missing);
+        // The /brokers/ids watch may have fired while loading (and a fired watch is gone):
+        // look again, which also sets it again.
+        self.read_broker_ids(ctx);
     }
 
     fn on_broker_change(&mut self, ctx: &mut Ctx, list: &[(String, Zxid)]) {

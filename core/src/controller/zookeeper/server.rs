@@ -15,7 +15,7 @@
 //!   acks; a session not pinged for its timeout is closed by a transaction, which deletes its
 //!   ephemeral znodes.
 
-use super::datatree::{DataTree, Txn, TxnKind, Zxid, zxid};
+use super::datatree::{DataTree, Txn, TxnKind, Zxid, zxid, zxid_epoch};
 use super::messages::{Forwarded, SessionId, WatchKind, ZkAnswer, ZkError, ZkEvent, ZkMessage};
 use super::messages::{ZkRead, ZkRequest, ZkTimer};
 use crate::config::Millis;
@@ -58,8 +58,11 @@ fn zk(id: i32) -> NodeId {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LeaderState {
-    /// Servers that acked this leader's history, with when each was last heard.
-    pub followers: BTreeMap<i32, Millis>,
+    /// Servers sent this leader's history (they get every proposal after it), with when
+    /// each was last heard.
+    pub followers: BTreeMap<i32, Option<Millis>>,
+    /// Servers that acked this leader's history.
+    pub synced: BTreeSet<i32>,
     pub established: bool,
     pub since: Millis,
     /// Acks of proposals not committed yet.
@@ -164,7 +167,8 @@ impl ZkServer {
                 ..LeaderState::default()
             };
             for &s in ens.servers.iter().filter(|&&s| s != self.id) {
-                st.followers.insert(s, now);
+                st.followers.insert(s, Some(now));
+                st.synced.insert(s);
             }
             for (&s, info) in &self.tree.sessions {
                 st.session_deadlines.insert(s, now + info.timeout_ms);
@@ -251,7 +255,7 @@ impl ZkServer {
         let heard = 1 + st
             .followers
             .values()
-            .filter(|&&t| now.saturating_sub(t) <= limit)
+            .filter(|t| t.is_some_and(|t| now.saturating_sub(t) <= limit))
             .count();
         if heard < ens.majority() {
             ctx.emit(EventKind::Zk(ZkEvent::QuorumLost { server: id }));
@@ -309,6 +313,11 @@ impl ZkServer {
         });
         let committed = self.committed_zxid();
         for (s, _, _) in fresh {
+            self.leader
+                .as_mut()
+                .expect("leader")
+                .followers
+                .insert(s, None);
             send(
                 ctx,
                 zk(s),
@@ -494,7 +503,12 @@ impl ZkServer {
                     self.try_elect(ctx, ens);
                 }
                 ZkServerRole::Leader => {
-                    // A looking server joins this leader: sync it.
+                    // A looking server joins this leader: sync it; later proposals follow.
+                    self.leader
+                        .as_mut()
+                        .expect("leader")
+                        .followers
+                        .insert(s, None);
                     let committed = self.committed_zxid();
                     send(
                         ctx,
@@ -539,7 +553,18 @@ impl ZkServer {
             (ZkMessage::ZabProposal { epoch, txn }, Some(s)) => {
                 if self.following(s, *epoch) {
                     self.last_heard_leader = now;
-                    if txn.zxid > self.last_zxid() {
+                    let last = self.last_zxid();
+                    let expected = if zxid_epoch(last) == *epoch {
+                        last + 1
+                    } else {
+                        zxid(*epoch, 1)
+                    };
+                    if txn.zxid > expected {
+                        // A gap: this server missed a proposal. Sync again.
+                        self.go_looking(ctx, ens);
+                        return;
+                    }
+                    if txn.zxid == expected {
                         self.log.push(txn.clone());
                     }
                     send(
@@ -578,7 +603,7 @@ impl ZkServer {
             (ZkMessage::ZabAck { epoch, zxid }, Some(s)) => {
                 if self.leads(*epoch) {
                     let st = self.leader.as_mut().expect("leader");
-                    st.followers.insert(s, now);
+                    st.followers.insert(s, Some(now));
                     if let Some(a) = st.acks.get_mut(zxid) {
                         a.insert(s);
                     }
@@ -591,7 +616,7 @@ impl ZkServer {
                         .as_mut()
                         .expect("leader")
                         .followers
-                        .insert(s, now);
+                        .insert(s, Some(now));
                     for &t in touched {
                         self.touch(now, t);
                     }
@@ -685,13 +710,14 @@ impl ZkServer {
         }
         let now = ctx.now();
         let st = self.leader.as_mut().expect("leader");
-        st.followers.insert(s, now);
+        st.followers.insert(s, Some(now));
+        st.synced.insert(s);
         for (z, a) in st.acks.iter_mut() {
             if *z <= last_zxid {
                 a.insert(s);
             }
         }
-        if !st.established && st.followers.len() + 1 >= ens.majority() {
+        if !st.established && st.synced.len() + 1 >= ens.majority() {
             st.established = true;
             self.serving = true;
             // The new leader's history is committed as a whole.
@@ -708,7 +734,7 @@ impl ZkServer {
                 server: self.id,
                 epoch,
             }));
-            let followers: Vec<i32> = st.followers.keys().copied().collect();
+            let followers: Vec<i32> = st.synced.iter().copied().collect();
             let committed = self.committed_zxid();
             for f in followers {
                 send(ctx, zk(f), ZkMessage::ZabUpToDate { epoch, committed });
