@@ -38,8 +38,11 @@ pub struct ZkClient {
     attempt_started: Millis,
     last_heard: Millis,
     last_ping: Millis,
+    /// When the last ping was answered; `None` while one is unanswered.
+    last_pong: Option<Millis>,
     next_xid: u64,
     in_flight: BTreeMap<u64, (Purpose, ZkRequest)>,
+    sent_at: BTreeMap<u64, Millis>,
     queue: VecDeque<(Purpose, ZkRequest)>,
 }
 
@@ -57,8 +60,10 @@ impl ZkClient {
             attempt_started: 0,
             last_heard: 0,
             last_ping: 0,
+            last_pong: Some(0),
             next_xid: 0,
             in_flight: BTreeMap::new(),
+            sent_at: BTreeMap::new(),
             queue: VecDeque::new(),
         }
     }
@@ -130,6 +135,7 @@ impl ZkClient {
                 }),
             );
             self.in_flight.insert(self.next_xid, (purpose, request));
+            self.sent_at.insert(self.next_xid, ctx.now());
         }
     }
 
@@ -138,15 +144,27 @@ impl ZkClient {
         self.arm(ctx);
         let now = ctx.now();
         if self.connected {
-            if now.saturating_sub(self.last_heard) > self.timeout_ms * 2 / 3 {
+            // The simulated network drops what a cut link carries, where TCP would retransmit
+            // or break the connection: an unanswered ping, or a request unanswered while a
+            // later ping was, counts as a broken connection (resume the session elsewhere,
+            // resend, and set the watches again).
+            let request_lost = self.last_pong.is_some_and(|pong| {
+                self.sent_at
+                    .values()
+                    .any(|&t| t + self.timeout_ms / 3 < pong)
+            });
+            let ping_due = now.saturating_sub(self.last_ping) >= self.timeout_ms / 3;
+            if now.saturating_sub(self.last_heard) > self.timeout_ms * 2 / 3
+                || request_lost
+                || (ping_due && self.last_pong.is_none())
+            {
                 let next = self.next_server();
                 self.connect(ctx, next);
                 return Some(next);
             }
-            if now.saturating_sub(self.last_ping) >= self.timeout_ms / 3
-                && let Some(session) = self.session
-            {
+            if ping_due && let Some(session) = self.session {
                 self.last_ping = now;
+                self.last_pong = None;
                 ctx.send(
                     NodeId::ZooKeeper(self.server),
                     Message::Zk(ZkMessage::Ping { session }),
@@ -178,6 +196,8 @@ impl ZkClient {
                 }
                 self.connected = true;
                 self.last_ping = now;
+                self.last_pong = Some(now);
+                self.sent_at.clear();
                 if self.session == Some(*session) {
                     // Resend what was outstanding, in order.
                     let outstanding = std::mem::take(&mut self.in_flight);
@@ -197,16 +217,19 @@ impl ZkClient {
             ZkMessage::SessionExpired { session } if self.session == Some(*session) => {
                 self.session = None;
                 self.in_flight.clear();
+                self.sent_at.clear();
                 out.push(ClientEvent::SessionLost);
                 let s = self.server;
                 self.connect(ctx, s);
             }
             ZkMessage::Response { xid, result } => {
+                self.sent_at.remove(xid);
                 if let Some((purpose, _)) = self.in_flight.remove(xid) {
                     out.push(ClientEvent::Response(purpose, result.clone()));
                 }
                 self.pump(ctx);
             }
+            ZkMessage::Pong => self.last_pong = Some(now),
             ZkMessage::WatchEvent { path, kind } => {
                 out.push(ClientEvent::Watch(path.clone(), *kind));
             }

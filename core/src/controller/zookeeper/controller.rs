@@ -35,6 +35,7 @@ pub enum Purpose {
     WatchController,
     ReadEpoch,
     Elect { epoch: i32, version: u32 },
+    Abdicate,
     LoadBrokers { epoch: i32 },
     LoadTopics { epoch: i32 },
     LoadAssignment { epoch: i32, topic: TopicName },
@@ -444,6 +445,7 @@ impl KafkaController {
                     self.won(ctx, epoch, version);
                 }
             }
+            (Purpose::Abdicate, _) => self.watch_controller(ctx),
             (Purpose::Elect { .. }, Err(_)) => {
                 if matches!(self.phase, Phase::Electing) {
                     self.phase = Phase::Idle;
@@ -503,6 +505,15 @@ impl KafkaController {
                 if !mine && !matches!(self.phase, Phase::Idle) {
                     // Someone else holds /controller.
                     self.resign(ctx);
+                } else if mine && matches!(self.phase, Phase::Idle) {
+                    // Our election's answer was lost: give /controller up and race again.
+                    self.submit(
+                        ctx,
+                        Purpose::Abdicate,
+                        ZkRequest::Write(vec![ZkOp::Delete {
+                            path: CONTROLLER.into(),
+                        }]),
+                    );
                 }
             }
             Some(_) => {}

@@ -196,6 +196,8 @@ pub enum ZkMessage {
     ZabPingAck {
         epoch: u32,
         touched: Vec<SessionId>,
+        /// Its last logged zxid: acks every proposal up to it (a lost ack is not fatal).
+        last_zxid: Zxid,
     },
 }
 

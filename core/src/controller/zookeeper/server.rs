@@ -586,8 +586,15 @@ impl ZkServer {
             (ZkMessage::ZabPing { epoch, committed }, Some(s)) => {
                 if self.following(s, *epoch) {
                     self.last_heard_leader = now;
-                    if self.serving {
-                        self.commit_through(ctx, *committed);
+                    // Only an established leader pings: if its UpToDate was lost, this is it.
+                    self.commit_through(ctx, *committed);
+                    if !self.serving {
+                        self.serving = true;
+                        ctx.emit(EventKind::Zk(ZkEvent::FollowerSynced {
+                            server: self.id,
+                            leader: s,
+                            epoch: *epoch,
+                        }));
                     }
                     let touched = std::mem::take(&mut self.touched).into_iter().collect();
                     send(
@@ -596,6 +603,7 @@ impl ZkServer {
                         ZkMessage::ZabPingAck {
                             epoch: *epoch,
                             touched,
+                            last_zxid: self.last_zxid(),
                         },
                     );
                 }
@@ -610,16 +618,24 @@ impl ZkServer {
                     self.maybe_commit(ctx, ens);
                 }
             }
-            (ZkMessage::ZabPingAck { epoch, touched }, Some(s)) => {
+            (
+                ZkMessage::ZabPingAck {
+                    epoch,
+                    touched,
+                    last_zxid,
+                },
+                Some(s),
+            ) => {
                 if self.leads(*epoch) {
-                    self.leader
-                        .as_mut()
-                        .expect("leader")
-                        .followers
-                        .insert(s, Some(now));
+                    let st = self.leader.as_mut().expect("leader");
+                    st.followers.insert(s, Some(now));
+                    for (_, a) in st.acks.range_mut(..=*last_zxid) {
+                        a.insert(s);
+                    }
                     for &t in touched {
                         self.touch(now, t);
                     }
+                    self.maybe_commit(ctx, ens);
                 }
             }
             (
