@@ -353,6 +353,12 @@ impl ZkServer {
                     }));
                 }
             }
+            if let (true, TxnKind::CreateSession { session, timeout_ms, .. }) = (is_leader, &txn.kind)
+            {
+                let st = self.leader.as_mut().expect("leader");
+                st.session_deadlines.insert(*session, now + timeout_ms);
+                st.last_ping.insert(*session, now);
+            }
             let triggers = self.tree.apply(&txn);
             if let TxnKind::CloseSession { session } = &txn.kind
                 && let Some(client) = self.connections.remove(session)
