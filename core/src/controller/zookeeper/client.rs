@@ -230,6 +230,10 @@ impl ZkClient {
                 self.pump(ctx);
             }
             ZkMessage::Pong => self.last_pong = Some(now),
+            ZkMessage::ConnectionClosed => {
+                let next = self.next_server();
+                self.connect(ctx, next);
+            }
             ZkMessage::WatchEvent { path, kind } => {
                 out.push(ClientEvent::Watch(path.clone(), *kind));
             }

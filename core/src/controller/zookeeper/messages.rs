@@ -123,6 +123,8 @@ pub enum ZkMessage {
         session: SessionId,
     },
     Pong,
+    /// The server stopped serving (it lost its leader or quorum) and closed the connection.
+    ConnectionClosed,
     Request {
         session: SessionId,
         xid: u64,
@@ -264,6 +266,7 @@ impl ZkMessage {
             ZkMessage::SessionExpired { .. } => "ZkSessionExpired",
             ZkMessage::Ping { .. } => "ZkPing",
             ZkMessage::Pong => "ZkPong",
+            ZkMessage::ConnectionClosed => "ZkConnectionClosed",
             ZkMessage::Request { request, .. } => match request {
                 ZkRequest::Read(ZkRead::GetData { .. }) => "ZkGetData",
                 ZkRequest::Read(ZkRead::GetChildren { .. }) => "ZkGetChildren",

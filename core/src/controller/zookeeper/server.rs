@@ -204,6 +204,10 @@ impl ZkServer {
     }
 
     fn go_looking(&mut self, ctx: &mut Ctx, ens: &Ensemble) {
+        // Clients lose their connection (and the watches they left here) at once.
+        for &client in self.connections.values() {
+            send(ctx, client, ZkMessage::ConnectionClosed);
+        }
         self.reset_volatile();
         self.role = ZkServerRole::Looking;
         ctx.emit(EventKind::Zk(ZkEvent::ServerLooking { server: self.id }));
