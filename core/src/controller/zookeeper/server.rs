@@ -874,9 +874,15 @@ impl ZkServer {
                     send(ctx, client, ZkMessage::SessionExpired { session: *s });
                 }
             }
+            // A connection this server does not know (it restarted or stopped serving since):
+            // as a TCP reset, the client must connect again.
+            ZkMessage::Ping { session } | ZkMessage::Request { session, .. }
+                if self.connections.get(session) != Some(&client) =>
+            {
+                send(ctx, client, ZkMessage::ConnectionClosed);
+            }
             ZkMessage::Ping { session } => {
                 if self.tree.sessions.contains_key(session) {
-                    self.connections.insert(*session, client);
                     self.touch(now, *session);
                     send(ctx, client, ZkMessage::Pong);
                 } else {
