@@ -60,6 +60,8 @@ pub enum AfterWrite {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Batch {
     outstanding: usize,
+    /// The partition states this batch writes: published once committed.
+    states: Vec<PartitionState>,
     then: AfterWrite,
 }
 
@@ -102,8 +104,12 @@ pub struct KafkaController {
     pub epoch: i32,
     /// The version of `/controller_epoch` that epoch wrote: every write checks it.
     pub epoch_version: u32,
-    /// The controller context: what the active controller believes.
+    /// The controller context: what the active controller decided (some of it may not be
+    /// committed in ZooKeeper yet).
     pub context: ClusterMetadata,
+    /// The partition states this controller knows ZooKeeper holds: only these reach brokers
+    /// (a decision is published after its write commits, never before).
+    pub published: BTreeMap<TopicPartition, PartitionState>,
     racks: BTreeMap<BrokerId, Option<String>>,
     timeouts: BrokerTimeouts,
     batches: BTreeMap<u64, Batch>,
@@ -131,6 +137,7 @@ impl KafkaController {
             epoch: 0,
             epoch_version: 0,
             context: ClusterMetadata::default(),
+            published: BTreeMap::new(),
             racks,
             timeouts,
             batches: BTreeMap::new(),
@@ -666,6 +673,7 @@ impl KafkaController {
             meta.topics.insert(topic, TopicMetadata { config, partitions });
         }
         self.context = meta;
+        self.published = load.states;
         ctx.emit(EventKind::Zk(ZkEvent::LoadingFinished {
             broker: self.broker,
             znodes: load.read,
@@ -746,6 +754,7 @@ impl KafkaController {
             self.next_batch,
             Batch {
                 outstanding: 0,
+                states: Vec::new(),
                 then,
             },
         );
@@ -764,6 +773,9 @@ impl KafkaController {
         let Some(state) = self.context.partition(tp).cloned() else {
             return;
         };
+        if let Some(b) = self.batches.get_mut(&batch) {
+            b.states.push(state.clone());
+        }
         let path = partition_state_path(&tp.topic, tp.partition);
         let data = ZnodeData::PartitionState {
             state,
@@ -835,6 +847,9 @@ impl KafkaController {
             return;
         }
         let b = self.batches.remove(&batch).expect("exists");
+        for st in b.states {
+            self.published.insert(st.tp.clone(), st);
+        }
         match b.then {
             AfterWrite::Publish { changed, full_sync } => {
                 if !changed.is_empty() {
@@ -846,6 +861,7 @@ impl KafkaController {
                 self.publish(ctx, &changed, &full_sync);
             }
             AfterWrite::AlterPartitionReply { to, state } => {
+                self.published.insert(state.tp.clone(), state.clone());
                 ctx.emit(EventKind::Zk(ZkEvent::AlterPartitionWritten {
                     controller: self.broker,
                     tp: state.tp.clone(),
@@ -930,7 +946,7 @@ impl KafkaController {
     }
 
     fn expected_digest(&self, b: BrokerId) -> u64 {
-        partition_state_digest(b, self.context.partitions().filter(|p| p.replicas.contains(&b)))
+        partition_state_digest(b, self.published.values().filter(|p| p.replicas.contains(&b)))
     }
 
     /// Kafka's controller channel resends a request until the broker answers; here a broker
@@ -957,7 +973,7 @@ impl KafkaController {
                     .collect();
                 self.send_leader_and_isr(ctx, b, mine);
                 self.channel.entry(b).or_default().probed = false;
-                let all: Vec<PartitionState> = self.context.partitions().cloned().collect();
+                let all: Vec<PartitionState> = self.published.values().cloned().collect();
                 self.send_update_metadata(ctx, b, all, &live);
             }
         }
