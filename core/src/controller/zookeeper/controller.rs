@@ -42,6 +42,7 @@ pub enum Purpose {
     LoadPartition { epoch: i32, tp: TopicPartition },
     BrokerChange { epoch: i32 },
     Write { epoch: i32, batch: u64 },
+    VerifyEpoch { epoch: i32, batch: u64 },
 }
 
 /// What to do once a batch of writes has committed.
@@ -75,6 +76,7 @@ pub struct Load {
     topics_listed: bool,
     assignments: BTreeMap<TopicName, (Vec<Vec<BrokerId>>, Arc<TopicConfig>)>,
     states: BTreeMap<TopicPartition, PartitionState>,
+    versions: BTreeMap<TopicPartition, u32>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -110,6 +112,10 @@ pub struct KafkaController {
     /// The partition states this controller knows ZooKeeper holds: only these reach brokers
     /// (a decision is published after its write commits, never before).
     pub published: BTreeMap<TopicPartition, PartitionState>,
+    /// The version each partition-state znode will have once this controller's writes so
+    /// far commit: its writes are conditional on it (Kafka's zkVersion), so a write resent
+    /// after a lost answer cannot overwrite a newer one.
+    zk_versions: BTreeMap<TopicPartition, u32>,
     racks: BTreeMap<BrokerId, Option<String>>,
     timeouts: BrokerTimeouts,
     batches: BTreeMap<u64, Batch>,
@@ -138,6 +144,7 @@ impl KafkaController {
             epoch_version: 0,
             context: ClusterMetadata::default(),
             published: BTreeMap::new(),
+            zk_versions: BTreeMap::new(),
             racks,
             timeouts,
             batches: BTreeMap::new(),
@@ -453,6 +460,25 @@ impl KafkaController {
                 }
             }
             (Purpose::Abdicate, _) => self.watch_controller(ctx),
+            (Purpose::VerifyEpoch { epoch, batch }, r) => {
+                if epoch != self.epoch || !self.is_active() {
+                    return;
+                }
+                match r {
+                    Ok(ZkAnswer::Data { version, .. }) if version == self.epoch_version => {
+                        self.batch_done(ctx, batch)
+                    }
+                    _ => {
+                        // Another controller bumped /controller_epoch: this one is a zombie.
+                        ctx.emit(EventKind::Zk(ZkEvent::ZombieWriteRejected {
+                            controller: self.broker,
+                            epoch,
+                        }));
+                        self.resign(ctx);
+                        self.watch_controller(ctx);
+                    }
+                }
+            }
             (Purpose::Elect { .. }, Err(_)) => {
                 if matches!(self.phase, Phase::Electing) {
                     self.phase = Phase::Idle;
@@ -475,16 +501,17 @@ impl KafkaController {
                     return;
                 }
                 match r {
-                    Err(ZkError::BadVersion) => {
-                        // Another controller bumped /controller_epoch: this one is a zombie.
-                        ctx.emit(EventKind::Zk(ZkEvent::ZombieWriteRejected {
-                            controller: self.broker,
-                            epoch,
-                        }));
-                        self.resign(ctx);
-                        self.watch_controller(ctx);
-                    }
-                    // Ok, or a resent create/delete that had already committed.
+                    // Either /controller_epoch moved (this controller is a zombie) or the
+                    // partition's version did (a resent write that had committed): look.
+                    Err(ZkError::BadVersion) => self.submit(
+                        ctx,
+                        Purpose::VerifyEpoch { epoch, batch },
+                        request_read(ZkRead::GetData {
+                            path: CONTROLLER_EPOCH.into(),
+                            watch: false,
+                        }),
+                    ),
+                    // Ok, or a resent create that had already committed.
                     _ => self.batch_done(ctx, batch),
                 }
             }
@@ -608,9 +635,10 @@ impl KafkaController {
             (Purpose::LoadPartition { epoch: e, tp }, r) if e == epoch => {
                 if let Ok(ZkAnswer::Data {
                     data: ZnodeData::PartitionState { state, .. },
-                    ..
+                    version,
                 }) = r
                 {
+                    load.versions.insert(tp.clone(), version);
                     load.states.insert(tp, state);
                 }
             }
@@ -674,6 +702,7 @@ impl KafkaController {
         }
         self.context = meta;
         self.published = load.states;
+        self.zk_versions = load.versions;
         ctx.emit(EventKind::Zk(ZkEvent::LoadingFinished {
             broker: self.broker,
             znodes: load.read,
@@ -782,16 +811,19 @@ impl KafkaController {
             controller_epoch: self.epoch,
         };
         let op = if create {
+            self.zk_versions.insert(tp.clone(), 0);
             ZkOp::Create {
                 path,
                 data,
                 ephemeral: false,
             }
         } else {
+            let v = self.zk_versions.entry(tp.clone()).or_insert(0);
+            *v += 1;
             ZkOp::SetData {
                 path,
                 data,
-                version: None,
+                version: Some(*v - 1),
             }
         };
         self.write(ctx, batch, op);
