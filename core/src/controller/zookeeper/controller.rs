@@ -512,7 +512,12 @@ impl KafkaController {
                         }),
                     ),
                     // Ok, or a resent create that had already committed.
-                    _ => self.batch_done(ctx, batch),
+                    Ok(_) | Err(ZkError::NodeExists) => self.batch_done(ctx, batch),
+                    // The session is gone (the controller resigns when its client hears so):
+                    // nothing of this batch may be published.
+                    Err(_) => {
+                        self.batches.remove(&batch);
+                    }
                 }
             }
             (p, r) => self.on_load_response(ctx, p, r),
