@@ -320,6 +320,26 @@ impl KafkaController {
                 partition_epoch,
                 new_isr,
             } if self.is_active() => {
+                // Kafka's equalsAllowStale: a retry of a change already decided is answered
+                // with the state once written, never refused (the leader would drop it).
+                if let Some(cur) = self.context.partition(tp)
+                    && cur.leader == *broker
+                    && cur.leader_epoch == *leader_epoch
+                    && *partition_epoch < cur.partition_epoch
+                    && same_members(&cur.isr, new_isr)
+                {
+                    if self.published.get(tp) == Some(cur) {
+                        ctx.send(
+                            from,
+                            Message::AlterPartitionResponse {
+                                tp: tp.clone(),
+                                error: None,
+                                state: Some(cur.clone()),
+                            },
+                        );
+                    }
+                    return;
+                }
                 let mut events = Vec::new();
                 let result = self.context.alter_partition(
                     *broker,
@@ -1107,6 +1127,10 @@ impl KafkaController {
         self.write_and_publish(ctx, changed.clone(), Vec::new(), &BTreeSet::new());
         changed
     }
+}
+
+fn same_members(a: &[BrokerId], b: &[BrokerId]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
 }
 
 fn emit_all(ctx: &mut Ctx, events: Vec<EventKind>) {
