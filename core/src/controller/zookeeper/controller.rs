@@ -961,6 +961,8 @@ impl KafkaController {
         let ch = self.channel.entry(b).or_default();
         ch.last_sent = ctx.now();
         ch.probed = partitions.is_empty();
+        // Until the broker answers this one, what it holds is unknown.
+        ch.acked_digest = None;
         ctx.send(
             NodeId::Broker(b),
             Message::LeaderAndIsr {
