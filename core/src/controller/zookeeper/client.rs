@@ -40,6 +40,8 @@ pub struct ZkClient {
     last_ping: Millis,
     /// When the last ping was answered; `None` while one is unanswered.
     last_pong: Option<Millis>,
+    /// Messages received on this connection.
+    received: u64,
     next_xid: u64,
     in_flight: BTreeMap<u64, (Purpose, ZkRequest)>,
     sent_at: BTreeMap<u64, Millis>,
@@ -61,6 +63,7 @@ impl ZkClient {
             last_heard: 0,
             last_ping: 0,
             last_pong: Some(0),
+            received: 0,
             next_xid: 0,
             in_flight: BTreeMap::new(),
             sent_at: BTreeMap::new(),
@@ -188,6 +191,7 @@ impl ZkClient {
         }
         let now = ctx.now();
         self.last_heard = now;
+        self.received += 1;
         let mut out = Vec::new();
         match m {
             ZkMessage::Connected { session } => {
@@ -195,6 +199,7 @@ impl ZkClient {
                     return out;
                 }
                 self.connected = true;
+                self.received = 1;
                 self.last_ping = now;
                 self.last_pong = Some(now);
                 self.sent_at.clear();
@@ -229,7 +234,15 @@ impl ZkClient {
                 }
                 self.pump(ctx);
             }
-            ZkMessage::Pong => self.last_pong = Some(now),
+            ZkMessage::Pong { sent } => {
+                if *sent == self.received {
+                    self.last_pong = Some(now);
+                } else {
+                    // Something the server sent on this connection never arrived.
+                    let next = self.next_server();
+                    self.connect(ctx, next);
+                }
+            }
             ZkMessage::ConnectionClosed => {
                 let next = self.next_server();
                 self.connect(ctx, next);

@@ -122,7 +122,10 @@ pub enum ZkMessage {
     Ping {
         session: SessionId,
     },
-    Pong,
+    /// With the number of messages the server sent on this connection, this one included.
+    Pong {
+        sent: u64,
+    },
     /// The server stopped serving (it lost its leader or quorum) and closed the connection.
     ConnectionClosed,
     Request {
@@ -265,7 +268,7 @@ impl ZkMessage {
             ZkMessage::Connected { .. } => "ZkConnected",
             ZkMessage::SessionExpired { .. } => "ZkSessionExpired",
             ZkMessage::Ping { .. } => "ZkPing",
-            ZkMessage::Pong => "ZkPong",
+            ZkMessage::Pong { .. } => "ZkPong",
             ZkMessage::ConnectionClosed => "ZkConnectionClosed",
             ZkMessage::Request { request, .. } => match request {
                 ZkRequest::Read(ZkRead::GetData { .. }) => "ZkGetData",

@@ -99,6 +99,9 @@ pub struct ZkServer {
     last_heard_leader: Millis,
     /// Client sessions connected here, with the client node.
     pub connections: BTreeMap<SessionId, NodeId>,
+    /// Messages sent on each client connection (a ping's answer carries the count, so the
+    /// client notices one went missing).
+    sent_to: BTreeMap<NodeId, u64>,
     /// Sessions pinged since the last ping ack to the leader (followers).
     touched: BTreeSet<SessionId>,
     data_watches: BTreeMap<String, BTreeSet<NodeId>>,
@@ -123,10 +126,22 @@ impl ZkServer {
             votes: BTreeMap::new(),
             last_heard_leader: 0,
             connections: BTreeMap::new(),
+            sent_to: BTreeMap::new(),
             touched: BTreeSet::new(),
             data_watches: BTreeMap::new(),
             child_watches: BTreeMap::new(),
         }
+    }
+
+    /// Sends to a client on its connection, counting.
+    fn out(&mut self, ctx: &mut Ctx, client: NodeId, m: ZkMessage) {
+        let n = self.sent_to.entry(client).or_insert(0);
+        *n += 1;
+        let m = match m {
+            ZkMessage::Pong { .. } => ZkMessage::Pong { sent: *n },
+            m => m,
+        };
+        send(ctx, client, m);
     }
 
     /// Leaves a one-shot watch (a child watch when `child`), as a read with `watch` does.
@@ -192,6 +207,7 @@ impl ZkServer {
         self.leader_id = None;
         self.votes.clear();
         self.connections.clear();
+        self.sent_to.clear();
         self.touched.clear();
         self.data_watches.clear();
         self.child_watches.clear();
@@ -367,7 +383,7 @@ impl ZkServer {
             if let TxnKind::CloseSession { session } = &txn.kind
                 && let Some(client) = self.connections.remove(session)
             {
-                send(ctx, client, ZkMessage::SessionExpired { session: *session });
+                self.out(ctx, client, ZkMessage::SessionExpired { session: *session });
             }
             for (path, kind) in triggers {
                 let watchers = if kind == WatchKind::NodeChildrenChanged {
@@ -376,7 +392,7 @@ impl ZkServer {
                     self.data_watches.remove(&path)
                 };
                 for c in watchers.into_iter().flatten() {
-                    send(
+                    self.out(
                         ctx,
                         c,
                         ZkMessage::WatchEvent {
@@ -398,9 +414,10 @@ impl ZkServer {
                 } => {
                     self.connections.insert(session, client);
                     ctx.emit(EventKind::Zk(ZkEvent::SessionCreated { broker, session }));
-                    send(ctx, client, ZkMessage::Connected { session });
+                    self.sent_to.insert(client, 0);
+                    self.out(ctx, client, ZkMessage::Connected { session });
                 }
-                TxnKind::Multi { .. } => send(
+                TxnKind::Multi { .. } => self.out(
                     ctx,
                     client,
                     ZkMessage::Response {
@@ -660,7 +677,7 @@ impl ZkServer {
                     self.leader_handle(ctx, ens, s, *client, *xid, request);
                 }
             }
-            (ZkMessage::ZabReject { client, xid, error }, Some(_)) => send(
+            (ZkMessage::ZabReject { client, xid, error }, Some(_)) => self.out(
                 ctx,
                 *client,
                 ZkMessage::Response {
@@ -813,7 +830,7 @@ impl ZkServer {
                         },
                         reply_to,
                     ),
-                    Err(error) if origin == self.id => send(
+                    Err(error) if origin == self.id => self.out(
                         ctx,
                         client,
                         ZkMessage::Response {
@@ -869,9 +886,10 @@ impl ZkServer {
                 if self.tree.sessions.contains_key(s) {
                     self.connections.insert(*s, client);
                     self.touch(now, *s);
-                    send(ctx, client, ZkMessage::Connected { session: *s });
+                    self.sent_to.insert(client, 0);
+                    self.out(ctx, client, ZkMessage::Connected { session: *s });
                 } else {
-                    send(ctx, client, ZkMessage::SessionExpired { session: *s });
+                    self.out(ctx, client, ZkMessage::SessionExpired { session: *s });
                 }
             }
             // A connection this server does not know (it restarted or stopped serving since):
@@ -879,14 +897,14 @@ impl ZkServer {
             ZkMessage::Ping { session } | ZkMessage::Request { session, .. }
                 if self.connections.get(session) != Some(&client) =>
             {
-                send(ctx, client, ZkMessage::ConnectionClosed);
+                self.out(ctx, client, ZkMessage::ConnectionClosed);
             }
             ZkMessage::Ping { session } => {
                 if self.tree.sessions.contains_key(session) {
                     self.touch(now, *session);
-                    send(ctx, client, ZkMessage::Pong);
+                    self.out(ctx, client, ZkMessage::Pong { sent: 0 });
                 } else {
-                    send(ctx, client, ZkMessage::SessionExpired { session: *session });
+                    self.out(ctx, client, ZkMessage::SessionExpired { session: *session });
                 }
             }
             ZkMessage::Request {
@@ -895,13 +913,13 @@ impl ZkServer {
                 request,
             } => {
                 if !self.tree.sessions.contains_key(session) {
-                    send(ctx, client, ZkMessage::SessionExpired { session: *session });
+                    self.out(ctx, client, ZkMessage::SessionExpired { session: *session });
                     return;
                 }
                 match request {
                     ZkRequest::Read(r) => {
                         let result = self.read(client, r);
-                        send(ctx, client, ZkMessage::Response { xid: *xid, result });
+                        self.out(ctx, client, ZkMessage::Response { xid: *xid, result });
                     }
                     ZkRequest::Write(ops) => self.forward(
                         ctx,
