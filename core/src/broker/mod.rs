@@ -194,15 +194,14 @@ impl Broker {
                 self.on_leader_and_isr(ctx, partitions);
                 if self.mode == CoordinatorMode::Zookeeper {
                     // The controller's channel learns what this broker now holds.
+                    use crate::controller::zookeeper::{ZkMessage, messages::replica_state_digest};
                     let state_digest =
-                        partition_state_digest(self.id, self.partitions.values().map(|p| &p.state));
-                    ctx.send(
-                        from,
-                        Message::Zk(crate::controller::zookeeper::ZkMessage::LeaderAndIsrResponse {
-                            broker: self.id,
-                            state_digest,
-                        }),
-                    );
+                        replica_state_digest(self.id, self.partitions.values().map(|p| &p.state));
+                    let reply = ZkMessage::LeaderAndIsrResponse {
+                        broker: self.id,
+                        state_digest,
+                    };
+                    ctx.send(from, Message::Zk(reply));
                 }
             }
             Message::UpdateMetadata {

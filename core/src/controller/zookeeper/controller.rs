@@ -11,7 +11,7 @@ use super::datatree::{
     BROKER_IDS, CONTROLLER, CONTROLLER_EPOCH, TOPICS, ZnodeData, Zxid, broker_path,
     partition_state_path, topic_path,
 };
-use super::messages::{SessionId, WatchKind, ZkAnswer, ZkError, ZkEvent, ZkOp, ZkRead};
+use super::messages::{SessionId, WatchKind, replica_state_digest, ZkAnswer, ZkError, ZkEvent, ZkOp, ZkRead};
 use super::messages::{ZkMessage, ZkRequest, ZkTimer};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::metadata::{BrokerRegistration, TopicMetadata};
@@ -20,7 +20,7 @@ use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
 use crate::kernel::Ctx;
-use crate::message::{Message, PartitionState, TopicConfig, partition_state_digest};
+use crate::message::{Message, PartitionState, TopicConfig};
 use crate::snapshot::ZkLoadProgress;
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
@@ -1005,7 +1005,7 @@ impl KafkaController {
     }
 
     fn expected_digest(&self, b: BrokerId) -> u64 {
-        partition_state_digest(b, self.published.values().filter(|p| p.replicas.contains(&b)))
+        replica_state_digest(b, self.published.values().filter(|p| p.replicas.contains(&b)))
     }
 
     /// Kafka's controller channel resends a request until the broker answers; here a broker

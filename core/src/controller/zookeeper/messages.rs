@@ -5,6 +5,33 @@ use super::datatree::{Txn, Zxid, ZnodeData, zxid_text};
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use serde::{Deserialize, Serialize};
 
+/// What a broker's LeaderAndIsrResponse reports: a hash of the partition states it holds
+/// (leader and leader epoch of each; the partition epoch where it leads). The controller
+/// compares it with what it published to that broker.
+pub fn replica_state_digest<'a>(
+    me: BrokerId,
+    states: impl IntoIterator<Item = &'a crate::message::PartitionState>,
+) -> u64 {
+    // FNV-1a; only equality matters.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    for st in states {
+        mix(st.tp.topic.as_bytes());
+        mix(&st.tp.partition.to_le_bytes());
+        mix(&st.leader.to_le_bytes());
+        mix(&st.leader_epoch.to_le_bytes());
+        if st.leader == me {
+            mix(&st.partition_epoch.to_le_bytes());
+        }
+    }
+    h
+}
+
 /// A client session id (the zxid of the transaction that created it).
 pub type SessionId = u64;
 
