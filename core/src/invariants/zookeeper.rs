@@ -110,16 +110,18 @@ impl ZkChecker {
                     ..
                 } if path == CONTROLLER_EPOCH => next_epoch = Some(*e),
                 ZkOp::Create {
-                    data: ZnodeData::PartitionState {
-                        controller_epoch, ..
-                    },
+                    data:
+                        ZnodeData::PartitionState {
+                            controller_epoch, ..
+                        },
                     path,
                     ..
                 }
                 | ZkOp::SetData {
-                    data: ZnodeData::PartitionState {
-                        controller_epoch, ..
-                    },
+                    data:
+                        ZnodeData::PartitionState {
+                            controller_epoch, ..
+                        },
                     path,
                     ..
                 } if *controller_epoch != self.epoch => {

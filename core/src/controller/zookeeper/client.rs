@@ -49,7 +49,12 @@ pub struct ZkClient {
 }
 
 impl ZkClient {
-    pub fn new(broker: BrokerId, servers: Vec<i32>, timeout_ms: Millis, max_in_flight: u32) -> Self {
+    pub fn new(
+        broker: BrokerId,
+        servers: Vec<i32>,
+        timeout_ms: Millis,
+        max_in_flight: u32,
+    ) -> Self {
         let server = servers[(broker.unsigned_abs() as usize) % servers.len()];
         Self {
             broker,

@@ -11,7 +11,9 @@ use super::datatree::{
     BROKER_IDS, CONTROLLER, CONTROLLER_EPOCH, TOPICS, ZnodeData, Zxid, broker_path,
     partition_state_path, topic_path,
 };
-use super::messages::{SessionId, WatchKind, replica_state_digest, ZkAnswer, ZkError, ZkEvent, ZkOp, ZkRead};
+use super::messages::{
+    SessionId, WatchKind, ZkAnswer, ZkError, ZkEvent, ZkOp, ZkRead, replica_state_digest,
+};
 use super::messages::{ZkMessage, ZkRequest, ZkTimer};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::metadata::{BrokerRegistration, TopicMetadata};
@@ -280,9 +282,10 @@ impl KafkaController {
         }
         if self.timeouts.auto_leader_rebalance_enable {
             let mut events = Vec::new();
-            let changed = self
-                .context
-                .rebalance_leaders(self.timeouts.leader_imbalance_per_broker_percentage, &mut events);
+            let changed = self.context.rebalance_leaders(
+                self.timeouts.leader_imbalance_per_broker_percentage,
+                &mut events,
+            );
             emit_all(ctx, events);
             self.write_and_publish(ctx, changed, Vec::new(), &BTreeSet::new());
         }
@@ -303,10 +306,8 @@ impl KafkaController {
             Message::Zk(ZkMessage::LeaderAndIsrResponse {
                 broker,
                 state_digest,
-            }) => {
-                if self.is_active() {
-                    self.channel.entry(*broker).or_default().acked_digest = Some(*state_digest);
-                }
+            }) if self.is_active() => {
+                self.channel.entry(*broker).or_default().acked_digest = Some(*state_digest);
             }
             Message::Zk(m) => {
                 for e in self.client.on_message(ctx, from, m) {
@@ -352,7 +353,8 @@ impl KafkaController {
                 emit_all(ctx, events);
                 match result {
                     Ok(state) => {
-                        let batch = self.new_batch(AfterWrite::AlterPartitionReply { to: from, state });
+                        let batch =
+                            self.new_batch(AfterWrite::AlterPartitionReply { to: from, state });
                         self.write_state(ctx, batch, tp, false);
                     }
                     Err(e) => ctx.send(
@@ -544,7 +546,11 @@ impl KafkaController {
         }
     }
 
-    fn on_controller_znode(&mut self, ctx: &mut Ctx, found: Option<(ZnodeData, u32, Option<SessionId>)>) {
+    fn on_controller_znode(
+        &mut self,
+        ctx: &mut Ctx,
+        found: Option<(ZnodeData, u32, Option<SessionId>)>,
+    ) {
         match found {
             None => {
                 if matches!(self.phase, Phase::Idle) && self.session().is_some() {
@@ -723,7 +729,8 @@ impl KafkaController {
                     })
                 })
                 .collect();
-            meta.topics.insert(topic, TopicMetadata { config, partitions });
+            meta.topics
+                .insert(topic, TopicMetadata { config, partitions });
         }
         self.context = meta;
         self.published = load.states;
@@ -1005,7 +1012,10 @@ impl KafkaController {
     }
 
     fn expected_digest(&self, b: BrokerId) -> u64 {
-        replica_state_digest(b, self.published.values().filter(|p| p.replicas.contains(&b)))
+        replica_state_digest(
+            b,
+            self.published.values().filter(|p| p.replicas.contains(&b)),
+        )
     }
 
     /// Kafka's controller channel resends a request until the broker answers; here a broker

@@ -1,7 +1,7 @@
 //! ZooKeeper mode's wire messages (client <-> server requests, ZAB between servers), timers and
 //! events.
 
-use super::datatree::{Txn, Zxid, ZnodeData, zxid_text};
+use super::datatree::{Txn, ZnodeData, Zxid, zxid_text};
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use serde::{Deserialize, Serialize};
 
@@ -75,10 +75,19 @@ impl ZkOp {
 /// there.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ZkRead {
-    GetData { path: String, watch: bool },
-    GetChildren { path: String, watch: bool },
+    GetData {
+        path: String,
+        watch: bool,
+    },
+    GetChildren {
+        path: String,
+        watch: bool,
+    },
     /// `exists` with the data when the node is there (stands for `exists` + `getData`).
-    Exists { path: String, watch: bool },
+    Exists {
+        path: String,
+        watch: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,14 +245,8 @@ pub enum ZkMessage {
 /// What a follower forwards to its leader.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Forwarded {
-    CreateSession {
-        broker: BrokerId,
-        timeout_ms: u64,
-    },
-    Write {
-        session: SessionId,
-        ops: Vec<ZkOp>,
-    },
+    CreateSession { broker: BrokerId, timeout_ms: u64 },
+    Write { session: SessionId, ops: Vec<ZkOp> },
 }
 
 impl ZkMessage {
@@ -265,8 +268,7 @@ impl ZkMessage {
                 ) => format!(" {path}{}", if *watch { " (watch)" } else { "" }),
                 ZkRequest::Write(ops) => ops_text(ops),
             },
-            ZkMessage::Response { result: Err(e), .. }
-            | ZkMessage::ZabReject { error: e, .. } => {
+            ZkMessage::Response { result: Err(e), .. } | ZkMessage::ZabReject { error: e, .. } => {
                 format!(" {}", e.name())
             }
             ZkMessage::WatchEvent { path, kind } => format!(" {kind:?} {path}"),
@@ -324,7 +326,14 @@ impl ZkMessage {
 /// The API a write request is named by: its main operation (a `check` only guards it).
 fn write_api(ops: &[ZkOp]) -> &'static str {
     match ops.iter().find(|o| !matches!(o, ZkOp::Check { .. })) {
-        _ if ops.iter().filter(|o| !matches!(o, ZkOp::Check { .. })).count() > 1 => "ZkMulti",
+        _ if ops
+            .iter()
+            .filter(|o| !matches!(o, ZkOp::Check { .. }))
+            .count()
+            > 1 =>
+        {
+            "ZkMulti"
+        }
         Some(ZkOp::Create { .. }) => "ZkCreate",
         Some(ZkOp::SetData { .. }) => "ZkSetData",
         Some(ZkOp::Delete { .. }) => "ZkDelete",
@@ -354,11 +363,25 @@ pub enum ZkTimer {
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum ZkEvent {
     /// A server started looking for a leader (startup, lost leader, lost quorum).
-    ServerLooking { server: i32 },
-    LeaderElected { server: i32, epoch: u32 },
-    FollowerSynced { server: i32, leader: i32, epoch: u32 },
-    QuorumLost { server: i32 },
-    SessionCreated { broker: BrokerId, session: SessionId },
+    ServerLooking {
+        server: i32,
+    },
+    LeaderElected {
+        server: i32,
+        epoch: u32,
+    },
+    FollowerSynced {
+        server: i32,
+        leader: i32,
+        epoch: u32,
+    },
+    QuorumLost {
+        server: i32,
+    },
+    SessionCreated {
+        broker: BrokerId,
+        session: SessionId,
+    },
     /// The leader expired a session; its ephemeral znodes go.
     SessionExpired {
         broker: BrokerId,
@@ -367,19 +390,51 @@ pub enum ZkEvent {
         ephemerals: Vec<String>,
     },
     /// A broker's client learned its session is gone.
-    ClientSessionLost { broker: BrokerId },
-    ClientReconnecting { broker: BrokerId, to_server: i32 },
-    WatchFired { broker: BrokerId, path: String },
-    BrokerRegistered { broker: BrokerId },
-    ControllerElected { broker: BrokerId, epoch: i32 },
-    LoadingStarted { broker: BrokerId, epoch: i32 },
-    LoadingFinished { broker: BrokerId, znodes: u32, took_ms: u64 },
+    ClientSessionLost {
+        broker: BrokerId,
+    },
+    ClientReconnecting {
+        broker: BrokerId,
+        to_server: i32,
+    },
+    WatchFired {
+        broker: BrokerId,
+        path: String,
+    },
+    BrokerRegistered {
+        broker: BrokerId,
+    },
+    ControllerElected {
+        broker: BrokerId,
+        epoch: i32,
+    },
+    LoadingStarted {
+        broker: BrokerId,
+        epoch: i32,
+    },
+    LoadingFinished {
+        broker: BrokerId,
+        znodes: u32,
+        took_ms: u64,
+    },
     /// The controller noticed `/brokers/ids/<broker>` is gone.
-    BrokerDeregistered { controller: BrokerId, broker: BrokerId },
-    PartitionStatesWritten { controller: BrokerId, partitions: u32 },
+    BrokerDeregistered {
+        controller: BrokerId,
+        broker: BrokerId,
+    },
+    PartitionStatesWritten {
+        controller: BrokerId,
+        partitions: u32,
+    },
     /// A write from a controller whose epoch is no longer current failed its epoch check.
-    ZombieWriteRejected { controller: BrokerId, epoch: i32 },
-    AlterPartitionWritten { controller: BrokerId, tp: TopicPartition },
+    ZombieWriteRejected {
+        controller: BrokerId,
+        epoch: i32,
+    },
+    AlterPartitionWritten {
+        controller: BrokerId,
+        tp: TopicPartition,
+    },
 }
 
 impl ZkEvent {

@@ -22,15 +22,12 @@ use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::kernel::{Ctx, Kernel};
 use crate::message::Message;
-use crate::snapshot::{
-    CoordinatorSnapshot, Countdown, ZkServerRole, ZkServerSnapshot, ZkSnapshot,
-};
+use crate::snapshot::{CoordinatorSnapshot, Countdown, ZkServerRole, ZkServerSnapshot, ZkSnapshot};
 use crate::timer::{ControllerTimer, Timer};
 use client::ZkClient;
 use controller::KafkaController;
 use datatree::{
-    BROKER_IDS, CONTROLLER, CONTROLLER_EPOCH, DataTree, Txn, TxnKind, ZnodeData, broker_path,
-    zxid,
+    BROKER_IDS, CONTROLLER, CONTROLLER_EPOCH, DataTree, Txn, TxnKind, ZnodeData, broker_path, zxid,
 };
 use serde::{Deserialize, Serialize};
 use server::{Ensemble, ZkServer};
@@ -185,10 +182,12 @@ impl ZooKeeperMode {
     }
 
     fn active_id(&self) -> Result<BrokerId, KafkaError> {
-        if !self.servers.values().any(|s| s.up && s.serving && s.role == ZkServerRole::Leader) {
-            return Err(no_active_controller(
-                "the ZooKeeper ensemble has no quorum",
-            ));
+        if !self
+            .servers
+            .values()
+            .any(|s| s.up && s.serving && s.role == ZkServerRole::Leader)
+        {
+            return Err(no_active_controller("the ZooKeeper ensemble has no quorum"));
         }
         match self.active() {
             Some(c) => Ok(c.broker),

@@ -216,7 +216,10 @@ impl ZkServer {
     pub fn restart(&mut self, ctx: &mut Ctx, ens: &Ensemble) {
         self.up = true;
         self.go_looking(ctx, ens);
-        ctx.set_timer(ens.tick_ms, Timer::Controller(ControllerTimer::Zk(ZkTimer::ServerTick)));
+        ctx.set_timer(
+            ens.tick_ms,
+            Timer::Controller(ControllerTimer::Zk(ZkTimer::ServerTick)),
+        );
     }
 
     fn go_looking(&mut self, ctx: &mut Ctx, ens: &Ensemble) {
@@ -244,7 +247,10 @@ impl ZkServer {
     }
 
     pub fn on_tick(&mut self, ctx: &mut Ctx, ens: &Ensemble) {
-        ctx.set_timer(ens.tick_ms, Timer::Controller(ControllerTimer::Zk(ZkTimer::ServerTick)));
+        ctx.set_timer(
+            ens.tick_ms,
+            Timer::Controller(ControllerTimer::Zk(ZkTimer::ServerTick)),
+        );
         let now = ctx.now();
         match self.role {
             ZkServerRole::Looking => {
@@ -373,7 +379,14 @@ impl ZkServer {
                     }));
                 }
             }
-            if let (true, TxnKind::CreateSession { session, timeout_ms, .. }) = (is_leader, &txn.kind)
+            if let (
+                true,
+                TxnKind::CreateSession {
+                    session,
+                    timeout_ms,
+                    ..
+                },
+            ) = (is_leader, &txn.kind)
             {
                 let st = self.leader.as_mut().expect("leader");
                 st.session_deadlines.insert(*session, now + timeout_ms);
@@ -560,90 +573,81 @@ impl ZkServer {
             (ZkMessage::ZabAckNewLeader { epoch, last_zxid }, Some(s)) => {
                 self.on_ack_new_leader(ctx, ens, s, *epoch, *last_zxid)
             }
-            (ZkMessage::ZabUpToDate { epoch, committed }, Some(s)) => {
+            (ZkMessage::ZabUpToDate { epoch, committed }, Some(s))
                 if self.role == ZkServerRole::Follower
                     && self.leader_id == Some(s)
-                    && self.epoch == *epoch
-                {
-                    self.last_heard_leader = now;
-                    self.commit_through(ctx, *committed);
-                    if !self.serving {
-                        self.serving = true;
-                        ctx.emit(EventKind::Zk(ZkEvent::FollowerSynced {
-                            server: self.id,
-                            leader: s,
-                            epoch: *epoch,
-                        }));
-                    }
+                    && self.epoch == *epoch =>
+            {
+                self.last_heard_leader = now;
+                self.commit_through(ctx, *committed);
+                if !self.serving {
+                    self.serving = true;
+                    ctx.emit(EventKind::Zk(ZkEvent::FollowerSynced {
+                        server: self.id,
+                        leader: s,
+                        epoch: *epoch,
+                    }));
                 }
             }
-            (ZkMessage::ZabProposal { epoch, txn }, Some(s)) => {
-                if self.following(s, *epoch) {
-                    self.last_heard_leader = now;
-                    let last = self.last_zxid();
-                    let expected = if zxid_epoch(last) == *epoch {
-                        last + 1
-                    } else {
-                        zxid(*epoch, 1)
-                    };
-                    if txn.zxid > expected {
-                        // A gap: this server missed a proposal. Sync again.
-                        self.go_looking(ctx, ens);
-                        return;
-                    }
-                    if txn.zxid == expected {
-                        self.log.push(txn.clone());
-                    }
-                    send(
-                        ctx,
-                        zk(s),
-                        ZkMessage::ZabAck {
-                            epoch: *epoch,
-                            zxid: txn.zxid,
-                        },
-                    );
+            (ZkMessage::ZabProposal { epoch, txn }, Some(s)) if self.following(s, *epoch) => {
+                self.last_heard_leader = now;
+                let last = self.last_zxid();
+                let expected = if zxid_epoch(last) == *epoch {
+                    last + 1
+                } else {
+                    zxid(*epoch, 1)
+                };
+                if txn.zxid > expected {
+                    // A gap: this server missed a proposal. Sync again.
+                    self.go_looking(ctx, ens);
+                    return;
                 }
+                if txn.zxid == expected {
+                    self.log.push(txn.clone());
+                }
+                send(
+                    ctx,
+                    zk(s),
+                    ZkMessage::ZabAck {
+                        epoch: *epoch,
+                        zxid: txn.zxid,
+                    },
+                );
             }
-            (ZkMessage::ZabCommit { epoch, zxid }, Some(s)) => {
-                if self.following(s, *epoch) {
-                    self.last_heard_leader = now;
-                    self.commit_through(ctx, *zxid);
-                }
+            (ZkMessage::ZabCommit { epoch, zxid }, Some(s)) if self.following(s, *epoch) => {
+                self.last_heard_leader = now;
+                self.commit_through(ctx, *zxid);
             }
-            (ZkMessage::ZabPing { epoch, committed }, Some(s)) => {
-                if self.following(s, *epoch) {
-                    self.last_heard_leader = now;
-                    // Only an established leader pings: if its UpToDate was lost, this is it.
-                    self.commit_through(ctx, *committed);
-                    if !self.serving {
-                        self.serving = true;
-                        ctx.emit(EventKind::Zk(ZkEvent::FollowerSynced {
-                            server: self.id,
-                            leader: s,
-                            epoch: *epoch,
-                        }));
-                    }
-                    let touched = std::mem::take(&mut self.touched).into_iter().collect();
-                    send(
-                        ctx,
-                        zk(s),
-                        ZkMessage::ZabPingAck {
-                            epoch: *epoch,
-                            touched,
-                            last_zxid: self.last_zxid(),
-                        },
-                    );
+            (ZkMessage::ZabPing { epoch, committed }, Some(s)) if self.following(s, *epoch) => {
+                self.last_heard_leader = now;
+                // Only an established leader pings: if its UpToDate was lost, this is it.
+                self.commit_through(ctx, *committed);
+                if !self.serving {
+                    self.serving = true;
+                    ctx.emit(EventKind::Zk(ZkEvent::FollowerSynced {
+                        server: self.id,
+                        leader: s,
+                        epoch: *epoch,
+                    }));
                 }
+                let touched = std::mem::take(&mut self.touched).into_iter().collect();
+                send(
+                    ctx,
+                    zk(s),
+                    ZkMessage::ZabPingAck {
+                        epoch: *epoch,
+                        touched,
+                        last_zxid: self.last_zxid(),
+                    },
+                );
             }
-            (ZkMessage::ZabAck { epoch, zxid }, Some(s)) => {
-                if self.leads(*epoch) {
-                    let st = self.leader.as_mut().expect("leader");
-                    st.followers.insert(s, Some(now));
-                    if let Some(a) = st.acks.get_mut(zxid) {
-                        a.insert(s);
-                    }
-                    self.maybe_commit(ctx, ens);
+            (ZkMessage::ZabAck { epoch, zxid }, Some(s)) if self.leads(*epoch) => {
+                let st = self.leader.as_mut().expect("leader");
+                st.followers.insert(s, Some(now));
+                if let Some(a) = st.acks.get_mut(zxid) {
+                    a.insert(s);
                 }
+                self.maybe_commit(ctx, ens);
             }
             (
                 ZkMessage::ZabPingAck {
@@ -652,18 +656,16 @@ impl ZkServer {
                     last_zxid,
                 },
                 Some(s),
-            ) => {
-                if self.leads(*epoch) {
-                    let st = self.leader.as_mut().expect("leader");
-                    st.followers.insert(s, Some(now));
-                    for (_, a) in st.acks.range_mut(..=*last_zxid) {
-                        a.insert(s);
-                    }
-                    for &t in touched {
-                        self.touch(now, t);
-                    }
-                    self.maybe_commit(ctx, ens);
+            ) if self.leads(*epoch) => {
+                let st = self.leader.as_mut().expect("leader");
+                st.followers.insert(s, Some(now));
+                for (_, a) in st.acks.range_mut(..=*last_zxid) {
+                    a.insert(s);
                 }
+                for &t in touched {
+                    self.touch(now, t);
+                }
+                self.maybe_commit(ctx, ens);
             }
             (
                 ZkMessage::ZabForward {
@@ -672,10 +674,8 @@ impl ZkServer {
                     request,
                 },
                 Some(s),
-            ) => {
-                if self.leads(self.epoch) && self.serving {
-                    self.leader_handle(ctx, ens, s, *client, *xid, request);
-                }
+            ) if self.leads(self.epoch) && self.serving => {
+                self.leader_handle(ctx, ens, s, *client, *xid, request);
             }
             (ZkMessage::ZabReject { client, xid, error }, Some(_)) => self.out(
                 ctx,
@@ -969,9 +969,11 @@ impl ZkServer {
                         .or_default()
                         .insert(client);
                 }
-                Ok(ZkAnswer::Exists(self.tree.get(path).map(|n| {
-                    (n.data.clone(), n.version, n.ephemeral_owner)
-                })))
+                Ok(ZkAnswer::Exists(
+                    self.tree
+                        .get(path)
+                        .map(|n| (n.data.clone(), n.version, n.ephemeral_owner)),
+                ))
             }
         }
     }

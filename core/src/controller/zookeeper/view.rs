@@ -2,9 +2,7 @@
 //! live, partition states are what the controllers wrote. Transactions are applied in zxid
 //! order as soon as any server commits them, so the view never goes back.
 
-use super::datatree::{
-    BROKER_IDS, CONTROLLER_EPOCH, DataTree, TOPICS, Txn, ZnodeData, Zxid,
-};
+use super::datatree::{BROKER_IDS, CONTROLLER_EPOCH, DataTree, TOPICS, Txn, ZnodeData, Zxid};
 use super::messages::WatchKind;
 use crate::controller::ClusterMetadata;
 use crate::controller::metadata::{BrokerRegistration, TopicMetadata};
