@@ -217,7 +217,9 @@ impl ZkClient {
                     out.push(ClientEvent::Reconnected);
                 } else {
                     // Requests sent in the old session are lost; those the controller queued
-                    // but never sent go out in the new one (its event queue lags, as Kafka's).
+                    // but never sent go out in the new one (its event queue lags its session,
+                    // as Kafka's does): a zombie's writes reach ZooKeeper, and the epoch check
+                    // must refuse them.
                     self.in_flight.clear();
                     self.session = Some(*session);
                     out.push(ClientEvent::NewSession);

@@ -43,8 +43,22 @@ pub enum Purpose {
     LoadAssignment { epoch: i32, topic: TopicName },
     LoadPartition { epoch: i32, tp: TopicPartition },
     BrokerChange { epoch: i32 },
-    Write { epoch: i32, batch: u64 },
-    VerifyEpoch { epoch: i32, batch: u64 },
+    Write {
+        epoch: i32,
+        batch: u64,
+        tp: Option<TopicPartition>,
+    },
+    VerifyEpoch {
+        epoch: i32,
+        batch: u64,
+        tp: Option<TopicPartition>,
+    },
+    /// A partition-state write hit BADVERSION: read what is there.
+    ReRead {
+        epoch: i32,
+        batch: u64,
+        tp: TopicPartition,
+    },
 }
 
 /// What to do once a batch of writes has committed.
@@ -482,13 +496,27 @@ impl KafkaController {
                 }
             }
             (Purpose::Abdicate, _) => self.watch_controller(ctx),
-            (Purpose::VerifyEpoch { epoch, batch }, r) => {
+            (Purpose::VerifyEpoch { epoch, batch, tp }, r) => {
                 if epoch != self.epoch || !self.is_active() {
                     return;
                 }
                 match r {
                     Ok(ZkAnswer::Data { version, .. }) if version == self.epoch_version => {
-                        self.batch_done(ctx, batch)
+                        match tp {
+                            Some(tp) => self.submit(
+                                ctx,
+                                Purpose::ReRead {
+                                    epoch,
+                                    batch,
+                                    tp: tp.clone(),
+                                },
+                                request_read(ZkRead::GetData {
+                                    path: partition_state_path(&tp.topic, tp.partition),
+                                    watch: false,
+                                }),
+                            ),
+                            None => self.batch_done(ctx, batch),
+                        }
                     }
                     _ => {
                         // Another controller bumped /controller_epoch: this one is a zombie.
@@ -512,7 +540,13 @@ impl KafkaController {
                     self.on_broker_change(ctx, &list);
                 }
             }
-            (Purpose::Write { epoch, batch }, r) => {
+            (Purpose::ReRead { epoch, batch, tp }, r) => {
+                if epoch != self.epoch || !self.is_active() {
+                    return;
+                }
+                self.on_reread(ctx, batch, tp, r);
+            }
+            (Purpose::Write { epoch, batch, tp }, r) => {
                 if epoch != self.epoch || !self.is_active() {
                     if let Err(ZkError::BadVersion) = r {
                         ctx.emit(EventKind::Zk(ZkEvent::ZombieWriteRejected {
@@ -527,7 +561,7 @@ impl KafkaController {
                     // partition's version did (a resent write that had committed): look.
                     Err(ZkError::BadVersion) => self.submit(
                         ctx,
-                        Purpose::VerifyEpoch { epoch, batch },
+                        Purpose::VerifyEpoch { epoch, batch, tp },
                         request_read(ZkRead::GetData {
                             path: CONTROLLER_EPOCH.into(),
                             watch: false,
@@ -858,10 +892,10 @@ impl KafkaController {
                 version: Some(*v - 1),
             }
         };
-        self.write(ctx, batch, op);
+        self.write(ctx, batch, op, Some(tp));
     }
 
-    fn write(&mut self, ctx: &mut Ctx, batch: u64, op: ZkOp) {
+    fn write(&mut self, ctx: &mut Ctx, batch: u64, op: ZkOp, tp: Option<&TopicPartition>) {
         if let Some(b) = self.batches.get_mut(&batch) {
             b.outstanding += 1;
         }
@@ -871,6 +905,61 @@ impl KafkaController {
             Purpose::Write {
                 epoch: self.epoch,
                 batch,
+                tp: tp.cloned(),
+            },
+            ZkRequest::Write(ops),
+        );
+    }
+
+    /// After BADVERSION on a partition state with the epoch still ours: if ZooKeeper already
+    /// holds what this batch wanted (a resent write that had committed), it is done; if not,
+    /// write it again on the version found (Kafka re-reads and retries the same way).
+    fn on_reread(
+        &mut self,
+        ctx: &mut Ctx,
+        batch: u64,
+        tp: TopicPartition,
+        r: Result<ZkAnswer, ZkError>,
+    ) {
+        let Some(wanted) = self
+            .batches
+            .get(&batch)
+            .and_then(|b| b.states.iter().rev().find(|s| s.tp == tp))
+            .cloned()
+        else {
+            return;
+        };
+        let Ok(ZkAnswer::Data {
+            data: ZnodeData::PartitionState { state, .. },
+            version,
+        }) = r
+        else {
+            self.batches.remove(&batch);
+            return;
+        };
+        self.zk_versions.insert(tp.clone(), version + 1);
+        // Already there, or overtaken by a later write of this controller.
+        if (state.leader_epoch, state.partition_epoch)
+            >= (wanted.leader_epoch, wanted.partition_epoch)
+        {
+            self.batch_done(ctx, batch);
+            return;
+        }
+        let op = ZkOp::SetData {
+            path: partition_state_path(&tp.topic, tp.partition),
+            data: ZnodeData::PartitionState {
+                state: wanted,
+                controller_epoch: self.epoch,
+            },
+            version: Some(version),
+        };
+        let ops = vec![self.epoch_check(), op];
+        self.submit(
+            ctx,
+            Purpose::Write {
+                epoch: self.epoch,
+                batch,
+                tp: Some(tp),
             },
             ZkRequest::Write(ops),
         );
@@ -1094,7 +1183,7 @@ impl KafkaController {
             changed: Vec::new(),
             full_sync: Vec::new(),
         });
-        self.write(ctx, batch, op);
+        self.write(ctx, batch, op, None);
     }
 
     pub fn create_partitions(
