@@ -36,13 +36,28 @@ pub enum Purpose {
     CheckRegistration,
     WatchController,
     ReadEpoch,
-    Elect { epoch: i32, version: u32 },
+    Elect {
+        epoch: i32,
+        version: u32,
+    },
     Abdicate,
-    LoadBrokers { epoch: i32 },
-    LoadTopics { epoch: i32 },
-    LoadAssignment { epoch: i32, topic: TopicName },
-    LoadPartition { epoch: i32, tp: TopicPartition },
-    BrokerChange { epoch: i32 },
+    LoadBrokers {
+        epoch: i32,
+    },
+    LoadTopics {
+        epoch: i32,
+    },
+    LoadAssignment {
+        epoch: i32,
+        topic: TopicName,
+    },
+    LoadPartition {
+        epoch: i32,
+        tp: TopicPartition,
+    },
+    BrokerChange {
+        epoch: i32,
+    },
     Write {
         epoch: i32,
         batch: u64,
@@ -501,23 +516,22 @@ impl KafkaController {
                     return;
                 }
                 match r {
-                    Ok(ZkAnswer::Data { version, .. }) if version == self.epoch_version => {
-                        match tp {
-                            Some(tp) => self.submit(
-                                ctx,
-                                Purpose::ReRead {
-                                    epoch,
-                                    batch,
-                                    tp: tp.clone(),
-                                },
-                                request_read(ZkRead::GetData {
-                                    path: partition_state_path(&tp.topic, tp.partition),
-                                    watch: false,
-                                }),
-                            ),
-                            None => self.batch_done(ctx, batch),
-                        }
-                    }
+                    Ok(ZkAnswer::Data { version, .. }) if version == self.epoch_version => match tp
+                    {
+                        Some(tp) => self.submit(
+                            ctx,
+                            Purpose::ReRead {
+                                epoch,
+                                batch,
+                                tp: tp.clone(),
+                            },
+                            request_read(ZkRead::GetData {
+                                path: partition_state_path(&tp.topic, tp.partition),
+                                watch: false,
+                            }),
+                        ),
+                        None => self.batch_done(ctx, batch),
+                    },
                     _ => {
                         // Another controller bumped /controller_epoch: this one is a zombie.
                         ctx.emit(EventKind::Zk(ZkEvent::ZombieWriteRejected {
