@@ -33,6 +33,11 @@ pub struct RunReport {
 pub const FAULT_PHASE_MS: Millis = 40_000;
 /// Recovery bound after everything is healed and restarted (teaching profile): session
 /// timeout (3 s) + ISR catch-up + producer delivery timeout (15 s), with margin.
+/// ZooKeeper mode fits too: a restarted ensemble elects and syncs in a few ticks (0.5 s), the
+/// sessions of brokers that died expire 6 s later (`zookeeper.session.timeout.ms`), which is
+/// when a restarted broker can register again and the controller (elected in one round trip,
+/// loading a dozen znodes in well under a second) re-elects and resyncs: about 8 s, then ISR
+/// catch-up and the producer delivery timeout (15 s) as in built-in mode.
 pub const RECOVERY_BOUND_MS: Millis = 30_000;
 
 fn up_brokers(sim: &Sim) -> Vec<BrokerId> {

@@ -549,3 +549,50 @@ fn the_same_seed_gives_the_same_trace() {
     assert!(a.iter().any(|l| l.contains("ControllerActivated")));
     assert_eq!(a, trace());
 }
+
+#[test]
+fn the_snapshot_shows_the_ensemble_the_znodes_and_each_session_countdown() {
+    let mut sim = zk_sim(Profile::Teaching, 3, 4);
+    let mut events = Vec::new();
+    run_for(&mut sim, 1_000, &mut events);
+    let CoordinatorSnapshot::Zookeeper(z) = sim.coordinator().snapshot() else {
+        panic!("not ZooKeeper mode");
+    };
+    assert!(z.quorum);
+    assert_eq!(z.controller, Some(1));
+    assert_eq!(z.controller_epoch, 1);
+    assert_eq!(z.registered_brokers, vec![1, 2, 3]);
+    let leaders: Vec<i32> = z
+        .servers
+        .iter()
+        .filter(|s| s.role == kafkascope_core::snapshot::ZkServerRole::Leader)
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(leaders, vec![3], "the highest id leads at start");
+    let connected: usize = z.servers.iter().map(|s| s.connections.len()).sum();
+    assert_eq!(connected, 3, "every broker has one connection");
+    let mut countdowns = Vec::new();
+    sim.coordinator().countdowns(&mut countdowns);
+    let sessions: Vec<_> = countdowns
+        .iter()
+        .filter_map(|c| match c {
+            kafkascope_core::snapshot::Countdown::ZkSession { broker, at } => Some((*broker, *at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sessions.len(), 3);
+    assert!(
+        sessions
+            .iter()
+            .all(|(_, at)| *at > sim.now() && *at <= sim.now() + 6_000)
+    );
+    // The controller dies: a load shows while the new controller reads the state.
+    crash(&mut sim, 1);
+    run_for(&mut sim, 10_000, &mut events);
+    let CoordinatorSnapshot::Zookeeper(z) = sim.coordinator().snapshot() else {
+        panic!("not ZooKeeper mode");
+    };
+    assert_eq!(z.controller_epoch, 2);
+    assert!(z.controller.is_some_and(|c| c != 1));
+    assert_eq!(z.registered_brokers, vec![2, 3]);
+}
