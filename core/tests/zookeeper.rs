@@ -596,3 +596,94 @@ fn the_snapshot_shows_the_ensemble_the_znodes_and_each_session_countdown() {
     assert!(z.controller.is_some_and(|c| c != 1));
     assert_eq!(z.registered_brokers, vec![2, 3]);
 }
+
+fn preferred_everywhere(sim: &Sim) -> bool {
+    sim.coordinator()
+        .metadata()
+        .partitions()
+        .all(|p| p.leader == p.replicas[0])
+}
+
+/// Broker 2 dies (its session expires, its partitions move) and comes back into every ISR.
+fn bounce_broker_2(sim: &mut Sim, events: &mut Vec<Event>) {
+    topic(sim, "orders", 6);
+    run_for(sim, 2_000, events);
+    assert!(preferred_everywhere(sim));
+    crash(sim, 2);
+    run_for(sim, 12_000, events);
+    restart(sim, 2);
+    run_for(sim, 12_000, events);
+    assert!(
+        sim.coordinator()
+            .metadata()
+            .partitions()
+            .all(|p| p.isr.len() == 3),
+        "broker 2 is back in every ISR"
+    );
+    assert!(!preferred_everywhere(sim), "broker 2 leads nothing yet");
+}
+
+#[test]
+fn preferred_leader_election_moves_leadership_back_through_zookeeper() {
+    let mut sim = zk_sim(Profile::Teaching, 3, 8);
+    let mut events = Vec::new();
+    bounce_broker_2(&mut sim, &mut events);
+    events.clear();
+    let moved = match sim
+        .apply(Command::ElectPreferredLeaders { partitions: None })
+        .expect("elected")
+    {
+        kafkascope_core::CommandOutcome::LeadersElected { partitions } => partitions,
+        o => panic!("{o:?}"),
+    };
+    assert!(!moved.is_empty());
+    run_for(&mut sim, 3_000, &mut events);
+    assert!(preferred_everywhere(&sim));
+    let written = position(&events, |k| {
+        matches!(k, EventKind::Zk(ZkEvent::PartitionStatesWritten { .. }))
+    })
+    .expect("states written");
+    let first_lai = sent(&events)
+        .find(|(_, _, _, m)| matches!(m, Message::LeaderAndIsr { partitions, .. } if !partitions.is_empty()))
+        .map(|(i, ..)| i)
+        .expect("LeaderAndIsr sent");
+    assert!(
+        written < first_lai,
+        "written to ZooKeeper before brokers are told"
+    );
+}
+
+#[test]
+fn auto_leader_rebalance_runs_at_the_active_controller() {
+    let mut sim = zk_sim(Profile::Teaching, 3, 8);
+    let mut events = Vec::new();
+    bounce_broker_2(&mut sim, &mut events);
+    // leader.imbalance.check.interval.seconds (30 s in the teaching profile).
+    run_for(&mut sim, 31_000, &mut events);
+    assert!(preferred_everywhere(&sim));
+}
+
+#[test]
+fn ensembles_of_one_and_five_servers_serve_and_five_survive_two_crashes() {
+    for size in [1, 5] {
+        let mut config =
+            ClusterConfig::new(Profile::Teaching, 3).with_mode(CoordinatorMode::Zookeeper);
+        config.coordinator.zookeeper_ensemble_size = size;
+        let mut sim = Sim::new(config, 1).expect("config");
+        if size == 5 {
+            crash_node(&mut sim, NodeId::ZooKeeper(4));
+            crash_node(&mut sim, NodeId::ZooKeeper(5));
+        }
+        let mut events = Vec::new();
+        run_for(&mut sim, 8_000, &mut events);
+        topic(&mut sim, "orders", 2);
+        run_for(&mut sim, 3_000, &mut events);
+        assert_eq!(
+            sim.coordinator().metadata().topics["orders"]
+                .partitions
+                .len(),
+            2,
+            "ensemble of {size}: the topic's states committed"
+        );
+    }
+}
