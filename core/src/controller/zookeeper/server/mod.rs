@@ -15,6 +15,9 @@
 //!   acks; a session not pinged for its timeout is closed by a transaction, which deletes its
 //!   ephemeral znodes.
 
+mod clients;
+mod election;
+
 use super::datatree::{DataTree, Txn, TxnKind, Zxid, zxid, zxid_epoch};
 use super::messages::{Forwarded, SessionId, WatchKind, ZkAnswer, ZkError, ZkEvent, ZkMessage};
 use super::messages::{ZkRead, ZkRequest, ZkTimer};
@@ -133,27 +136,6 @@ impl ZkServer {
         }
     }
 
-    /// Sends to a client on its connection, counting.
-    fn out(&mut self, ctx: &mut Ctx, client: NodeId, m: ZkMessage) {
-        let n = self.sent_to.entry(client).or_insert(0);
-        *n += 1;
-        let m = match m {
-            ZkMessage::Pong { .. } => ZkMessage::Pong { sent: *n },
-            m => m,
-        };
-        send(ctx, client, m);
-    }
-
-    /// Leaves a one-shot watch (a child watch when `child`), as a read with `watch` does.
-    pub fn add_watch(&mut self, path: &str, client: NodeId, child: bool) {
-        let w = if child {
-            &mut self.child_watches
-        } else {
-            &mut self.data_watches
-        };
-        w.entry(path.to_string()).or_default().insert(client);
-    }
-
     pub fn last_zxid(&self) -> Zxid {
         self.log.last().map_or(0, |t| t.zxid)
     }
@@ -222,30 +204,6 @@ impl ZkServer {
         );
     }
 
-    fn go_looking(&mut self, ctx: &mut Ctx, ens: &Ensemble) {
-        // Clients lose their connection (and the watches they left here) at once.
-        for &client in self.connections.values() {
-            send(ctx, client, ZkMessage::ConnectionClosed);
-        }
-        self.reset_volatile();
-        self.role = ZkServerRole::Looking;
-        ctx.emit(EventKind::Zk(ZkEvent::ServerLooking { server: self.id }));
-        self.broadcast_vote(ctx, ens);
-    }
-
-    fn broadcast_vote(&mut self, ctx: &mut Ctx, ens: &Ensemble) {
-        for &s in ens.servers.iter().filter(|&&s| s != self.id) {
-            send(
-                ctx,
-                zk(s),
-                ZkMessage::ZabVote {
-                    accepted_epoch: self.accepted_epoch,
-                    last_zxid: self.last_zxid(),
-                },
-            );
-        }
-    }
-
     pub fn on_tick(&mut self, ctx: &mut Ctx, ens: &Ensemble) {
         ctx.set_timer(
             ens.tick_ms,
@@ -302,57 +260,6 @@ impl ZkServer {
             let st = self.leader.as_mut().expect("leader");
             st.closing.insert(s);
             self.propose(ctx, ens, TxnKind::CloseSession { session: s }, None);
-        }
-    }
-
-    fn try_elect(&mut self, ctx: &mut Ctx, ens: &Ensemble) {
-        let now = ctx.now();
-        let fresh: Vec<(i32, u32, Zxid)> = self
-            .votes
-            .iter()
-            .filter(|(_, v)| now.saturating_sub(v.2) <= 2 * ens.tick_ms)
-            .map(|(&s, v)| (s, v.0, v.1))
-            .collect();
-        if fresh.len() + 1 < ens.majority() {
-            return;
-        }
-        let me = (self.last_zxid(), self.id);
-        if fresh.iter().any(|&(s, _, z)| (z, s) > me) {
-            return;
-        }
-        let epoch = fresh
-            .iter()
-            .map(|v| v.1)
-            .chain([self.accepted_epoch])
-            .max()
-            .unwrap_or(0)
-            + 1;
-        self.accepted_epoch = epoch;
-        self.accepted_leader = Some(self.id);
-        self.epoch = epoch;
-        self.role = ZkServerRole::Leader;
-        self.leader_id = Some(self.id);
-        self.votes.clear();
-        self.leader = Some(LeaderState {
-            since: now,
-            ..LeaderState::default()
-        });
-        let committed = self.committed_zxid();
-        for (s, _, _) in fresh {
-            self.leader
-                .as_mut()
-                .expect("leader")
-                .followers
-                .insert(s, None);
-            send(
-                ctx,
-                zk(s),
-                ZkMessage::ZabNewLeader {
-                    epoch,
-                    log: self.log.clone(),
-                    committed,
-                },
-            );
         }
     }
 
@@ -508,19 +415,6 @@ impl ZkServer {
             for f in followers {
                 send(ctx, zk(f), ZkMessage::ZabCommit { epoch, zxid: z });
             }
-        }
-    }
-
-    fn touch(&mut self, now: Millis, s: SessionId) {
-        if let Some(st) = self.leader.as_mut() {
-            if let Some(info) = self.tree.sessions.get(&s)
-                && !st.closing.contains(&s)
-            {
-                st.session_deadlines.insert(s, now + info.timeout_ms);
-                st.last_ping.insert(s, now);
-            }
-        } else {
-            self.touched.insert(s);
         }
     }
 
@@ -696,285 +590,5 @@ impl ZkServer {
 
     fn leads(&self, epoch: u32) -> bool {
         self.role == ZkServerRole::Leader && self.epoch == epoch
-    }
-
-    fn on_new_leader(
-        &mut self,
-        ctx: &mut Ctx,
-        leader: i32,
-        epoch: u32,
-        log: &[Txn],
-        committed: Zxid,
-    ) {
-        let same = epoch == self.accepted_epoch && self.accepted_leader == Some(leader);
-        if self.role != ZkServerRole::Looking || !(epoch > self.accepted_epoch || same) {
-            return;
-        }
-        self.accepted_epoch = epoch;
-        self.accepted_leader = Some(leader);
-        // Take the leader's history. What this server applied is a prefix of it (a committed
-        // transaction is in every later leader's history); if not, rebuild from the history.
-        let applied_ok = self.committed == 0
-            || log.get(self.committed - 1).map(|t| t.zxid)
-                == Some(self.log[self.committed - 1].zxid);
-        self.log = log.to_vec();
-        if !applied_ok {
-            self.tree = DataTree::initial();
-            self.committed = 0;
-        }
-        self.committed = self.committed.min(self.log.len());
-        self.commit_through(ctx, committed);
-        self.role = ZkServerRole::Follower;
-        self.leader_id = Some(leader);
-        self.epoch = epoch;
-        self.serving = false;
-        self.votes.clear();
-        self.last_heard_leader = ctx.now();
-        send(
-            ctx,
-            zk(leader),
-            ZkMessage::ZabAckNewLeader {
-                epoch,
-                last_zxid: self.last_zxid(),
-            },
-        );
-    }
-
-    fn on_ack_new_leader(
-        &mut self,
-        ctx: &mut Ctx,
-        ens: &Ensemble,
-        s: i32,
-        epoch: u32,
-        last_zxid: Zxid,
-    ) {
-        if !self.leads(epoch) {
-            return;
-        }
-        let now = ctx.now();
-        let st = self.leader.as_mut().expect("leader");
-        st.followers.insert(s, Some(now));
-        st.synced.insert(s);
-        for (z, a) in st.acks.iter_mut() {
-            if *z <= last_zxid {
-                a.insert(s);
-            }
-        }
-        if !st.established && st.synced.len() + 1 >= ens.majority() {
-            st.established = true;
-            self.serving = true;
-            // The new leader's history is committed as a whole.
-            let n = self.log.len();
-            self.commit_upto(ctx, n);
-            let st = self.leader.as_mut().expect("leader");
-            st.proposed = self.tree.clone();
-            st.next_counter = 1;
-            for (&sess, info) in &self.tree.sessions {
-                st.session_deadlines.insert(sess, now + info.timeout_ms);
-                st.last_ping.insert(sess, now);
-            }
-            ctx.emit(EventKind::Zk(ZkEvent::LeaderElected {
-                server: self.id,
-                epoch,
-            }));
-            let followers: Vec<i32> = st.synced.iter().copied().collect();
-            let committed = self.committed_zxid();
-            for f in followers {
-                send(ctx, zk(f), ZkMessage::ZabUpToDate { epoch, committed });
-            }
-        } else if st.established {
-            let committed = self.committed_zxid();
-            send(ctx, zk(s), ZkMessage::ZabUpToDate { epoch, committed });
-            self.maybe_commit(ctx, ens);
-        }
-    }
-
-    /// The leader validates a write against everything proposed so far.
-    fn leader_handle(
-        &mut self,
-        ctx: &mut Ctx,
-        ens: &Ensemble,
-        origin: i32,
-        client: NodeId,
-        xid: u64,
-        request: &Forwarded,
-    ) {
-        let reply_to = Some((origin, client, xid));
-        match request {
-            Forwarded::CreateSession { broker, timeout_ms } => self.propose(
-                ctx,
-                ens,
-                TxnKind::CreateSession {
-                    session: 0,
-                    broker: *broker,
-                    timeout_ms: *timeout_ms,
-                },
-                reply_to,
-            ),
-            Forwarded::Write { session, ops } => {
-                let st = self.leader.as_ref().expect("leader");
-                let check = if !st.proposed.sessions.contains_key(session)
-                    || st.closing.contains(session)
-                {
-                    Err(ZkError::SessionExpired)
-                } else {
-                    st.proposed.validate(ops)
-                };
-                match check {
-                    Ok(()) => self.propose(
-                        ctx,
-                        ens,
-                        TxnKind::Multi {
-                            session: *session,
-                            ops: ops.clone(),
-                        },
-                        reply_to,
-                    ),
-                    Err(error) if origin == self.id => self.out(
-                        ctx,
-                        client,
-                        ZkMessage::Response {
-                            xid,
-                            result: Err(error),
-                        },
-                    ),
-                    Err(error) => {
-                        send(ctx, zk(origin), ZkMessage::ZabReject { client, xid, error })
-                    }
-                }
-            }
-        }
-    }
-
-    fn forward(&mut self, ctx: &mut Ctx, ens: &Ensemble, client: NodeId, xid: u64, f: Forwarded) {
-        if self.role == ZkServerRole::Leader {
-            let id = self.id;
-            self.leader_handle(ctx, ens, id, client, xid, &f);
-        } else if let Some(l) = self.leader_id {
-            send(
-                ctx,
-                zk(l),
-                ZkMessage::ZabForward {
-                    client,
-                    xid,
-                    request: f,
-                },
-            );
-        }
-    }
-
-    fn on_client(&mut self, ctx: &mut Ctx, ens: &Ensemble, client: NodeId, m: &ZkMessage) {
-        let now = ctx.now();
-        match m {
-            ZkMessage::Connect {
-                session: None,
-                broker,
-                timeout_ms,
-            } => self.forward(
-                ctx,
-                ens,
-                client,
-                0,
-                Forwarded::CreateSession {
-                    broker: *broker,
-                    timeout_ms: *timeout_ms,
-                },
-            ),
-            ZkMessage::Connect {
-                session: Some(s), ..
-            } => {
-                if self.tree.sessions.contains_key(s) {
-                    self.connections.insert(*s, client);
-                    self.touch(now, *s);
-                    self.sent_to.insert(client, 0);
-                    self.out(ctx, client, ZkMessage::Connected { session: *s });
-                } else {
-                    self.out(ctx, client, ZkMessage::SessionExpired { session: *s });
-                }
-            }
-            // A connection this server does not know (it restarted or stopped serving since):
-            // as a TCP reset, the client must connect again.
-            ZkMessage::Ping { session } | ZkMessage::Request { session, .. }
-                if self.connections.get(session) != Some(&client) =>
-            {
-                self.out(ctx, client, ZkMessage::ConnectionClosed);
-            }
-            ZkMessage::Ping { session } => {
-                if self.tree.sessions.contains_key(session) {
-                    self.touch(now, *session);
-                    self.out(ctx, client, ZkMessage::Pong { sent: 0 });
-                } else {
-                    self.out(ctx, client, ZkMessage::SessionExpired { session: *session });
-                }
-            }
-            ZkMessage::Request {
-                session,
-                xid,
-                request,
-            } => {
-                if !self.tree.sessions.contains_key(session) {
-                    self.out(ctx, client, ZkMessage::SessionExpired { session: *session });
-                    return;
-                }
-                match request {
-                    ZkRequest::Read(r) => {
-                        let result = self.read(client, r);
-                        self.out(ctx, client, ZkMessage::Response { xid: *xid, result });
-                    }
-                    ZkRequest::Write(ops) => self.forward(
-                        ctx,
-                        ens,
-                        client,
-                        *xid,
-                        Forwarded::Write {
-                            session: *session,
-                            ops: ops.clone(),
-                        },
-                    ),
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn read(&mut self, client: NodeId, r: &ZkRead) -> Result<ZkAnswer, ZkError> {
-        match r {
-            ZkRead::GetData { path, watch } => {
-                let n = self.tree.get(path).ok_or(ZkError::NoNode)?;
-                let answer = ZkAnswer::Data {
-                    data: n.data.clone(),
-                    version: n.version,
-                };
-                if *watch {
-                    self.data_watches
-                        .entry(path.clone())
-                        .or_default()
-                        .insert(client);
-                }
-                Ok(answer)
-            }
-            ZkRead::GetChildren { path, watch } => {
-                if *watch {
-                    self.child_watches
-                        .entry(path.clone())
-                        .or_default()
-                        .insert(client);
-                }
-                Ok(ZkAnswer::Children(self.tree.children(path)))
-            }
-            ZkRead::Exists { path, watch } => {
-                if *watch {
-                    self.data_watches
-                        .entry(path.clone())
-                        .or_default()
-                        .insert(client);
-                }
-                Ok(ZkAnswer::Exists(
-                    self.tree
-                        .get(path)
-                        .map(|n| (n.data.clone(), n.version, n.ephemeral_owner)),
-                ))
-            }
-        }
     }
 }
