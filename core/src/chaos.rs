@@ -37,6 +37,11 @@ pub const FAULT_PHASE_MS: Millis = 40_000;
 /// one split vote's randomized election timeout (< 2 s) + backoff (<= 0.2 s), then a
 /// restarted broker's registration, catch-up and unfencing at its next heartbeat (0.5 s):
 /// about 2 + 2 + 0.2 + 0.5 + 3 + 15 = 22.7 s, inside the same bound.
+/// ZooKeeper mode fits too: a restarted ensemble elects and syncs in a few ticks (0.5 s), the
+/// sessions of brokers that died expire 6 s later (`zookeeper.session.timeout.ms`), which is
+/// when a restarted broker can register again and the controller (elected in one round trip,
+/// loading a dozen znodes in well under a second) re-elects and resyncs: about 8 s, then ISR
+/// catch-up and the producer delivery timeout (15 s) as in built-in mode.
 pub const RECOVERY_BOUND_MS: Millis = 30_000;
 
 fn up_brokers(sim: &Sim) -> Vec<BrokerId> {

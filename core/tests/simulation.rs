@@ -1,7 +1,7 @@
 //! Randomized simulation: many seeds of random traffic and faults, every invariant checked
 //! after every step. A failure names the seed that reproduces it.
 
-use kafkascope_core::chaos::{Safety, run_config_seed, run_seed, run_seed_observed};
+use kafkascope_core::chaos::{Safety, run_config_seed, run_seed, run_seed_in, run_seed_observed};
 use kafkascope_core::config::CoordinatorMode;
 
 /// Seeds per run; `KAFKASCOPE_SEEDS` raises it for a longer run.
@@ -133,4 +133,19 @@ fn kraft_combined_mode_and_five_voters_keep_every_invariant_across_random_fault_
             }
         }
     }
+}
+
+#[test]
+fn safe_settings_never_lose_an_acknowledged_record_across_random_fault_schedules_in_zookeeper_mode()
+{
+    let mut committed = 0;
+    for seed in 0..seeds().min(300) {
+        match run_seed_in(seed, Safety::Safe, CoordinatorMode::Zookeeper) {
+            Ok(r) => committed += r.committed_records,
+            Err(v) => panic!(
+                "seed {seed}: {v}\nreproduce: cargo run -p kafkascope-core --example trace_seed -- {seed} safe \"\" zookeeper"
+            ),
+        }
+    }
+    assert!(committed > 0, "the runs acknowledged records at all");
 }

@@ -280,11 +280,19 @@ mod tests {
         let leaders: Vec<_> = v.nodes.iter().filter(|n| n.leading).collect();
         assert_eq!(leaders.len(), 1);
         assert_eq!(leaders[0].role, "leader");
-        assert!(leaders[0].title.contains("★ LEADER"), "{}", leaders[0].title);
+        assert!(
+            leaders[0].title.contains("★ LEADER"),
+            "{}",
+            leaders[0].title
+        );
         assert!(v.title.contains("epoch 1"), "{}", v.title);
         // Brokers show their registration state in their box.
         assert_eq!(v.broker_badges.len(), 3);
-        assert!(v.broker_badges.iter().all(|(_, t)| t.starts_with("unfenced")));
+        assert!(
+            v.broker_badges
+                .iter()
+                .all(|(_, t)| t.starts_with("unfenced"))
+        );
     }
 
     #[test]

@@ -196,7 +196,18 @@ impl Broker {
                 controller_epoch,
                 partitions,
             } if self.accept_controller(ctx, from, *controller_id, *controller_epoch) => {
-                self.on_leader_and_isr(ctx, partitions)
+                self.on_leader_and_isr(ctx, partitions);
+                if self.mode == CoordinatorMode::Zookeeper {
+                    // The controller's channel learns what this broker now holds.
+                    use crate::controller::zookeeper::{ZkMessage, messages::replica_state_digest};
+                    let state_digest =
+                        replica_state_digest(self.id, self.partitions.values().map(|p| &p.state));
+                    let reply = ZkMessage::LeaderAndIsrResponse {
+                        broker: self.id,
+                        state_digest,
+                    };
+                    ctx.send(from, Message::Zk(reply));
+                }
             }
             Message::UpdateMetadata {
                 controller_id,

@@ -1,0 +1,689 @@
+//! ZooKeeper mode: sessions, ephemeral znodes, the /controller race, controller failover with a
+//! state load that grows with the partition count, zombie fencing, quorum loss.
+
+mod common;
+
+use common::*;
+use kafkascope_core::config::{Acks, ClusterConfig, CoordinatorMode, Profile};
+use kafkascope_core::controller::CoordinatorImpl;
+use kafkascope_core::controller::zookeeper::messages::ZkRequest;
+use kafkascope_core::controller::zookeeper::{ZkEvent, ZkMessage, ZooKeeperMode};
+use kafkascope_core::invariants::Checker;
+use kafkascope_core::message::{Message, TopicConfig};
+use kafkascope_core::snapshot::CoordinatorSnapshot;
+use kafkascope_core::{Command, Event, EventKind, NodeId, Sim, TopicPartition};
+
+fn zk_sim(profile: Profile, brokers: i32, seed: u64) -> Sim {
+    Sim::new(
+        ClusterConfig::new(profile, brokers).with_mode(CoordinatorMode::Zookeeper),
+        seed,
+    )
+    .expect("valid config")
+}
+
+fn zk(sim: &Sim) -> &ZooKeeperMode {
+    match sim.coordinator_impl() {
+        CoordinatorImpl::ZooKeeper(z) => z,
+        _ => panic!("not ZooKeeper mode"),
+    }
+}
+
+fn topic(sim: &mut Sim, name: &str, partitions: i32) {
+    sim.apply(Command::CreateTopic {
+        name: name.into(),
+        partitions,
+        replication_factor: 3,
+        config: TopicConfig {
+            min_insync_replicas: 2,
+            ..TopicConfig::default()
+        },
+    })
+    .expect("topic created");
+}
+
+fn activated(events: &[Event]) -> Vec<(u64, NodeId, i32)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ControllerActivated { controller, epoch } => {
+                Some((e.time, *controller, *epoch))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn sent(events: &[Event]) -> impl Iterator<Item = (usize, NodeId, NodeId, &Message)> {
+    events
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.kind {
+            EventKind::MessageSent {
+                from, to, message, ..
+            } => Some((i, *from, *to, message.as_ref())),
+            _ => None,
+        })
+}
+
+fn position(events: &[Event], pick: impl Fn(&EventKind) -> bool) -> Option<usize> {
+    events.iter().position(|e| pick(&e.kind))
+}
+
+fn crash_node(sim: &mut Sim, node: NodeId) {
+    sim.apply(Command::Crash { node }).expect("crash");
+}
+
+fn restart_node(sim: &mut Sim, node: NodeId) {
+    sim.apply(Command::Restart { node }).expect("restart");
+}
+
+/// Runs with the invariant checker watching every step.
+fn run_checked(sim: &mut Sim, ms: u64, checker: &mut Checker, events: &mut Vec<Event>) {
+    let end = sim.now() + ms;
+    let first = sim.drain_events();
+    checker.observe(sim, &first).expect("invariants hold");
+    events.extend(first);
+    while sim.step_until(end) {
+        let step = sim.drain_events();
+        checker.observe(sim, &step).expect("invariants hold");
+        events.extend(step);
+    }
+    sim.run_until(end);
+}
+
+fn registered(sim: &Sim) -> Vec<i32> {
+    match sim.coordinator().snapshot() {
+        CoordinatorSnapshot::Zookeeper(z) => z.registered_brokers,
+        _ => panic!("not ZooKeeper mode"),
+    }
+}
+
+/// Crash of the controller broker at `t0`; returns (failover ms, ZkGetData requests sent by
+/// the new controller while loading, znodes it loaded).
+fn controller_failover(partitions: i32) -> (u64, usize, u32) {
+    let mut sim = zk_sim(Profile::KafkaDefaults, 3, 11);
+    sim.apply(Command::CreateTopic {
+        name: "big".into(),
+        partitions,
+        replication_factor: 3,
+        config: TopicConfig::default(),
+    })
+    .expect("topic");
+    let mut events = Vec::new();
+    run_for(&mut sim, 30_000, &mut events);
+    assert_eq!(
+        sim.coordinator().metadata().topics["big"].partitions.len(),
+        partitions as usize,
+        "every partition state committed before the failover"
+    );
+    events.clear();
+    let t0 = sim.now();
+    crash(&mut sim, 1);
+    run_for(&mut sim, 60_000, &mut events);
+    let (t, controller, epoch) = activated(&events)[0];
+    assert_eq!(epoch, 2, "/controller_epoch went from 1 to 2");
+    assert_ne!(controller, NodeId::Controller(1));
+    let loading_started = position(&events, |k| {
+        matches!(k, EventKind::Zk(ZkEvent::LoadingStarted { .. }))
+    })
+    .expect("a load");
+    let activated_at = position(&events, |k| {
+        matches!(k, EventKind::ControllerActivated { .. })
+    })
+    .expect("activated");
+    let reads = sent(&events[loading_started..activated_at])
+        .filter(|(_, from, _, m)| {
+            *from == controller && matches!(m, Message::Zk(z) if z.api() == "ZkGetData")
+        })
+        .count();
+    let znodes = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Zk(ZkEvent::LoadingFinished { znodes, .. }) => Some(*znodes),
+            _ => None,
+        })
+        .expect("load finished");
+    (t - t0, reads, znodes)
+}
+
+#[test]
+fn a_cluster_starts_with_an_active_controller_and_serves_produce_and_consume() {
+    let mut sim = zk_sim(Profile::Teaching, 3, 1);
+    assert_eq!(
+        sim.coordinator().active_controller(),
+        Some(NodeId::Controller(1))
+    );
+    topic(&mut sim, "orders", 3);
+    add_producer(&mut sim, 0, Acks::All);
+    let mut events = Vec::new();
+    run_for(&mut sim, 2_000, &mut events);
+    // The partition states are committed in ZooKeeper, so metadata() shows them.
+    for p in 0..3 {
+        let st = sim
+            .coordinator()
+            .metadata()
+            .partition(&TopicPartition::new("orders", p))
+            .expect("state committed")
+            .clone();
+        assert_eq!(st.isr.len(), 3);
+    }
+    let rec = produce(&mut sim, 0, "orders", Some("k"), "v");
+    sim.apply(Command::AddConsumer {
+        id: 0,
+        group: "g".into(),
+        topics: vec!["orders".into()],
+        assignor: None,
+    })
+    .expect("consumer");
+    run_for(&mut sim, 15_000, &mut events);
+    assert!(acked_offset(&events, rec).is_some_and(|o| o.is_some()));
+    assert!(events.iter().any(|e| matches!(&e.kind,
+        EventKind::RecordsConsumed { records, .. } if records.iter().any(|(_, id)| *id == rec))));
+}
+
+#[test]
+fn a_crashed_broker_is_noticed_when_its_session_expires_and_leaders_move_only_after_zookeeper_has_them()
+ {
+    let mut sim = zk_sim(Profile::KafkaDefaults, 3, 2);
+    topic(&mut sim, "orders", 6);
+    let mut events = Vec::new();
+    run_for(&mut sim, 10_000, &mut events);
+    let before: Vec<_> = sim.coordinator().metadata().partitions().cloned().collect();
+    events.clear();
+    let t0 = sim.now();
+    crash(&mut sim, 2);
+    // Until the session timeout (18 s after its last ping, and pings go every 6 s) nothing
+    // changes: /brokers/ids/2 is still there.
+    run_for(&mut sim, 11_000, &mut events);
+    assert!(registered(&sim).contains(&2));
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Zk(ZkEvent::BrokerDeregistered { .. })))
+    );
+    run_for(&mut sim, 10_000, &mut events);
+    assert_eq!(
+        registered(&sim),
+        vec![1, 3],
+        "the ephemeral /brokers/ids/2 is gone"
+    );
+    let (expired_at, silent) = events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Zk(ZkEvent::SessionExpired {
+                broker: 2,
+                silent_ms,
+                ephemerals,
+                ..
+            }) => {
+                assert_eq!(ephemerals, &vec!["/brokers/ids/2".to_string()]);
+                Some((e.time, *silent_ms))
+            }
+            _ => None,
+        })
+        .expect("broker 2's session expired");
+    // zookeeper.session.timeout.ms = 18 s after its last ping reached the leader, noticed at
+    // the leader's next tick (tickTime 2 s), plus a 1 ms hop.
+    assert!(
+        (18_000..=20_010).contains(&silent),
+        "silent for {silent} ms"
+    );
+    assert!(expired_at - t0 >= 18_000 - 6_000, "pings go every 6 s");
+    // New leaders: the first live ISR replica in assignment order.
+    for p in &before {
+        let now = sim
+            .coordinator()
+            .metadata()
+            .partition(&p.tp)
+            .expect("state")
+            .clone();
+        assert!(!now.isr.contains(&2));
+        if p.leader == 2 {
+            let expected = *p
+                .replicas
+                .iter()
+                .find(|&&b| b != 2 && p.isr.contains(&b))
+                .expect("a live ISR replica");
+            assert_eq!(now.leader, expected, "{}", p.tp);
+            assert_eq!(now.leader_epoch, p.leader_epoch + 1);
+        } else {
+            assert_eq!(now.leader, p.leader);
+        }
+    }
+    // Order: the watch fires, the states are written to ZooKeeper, then LeaderAndIsr and
+    // UpdateMetadata go out (to live brokers only).
+    let deregistered = position(&events, |k| {
+        matches!(
+            k,
+            EventKind::Zk(ZkEvent::BrokerDeregistered { broker: 2, .. })
+        )
+    })
+    .expect("noticed");
+    let written = position(&events, |k| {
+        matches!(k, EventKind::Zk(ZkEvent::PartitionStatesWritten { .. }))
+    })
+    .expect("written");
+    assert!(deregistered < written);
+    let writes: Vec<usize> = sent(&events[deregistered..])
+        .filter(|(_, from, _, m)| {
+            *from == NodeId::Controller(1)
+                && matches!(
+                    m,
+                    Message::Zk(ZkMessage::Request {
+                        request: ZkRequest::Write(_),
+                        ..
+                    })
+                )
+        })
+        .map(|(i, ..)| i + deregistered)
+        .collect();
+    assert_eq!(
+        writes.len(),
+        6,
+        "one conditional write per changed partition"
+    );
+    let lai: Vec<(usize, NodeId)> = sent(&events[deregistered..])
+        .filter(|(_, from, _, m)| {
+            *from == NodeId::Controller(1)
+                && matches!(m, Message::LeaderAndIsr { partitions, .. } if !partitions.is_empty())
+        })
+        .map(|(i, _, to, _)| (i + deregistered, to))
+        .collect();
+    assert!(!lai.is_empty());
+    assert!(
+        lai.iter()
+            .all(|(i, to)| *i > written && *to != NodeId::Broker(2))
+    );
+    let um: Vec<NodeId> = sent(&events[written..])
+        .filter(|(_, from, _, m)| {
+            *from == NodeId::Controller(1) && matches!(m, Message::UpdateMetadata { .. })
+        })
+        .map(|(_, _, to, _)| to)
+        .collect();
+    assert!(um.contains(&NodeId::Broker(1)) && um.contains(&NodeId::Broker(3)));
+    assert!(!um.contains(&NodeId::Broker(2)));
+}
+
+#[test]
+fn controller_failover_waits_for_the_session_and_its_load_grows_with_the_partition_count() {
+    let mut results = Vec::new();
+    for n in [10, 1_000, 10_000] {
+        let (failover, reads, znodes) = controller_failover(n);
+        // The load is made of real reads: one getData per partition state, the topic's
+        // assignment, and the two children lists.
+        assert_eq!(znodes, n as u32 + 3);
+        assert_eq!(reads, n as usize + 1, "{n} partitions: {reads} ZkGetData");
+        // Nobody acts before the dead controller's session expires (18 s).
+        assert!(failover >= 18_000 - 6_000, "{failover}");
+        results.push(failover);
+    }
+    assert!(
+        results[0] < results[1] && results[1] < results[2],
+        "{results:?}"
+    );
+    // 10,000 partition states at 10 requests in flight with 1 ms links: seconds, not ms.
+    assert!(results[2] - results[0] >= 1_000, "{results:?}");
+}
+
+#[test]
+fn a_zombie_controllers_leader_and_isr_is_rejected_for_its_stale_epoch() {
+    let mut sim = zk_sim(Profile::KafkaDefaults, 3, 5);
+    // The controller sends LeaderAndIsr for the new topic and is cut off at once: the
+    // requests never arrive, so its channel keeps retrying them.
+    topic(&mut sim, "orders", 3);
+    sim.apply(Command::Isolate {
+        node: NodeId::Broker(1),
+    })
+    .expect("isolate");
+    let mut events = Vec::new();
+    let mut checker = Checker::new();
+    run_checked(&mut sim, 25_000, &mut checker, &mut events);
+    let (_, new_controller, _) = *activated(&events)
+        .iter()
+        .find(|a| a.2 == 2)
+        .expect("a controller of epoch 2");
+    assert_ne!(new_controller, NodeId::Controller(1));
+    assert!(
+        zk(&sim).controllers[&1].is_active(),
+        "the old controller does not know yet"
+    );
+    assert_eq!(sim.coordinator().active_controller(), Some(new_controller));
+    sim.apply(Command::Heal).expect("heal");
+    run_checked(&mut sim, 10_000, &mut checker, &mut events);
+    let rejected: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::StaleControllerRejected {
+                broker,
+                controller_id: 1,
+                controller_epoch: 1,
+                current_epoch: 2,
+            } => Some(*broker),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !rejected.is_empty(),
+        "brokers refused the zombie's requests"
+    );
+    assert!(events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::ControllerResigned {
+            controller: NodeId::Controller(1),
+            epoch: 1
+        }
+    )));
+    assert!(!zk(&sim).controllers[&1].is_active());
+    for b in [2, 3] {
+        assert_eq!(sim.brokers()[&b].metadata.controller_epoch, 2);
+    }
+}
+
+#[test]
+fn zombie_writes_fail_the_epoch_check_in_random_schedules() {
+    // Writes queued by a controller that lost its session go out in its next session with
+    // the old /controller_epoch version; the checker holds every committed partition state
+    // to the current epoch.
+    let mut zombie_writes = 0;
+    for seed in 0..60 {
+        let mut count = |_: &Sim, events: &[Event]| {
+            zombie_writes += events
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::Zk(ZkEvent::ZombieWriteRejected { .. })))
+                .count();
+        };
+        kafkascope_core::chaos::run_seed_observed(
+            seed,
+            kafkascope_core::chaos::Safety::Safe,
+            CoordinatorMode::Zookeeper,
+            &mut count,
+        )
+        .unwrap_or_else(|v| panic!("seed {seed}: {v}"));
+    }
+    assert!(zombie_writes > 0, "some schedule made a zombie write");
+}
+
+#[test]
+fn without_a_quorum_metadata_stands_still_while_leaders_keep_serving() {
+    let mut sim = zk_sim(Profile::KafkaDefaults, 3, 3);
+    topic(&mut sim, "orders", 3);
+    add_producer(&mut sim, 0, Acks::Leader);
+    let mut events = Vec::new();
+    run_for(&mut sim, 5_000, &mut events);
+    crash_node(&mut sim, NodeId::ZooKeeper(1));
+    crash_node(&mut sim, NodeId::ZooKeeper(2));
+    run_for(&mut sim, 15_000, &mut events);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Zk(ZkEvent::QuorumLost { .. })))
+    );
+    // No metadata change: admin requests get NOT_CONTROLLER.
+    let err = sim
+        .apply(Command::CreateTopic {
+            name: "late".into(),
+            partitions: 1,
+            replication_factor: 3,
+            config: TopicConfig::default(),
+        })
+        .expect_err("no quorum, no topic");
+    assert_eq!(err.code, kafkascope_core::ErrorCode::NotController);
+    // A broker dies: its partitions are not re-elected (nobody can write).
+    let led_by_3: Vec<TopicPartition> = sim
+        .coordinator()
+        .metadata()
+        .partitions()
+        .filter(|p| p.leader == 3)
+        .map(|p| p.tp.clone())
+        .collect();
+    let other = sim
+        .coordinator()
+        .metadata()
+        .partitions()
+        .find(|p| p.leader != 3)
+        .expect("a partition led elsewhere")
+        .clone();
+    crash(&mut sim, 3);
+    events.clear();
+    run_for(&mut sim, 40_000, &mut events);
+    for tp in &led_by_3 {
+        assert_eq!(
+            sim.coordinator()
+                .metadata()
+                .partition(tp)
+                .expect("state")
+                .leader,
+            3,
+            "{tp} frozen"
+        );
+    }
+    // Existing leaders keep serving acks=1 produces.
+    let rec = sim
+        .apply(Command::Produce {
+            producer: 0,
+            topic: "orders".into(),
+            key: None,
+            value: "during".into(),
+            partition: Some(other.tp.partition),
+            count: None,
+        })
+        .map(|o| match o {
+            kafkascope_core::CommandOutcome::RecordsSent { records } => records[0],
+            o => panic!("{o:?}"),
+        })
+        .expect("produce accepted");
+    run_for(&mut sim, 5_000, &mut events);
+    assert!(
+        acked_offset(&events, rec).is_some_and(|o| o.is_some()),
+        "acks=1 produce answered"
+    );
+    // Quorum back: the changes resume.
+    restart_node(&mut sim, NodeId::ZooKeeper(1));
+    run_for(&mut sim, 40_000, &mut events);
+    for tp in &led_by_3 {
+        let p = sim.coordinator().metadata().partition(tp).expect("state");
+        assert_ne!(p.leader, 3, "{tp} re-elected once the quorum is back");
+        assert!(!p.isr.contains(&3));
+    }
+    sim.apply(Command::CreateTopic {
+        name: "late".into(),
+        partitions: 1,
+        replication_factor: 2,
+        config: TopicConfig::default(),
+    })
+    .expect("admin requests work again");
+}
+
+#[test]
+fn the_same_scenario_gives_the_same_partition_outcome_in_builtin_and_zookeeper_modes() {
+    let outcome = |mode: CoordinatorMode| {
+        let mut sim = Sim::new(
+            ClusterConfig::new(Profile::KafkaDefaults, 3).with_mode(mode),
+            21,
+        )
+        .expect("config");
+        let assignment = sim
+            .apply(Command::CreateTopic {
+                name: "orders".into(),
+                partitions: 6,
+                replication_factor: 3,
+                config: TopicConfig::default(),
+            })
+            .expect("topic");
+        let mut events = Vec::new();
+        run_for(&mut sim, 10_000, &mut events);
+        crash(&mut sim, 2);
+        run_for(&mut sim, 40_000, &mut events);
+        let states: Vec<(u32, i32, Vec<i32>)> = sim
+            .coordinator()
+            .metadata()
+            .partitions()
+            .map(|p| (p.tp.partition, p.leader, p.isr.clone()))
+            .collect();
+        (format!("{assignment:?}"), states)
+    };
+    let builtin = outcome(CoordinatorMode::Builtin);
+    let zookeeper = outcome(CoordinatorMode::Zookeeper);
+    assert_eq!(builtin.0, zookeeper.0, "same placement");
+    assert_eq!(
+        builtin.1, zookeeper.1,
+        "same leaders and ISRs after broker 2 died"
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_trace() {
+    let trace = || {
+        let mut sim = zk_sim(Profile::Teaching, 3, 9);
+        topic(&mut sim, "orders", 3);
+        add_producer(&mut sim, 0, Acks::All);
+        let mut events = Vec::new();
+        run_for(&mut sim, 2_000, &mut events);
+        produce(&mut sim, 0, "orders", Some("k"), "v");
+        crash(&mut sim, 1);
+        crash_node(&mut sim, NodeId::ZooKeeper(3));
+        run_for(&mut sim, 20_000, &mut events);
+        events.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>()
+    };
+    let a = trace();
+    assert!(a.iter().any(|l| l.contains("ControllerActivated")));
+    assert_eq!(a, trace());
+}
+
+#[test]
+fn the_snapshot_shows_the_ensemble_the_znodes_and_each_session_countdown() {
+    let mut sim = zk_sim(Profile::Teaching, 3, 4);
+    let mut events = Vec::new();
+    run_for(&mut sim, 1_000, &mut events);
+    let CoordinatorSnapshot::Zookeeper(z) = sim.coordinator().snapshot() else {
+        panic!("not ZooKeeper mode");
+    };
+    assert!(z.quorum);
+    assert_eq!(z.controller, Some(1));
+    assert_eq!(z.controller_epoch, 1);
+    assert_eq!(z.registered_brokers, vec![1, 2, 3]);
+    let leaders: Vec<i32> = z
+        .servers
+        .iter()
+        .filter(|s| s.role == kafkascope_core::snapshot::ZkServerRole::Leader)
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(leaders, vec![3], "the highest id leads at start");
+    let connected: usize = z.servers.iter().map(|s| s.connections.len()).sum();
+    assert_eq!(connected, 3, "every broker has one connection");
+    let mut countdowns = Vec::new();
+    sim.coordinator().countdowns(&mut countdowns);
+    let sessions: Vec<_> = countdowns
+        .iter()
+        .filter_map(|c| match c {
+            kafkascope_core::snapshot::Countdown::ZkSession { broker, at } => Some((*broker, *at)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sessions.len(), 3);
+    assert!(
+        sessions
+            .iter()
+            .all(|(_, at)| *at > sim.now() && *at <= sim.now() + 6_000)
+    );
+    // The controller dies: a load shows while the new controller reads the state.
+    crash(&mut sim, 1);
+    run_for(&mut sim, 10_000, &mut events);
+    let CoordinatorSnapshot::Zookeeper(z) = sim.coordinator().snapshot() else {
+        panic!("not ZooKeeper mode");
+    };
+    assert_eq!(z.controller_epoch, 2);
+    assert!(z.controller.is_some_and(|c| c != 1));
+    assert_eq!(z.registered_brokers, vec![2, 3]);
+}
+
+fn preferred_everywhere(sim: &Sim) -> bool {
+    sim.coordinator()
+        .metadata()
+        .partitions()
+        .all(|p| p.leader == p.replicas[0])
+}
+
+/// Broker 2 dies (its session expires, its partitions move) and comes back into every ISR.
+fn bounce_broker_2(sim: &mut Sim, events: &mut Vec<Event>) {
+    topic(sim, "orders", 6);
+    run_for(sim, 2_000, events);
+    assert!(preferred_everywhere(sim));
+    crash(sim, 2);
+    run_for(sim, 12_000, events);
+    restart(sim, 2);
+    run_for(sim, 12_000, events);
+    assert!(
+        sim.coordinator()
+            .metadata()
+            .partitions()
+            .all(|p| p.isr.len() == 3),
+        "broker 2 is back in every ISR"
+    );
+    assert!(!preferred_everywhere(sim), "broker 2 leads nothing yet");
+}
+
+#[test]
+fn preferred_leader_election_moves_leadership_back_through_zookeeper() {
+    let mut sim = zk_sim(Profile::Teaching, 3, 8);
+    let mut events = Vec::new();
+    bounce_broker_2(&mut sim, &mut events);
+    events.clear();
+    let moved = match sim
+        .apply(Command::ElectPreferredLeaders { partitions: None })
+        .expect("elected")
+    {
+        kafkascope_core::CommandOutcome::LeadersElected { partitions } => partitions,
+        o => panic!("{o:?}"),
+    };
+    assert!(!moved.is_empty());
+    run_for(&mut sim, 3_000, &mut events);
+    assert!(preferred_everywhere(&sim));
+    let written = position(&events, |k| {
+        matches!(k, EventKind::Zk(ZkEvent::PartitionStatesWritten { .. }))
+    })
+    .expect("states written");
+    let first_lai = sent(&events)
+        .find(|(_, _, _, m)| matches!(m, Message::LeaderAndIsr { partitions, .. } if !partitions.is_empty()))
+        .map(|(i, ..)| i)
+        .expect("LeaderAndIsr sent");
+    assert!(
+        written < first_lai,
+        "written to ZooKeeper before brokers are told"
+    );
+}
+
+#[test]
+fn auto_leader_rebalance_runs_at_the_active_controller() {
+    let mut sim = zk_sim(Profile::Teaching, 3, 8);
+    let mut events = Vec::new();
+    bounce_broker_2(&mut sim, &mut events);
+    // leader.imbalance.check.interval.seconds (30 s in the teaching profile).
+    run_for(&mut sim, 31_000, &mut events);
+    assert!(preferred_everywhere(&sim));
+}
+
+#[test]
+fn ensembles_of_one_and_five_servers_serve_and_five_survive_two_crashes() {
+    for size in [1, 5] {
+        let mut config =
+            ClusterConfig::new(Profile::Teaching, 3).with_mode(CoordinatorMode::Zookeeper);
+        config.coordinator.zookeeper_ensemble_size = size;
+        let mut sim = Sim::new(config, 1).expect("config");
+        if size == 5 {
+            crash_node(&mut sim, NodeId::ZooKeeper(4));
+            crash_node(&mut sim, NodeId::ZooKeeper(5));
+        }
+        let mut events = Vec::new();
+        run_for(&mut sim, 8_000, &mut events);
+        topic(&mut sim, "orders", 2);
+        run_for(&mut sim, 3_000, &mut events);
+        assert_eq!(
+            sim.coordinator().metadata().topics["orders"]
+                .partitions
+                .len(),
+            2,
+            "ensemble of {size}: the topic's states committed"
+        );
+    }
+}
