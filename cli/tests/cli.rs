@@ -370,3 +370,76 @@ fn every_example_is_valid() {
     }
     assert!(n >= 4);
 }
+
+#[test]
+fn zookeeper_controller_failover_elects_a_new_controller_with_the_next_epoch() {
+    let out = run_example("zookeeper-controller-failover.json", &[]);
+    assert!(
+        out.contains("Control plane: ZooKeeper ensemble of 3, quorum OK"),
+        "{out}"
+    );
+    assert!(out.contains("controller epoch 2"), "{out}");
+    assert!(!out.contains("/controller = broker 1,"), "{out}");
+    assert!(out.contains("/brokers/ids: [2, 3]"), "{out}");
+    assert_eq!(out.matches("acknowledged").count(), 12, "{out}");
+}
+
+#[test]
+fn zookeeper_quorum_loss_freezes_leadership_until_the_quorum_is_back() {
+    let trace = run_example("zookeeper-quorum-loss.json", &["--trace"]);
+    assert!(trace.contains("lost its quorum"), "{trace}");
+    // broker 3 crashed at 3 s, but its partition is re-elected only after zookeeper-1 is back
+    // (15 s) and broker 3's session expires.
+    let reelected = trace
+        .lines()
+        .find(|l| l.contains("leader of orders-2") && l.contains("because leader failed"))
+        .expect("orders-2 gets a new leader");
+    let at: u64 = reelected
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(at > 15_000, "{reelected}");
+}
+
+#[test]
+fn kraft_controller_failover_keeps_the_metadata_and_fences_the_dead_broker() {
+    let out = run_example("kraft-controller-failover.json", &[]);
+    assert!(
+        out.contains("Control plane: KRaft quorum of 3 voters"),
+        "{out}"
+    );
+    assert!(!out.contains("leader controller-100,"), "{out}");
+    assert!(out.contains("broker 1   FENCED"), "{out}");
+    assert_eq!(out.matches("acknowledged").count(), 12, "{out}");
+    let trace = run_example("kraft-controller-failover.json", &["--trace"]);
+    assert!(
+        !trace.contains("LeaderAndIsr"),
+        "KRaft brokers fetch, nothing is pushed"
+    );
+}
+
+#[test]
+fn compare_coordinators_measures_both_modes() {
+    let o = run(&["compare-coordinators", "--partitions", "10", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let (zk, kraft) = (&rows[0], &rows[1]);
+    assert_eq!(zk["mode"], "zookeeper");
+    assert_eq!(kraft["mode"], "kraft");
+    let ms = |r: &serde_json::Value, k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k}: {r}"));
+    // Kafka's defaults: ZooKeeper notices a dead broker 18 s after its last ping (pings every
+    // 6 s, expiry rounded up to a 2 s tick), KRaft 9 s after its last heartbeat (every 2 s).
+    let zk_detect = ms(zk, "broker_failure_detected_ms");
+    let kraft_detect = ms(kraft, "broker_failure_detected_ms");
+    assert!((12_000..=20_100).contains(&zk_detect), "{zk}");
+    assert!((7_000..=9_100).contains(&kraft_detect), "{kraft}");
+    assert!(ms(kraft, "controller_failover_ms") < ms(zk, "controller_failover_ms"));
+    let bad = run(&["compare-coordinators", "--partitions", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

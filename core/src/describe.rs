@@ -1093,7 +1093,7 @@ pub fn control_plane_text(c: &crate::snapshot::ControllerSnapshot) -> String {
             for sv in &z.servers {
                 let _ = writeln!(
                     s,
-                    "  zookeeper-{:<3} {:<9} epoch {:<3} zxid {:<6} sessions {:?}{}",
+                    "  zookeeper-{:<3} {:<9} epoch {:<3} zxid {:<#12x} sessions {:?}{}",
                     sv.id,
                     format!("{:?}", sv.role).to_uppercase(),
                     sv.epoch,

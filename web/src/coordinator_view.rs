@@ -105,7 +105,7 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
                             role.to_uppercase()
                         ),
                         detail: format!(
-                            "epoch {} · zxid {} · {} session{}",
+                            "epoch {} · zxid {:#x} · {} session{}",
                             sv.epoch,
                             sv.last_zxid,
                             sv.connections.len(),

@@ -9,15 +9,14 @@ use kafkascope_core::partitioner::KeylessStrategy;
 /// Which control plane the cluster runs, as the config panel offers it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ControlPlane {
-    /// KRaft with dedicated controller nodes (`process.roles=controller`).
+    /// KRaft with dedicated controller nodes (`process.roles=controller`): Kafka 4's only mode.
+    #[default]
     KraftDedicated,
     /// KRaft with the controllers inside the first brokers (`process.roles=broker,controller`).
     KraftCombined,
     /// A ZooKeeper ensemble and a controller broker.
     Zookeeper,
     /// The simulator's simplified single controller that never fails.
-    // TODO(merge): KRaft becomes the default once the KRaft branch lands.
-    #[default]
     Builtin,
 }
 

@@ -472,11 +472,14 @@ impl World {
 
     /// `producer.send(topic, key, value)` from the form, by the producer with those acks.
     pub fn produce(&mut self, req: &ProduceRequest) -> Result<Vec<RecordId>, KafkaError> {
+        // Checked before a producer may be added, so a refused send changes nothing. The
+        // controller's view: a topic just created is known before its records commit.
         let known = self
-            .snapshot
+            .sim
+            .coordinator()
+            .admin_metadata()
             .topics
-            .iter()
-            .any(|t| &*t.name == req.topic.as_str());
+            .contains_key(req.topic.as_str());
         if !known {
             return Err(KafkaError::new(
                 ErrorCode::UnknownTopicOrPartition,
@@ -714,10 +717,12 @@ mod tests {
     }
 
     #[test]
-    fn default_world_has_three_brokers_orders_and_a_producer_at_time_zero() {
-        let w = world();
+    fn default_world_has_three_brokers_orders_and_a_producer_once_the_topic_is_committed() {
+        let mut w = world();
+        // KRaft: the topic exists once its records commit and the brokers fetch them.
+        w.advance_to(1_000);
         let s = w.snapshot();
-        assert_eq!(s.time, 0);
+        assert_eq!(s.time, 1_000);
         assert_eq!(s.brokers.len(), 3);
         let orders = s.topics.iter().find(|t| &*t.name == "orders").unwrap();
         assert_eq!(orders.partitions.len(), 3);
