@@ -44,7 +44,6 @@ pub fn api_letter(api: &str) -> &'static str {
         "EndQuorumEpoch" => "E",
         "BrokerRegistration" => "R",
         "FetchMetadata" | "MetadataFetch" => "m",
-        "LeaderAndIsr" | "StopReplica" => "L",
         a if a.starts_with("Zab") => "z",
         a if a.starts_with("Zk") => "Z",
         _ => "?",
