@@ -182,7 +182,7 @@ pub struct KraftBrokerSnapshot {
     pub state: BrokerRegistrationState,
     /// The offset of its registration record.
     pub broker_epoch: u64,
-    /// How far it has replayed `__cluster_metadata`.
+    /// How far it has replayed `__cluster_metadata` (0 while it is down).
     pub metadata_offset: u64,
 }
 
@@ -317,6 +317,22 @@ impl Sim {
         out
     }
 
+    /// The mode's snapshot; a KRaft broker's metadata offset is what the broker itself has
+    /// replayed (the controller only knows it from heartbeats, and not at all between
+    /// controllers).
+    fn coordinator_snapshot(&self) -> CoordinatorSnapshot {
+        let mut c = self.coordinator().snapshot();
+        if let CoordinatorSnapshot::Kraft(k) = &mut c {
+            for b in &mut k.brokers {
+                b.metadata_offset = match self.brokers().get(&b.id) {
+                    Some(broker) if self.is_up(NodeId::Broker(b.id)) => broker.kraft.applied,
+                    _ => 0,
+                };
+            }
+        }
+        c
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         let meta = self.coordinator().metadata();
         let isolated: Vec<NodeId> = self.network().isolated_nodes().collect();
@@ -396,7 +412,7 @@ impl Sim {
                 nodes: self.control_nodes().iter().map(|(n, h)| (*n, *h)).collect(),
                 active: self.coordinator().active_controller(),
                 controller_epoch: meta.controller_epoch,
-                coordinator: self.coordinator().snapshot(),
+                coordinator: self.coordinator_snapshot(),
             },
             producers: self
                 .producers()

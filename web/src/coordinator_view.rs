@@ -13,9 +13,11 @@ use kafkascope_core::{BrokerId, NodeId};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeView {
     pub node: NodeId,
-    /// e.g. `zookeeper-2 ★ LEADER` or `controller-101 ★ LEADER`.
+    /// e.g. `zookeeper-2` or `controller-101`.
+    pub name: String,
+    /// e.g. `★ LEADER`, `FOLLOWER`, `DOWN`.
     pub title: String,
-    /// e.g. `epoch 3 · zxid 57` or `epoch 4 · LEO 12 HW 12`.
+    /// e.g. `epoch 3 · zxid 0x39` or `epoch 4 · LEO 12 HW 12`.
     pub detail: String,
     /// The role as a word, for `data-role` and styling (also written in `title`).
     pub role: &'static str,
@@ -66,7 +68,8 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
             ),
             nodes: vec![NodeView {
                 node: NodeId::Controller(0),
-                title: "controller ★ active".into(),
+                name: "controller".into(),
+                title: "★ ACTIVE".into(),
                 detail: "pushes LeaderAndIsr / UpdateMetadata".into(),
                 role: "active",
                 up: true,
@@ -98,10 +101,10 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
                     let leading = sv.up && sv.role == ZkServerRole::Leader;
                     NodeView {
                         node: NodeId::ZooKeeper(sv.id),
+                        name: format!("zookeeper-{}", sv.id),
                         title: format!(
-                            "zookeeper-{}{} {}",
-                            sv.id,
-                            if leading { " ★" } else { "" },
+                            "{}{}",
+                            if leading { "★ " } else { "" },
                             role.to_uppercase()
                         ),
                         detail: format!(
@@ -145,23 +148,23 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
             }
         }
         CoordinatorSnapshot::Kraft(k) => {
+            let leader = match k.leader {
+                None => "no leader (election)".to_owned(),
+                Some(l) if c.active == Some(NodeId::Controller(l)) => {
+                    format!("leader {l} = active controller")
+                }
+                Some(l) => format!("leader {l}, active once its epoch's first record commits"),
+            };
             let title = format!(
-                "KRaft controller quorum{} · epoch {} · active controller: {} · metadata HW {}",
+                "KRaft controller quorum{} · epoch {} · {leader} · metadata HW {}",
                 if k.combined { " (combined)" } else { "" },
                 k.epoch,
-                k.leader
-                    .map_or("none (election)".to_owned(), |l| l.to_string()),
                 k.high_watermark
             );
             let voter_line = |v: &kafkascope_core::snapshot::VoterSnapshot| {
                 let role = if v.up { raft_word(v.state) } else { "down" };
                 let leading = v.up && v.state == RaftState::Leader;
-                let title = format!(
-                    "controller-{}{} {}",
-                    v.id,
-                    if leading { " ★" } else { "" },
-                    role.to_uppercase()
-                );
+                let title = format!("{}{}", if leading { "★ " } else { "" }, role.to_uppercase());
                 let mut detail = format!(
                     "epoch {} · LEO {} HW {}",
                     v.epoch, v.log_end_offset, v.high_watermark
@@ -180,6 +183,7 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
                         let (title, detail, role, leading) = voter_line(v);
                         NodeView {
                             node: NodeId::Controller(v.id),
+                            name: format!("controller-{}", v.id),
                             title,
                             detail,
                             role,
@@ -208,7 +212,7 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
             if k.combined {
                 for v in &k.voters {
                     let (title, detail, _, _) = voter_line(v);
-                    let line = format!("{title} · {detail}");
+                    let line = format!("controller-{} {title} · {detail}", v.id);
                     match broker_badges.iter_mut().find(|(b, _)| *b == v.id) {
                         Some((_, text)) => *text = format!("{line} · {text}"),
                         None => broker_badges.push((v.id, line)),

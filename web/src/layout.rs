@@ -25,7 +25,7 @@ pub const CONSUMER_LINE: f64 = 12.0;
 pub const CONSUMER_MAX_LINES: usize = 6;
 /// Size of one coordinator node inside the coordinator area.
 pub const COORDINATOR_NODE_WIDTH: f64 = 150.0;
-pub const COORDINATOR_NODE_HEIGHT: f64 = 36.0;
+pub const COORDINATOR_NODE_HEIGHT: f64 = 46.0;
 /// Distance of a message dot from the straight line between its two nodes, so a request and
 /// its response travel on two lanes side by side.
 pub const LANE_OFFSET: f64 = 5.0;
@@ -41,7 +41,7 @@ const NARROW_BROKER_WIDTH: f64 = 300.0;
 const NARROW_BROKER_LEFT: f64 = 45.0;
 /// The x of that gutter.
 pub const NARROW_GUTTER_X: f64 = 22.0;
-const COORDINATOR_AREA_HEIGHT: f64 = 104.0;
+const COORDINATOR_AREA_HEIGHT: f64 = 112.0;
 /// Space above the first row of brokers for arcs between brokers (the highest point of a
 /// quadratic arc is half its control point's bulge).
 const ARC_ROOM: f64 = ARC_MAX_BULGE / 2.0 + 6.0;

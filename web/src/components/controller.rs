@@ -32,7 +32,7 @@ pub fn Controller(p: &ControllerProps) -> Html {
             </text>
             { for p.countdowns.iter().enumerate().map(|(i, line)| html! {
                 <text key={line.clone()} class="countdown" x={n(a.x + 8.0)} y={n(a.y + 28.0 + i as f64 * 12.0)}>
-                    { format!("⏱ {line}") }
+                    { format!("Timer: {line}") }
                 </text>
             }) }
             { for v.nodes.iter().filter_map(|nv| {
@@ -55,20 +55,23 @@ pub fn Controller(p: &ControllerProps) -> Html {
                     }
                     None => (None, None, None, None),
                 };
-                let label = format!("{} · {}. Press Enter for actions.", nv.title, nv.detail);
+                let label = format!("{} {} · {}. Press Enter for actions.", nv.name, nv.title, nv.detail);
                 Some(html! {
                     <g key={nv.node.to_string()}
                         class={classes!("controller-node", nv.leading.then_some("active"), (!nv.up).then_some("down"))}
                         data-node={nv.node.to_string()} data-role={nv.role} data-up={nv.up.to_string()}
                         data-active={nv.leading.to_string()} {role} {tabindex} {onclick} {onkeydown}
                         aria-label={p.on_select.is_some().then_some(label)}>
-                        <title>{ format!("{} · {}", nv.title, nv.detail) }</title>
+                        <title>{ format!("{} {} · {}", nv.name, nv.title, nv.detail) }</title>
                         <rect x={n(r.x)} y={n(r.y)} width={n(r.w)} height={n(r.h)} rx="6" />
-                        <text x={n(r.x + r.w / 2.0)} y={n(r.y + 14.0)} text-anchor="middle">
-                            { crate::fmt::elide_end(&nv.title, (r.w / 6.2) as usize) }
+                        <text class="controller-name" x={n(r.x + r.w / 2.0)} y={n(r.y + 13.0)} text-anchor="middle">
+                            { crate::fmt::elide_end(&nv.name, (r.w / 6.0) as usize) }
                         </text>
-                        <text class="controller-detail" x={n(r.x + r.w / 2.0)} y={n(r.y + 28.0)} text-anchor="middle">
-                            { crate::fmt::elide_end(&nv.detail, (r.w / 5.4) as usize) }
+                        <text x={n(r.x + r.w / 2.0)} y={n(r.y + 27.0)} text-anchor="middle">
+                            { crate::fmt::elide_end(&nv.title, (r.w / 7.5) as usize) }
+                        </text>
+                        <text class="controller-detail" x={n(r.x + r.w / 2.0)} y={n(r.y + 40.0)} text-anchor="middle">
+                            { crate::fmt::elide_end(&nv.detail, (r.w / 5.6) as usize) }
                         </text>
                     </g>
                 })

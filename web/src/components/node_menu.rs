@@ -44,7 +44,7 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
         <section id="node-menu" class="panel broker-menu" aria-labelledby="node-menu-title"
             data-menu-node={node.to_string()} onkeydown={keys}>
             <h2 id="node-menu-title" tabindex="-1" ref={first}>{ format!("{node} actions") }</h2>
-            <p class="state">{ format!("{} · {}", if p.up { "up" } else { "DOWN" }, p.role) }</p>
+            <p class="state">{ if p.up { format!("up · {}", p.role) } else { "DOWN".to_owned() } }</p>
             <div class="actions">
                 <button id="node-crash" type="button" aria-disabled={(!p.up).to_string()}
                     onclick={act(BrokerAction::Crash)}>{ "Crash" }</button>
