@@ -25,25 +25,7 @@ pub fn BrokerMenu(p: &BrokerMenuProps) -> Html {
     let act = |a: BrokerAction| p.on_action.reform(move |_: MouseEvent| (id, a));
     let close = p.on_close.reform(|_: MouseEvent| ());
     let elect = p.on_elect.reform(|_: MouseEvent| ());
-    let keys = {
-        let close = p.on_close.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                close.emit(());
-            }
-        })
-    };
-    let first = use_node_ref();
-    {
-        // Move focus to the menu's heading when it opens (not to a button: the Space that
-        // opened the menu must not press one).
-        let first = first.clone();
-        use_effect_with(id, move |_| {
-            if let Some(el) = first.cast::<web_sys::HtmlElement>() {
-                let _ = el.focus();
-            }
-        });
-    }
+    let (first, keys) = super::use_menu(id, &p.on_close);
     html! {
         <section id="broker-menu" class="panel broker-menu" aria-labelledby="broker-menu-title"
             data-menu-broker={id.to_string()} onkeydown={keys}>

@@ -44,3 +44,29 @@ pub fn target_checked(e: &yew::Event) -> bool {
 pub fn sim_seconds(ms: f64) -> String {
     format!("{} s", crate::fmt::fixed(ms / 1000.0, 3))
 }
+
+/// A menu's shared behaviour: Escape closes it, and its heading takes the focus when it opens
+/// for `key` (not a button: the Space that opened the menu must not press one). Returns the
+/// heading's ref and the menu's key handler.
+#[yew::hook]
+pub fn use_menu<K: PartialEq + Clone + 'static>(
+    key: K,
+    on_close: &yew::Callback<()>,
+) -> (yew::NodeRef, yew::Callback<yew::KeyboardEvent>) {
+    let heading = yew::use_node_ref();
+    {
+        let heading = heading.clone();
+        yew::use_effect_with(key, move |_| {
+            if let Some(el) = heading.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    let close = on_close.clone();
+    let keys = yew::Callback::from(move |e: yew::KeyboardEvent| {
+        if e.key() == "Escape" {
+            close.emit(());
+        }
+    });
+    (heading, keys)
+}

@@ -23,23 +23,7 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
     let node = p.node;
     let act = |a: BrokerAction| p.on_action.reform(move |_: MouseEvent| (node, a));
     let close = p.on_close.reform(|_: MouseEvent| ());
-    let keys = {
-        let close = p.on_close.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                close.emit(());
-            }
-        })
-    };
-    let first = use_node_ref();
-    {
-        let first = first.clone();
-        use_effect_with(node, move |_| {
-            if let Some(el) = first.cast::<web_sys::HtmlElement>() {
-                let _ = el.focus();
-            }
-        });
-    }
+    let (first, keys) = super::use_menu(node, &p.on_close);
     html! {
         <section id="node-menu" class="panel broker-menu" aria-labelledby="node-menu-title"
             data-menu-node={node.to_string()} onkeydown={keys}>
