@@ -251,9 +251,32 @@ impl World {
             errs.other = Some(e.to_string());
             return Err(errs);
         }
+        w.settle_setup();
+        if let Some(s) = w.steady.as_mut() {
+            s.next_at = w.sim.now() as f64;
+        }
         w.ingest();
         w.refresh();
         Ok(w)
+    }
+
+    /// Runs the simulation until the scenario's topics are committed and every partition's
+    /// leader acts as leader (a few hundred ms: in KRaft mode the records commit and the
+    /// brokers fetch them; in ZooKeeper mode the controller writes the states first), so the
+    /// page opens on the cluster the scenario describes. Every step is in the event log.
+    fn settle_setup(&mut self) {
+        const SETUP_LIMIT_MS: Millis = 10_000;
+        let ready = |sim: &Sim, topics: &[crate::model::TopicSpec]| {
+            let meta = sim.coordinator().metadata();
+            topics.iter().all(|t| {
+                meta.topics.get(t.name.as_str()).is_some_and(|m| {
+                    m.partitions
+                        .iter()
+                        .all(|p| sim.replica(p.leader, &p.tp).is_some_and(|r| r.is_leader()))
+                })
+            })
+        };
+        while !ready(&self.sim, &self.scenario.topics) && self.sim.step_until(SETUP_LIMIT_MS) {}
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -717,12 +740,19 @@ mod tests {
     }
 
     #[test]
-    fn default_world_has_three_brokers_orders_and_a_producer_once_the_topic_is_committed() {
-        let mut w = world();
-        // KRaft: the topic exists once its records commit and the brokers fetch them.
-        w.advance_to(1_000);
+    fn default_world_opens_on_three_brokers_and_a_committed_orders_topic() {
+        let w = world();
         let s = w.snapshot();
-        assert_eq!(s.time, 1_000);
+        // KRaft: the topic's records committed and the brokers fetched them during set-up.
+        assert!(s.time > 0 && s.time < 1_000, "set-up took {} ms", s.time);
+        assert!(
+            s.brokers
+                .iter()
+                .flat_map(|b| &b.replicas)
+                .filter(|r| r.role == kafkascope_core::snapshot::ReplicaRole::Leader)
+                .count()
+                == 3
+        );
         assert_eq!(s.brokers.len(), 3);
         let orders = s.topics.iter().find(|t| &*t.name == "orders").unwrap();
         assert_eq!(orders.partitions.len(), 3);
