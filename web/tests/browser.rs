@@ -23,6 +23,19 @@ async fn sleep(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
+/// Polls `cond` every 100 ms of wall time for at most `ms`; whether it came true.
+async fn wait_for(ms: i32, cond: impl Fn() -> bool) -> bool {
+    let mut waited = 0;
+    while !cond() {
+        if waited >= ms {
+            return false;
+        }
+        sleep(100).await;
+        waited += 100;
+    }
+    true
+}
+
 fn mount_fresh(id: &str) {
     let doc = document();
     let root = doc.create_element("div").unwrap();
@@ -77,7 +90,16 @@ async fn a_keyed_send_shows_kafkas_partition_for_the_key() {
         .dyn_into()
         .unwrap();
     send.click();
-    sleep(1_000).await;
+    // The producer may first have to refresh its metadata (a round trip at 0.1x speed).
+    let chosen = || {
+        document()
+            .get_element_by_id("placement")
+            .is_some_and(|p| p.has_attribute("data-partition"))
+    };
+    assert!(
+        wait_for(8_000, chosen).await,
+        "the producer chose a partition"
+    );
     let placement = doc.get_element_by_id("placement").expect("placement shown");
     // murmur2("customer-123") = 593099448; 593099448 % 3 = 0 (kafka-reference.md section 1).
     assert_eq!(
