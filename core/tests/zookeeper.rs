@@ -488,6 +488,47 @@ fn a_decision_whose_write_was_lost_never_reaches_a_broker() {
 }
 
 #[test]
+fn a_session_closed_from_a_new_leaders_history_is_narrated_with_its_real_silence() {
+    // In both seeds a leader proposes a session close it cannot commit (its quorum goes);
+    // the next leader commits its whole history at once when established, close included.
+    // That leader never tracked the session's pings: the silence used to be measured from
+    // t=0 (40,126 ms in seed 2677). It is now the one the proposing leader saw.
+    for seed in [2677, 226] {
+        let mut expiries = Vec::new();
+        let mut at_establishment = 0;
+        let mut watch = |_: &Sim, events: &[Event]| {
+            let elected = events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Zk(ZkEvent::LeaderElected { .. })));
+            for e in events {
+                if let EventKind::Zk(ZkEvent::SessionExpired { silent_ms, .. }) = e.kind {
+                    expiries.push((e.time, silent_ms));
+                    at_establishment += usize::from(elected);
+                }
+            }
+        };
+        kafkascope_core::chaos::run_seed_observed(
+            seed,
+            kafkascope_core::chaos::Safety::Safe,
+            CoordinatorMode::Zookeeper,
+            &mut watch,
+        )
+        .unwrap_or_else(|v| panic!("seed {seed}: {v}"));
+        assert!(
+            at_establishment > 0,
+            "seed {seed}: a close committed by a new leader"
+        );
+        for (t, silent) in expiries {
+            // The 6 s session timeout, plus at most one 500 ms leader tick.
+            assert!(
+                (6_000..6_500).contains(&silent),
+                "seed {seed}: expiry at {t} ms after {silent} ms of silence"
+            );
+        }
+    }
+}
+
+#[test]
 fn without_a_quorum_metadata_stands_still_while_leaders_keep_serving() {
     let mut sim = zk_sim(Profile::KafkaDefaults, 3, 3);
     topic(&mut sim, "orders", 3);
