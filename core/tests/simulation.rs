@@ -32,12 +32,13 @@ fn safe_settings_never_lose_an_acknowledged_record_across_random_fault_schedules
     );
 }
 
-#[test]
-fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it() {
+/// Runs the unsafe settings in `mode`: some schedule must lose acknowledged records, and the
+/// only violations are the data-loss kinds.
+fn unsafe_settings_lose_data_and_nothing_else(mode: CoordinatorMode) {
     let n = seeds().min(300);
     let caught: Vec<(u64, String)> = (0..n)
         .filter_map(|seed| {
-            run_seed(seed, Safety::Unsafe)
+            run_seed_in(seed, Safety::Unsafe, mode)
                 .err()
                 .map(|v| (seed, v.to_string()))
         })
@@ -47,7 +48,7 @@ fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it() {
         .filter(|(_, v)| v.starts_with("NoCommittedRecordLost"))
         .count();
     eprintln!(
-        "{losses} of {n} unsafe seeds lost acknowledged records; first: {:?}",
+        "{mode:?}: {losses} of {n} unsafe seeds lost acknowledged records; first: {:?}",
         caught.first()
     );
     assert!(
@@ -66,6 +67,16 @@ fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it() {
             "seed {seed}: unexpected violation {v}"
         );
     }
+}
+
+#[test]
+fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it() {
+    unsafe_settings_lose_data_and_nothing_else(CoordinatorMode::Builtin);
+}
+
+#[test]
+fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it_in_zookeeper_mode() {
+    unsafe_settings_lose_data_and_nothing_else(CoordinatorMode::Zookeeper);
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use kafkascope_core::config::{Acks, ClusterConfig, CoordinatorMode, Profile};
 use kafkascope_core::controller::CoordinatorImpl;
+use kafkascope_core::controller::zookeeper::datatree::ZnodeData;
 use kafkascope_core::controller::zookeeper::messages::ZkRequest;
 use kafkascope_core::controller::zookeeper::{ZkEvent, ZkMessage, ZooKeeperMode};
 use kafkascope_core::invariants::Checker;
@@ -401,6 +402,130 @@ fn zombie_writes_fail_the_epoch_check_in_random_schedules() {
         .unwrap_or_else(|v| panic!("seed {seed}: {v}"));
     }
     assert!(zombie_writes > 0, "some schedule made a zombie write");
+}
+
+/// Runs `seed` and returns what a controller told brokers that it should not have: a
+/// LeaderAndIsr partition state no ZooKeeper server had committed, or a LeaderAndIsr or
+/// UpdateMetadata state older than one the same controller epoch had already sent.
+fn uncommitted_or_stale_states_sent(seed: u64) -> Vec<String> {
+    let mut committed = std::collections::BTreeSet::new();
+    let mut newest = std::collections::BTreeMap::new();
+    let mut wrong = Vec::new();
+    let mut watch = |sim: &Sim, events: &[Event]| {
+        for server in zk(sim).servers.values() {
+            for node in server.tree.nodes.values() {
+                if let ZnodeData::PartitionState { state, .. } = &node.data {
+                    committed.insert((state.tp.clone(), state.leader_epoch, state.partition_epoch));
+                }
+            }
+        }
+        for (i, from, to, m) in sent(events) {
+            let t = events[i].time;
+            let (epoch, partitions, lai) = match (from, m) {
+                (
+                    NodeId::Controller(_),
+                    Message::LeaderAndIsr {
+                        controller_epoch,
+                        partitions,
+                        ..
+                    },
+                ) => (*controller_epoch, partitions, true),
+                (
+                    NodeId::Controller(_),
+                    Message::UpdateMetadata {
+                        controller_epoch,
+                        partitions,
+                        ..
+                    },
+                ) => (*controller_epoch, partitions, false),
+                _ => continue,
+            };
+            for p in partitions {
+                let at = (p.leader_epoch, p.partition_epoch);
+                if lai && !committed.contains(&(p.tp.clone(), at.0, at.1)) {
+                    wrong.push(format!("{t}: uncommitted {} {at:?} to {to:?}", p.tp));
+                }
+                let max = newest.entry((epoch, p.tp.clone())).or_insert(at);
+                if at < *max {
+                    wrong.push(format!("{t}: {} {at:?} after {max:?} to {to:?}", p.tp));
+                }
+                *max = at.max(*max);
+            }
+        }
+    };
+    kafkascope_core::chaos::run_seed_observed(
+        seed,
+        kafkascope_core::chaos::Safety::Safe,
+        CoordinatorMode::Zookeeper,
+        &mut watch,
+    )
+    .unwrap_or_else(|v| panic!("seed {seed}: {v}"));
+    wrong
+}
+
+#[test]
+fn a_decision_whose_write_was_lost_never_reaches_a_broker() {
+    // Seed 2677: after broker re-registrations, controller 1 elects itself leader of
+    // __consumer_offsets-0 at leader epoch 1 just as its ZooKeeper server crashes; the write
+    // never commits (quorum lost, then its session expires). The channel resync used to send
+    // a broker its partitions from the controller's context, decision included, so broker 3
+    // followed leader 1 at epoch 1; controller 2 then loaded epoch 0 from ZooKeeper, broker 3
+    // ignored its not-newer LeaderAndIsr, never fetched from leader 2 and never rejoined the
+    // ISR. Kafka's controller changes its context only after the ZooKeeper write succeeds, so
+    // only committed states go out.
+    //
+    // Seed 226: with ZooKeeper down, an ISR change and then a preferred election of the same
+    // partition wait to be written; once the quorum is back the later one's batch completed
+    // first and the earlier one then overwrote what the controller records as written, and a
+    // re-registered broker was resynced to the superseded leader.
+    for seed in [2677, 226] {
+        assert_eq!(
+            uncommitted_or_stale_states_sent(seed),
+            Vec::<String>::new(),
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn a_session_closed_from_a_new_leaders_history_is_narrated_with_its_real_silence() {
+    // In both seeds a leader proposes a session close it cannot commit (its quorum goes);
+    // the next leader commits its whole history at once when established, close included.
+    // That leader never tracked the session's pings: the silence used to be measured from
+    // t=0 (40,126 ms in seed 2677). It is now the one the proposing leader saw.
+    for seed in [2677, 226] {
+        let mut expiries = Vec::new();
+        let mut at_establishment = 0;
+        let mut watch = |_: &Sim, events: &[Event]| {
+            let elected = events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Zk(ZkEvent::LeaderElected { .. })));
+            for e in events {
+                if let EventKind::Zk(ZkEvent::SessionExpired { silent_ms, .. }) = e.kind {
+                    expiries.push((e.time, silent_ms));
+                    at_establishment += usize::from(elected);
+                }
+            }
+        };
+        kafkascope_core::chaos::run_seed_observed(
+            seed,
+            kafkascope_core::chaos::Safety::Safe,
+            CoordinatorMode::Zookeeper,
+            &mut watch,
+        )
+        .unwrap_or_else(|v| panic!("seed {seed}: {v}"));
+        assert!(
+            at_establishment > 0,
+            "seed {seed}: a close committed by a new leader"
+        );
+        for (t, silent) in expiries {
+            // The 6 s session timeout, plus at most one 500 ms leader tick.
+            assert!(
+                (6_000..6_500).contains(&silent),
+                "seed {seed}: expiry at {t} ms after {silent} ms of silence"
+            );
+        }
+    }
 }
 
 #[test]

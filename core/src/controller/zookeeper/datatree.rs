@@ -87,12 +87,13 @@ pub enum TxnKind {
     },
     CloseSession {
         session: SessionId,
+        /// How long the session had been silent when the leader that proposed the close saw
+        /// its deadline pass (for the narration: a later leader may commit the close from
+        /// its history, without the ping times the proposer tracked).
+        silent_ms: u64,
     },
     /// A validated write (a multi of operations).
-    Multi {
-        session: SessionId,
-        ops: Vec<ZkOp>,
-    },
+    Multi { session: SessionId, ops: Vec<ZkOp> },
 }
 
 /// One transaction, with who to answer once it commits.
@@ -193,7 +194,7 @@ impl DataTree {
                     },
                 );
             }
-            TxnKind::CloseSession { session } => {
+            TxnKind::CloseSession { session, .. } => {
                 self.sessions.remove(session);
                 let gone: Vec<String> = self
                     .nodes
@@ -301,7 +302,10 @@ mod tests {
         assert_eq!(t.children(BROKER_IDS), vec![("1".to_string(), 2)]);
         let fired = t.apply(&Txn {
             zxid: 3,
-            kind: TxnKind::CloseSession { session: 1 },
+            kind: TxnKind::CloseSession {
+                session: 1,
+                silent_ms: 6000,
+            },
             reply_to: None,
         });
         assert!(t.children(BROKER_IDS).is_empty());

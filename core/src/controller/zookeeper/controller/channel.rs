@@ -44,7 +44,10 @@ impl KafkaController {
     }
 
     /// LeaderAndIsr to the live replicas of `changed`, UpdateMetadata to every live broker;
-    /// brokers in `full_sync` get all their partitions and the whole metadata.
+    /// brokers in `full_sync` get all their partitions and the whole metadata. Only what
+    /// ZooKeeper is known to hold goes out: the context may already carry a later decision
+    /// whose write has not committed (and may never: Kafka's controller updates its context
+    /// only after `updateLeaderAndIsr` succeeds, so its channel never carries such a state).
     pub(super) fn publish(
         &mut self,
         ctx: &mut Ctx,
@@ -56,8 +59,8 @@ impl KafkaController {
         for &b in &live {
             let full = full_sync.contains(&b);
             let lai: Vec<PartitionState> = self
-                .context
-                .partitions()
+                .published
+                .values()
                 .filter(|p| p.replicas.contains(&b) && (full || changed.contains(&p.tp)))
                 .cloned()
                 .collect();
@@ -68,8 +71,8 @@ impl KafkaController {
         for &b in &live {
             let full = full_sync.contains(&b);
             let um: Vec<PartitionState> = self
-                .context
-                .partitions()
+                .published
+                .values()
                 .filter(|p| full || changed.contains(&p.tp))
                 .cloned()
                 .collect();
@@ -88,7 +91,10 @@ impl KafkaController {
 
     /// Kafka's controller channel resends a request until the broker answers; here a broker
     /// whose last answer disagrees with the controller's state is probed (an empty
-    /// LeaderAndIsr), then fully resynced.
+    /// LeaderAndIsr), then fully resynced, with committed state only: resending a decision
+    /// whose write was lost would give a broker a leader epoch ZooKeeper never held, which it
+    /// then keeps (a broker ignores a LeaderAndIsr whose leader epoch is not newer) against
+    /// the next controller, which loads the older epoch from ZooKeeper.
     pub(super) fn resync_channels(&mut self, ctx: &mut Ctx) {
         let now = ctx.now();
         let wait = self.client.tick_ms();
@@ -103,8 +109,8 @@ impl KafkaController {
             } else {
                 let live = self.context.live_brokers();
                 let mine: Vec<PartitionState> = self
-                    .context
-                    .partitions()
+                    .published
+                    .values()
                     .filter(|p| p.replicas.contains(&b))
                     .cloned()
                     .collect();

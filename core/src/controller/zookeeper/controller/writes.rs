@@ -174,7 +174,7 @@ impl KafkaController {
         }
         let b = self.batches.remove(&batch).expect("exists");
         for st in b.states {
-            self.published.insert(st.tp.clone(), st);
+            self.record_published(st);
         }
         match b.then {
             AfterWrite::Publish { changed, full_sync } => {
@@ -187,7 +187,7 @@ impl KafkaController {
                 self.publish(ctx, &changed, &full_sync);
             }
             AfterWrite::AlterPartitionReply { to, state } => {
-                self.published.insert(state.tp.clone(), state.clone());
+                let current = self.record_published(state.clone());
                 ctx.emit(EventKind::Zk(ZkEvent::AlterPartitionWritten {
                     controller: self.broker,
                     tp: state.tp.clone(),
@@ -200,11 +200,28 @@ impl KafkaController {
                         state: Some(state.clone()),
                     },
                 );
-                let live = self.context.live_brokers();
-                for &b in &live {
-                    self.send_update_metadata(ctx, b, vec![state.clone()], &live);
+                if current {
+                    let live = self.context.live_brokers();
+                    for &b in &live {
+                        self.send_update_metadata(ctx, b, vec![state.clone()], &live);
+                    }
                 }
             }
         }
+    }
+
+    /// Records a committed partition state as what ZooKeeper holds, unless a later decision
+    /// of this controller has already committed: batches written while ZooKeeper was away
+    /// can complete out of order once it is back, and the znode keeps the later one (each
+    /// write is conditional on the version the previous one left). Returns whether `state`
+    /// is the current one.
+    pub(super) fn record_published(&mut self, state: PartitionState) -> bool {
+        if let Some(cur) = self.published.get(&state.tp)
+            && (cur.leader_epoch, cur.partition_epoch) > (state.leader_epoch, state.partition_epoch)
+        {
+            return false;
+        }
+        self.published.insert(state.tp.clone(), state);
+        true
     }
 }

@@ -259,7 +259,13 @@ impl ZkServer {
         for s in expired {
             let st = self.leader.as_mut().expect("leader");
             st.closing.insert(s);
-            self.propose(ctx, ens, TxnKind::CloseSession { session: s }, None);
+            // Every session this leader tracks got a ping time with its deadline.
+            let last = st.last_ping.get(&s).copied().unwrap_or(now);
+            let kind = TxnKind::CloseSession {
+                session: s,
+                silent_ms: now.saturating_sub(last),
+            };
+            self.propose(ctx, ens, kind, None);
         }
     }
 
@@ -271,9 +277,11 @@ impl ZkServer {
             let txn = self.log[self.committed].clone();
             self.committed += 1;
             let is_leader = self.role == ZkServerRole::Leader;
-            if let (true, TxnKind::CloseSession { session }) = (is_leader, &txn.kind) {
+            if let (true, TxnKind::CloseSession { session, silent_ms }) = (is_leader, &txn.kind) {
+                // The silence the proposing leader measured: this leader may be committing
+                // a predecessor's close from its history (a new leader commits the whole
+                // log at once), and has no ping time of its own for the session.
                 let st = self.leader.as_mut().expect("leader");
-                let last = st.last_ping.get(session).copied().unwrap_or(0);
                 st.session_deadlines.remove(session);
                 st.last_ping.remove(session);
                 st.closing.remove(session);
@@ -281,7 +289,7 @@ impl ZkServer {
                     ctx.emit(EventKind::Zk(ZkEvent::SessionExpired {
                         broker: info.broker,
                         session: *session,
-                        silent_ms: now.saturating_sub(last),
+                        silent_ms: *silent_ms,
                         ephemerals: self.tree.ephemerals_of(*session),
                     }));
                 }
@@ -300,7 +308,7 @@ impl ZkServer {
                 st.last_ping.insert(*session, now);
             }
             let triggers = self.tree.apply(&txn);
-            if let TxnKind::CloseSession { session } = &txn.kind
+            if let TxnKind::CloseSession { session, .. } = &txn.kind
                 && let Some(client) = self.connections.remove(session)
             {
                 self.out(ctx, client, ZkMessage::SessionExpired { session: *session });
