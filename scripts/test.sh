@@ -21,7 +21,7 @@ step "cargo clippy -D warnings (native, and the web crate for wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p kafkascope-web --target wasm32-unknown-unknown --all-targets -- -D warnings
 
-step "cargo test (unit, integration, 1,000 randomized fault-schedule seeds, CLI, web model)"
+step "cargo test (unit, integration, randomized fault-schedule seeds in every coordinator mode, CLI, web model)"
 cargo test --workspace
 
 step "wasm tests in headless Chromium"
