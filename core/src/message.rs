@@ -299,7 +299,16 @@ pub fn partition_state_digest<'a>(
     me: BrokerId,
     states: impl IntoIterator<Item = &'a PartitionState>,
 ) -> u64 {
-    // FNV-1a over the fields; only equality matters.
+    state_digest(me, states, false)
+}
+
+/// FNV-1a over each partition's name, leader epoch (and leader, if `with_leader`), and the
+/// partition epoch where `me` leads; only equality matters.
+pub fn state_digest<'a>(
+    me: BrokerId,
+    states: impl IntoIterator<Item = &'a PartitionState>,
+    with_leader: bool,
+) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut mix = |bytes: &[u8]| {
         for b in bytes {
@@ -310,6 +319,9 @@ pub fn partition_state_digest<'a>(
     for st in states {
         mix(st.tp.topic.as_bytes());
         mix(&st.tp.partition.to_le_bytes());
+        if with_leader {
+            mix(&st.leader.to_le_bytes());
+        }
         mix(&st.leader_epoch.to_le_bytes());
         if st.leader == me {
             mix(&st.partition_epoch.to_le_bytes());

@@ -12,24 +12,7 @@ pub fn replica_state_digest<'a>(
     me: BrokerId,
     states: impl IntoIterator<Item = &'a crate::message::PartitionState>,
 ) -> u64 {
-    // FNV-1a; only equality matters.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
-    };
-    for st in states {
-        mix(st.tp.topic.as_bytes());
-        mix(&st.tp.partition.to_le_bytes());
-        mix(&st.leader.to_le_bytes());
-        mix(&st.leader_epoch.to_le_bytes());
-        if st.leader == me {
-            mix(&st.partition_epoch.to_le_bytes());
-        }
-    }
-    h
+    crate::message::state_digest(me, states, true)
 }
 
 /// A client session id (the zxid of the transaction that created it).
