@@ -246,6 +246,7 @@ impl Producer {
     fn drain(&mut self, ctx: &mut Ctx) {
         let now = ctx.now();
         self.drain_scheduled = None;
+        let expiry = self.expire_queued(ctx);
         let mut per_broker: BTreeMap<BrokerId, Vec<(TopicPartition, Vec<Pending>)>> =
             BTreeMap::new();
         let mut need_metadata = false;
@@ -295,9 +296,45 @@ impl Producer {
         if need_metadata {
             self.request_metadata(ctx);
         }
+        let next_wakeup = match (next_wakeup, expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         if let Some(w) = next_wakeup {
             self.schedule_drain(ctx, w);
         }
+    }
+
+    /// `delivery.timeout.ms` also bounds a record waiting in the accumulator (Kafka's
+    /// `RecordAccumulator.expiredBatches`): it fails with a timeout rather than wait forever
+    /// for a leader or a free connection slot. Returns the next queued record's deadline.
+    fn expire_queued(&mut self, ctx: &mut Ctx) -> Option<Millis> {
+        let now = ctx.now();
+        let timeout = self.config.delivery_timeout_ms;
+        let mut expired = Vec::new();
+        let mut next: Option<Millis> = None;
+        for q in self.accumulator.values_mut() {
+            q.retain(|p| {
+                let deadline = p.created_at + timeout;
+                if deadline <= now {
+                    expired.push((p.record.id, p.tp.clone()));
+                    false
+                } else {
+                    next = Some(next.map_or(deadline, |n| n.min(deadline)));
+                    true
+                }
+            });
+        }
+        self.accumulator.retain(|_, q| !q.is_empty());
+        for (record, tp) in expired {
+            ctx.emit(EventKind::ProduceFailed {
+                producer: self.id,
+                record,
+                tp: Some(tp),
+                error: ErrorCode::RequestTimedOut,
+            });
+        }
+        next
     }
 
     fn send_produce(
@@ -476,6 +513,10 @@ impl Producer {
                     for p in flight.records {
                         self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut);
                     }
+                    // A timed-out connection is dropped and the leader may have moved (Kafka's
+                    // NetworkClient asks for new metadata on a disconnect); its slot is free, so
+                    // the metadata answer's drain sends what was held back for it.
+                    self.request_metadata(ctx);
                 }
             }
             ProducerTimer::MetadataTimeout(id) => {

@@ -519,3 +519,40 @@ fn keyless_round_robin_goes_0_1_2_as_the_course_shows() {
         .collect();
     assert_eq!(parts, vec![0, 1, 2, 0]);
 }
+
+/// A record held back because the connection already has `max.in.flight` requests goes out
+/// when the request before it times out and fails (retries exhausted), and a record stuck in
+/// the accumulator never outlives `delivery.timeout.ms`.
+#[test]
+fn a_record_held_back_for_a_busy_connection_goes_out_when_the_request_before_it_fails() {
+    use kafkascope_core::config::{ClusterConfig, Profile};
+    use kafkascope_core::{Command, NodeId, Sim};
+    let mut config = ClusterConfig::new(Profile::Teaching, 3);
+    config.producer.max_in_flight_requests_per_connection = 1;
+    config.producer.retries = 0;
+    let mut sim = Sim::new(config, 1).unwrap();
+    create_topic(&mut sim, "orders", 1, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    let mut events = Vec::new();
+    run_for(&mut sim, 1_000, &mut events);
+    let leader = leader_of(&sim, "orders", 0);
+    sim.apply(Command::Isolate {
+        node: NodeId::Broker(leader),
+    })
+    .unwrap();
+    let a = produce(&mut sim, 0, "orders", None, "a");
+    run_for(&mut sim, 200, &mut events);
+    let b = produce(&mut sim, 0, "orders", None, "b");
+    // A's request times out (5 s) and fails (no retries); B then goes to the new leader.
+    run_for(&mut sim, 12_000, &mut events);
+
+    assert_eq!(
+        failed_with(&events, a),
+        Some(kafkascope_core::ErrorCode::RequestTimedOut)
+    );
+    assert!(
+        acked_offset(&events, b).is_some(),
+        "record {b} was held back behind {a} and must be sent once {a} failed"
+    );
+    assert_eq!(sim.producers()[&0].outstanding(), 0);
+}

@@ -6,10 +6,15 @@ use kafkascope_core::config::CoordinatorMode;
 
 /// Seeds per run; `KAFKASCOPE_SEEDS` raises it for a longer run.
 fn seeds() -> u64 {
+    seeds_or(1_000)
+}
+
+/// `KAFKASCOPE_SEEDS` when set, else `default` (the slower modes run fewer seeds by default).
+fn seeds_or(default: u64) -> u64 {
     std::env::var("KAFKASCOPE_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000)
+        .unwrap_or(default)
 }
 
 #[test]
@@ -83,7 +88,7 @@ fn unsafe_settings_lose_acknowledged_records_and_the_checker_catches_it_in_zooke
 fn safe_settings_never_lose_an_acknowledged_record_or_diverge_metadata_in_kraft_mode() {
     use kafkascope_core::EventKind;
     use kafkascope_core::controller::kraft::KraftEvent;
-    let n = seeds().min(300);
+    let n = seeds_or(300);
     let mut committed = 0;
     // (elections, check-quorum resignations, truncations, brokers fenced)
     let mut seen = [0u64; 4];
@@ -132,7 +137,7 @@ fn safe_settings_never_lose_an_acknowledged_record_or_diverge_metadata_in_kraft_
 #[test]
 fn kraft_combined_mode_and_five_voters_keep_every_invariant_across_random_fault_schedules() {
     use kafkascope_core::config::{ClusterConfig, Profile};
-    let n = seeds().min(100);
+    let n = seeds_or(100);
     for (combined, voters) in [(true, 3), (false, 5)] {
         for seed in 0..n {
             let mut config =
@@ -149,14 +154,21 @@ fn kraft_combined_mode_and_five_voters_keep_every_invariant_across_random_fault_
 #[test]
 fn safe_settings_never_lose_an_acknowledged_record_across_random_fault_schedules_in_zookeeper_mode()
 {
-    let mut committed = 0;
-    for seed in 0..seeds().min(300) {
+    let n = seeds_or(300);
+    let (mut committed, mut events) = (0, 0);
+    for seed in 0..n {
         match run_seed_in(seed, Safety::Safe, CoordinatorMode::Zookeeper) {
-            Ok(r) => committed += r.committed_records,
+            Ok(r) => {
+                committed += r.committed_records;
+                events += r.events;
+            }
             Err(v) => panic!(
                 "seed {seed}: {v}\nreproduce: cargo run -p kafkascope-core --example trace_seed -- {seed} safe \"\" zookeeper"
             ),
         }
     }
     assert!(committed > 0, "the runs acknowledged records at all");
+    eprintln!(
+        "{n} ZooKeeper seeds, {events} events checked, {committed} acknowledged records tracked"
+    );
 }
