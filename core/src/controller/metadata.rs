@@ -180,7 +180,7 @@ impl ClusterMetadata {
                 if p.leader != broker && !in_isr {
                     continue;
                 }
-                let old_isr = p.isr.clone();
+                let (old_leader, old_isr) = (p.leader, p.isr.clone());
                 if in_isr && p.isr.len() > 1 {
                     p.isr.retain(|&b| b != broker);
                 }
@@ -194,6 +194,11 @@ impl ClusterMetadata {
                             removed: vec![broker],
                         },
                     });
+                }
+                // An offline partition whose last ISR member is this broker stays as it is:
+                // no new partition epoch, nothing to write or publish.
+                if p.leader == old_leader && p.isr == old_isr {
+                    continue;
                 }
                 p.partition_epoch += 1;
                 changed.push(p.tp.clone());

@@ -409,7 +409,8 @@ pub enum ZkEvent {
         controller: BrokerId,
         partitions: u32,
     },
-    /// A write from a controller whose epoch is no longer current failed its epoch check.
+    /// The ZooKeeper leader refused a partition-state write: its check of `/controller_epoch`
+    /// names an older version, so it comes from a controller that is no longer current.
     ZombieWriteRejected {
         controller: BrokerId,
         epoch: i32,

@@ -537,12 +537,10 @@ impl KafkaController {
                         ),
                         None => self.batch_done(ctx, batch),
                     },
+                    // Another controller bumped /controller_epoch (this one is a zombie: the
+                    // ZooKeeper leader reported the refused write), or no answer came (the
+                    // session is gone): stop acting.
                     _ => {
-                        // Another controller bumped /controller_epoch: this one is a zombie.
-                        ctx.emit(EventKind::Zk(ZkEvent::ZombieWriteRejected {
-                            controller: self.broker,
-                            epoch,
-                        }));
                         self.resign(ctx);
                         self.watch_controller(ctx);
                     }
@@ -567,18 +565,14 @@ impl KafkaController {
             }
             (Purpose::Write { epoch, batch, tp }, r) => {
                 if epoch != self.epoch || !self.is_active() {
-                    if let Err(ZkError::BadVersion) = r {
-                        ctx.emit(EventKind::Zk(ZkEvent::ZombieWriteRejected {
-                            controller: self.broker,
-                            epoch,
-                        }));
-                    }
+                    // Already resigned: whatever the answer, nothing of it is published.
                     return;
                 }
                 match r {
                     // Either /controller_epoch moved (this controller is a zombie) or the
                     // partition's version did (a resent write that had committed): look.
-                    Err(ZkError::BadVersion) => self.submit(
+                    // (NONODE too: the state znode is not what this controller believes.)
+                    Err(ZkError::BadVersion | ZkError::NoNode) => self.submit(
                         ctx,
                         Purpose::VerifyEpoch { epoch, batch, tp },
                         request_read(ZkRead::GetData {

@@ -2,6 +2,8 @@
 //! one-shot watches, writes forwarded to the leader and validated there.
 
 use super::*;
+use crate::controller::zookeeper::datatree::{CONTROLLER_EPOCH, DataTree, ZnodeData};
+use crate::controller::zookeeper::messages::ZkOp;
 
 impl ZkServer {
     /// Sends to a client on its connection, counting.
@@ -69,6 +71,15 @@ impl ZkServer {
                 } else {
                     st.proposed.validate(ops)
                 };
+                if check == Err(ZkError::BadVersion)
+                    && let Some(epoch) = stale_controller_write(&st.proposed, ops)
+                {
+                    let controller = st.proposed.sessions.get(session).map_or(-1, |s| s.broker);
+                    ctx.emit(EventKind::Zk(ZkEvent::ZombieWriteRejected {
+                        controller,
+                        epoch,
+                    }));
+                }
                 match check {
                     Ok(()) => self.propose(
                         ctx,
@@ -239,4 +250,32 @@ impl ZkServer {
             }
         }
     }
+}
+
+/// The controller epoch of a partition-state write that fails because its check of
+/// `/controller_epoch` names an older version: a zombie controller's write.
+fn stale_controller_write(tree: &DataTree, ops: &[ZkOp]) -> Option<i32> {
+    let stale = ops.iter().any(|op| {
+        matches!(op, ZkOp::Check { path, version }
+            if path == CONTROLLER_EPOCH
+                && tree.get(CONTROLLER_EPOCH).is_some_and(|n| n.version != *version))
+    });
+    if !stale {
+        return None;
+    }
+    ops.iter().find_map(|op| match op {
+        ZkOp::SetData {
+            data: ZnodeData::PartitionState {
+                controller_epoch, ..
+            },
+            ..
+        }
+        | ZkOp::Create {
+            data: ZnodeData::PartitionState {
+                controller_epoch, ..
+            },
+            ..
+        } => Some(*controller_epoch),
+        _ => None,
+    })
 }
