@@ -375,6 +375,15 @@ fn a_zombie_controllers_leader_and_isr_is_rejected_for_its_stale_epoch() {
         !rejected.is_empty(),
         "brokers refused the zombie's requests"
     );
+    // ... and told it so: a LeaderAndIsrResponse with STALE_CONTROLLER_EPOCH (11).
+    assert!(events.iter().any(|e| matches!(
+        &e.kind,
+        EventKind::MessageSent { to: NodeId::Controller(1), message, .. }
+            if matches!(**message, Message::Zk(ZkMessage::LeaderAndIsrResponse {
+                error: Some(kafkascope_core::ErrorCode::StaleControllerEpoch),
+                ..
+            }))
+    )));
     assert!(events.iter().any(|e| matches!(
         e.kind,
         EventKind::ControllerResigned {

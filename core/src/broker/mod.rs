@@ -195,16 +195,22 @@ impl Broker {
                 controller_id,
                 controller_epoch,
                 partitions,
-            } if self.accept_controller(ctx, from, *controller_id, *controller_epoch) => {
-                self.on_leader_and_isr(ctx, partitions);
+            } => {
+                let accepted = self.accept_controller(ctx, from, *controller_id, *controller_epoch);
+                if accepted {
+                    self.on_leader_and_isr(ctx, partitions);
+                }
                 if self.mode == CoordinatorMode::Zookeeper {
-                    // The controller's channel learns what this broker now holds.
+                    // The controller's channel learns what this broker now holds, or that
+                    // its epoch is stale (STALE_CONTROLLER_EPOCH).
                     use crate::controller::zookeeper::{ZkMessage, messages::replica_state_digest};
-                    let state_digest =
-                        replica_state_digest(self.id, self.partitions.values().map(|p| &p.state));
                     let reply = ZkMessage::LeaderAndIsrResponse {
                         broker: self.id,
-                        state_digest,
+                        error: (!accepted).then_some(crate::error::ErrorCode::StaleControllerEpoch),
+                        state_digest: replica_state_digest(
+                            self.id,
+                            self.partitions.values().map(|p| &p.state),
+                        ),
                     };
                     ctx.send(from, Message::Zk(reply));
                 }

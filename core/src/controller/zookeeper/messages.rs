@@ -164,6 +164,9 @@ pub enum ZkMessage {
     /// states it holds: the controller's channel resends what a broker missed.
     LeaderAndIsrResponse {
         broker: BrokerId,
+        /// STALE_CONTROLLER_EPOCH when the request came from an older controller epoch
+        /// than one the broker has seen (then the digest means nothing).
+        error: Option<crate::error::ErrorCode>,
         state_digest: u64,
     },
     // --- ZAB between servers ---
@@ -255,6 +258,7 @@ impl ZkMessage {
                 format!(" {}", e.name())
             }
             ZkMessage::WatchEvent { path, kind } => format!(" {kind:?} {path}"),
+            ZkMessage::LeaderAndIsrResponse { error: Some(e), .. } => format!(" {}", e.name()),
             ZkMessage::ZabVote { last_zxid, .. } => {
                 format!(" last zxid {}", zxid_text(*last_zxid))
             }

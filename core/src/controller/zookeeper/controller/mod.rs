@@ -337,12 +337,16 @@ impl KafkaController {
 
     pub fn on_message(&mut self, ctx: &mut Ctx, from: NodeId, msg: &Message) {
         match msg {
+            // A STALE_CONTROLLER_EPOCH answer is only logged by Kafka's controller (ZooKeeper
+            // fences it); it says nothing of the broker's state.
             Message::Zk(ZkMessage::LeaderAndIsrResponse {
                 broker,
+                error: None,
                 state_digest,
             }) if self.is_active() => {
                 self.channel.entry(*broker).or_default().acked_digest = Some(*state_digest);
             }
+            Message::Zk(ZkMessage::LeaderAndIsrResponse { .. }) => {}
             Message::Zk(m) => {
                 for e in self.client.on_message(ctx, from, m) {
                     self.on_client_event(ctx, e);
