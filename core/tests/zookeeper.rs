@@ -835,3 +835,73 @@ fn ensembles_of_one_and_five_servers_serve_and_five_survive_two_crashes() {
         );
     }
 }
+
+/// A controller that wrote a topic's assignment but died before writing its partition
+/// states leaves them uninitialised; the next controller initialises them as Kafka's
+/// `initializeLeaderAndIsrForPartitions` does: the live replicas form the ISR and the first
+/// of them leads.
+#[test]
+fn partitions_left_uninitialised_by_a_dead_controller_get_their_live_replicas_as_isr() {
+    let mut sim = zk_sim(Profile::Teaching, 3, 1);
+    let controller = 1;
+    topic(&mut sim, "orders", 60);
+    let tree = |sim: &Sim| {
+        let z = zk(sim);
+        let leader = z
+            .servers
+            .values()
+            .max_by_key(|s| s.committed)
+            .expect("servers");
+        leader.tree.clone()
+    };
+    // Run until the assignment is committed but not every partition state is.
+    let mut cut = false;
+    while sim.step_until(5_000) {
+        let t = tree(&sim);
+        let assigned = t.get("/brokers/topics/orders").is_some();
+        let states = (0..60)
+            .filter(|p| {
+                t.get(&format!("/brokers/topics/orders/partitions/{p}/state"))
+                    .is_some()
+            })
+            .count();
+        if assigned && states < 60 {
+            sim.apply(Command::Isolate {
+                node: NodeId::Broker(controller),
+            })
+            .unwrap();
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "the assignment committed before the partition states");
+    let t = tree(&sim);
+    let uninitialised: Vec<u32> = (0..60)
+        .filter(|p| {
+            t.get(&format!("/brokers/topics/orders/partitions/{p}/state"))
+                .is_none()
+        })
+        .collect();
+    assert!(!uninitialised.is_empty());
+    // Session expiry (6 s), a new controller, its load, and its writes.
+    sim.run_until(sim.now() + 15_000);
+    let CoordinatorSnapshot::Zookeeper(z) = sim.snapshot().controller.coordinator else {
+        panic!("ZooKeeper mode");
+    };
+    assert!(z.controller.is_some_and(|b| b != controller), "{z:?}");
+    for p in uninitialised {
+        let st = sim
+            .coordinator()
+            .metadata()
+            .partition(&TopicPartition::new("orders", p))
+            .expect("initialised")
+            .clone();
+        let live: Vec<i32> = st.replicas.iter().copied().filter(|&b| b != 1).collect();
+        assert_eq!(st.leader, live[0], "orders-{p}: {st:?}");
+        let mut isr = st.isr.clone();
+        isr.sort_unstable();
+        let mut want = live.clone();
+        want.sort_unstable();
+        assert_eq!(isr, want, "orders-{p}: the live replicas form the ISR");
+    }
+}

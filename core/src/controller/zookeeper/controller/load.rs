@@ -139,14 +139,25 @@ impl KafkaController {
                 .map(|(p, r)| {
                     let tp = TopicPartition::new(topic.clone(), p as u32);
                     load.states.get(&tp).cloned().unwrap_or_else(|| {
-                        // Assigned but never initialised (its controller died first).
+                        // Assigned but never initialised (its controller died first): as
+                        // Kafka's initializeLeaderAndIsrForPartitions, the live replicas form
+                        // the ISR and the first of them leads (offline if none is live).
                         missing.insert(tp.clone());
+                        let live: Vec<BrokerId> = r
+                            .iter()
+                            .copied()
+                            .filter(|b| registered.iter().any(|(x, _)| x == b))
+                            .collect();
                         PartitionState {
                             tp,
-                            leader: NO_LEADER,
+                            leader: live.first().copied().unwrap_or(NO_LEADER),
                             leader_epoch: 0,
                             partition_epoch: 0,
-                            isr: r[..1].to_vec(),
+                            isr: if live.is_empty() {
+                                r[..1].to_vec()
+                            } else {
+                                live
+                            },
                             replicas: r.clone(),
                             config: config.clone(),
                         }
