@@ -203,14 +203,14 @@ pub fn run_config_seed(
                     .into_iter()
                     .filter(|n| sim.is_up(*n))
                     .collect();
-                pick_node(&mut rng, &up).map(|node| Command::Crash { node })
+                pick(&mut rng, &up).map(|node| Command::Crash { node })
             }
             95..=96 => {
                 let down: Vec<NodeId> = standalone_control_nodes(&sim)
                     .into_iter()
                     .filter(|n| !sim.is_up(*n))
                     .collect();
-                pick_node(&mut rng, &down).map(|node| Command::Restart { node })
+                pick(&mut rng, &down).map(|node| Command::Restart { node })
             }
             _ => Some(Command::Heal),
         };
@@ -251,11 +251,7 @@ pub fn run_config_seed(
     Ok(report)
 }
 
-fn pick(rng: &mut impl Rng, from: &[BrokerId]) -> Option<BrokerId> {
-    (!from.is_empty()).then(|| from[rng.random_range(0..from.len())])
-}
-
-fn pick_node(rng: &mut impl Rng, from: &[NodeId]) -> Option<NodeId> {
+fn pick<T: Copy>(rng: &mut impl Rng, from: &[T]) -> Option<T> {
     (!from.is_empty()).then(|| from[rng.random_range(0..from.len())])
 }
 

@@ -1068,7 +1068,7 @@ pub fn event_text(kind: &EventKind) -> String {
 /// The control plane in words, for `kafkascope run`: the mode, who is the active controller,
 /// and each ZooKeeper server or KRaft voter with its role, epoch and log position.
 pub fn control_plane_text(c: &crate::snapshot::ControllerSnapshot) -> String {
-    use crate::snapshot::{BrokerRegistrationState as B, CoordinatorSnapshot as C};
+    use crate::snapshot::CoordinatorSnapshot as C;
     use std::fmt::Write as _;
     let mut s = String::new();
     let active = c.active.map_or("none".to_owned(), |n| n.to_string());
@@ -1095,7 +1095,7 @@ pub fn control_plane_text(c: &crate::snapshot::ControllerSnapshot) -> String {
                     s,
                     "  zookeeper-{:<3} {:<9} epoch {:<3} zxid {:<#12x} sessions {:?}{}",
                     sv.id,
-                    format!("{:?}", sv.role).to_uppercase(),
+                    sv.role.as_str().to_uppercase(),
                     sv.epoch,
                     sv.last_zxid,
                     sv.connections,
@@ -1124,7 +1124,7 @@ pub fn control_plane_text(c: &crate::snapshot::ControllerSnapshot) -> String {
                     s,
                     "  controller-{:<4} {:<10} epoch {:<3} LEO {:<6} HW {:<6}{}",
                     v.id,
-                    format!("{:?}", v.state).to_uppercase(),
+                    v.state.as_str().to_uppercase(),
                     v.epoch,
                     v.log_end_offset,
                     v.high_watermark,
@@ -1132,16 +1132,13 @@ pub fn control_plane_text(c: &crate::snapshot::ControllerSnapshot) -> String {
                 );
             }
             for b in &k.brokers {
-                let state = match b.state {
-                    B::Fenced => "FENCED",
-                    B::Unfenced => "unfenced",
-                    B::ControlledShutdown => "controlled shutdown",
-                    B::Unregistered => "unregistered",
-                };
                 let _ = writeln!(
                     s,
-                    "  broker {:<3} {state}, broker epoch {}, metadata offset {}",
-                    b.id, b.broker_epoch, b.metadata_offset
+                    "  broker {:<3} {}, broker epoch {}, metadata offset {}",
+                    b.id,
+                    b.state.label(),
+                    b.broker_epoch,
+                    b.metadata_offset
                 );
             }
         }

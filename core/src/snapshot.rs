@@ -104,6 +104,17 @@ pub enum ZkServerRole {
     Leader,
 }
 
+impl ZkServerRole {
+    /// The role as one lowercase word, as the serde form spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZkServerRole::Looking => "looking",
+            ZkServerRole::Follower => "follower",
+            ZkServerRole::Leader => "leader",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZkServerSnapshot {
     pub id: i32,
@@ -151,6 +162,20 @@ pub enum RaftState {
     Resigned,
 }
 
+impl RaftState {
+    /// The state as one lowercase word, as the serde form spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RaftState::Unattached => "unattached",
+            RaftState::Voted => "voted",
+            RaftState::Candidate => "candidate",
+            RaftState::Leader => "leader",
+            RaftState::Follower => "follower",
+            RaftState::Resigned => "resigned",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoterSnapshot {
     pub id: i32,
@@ -174,6 +199,18 @@ pub enum BrokerRegistrationState {
     ControlledShutdown,
     /// Not registered (never started, or its registration is gone).
     Unregistered,
+}
+
+impl BrokerRegistrationState {
+    /// In words, the fenced state in capitals (it is the alarming one).
+    pub fn label(self) -> &'static str {
+        match self {
+            BrokerRegistrationState::Fenced => "FENCED",
+            BrokerRegistrationState::Unfenced => "unfenced",
+            BrokerRegistrationState::ControlledShutdown => "controlled shutdown",
+            BrokerRegistrationState::Unregistered => "unregistered",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ use crate::components::node_menu::NodeMenu;
 use crate::components::partition_view::PartitionPanel;
 use crate::components::produce_form::ProduceForm;
 use crate::components::toolbar::Toolbar;
+use crate::coordinator_view::{CoordinatorView, coordinator_view};
 use crate::layout::{Layout, LayoutInput, Orientation};
 use crate::model::world::{LogLine, ProduceRequest, TopicInfo};
 use crate::model::{
@@ -108,6 +109,8 @@ pub struct App {
     selected_node: Option<NodeId>,
     selected_tp: Option<TopicPartition>,
     partition_view: Option<Rc<PartitionView>>,
+    /// The coordinator area's content, derived once per snapshot (not per frame).
+    coordinator: Rc<CoordinatorView>,
     topics: Rc<Vec<TopicInfo>>,
     user_topics: Rc<Vec<TopicInfo>>,
     log_lines: Rc<Vec<LogLine>>,
@@ -214,6 +217,7 @@ impl App {
             self.user_topics = Rc::new(topics.iter().filter(|t| !t.internal).cloned().collect());
             self.topics = Rc::new(topics);
         }
+        self.coordinator = Rc::new(coordinator_view(self.world.snapshot()));
         self.partition_view = self
             .selected_tp
             .as_ref()
@@ -353,6 +357,7 @@ impl Component for App {
                 0,
             )),
             partition_view: None,
+            coordinator: Rc::default(),
             topics: Rc::new(Vec::new()),
             user_topics: Rc::new(Vec::new()),
             log_lines: Rc::new(Vec::new()),
@@ -570,6 +575,7 @@ impl Component for App {
             reduced_motion: self.reduced_motion,
             on_select: &self.cb.select_broker,
             on_select_node: &self.cb.select_node,
+            coordinator: &self.coordinator,
         });
         let menu = self.selected_broker.and_then(|id| {
             let b = snap.brokers.iter().find(|b| b.id == id)?.clone();
@@ -581,8 +587,8 @@ impl Component for App {
             })
         });
         let node_menu = self.selected_node.map(|node| {
-            let view = crate::coordinator_view::coordinator_view(snap);
-            let role = view
+            let role = self
+                .coordinator
                 .nodes
                 .iter()
                 .find(|n| n.node == node)

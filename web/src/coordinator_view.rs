@@ -5,7 +5,7 @@
 
 use crate::narrate::seconds;
 use kafkascope_core::snapshot::{
-    BrokerRegistrationState, CoordinatorSnapshot, Countdown, RaftState, Snapshot, ZkServerRole,
+    CoordinatorSnapshot, Countdown, RaftState, Snapshot, ZkServerRole,
 };
 use kafkascope_core::{BrokerId, NodeId};
 
@@ -26,8 +26,11 @@ pub struct NodeView {
     pub leading: bool,
 }
 
+/// How many pending timers the coordinator area lists.
+pub const COUNTDOWNS_SHOWN: usize = 3;
+
 /// The coordinator area's content.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CoordinatorView {
     pub mode: &'static str,
     /// One line above the nodes.
@@ -35,29 +38,19 @@ pub struct CoordinatorView {
     pub nodes: Vec<NodeView>,
     /// Text shown inside a broker's box for the coordinator roles it hosts.
     pub broker_badges: Vec<(BrokerId, String)>,
-}
-
-fn raft_word(s: RaftState) -> &'static str {
-    match s {
-        RaftState::Unattached => "unattached",
-        RaftState::Voted => "voted",
-        RaftState::Candidate => "candidate",
-        RaftState::Leader => "leader",
-        RaftState::Follower => "follower",
-        RaftState::Resigned => "resigned",
-    }
-}
-
-fn zk_word(r: ZkServerRole) -> &'static str {
-    match r {
-        ZkServerRole::Looking => "looking",
-        ZkServerRole::Follower => "follower",
-        ZkServerRole::Leader => "leader",
-    }
+    /// The soonest pending timers, in words.
+    pub countdowns: Vec<String>,
 }
 
 /// The view of the coordinator in `s`.
 pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
+    CoordinatorView {
+        countdowns: countdown_lines(s, COUNTDOWNS_SHOWN),
+        ..mode_view(s)
+    }
+}
+
+fn mode_view(s: &Snapshot) -> CoordinatorView {
     let c = &s.controller;
     match &c.coordinator {
         CoordinatorSnapshot::Builtin => CoordinatorView {
@@ -76,6 +69,7 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
                 leading: true,
             }],
             broker_badges: Vec::new(),
+            countdowns: Vec::new(),
         },
         CoordinatorSnapshot::Zookeeper(z) => {
             let title = format!(
@@ -97,7 +91,7 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
                 .servers
                 .iter()
                 .map(|sv| {
-                    let role = if sv.up { zk_word(sv.role) } else { "down" };
+                    let role = if sv.up { sv.role.as_str() } else { "down" };
                     let leading = sv.up && sv.role == ZkServerRole::Leader;
                     NodeView {
                         node: NodeId::ZooKeeper(sv.id),
@@ -145,6 +139,7 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
                 title,
                 nodes,
                 broker_badges,
+                countdowns: Vec::new(),
             }
         }
         CoordinatorSnapshot::Kraft(k) => {
@@ -162,7 +157,7 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
                 k.high_watermark
             );
             let voter_line = |v: &kafkascope_core::snapshot::VoterSnapshot| {
-                let role = if v.up { raft_word(v.state) } else { "down" };
+                let role = if v.up { v.state.as_str() } else { "down" };
                 let leading = v.up && v.state == RaftState::Leader;
                 let title = format!("{}{}", if leading { "★ " } else { "" }, role.to_uppercase());
                 let mut detail = format!(
@@ -197,15 +192,13 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
                 .brokers
                 .iter()
                 .map(|b| {
-                    let state = match b.state {
-                        BrokerRegistrationState::Fenced => "FENCED",
-                        BrokerRegistrationState::Unfenced => "unfenced",
-                        BrokerRegistrationState::ControlledShutdown => "controlled shutdown",
-                        BrokerRegistrationState::Unregistered => "unregistered",
-                    };
                     (
                         b.id,
-                        format!("{state} · metadata offset {}", b.metadata_offset),
+                        format!(
+                            "{} · metadata offset {}",
+                            b.state.label(),
+                            b.metadata_offset
+                        ),
                     )
                 })
                 .collect();
@@ -224,6 +217,7 @@ pub fn coordinator_view(s: &Snapshot) -> CoordinatorView {
                 title,
                 nodes,
                 broker_badges,
+                countdowns: Vec::new(),
             }
         }
     }

@@ -6,14 +6,14 @@
 use crate::coordinator_view::CoordinatorView;
 use crate::layout::Rect;
 use kafkascope_core::NodeId;
+use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct ControllerProps {
-    pub view: CoordinatorView,
+    pub view: Rc<CoordinatorView>,
     pub area: Rect,
     pub nodes: Vec<(NodeId, Rect)>,
-    pub countdowns: Vec<String>,
     /// Opens a node's actions; None when its nodes cannot fail (the built-in controller).
     pub on_select: Option<Callback<NodeId>>,
 }
@@ -30,7 +30,7 @@ pub fn Controller(p: &ControllerProps) -> Html {
                 <title>{ v.title.clone() }</title>
                 { crate::fmt::elide_end(&v.title, ((a.w - 16.0) / 5.8) as usize) }
             </text>
-            { for p.countdowns.iter().enumerate().map(|(i, line)| html! {
+            { for v.countdowns.iter().enumerate().map(|(i, line)| html! {
                 <text key={line.clone()} class="countdown" x={n(a.x + 8.0)} y={n(a.y + 28.0 + i as f64 * 12.0)}>
                     { format!("Timer: {line}") }
                 </text>

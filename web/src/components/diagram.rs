@@ -26,6 +26,7 @@ pub struct DiagramArgs<'a> {
     pub reduced_motion: bool,
     pub on_select: &'a Callback<BrokerId>,
     pub on_select_node: &'a Callback<kafkascope_core::NodeId>,
+    pub coordinator: &'a Rc<crate::coordinator_view::CoordinatorView>,
 }
 
 pub fn diagram(a: &DiagramArgs<'_>) -> Html {
@@ -39,7 +40,7 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
         s.consumers.len(),
         s.in_flight.len()
     );
-    let view = crate::coordinator_view::coordinator_view(s);
+    let view = a.coordinator;
     let messages: Html = if a.reduced_motion {
         s.in_flight
             .iter()
@@ -66,7 +67,7 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
                 }) }
             }
             <Controller view={view.clone()} area={l.coordinator_area}
-                nodes={l.coordinators.clone()} countdowns={crate::coordinator_view::countdown_lines(s, 3)}
+                nodes={l.coordinators.clone()}
                 on_select={(view.mode != "builtin").then(|| a.on_select_node.clone())} />
             { for s.producers.iter().filter_map(|p| {
                 let rect = l.producers.iter().find(|x| x.0 == p.id)?.1;
