@@ -1,19 +1,22 @@
 // Measures the browser figures issue #5 asks for, in Debian's Chromium:
 //   node tests/e2e/measure.mjs        (after ./scripts/serve.sh or build_web has built www/pkg)
+// - what the page loads: every file's size raw and gzipped (-9), and the total;
 // - time to first render: navigation start -> the first broker drawn;
 // - per-frame main-thread time with the stress preset (9 brokers, 3 x 12 partitions, RF 3,
-//   a producer at 50 records/s) at 1x speed for 10 s: the app's own update+render time per
-//   frame (#frame-p95) and, independently, the Chrome DevTools Protocol's total script and
-//   layout time divided by the frames drawn.
-import { serve, launch } from './harness.mjs';
+//   a producer at 50 records/s) at 1x speed, from a Chrome trace of 10 s: the main thread's
+//   busy time (every top-level task) between one frame's start and the next, as median,
+//   p95 and max over the frames; and the app's own update + render p95 (#frame-p95).
+import { serve, launch, ROOT } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './harness.mjs';
+import zlib from 'node:zlib';
 
 const server = await serve();
 const browser = await launch();
 try {
   const page = await browser.context.newPage();
+  const loaded = [];
+  page.on('response', (r) => loaded.push(new URL(r.url()).pathname));
   await page.goto(server.url);
   await page.waitForSelector('[data-broker-id]');
   const firstRender = await page.evaluate(() => {
@@ -21,31 +24,78 @@ try {
     return performance.now() - (nav ? nav.startTime : 0);
   });
   await page.close();
+  const files = [...new Set(loaded)].map((p) => {
+    const file = path.join(ROOT, p.endsWith('/') ? `${p}index.html` : p);
+    const body = fs.readFileSync(file);
+    return { path: p, bytes: body.length, gzipped: zlib.gzipSync(body, { level: 9 }).length };
+  });
 
   const stress = await browser.context.newPage();
-  const cdp = await stress.context().newCDPSession(stress);
-  await cdp.send('Performance.enable');
-  await stress.goto(`${server.url}?preset=stress&speed=100`);
+  await stress.goto(`${server.url}?preset=stress`);
   await stress.waitForSelector('[data-broker-id]');
   await stress.waitForTimeout(2_000);
-  const m0 = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
-  let frames = 0;
-  await stress.evaluate(() => { window.__frames = 0; const f = () => { window.__frames++; requestAnimationFrame(f); }; requestAnimationFrame(f); });
-  await stress.waitForTimeout(10_000);
-  frames = await stress.evaluate(() => window.__frames);
-  const m1 = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
-  const busy = (k) => (m1[k] - m0[k]) * 1000;
-  const main = busy('ScriptDuration') + busy('LayoutDuration') + busy('RecalcStyleDuration');
-  const p95 = await stress.$eval('#frame-p95', (e) => e.dataset.ms ?? e.textContent);
-  const wasm = fs.statSync(path.join(ROOT, 'www/pkg/kafkascope_web_bg.wasm')).size;
+  const frames = await traceFrames(stress, 10_000);
+  const p95App = await stress.$eval('#frame-p95', (e) => e.dataset.ms ?? e.textContent);
   console.log(JSON.stringify({
+    page_files: files,
+    page_total_bytes: sum(files.map((f) => f.bytes)),
+    page_total_gzipped: sum(files.map((f) => f.gzipped)),
     first_render_ms: Math.round(firstRender),
-    stress_frames_in_10s: frames,
-    stress_app_update_render_p95_ms: Number(p95),
-    stress_main_thread_ms_per_frame_mean: +(main / Math.max(frames, 1)).toFixed(2),
-    wasm_bytes: wasm,
+    stress_frames_in_10s: frames.length,
+    stress_main_thread_ms_per_frame: {
+      median: quantile(frames, 0.5),
+      p95: quantile(frames, 0.95),
+      max: quantile(frames, 1),
+    },
+    stress_app_update_render_p95_ms: Number(p95App),
   }, null, 2));
 } finally {
   await browser.close();
   await server.close();
 }
+
+/**
+ * Records a Chrome trace of `ms` and returns, per frame, the milliseconds the renderer's
+ * main thread was busy: the sum of its top-level tasks starting between this frame's
+ * BeginMainThreadFrame and the next one.
+ */
+async function traceFrames(page, ms) {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline.frame', '__metadata'] },
+  });
+  await page.waitForTimeout(ms);
+  await cdp.send('Tracing.end');
+  await done;
+
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain'
+    && events.some((f) => f.pid === e.pid && f.name === 'BeginMainThreadFrame'));
+  if (!main) throw new Error('no renderer main thread with frames in the trace');
+  const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid);
+  const starts = onMain.filter((e) => e.name === 'BeginMainThreadFrame').map((e) => e.ts).sort((a, b) => a - b);
+  const tasks = onMain.filter((e) => e.ph === 'X' && e.cat.split(',').includes('toplevel'));
+  const busy = new Array(Math.max(starts.length - 1, 0)).fill(0);
+  for (const t of tasks) {
+    const i = upperBound(starts, t.ts) - 1;
+    if (i >= 0 && i < busy.length) busy[i] += (t.dur ?? 0) / 1000;
+  }
+  return busy;
+}
+
+function upperBound(sorted, x) {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] <= x) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+function quantile(values, q) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return +sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)].toFixed(2);
+}
+
+function sum(xs) { return xs.reduce((a, b) => a + b, 0); }

@@ -6,6 +6,7 @@
 //! the same things stacked top to bottom. Units are SVG user units of the `viewBox`.
 
 use crate::fmt::num;
+use crate::route::{End, Gutters};
 use kafkascope_core::config::Millis;
 use kafkascope_core::{BrokerId, NodeId};
 
@@ -42,11 +43,12 @@ const NARROW_BROKER_LEFT: f64 = 45.0;
 /// The x of that gutter.
 pub const NARROW_GUTTER_X: f64 = 22.0;
 const COORDINATOR_AREA_HEIGHT: f64 = 112.0;
-/// Space above the first row of brokers for arcs between brokers (the highest point of a
-/// quadratic arc is half its control point's bulge).
-const ARC_ROOM: f64 = ARC_MAX_BULGE / 2.0 + 6.0;
-/// Vertical gap between rows of brokers (arcs of the lower row rise into it).
-const BROKER_ROW_GAP: f64 = 44.0;
+/// Space above the first row of brokers: the gutter that carries messages along the row.
+const TOP_GUTTER_ROOM: f64 = 26.0;
+/// Vertical gap between rows of brokers: the gutter between them carries messages.
+const BROKER_ROW_GAP: f64 = 40.0;
+/// Gap between the broker grid and the coordinator area; the gutter below the grid is in it.
+const COORDINATOR_GAP: f64 = 36.0;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Point {
@@ -122,6 +124,8 @@ pub struct LayoutInput {
 pub struct BrokerBox {
     pub id: BrokerId,
     pub rect: Rect,
+    /// The grid row, counted from the top.
+    pub row: usize,
 }
 
 impl BrokerBox {
@@ -150,6 +154,8 @@ pub struct Layout {
     pub colocated: Vec<(NodeId, BrokerId)>,
     /// Where the column captions ("Producers", "Brokers", "Consumers") go.
     pub captions: Vec<(&'static str, Point)>,
+    /// The gutters messages travel along (the wide layout).
+    pub gutters: Option<Gutters>,
 }
 
 /// Number of broker columns: one row up to three brokers, then 2x2, then rows of three.
@@ -256,7 +262,7 @@ impl Layout {
         left: f64,
         width: f64,
         top: f64,
-    ) -> (Vec<BrokerBox>, f64) {
+    ) -> (Vec<BrokerBox>, Gutters, f64) {
         let n = input.brokers.len();
         let cols = broker_columns(n, orientation);
         let max_w = match orientation {
@@ -277,6 +283,7 @@ impl Layout {
             .enumerate()
             .map(|(i, &(id, _))| BrokerBox {
                 id,
+                row: i / cols,
                 rect: Rect {
                     x: x0 + (i % cols) as f64 * (box_w + GAP),
                     y: top + (i / cols) as f64 * (box_h + row_gap),
@@ -285,8 +292,21 @@ impl Layout {
                 },
             })
             .collect();
-        let rows = n.div_ceil(cols).max(1) as f64;
-        (boxes, top + rows * box_h + (rows - 1.0) * row_gap)
+        let rows = n.div_ceil(cols).max(1);
+        let bottom = top + rows as f64 * box_h + (rows as f64 - 1.0) * row_gap;
+        let gutters = Gutters {
+            rows: (0..=rows)
+                .map(|r| match r {
+                    0 => top - TOP_GUTTER_ROOM / 2.0,
+                    r if r == rows => bottom + COORDINATOR_GAP / 2.0,
+                    r => top + r as f64 * (box_h + row_gap) - row_gap / 2.0,
+                })
+                .collect(),
+            columns: (0..=cols)
+                .map(|c| x0 + c as f64 * (box_w + GAP) - GAP / 2.0)
+                .collect(),
+        };
+        (boxes, gutters, bottom)
     }
 
     fn wide(input: &LayoutInput) -> Layout {
@@ -296,9 +316,13 @@ impl Layout {
         let band_left = producer_x + CLIENT_WIDTH + 30.0;
         let band_w = consumer_x - 30.0 - band_left;
         let top = CAPTION;
-        // Room above the first row for the replication arcs.
-        let (brokers, grid_bottom) =
-            Self::broker_grid(input, Orientation::Wide, band_left, band_w, top + ARC_ROOM);
+        let (brokers, gutters, grid_bottom) = Self::broker_grid(
+            input,
+            Orientation::Wide,
+            band_left,
+            band_w,
+            top + TOP_GUTTER_ROOM,
+        );
         let center_y = (top + grid_bottom) / 2.0;
         let producers = column(
             producer_x,
@@ -322,7 +346,7 @@ impl Layout {
         );
         let coordinator_area = Rect {
             x: band_left,
-            y: grid_bottom + 36.0,
+            y: grid_bottom + COORDINATOR_GAP,
             w: band_w,
             h: COORDINATOR_AREA_HEIGHT,
         };
@@ -368,6 +392,7 @@ impl Layout {
                     },
                 ),
             ],
+            gutters: Some(gutters),
         }
     }
 
@@ -397,7 +422,7 @@ impl Layout {
                 y: y - 8.0,
             },
         ));
-        let (brokers, grid_bottom) = Self::broker_grid(
+        let (brokers, _, grid_bottom) = Self::broker_grid(
             input,
             Orientation::Narrow,
             NARROW_BROKER_LEFT,
@@ -437,6 +462,7 @@ impl Layout {
             coordinators,
             colocated: input.colocated.clone(),
             captions,
+            gutters: None,
         }
     }
 
@@ -463,21 +489,50 @@ impl Layout {
         self.node_rect(node).map(|r| r.center())
     }
 
-    /// The path a message from `from` to `to` travels. Between two brokers it is an arc
-    /// (above the boxes in the wide layout, right of them in the narrow one) so replication
-    /// traffic is visible even between neighbours; otherwise a straight line from edge to
-    /// edge. Requests and responses take opposite lanes.
+    /// How the router sees a node: a broker (or a role inside one) with its grid row, or a
+    /// box left of, right of or below the grid.
+    fn route_end(&self, node: NodeId) -> Option<End> {
+        let host = match node {
+            NodeId::Broker(id) => Some(id),
+            NodeId::Controller(_) | NodeId::ZooKeeper(_) => {
+                self.colocated.iter().find(|c| c.0 == node).map(|c| c.1)
+            }
+            _ => None,
+        };
+        if let Some(id) = host {
+            let b = self.brokers.iter().find(|b| b.id == id)?;
+            return Some(End::Broker {
+                rect: b.rect,
+                row: b.row,
+            });
+        }
+        let rect = self.node_rect(node)?;
+        Some(match node {
+            NodeId::Producer(_) => End::Left(rect),
+            NodeId::Consumer(_) => End::Right(rect),
+            _ => End::Below(rect),
+        })
+    }
+
+    /// The path a message from `from` to `to` travels. In the wide layout it runs along the
+    /// gutters between the boxes (see [`crate::route`]), so it never crosses another box. On
+    /// phones, traffic between brokers arcs right of the single column of brokers and other
+    /// traffic runs in the gutter on its left. Requests and responses take opposite lanes.
     pub fn message_path(&self, from: NodeId, to: NodeId) -> Option<Path> {
         let a = self.node_rect(from)?;
         let b = self.node_rect(to)?;
         let lane = lane(from, to);
+        if a == b {
+            // A role and the broker it runs in: nothing to travel.
+            return Some(Path::Line(a.center(), a.center()));
+        }
+        if let Some(g) = &self.gutters {
+            let points = g.route(self.route_end(from)?, self.route_end(to)?, lane, from < to);
+            return Some(Path::Poly(points));
+        }
         match (from, to) {
-            (NodeId::Broker(_), NodeId::Broker(_)) => {
-                return Some(broker_arc(&a, &b, lane, self.orientation));
-            }
-            (NodeId::Broker(_), _) | (_, NodeId::Broker(_))
-                if self.orientation == Orientation::Narrow =>
-            {
+            (NodeId::Broker(_), NodeId::Broker(_)) => return Some(broker_arc(&a, &b, lane)),
+            (NodeId::Broker(_), _) | (_, NodeId::Broker(_)) => {
                 return Some(gutter_route(&a, &b, lane));
             }
             _ => {}
@@ -497,13 +552,13 @@ impl Layout {
     }
 }
 
-/// A message's route: a straight segment, a quadratic curve (start, control, end), or three
-/// straight segments through four points.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A message's route: a straight segment, a quadratic curve (start, control, end), or
+/// straight segments through two or more points.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Path {
     Line(Point, Point),
     Arc(Point, Point, Point),
-    Poly([Point; 4]),
+    Poly(Vec<Point>),
 }
 
 /// The narrow layout's route between a broker and a client or the coordinator: out of the
@@ -512,7 +567,7 @@ fn gutter_route(a: &Rect, b: &Rect, lane: f64) -> Path {
     let g = NARROW_GUTTER_X + lane;
     let ya = a.center().y + lane;
     let yb = b.center().y + lane;
-    Path::Poly([
+    Path::Poly(vec![
         Point { x: a.x, y: ya },
         Point { x: g, y: ya },
         Point { x: g, y: yb },
@@ -526,14 +581,16 @@ fn dist(a: Point, b: Point) -> f64 {
 
 impl Path {
     pub fn start(&self) -> Point {
-        match *self {
-            Path::Line(a, _) | Path::Arc(a, _, _) | Path::Poly([a, _, _, _]) => a,
+        match self {
+            Path::Line(a, _) | Path::Arc(a, _, _) => *a,
+            Path::Poly(p) => p[0],
         }
     }
 
     pub fn end(&self) -> Point {
-        match *self {
-            Path::Line(_, b) | Path::Arc(_, _, b) | Path::Poly([_, _, _, b]) => b,
+        match self {
+            Path::Line(_, b) | Path::Arc(_, _, b) => *b,
+            Path::Poly(p) => p[p.len() - 1],
         }
     }
 
@@ -548,33 +605,29 @@ impl Path {
                     y: u * u * a.y + 2.0 * u * t * c.y + t * t * b.y,
                 }
             }
-            Path::Poly(p) => {
-                // Constant speed along the three segments.
-                let lens = [dist(p[0], p[1]), dist(p[1], p[2]), dist(p[2], p[3])];
-                let total: f64 = lens.iter().sum();
+            Path::Poly(ref p) => {
+                // Constant speed along the segments.
+                let total: f64 = p.windows(2).map(|w| dist(w[0], w[1])).sum();
                 if total <= 0.0 {
                     return p[0];
                 }
                 let mut left = t.clamp(0.0, 1.0) * total;
-                for (i, len) in lens.iter().enumerate() {
-                    if left <= *len || i == 2 {
-                        let f = if *len > 0.0 {
-                            (left / len).min(1.0)
-                        } else {
-                            1.0
-                        };
-                        return along(p[i], p[i + 1], f, 0.0);
+                for w in p.windows(2) {
+                    let len = dist(w[0], w[1]);
+                    if left <= len {
+                        let f = if len > 0.0 { left / len } else { 1.0 };
+                        return along(w[0], w[1], f, 0.0);
                     }
                     left -= len;
                 }
-                p[3]
+                p[p.len() - 1]
             }
         }
     }
 
     /// The SVG path data (`d` attribute).
     pub fn svg_d(&self) -> String {
-        match *self {
+        match self {
             Path::Line(a, b) => format!("M{} {}L{} {}", num(a.x), num(a.y), num(b.x), num(b.y)),
             Path::Arc(a, c, b) => format!(
                 "M{} {}Q{} {} {} {}",
@@ -585,17 +638,14 @@ impl Path {
                 num(b.x),
                 num(b.y)
             ),
-            Path::Poly(p) => format!(
-                "M{} {}L{} {}L{} {}L{} {}",
-                num(p[0].x),
-                num(p[0].y),
-                num(p[1].x),
-                num(p[1].y),
-                num(p[2].x),
-                num(p[2].y),
-                num(p[3].x),
-                num(p[3].y)
-            ),
+            Path::Poly(p) => {
+                let mut d = String::new();
+                for (i, q) in p.iter().enumerate() {
+                    d.push(if i == 0 { 'M' } else { 'L' });
+                    d.push_str(&format!("{} {}", num(q.x), num(q.y)));
+                }
+                d
+            }
         }
     }
 }
@@ -624,45 +674,23 @@ pub fn edge_point(r: &Rect, toward: Point) -> Point {
     }
 }
 
-/// Largest bulge of a broker-to-broker arc's control point beyond the boxes.
-pub const ARC_MAX_BULGE: f64 = 70.0;
-
-fn broker_arc(a: &Rect, b: &Rect, lane: f64, orientation: Orientation) -> Path {
+/// The narrow layout's route between two brokers: an arc right of the column of brokers.
+fn broker_arc(a: &Rect, b: &Rect, lane: f64) -> Path {
     let extra = if lane > 0.0 { 10.0 } else { 0.0 };
-    match orientation {
-        Orientation::Wide => {
-            let pa = Point {
-                x: a.center().x + lane,
-                y: a.y,
-            };
-            let pb = Point {
-                x: b.center().x + lane,
-                y: b.y,
-            };
-            let bulge = 20.0 + (0.1 * (pa.x - pb.x).abs()).min(40.0) + extra;
-            let c = Point {
-                x: (pa.x + pb.x) / 2.0,
-                y: pa.y.min(pb.y) - bulge,
-            };
-            Path::Arc(pa, c, pb)
-        }
-        Orientation::Narrow => {
-            let pa = Point {
-                x: a.right(),
-                y: a.center().y + lane,
-            };
-            let pb = Point {
-                x: b.right(),
-                y: b.center().y + lane,
-            };
-            let bulge = 20.0 + (0.1 * (pa.y - pb.y).abs()).min(40.0) + extra;
-            let c = Point {
-                x: pa.x.max(pb.x) + bulge,
-                y: (pa.y + pb.y) / 2.0,
-            };
-            Path::Arc(pa, c, pb)
-        }
-    }
+    let pa = Point {
+        x: a.right(),
+        y: a.center().y + lane,
+    };
+    let pb = Point {
+        x: b.right(),
+        y: b.center().y + lane,
+    };
+    let bulge = 20.0 + (0.1 * (pa.y - pb.y).abs()).min(40.0) + extra;
+    let c = Point {
+        x: pa.x.max(pb.x) + bulge,
+        y: (pa.y + pb.y) / 2.0,
+    };
+    Path::Arc(pa, c, pb)
 }
 
 /// How far a message has travelled: `(now - sent) / (deliver - sent)`, clamped to `[0, 1]`.
@@ -843,22 +871,98 @@ mod tests {
             on_boundary(&l.node_rect(to).unwrap(), end, LANE_OFFSET + 0.01),
             "{end:?}"
         );
-        assert!((mid.x - (start.x + end.x) / 2.0).abs() < 1e-9);
-        assert!((mid.y - (start.y + end.y) / 2.0).abs() < 1e-9);
+        let path = l.message_path(from, to).unwrap();
+        assert_eq!(path.point_at(0.5), mid);
     }
 
     #[test]
-    fn replication_between_brokers_arcs_above_the_boxes_and_stays_in_the_picture() {
-        for n in [3, 9] {
-            let l = Layout::compute(&input(n, 3), Orientation::Wide);
-            let (a, b) = (NodeId::Broker(1), NodeId::Broker(3));
-            let path = l.message_path(a, b).unwrap();
-            let (ra, rb) = (l.node_rect(a).unwrap(), l.node_rect(b).unwrap());
-            assert!((path.start().y - ra.y).abs() < 1e-9);
-            assert!((path.end().y - rb.y).abs() < 1e-9);
-            let top = path.point_at(0.5);
-            assert!(top.y < ra.y && top.y > 0.0, "{top:?}");
+    fn a_dot_moves_at_constant_speed_along_a_polyline() {
+        let p = Path::Poly(vec![
+            Point { x: 0.0, y: 0.0 },
+            Point { x: 10.0, y: 0.0 },
+            Point { x: 10.0, y: 10.0 },
+        ]);
+        assert_eq!(p.point_at(0.25), Point { x: 5.0, y: 0.0 });
+        assert_eq!(p.point_at(0.75), Point { x: 10.0, y: 5.0 });
+        assert_eq!(p.point_at(1.0), Point { x: 10.0, y: 10.0 });
+        assert_eq!(p.svg_d(), "M0 0L10 0L10 10");
+    }
+
+    /// Every box of a layout, with the node it belongs to (for brokers, the broker).
+    fn boxes(l: &Layout) -> Vec<Rect> {
+        let mut all: Vec<Rect> = l.brokers.iter().map(|b| b.rect).collect();
+        all.extend(l.producers.iter().map(|p| p.1));
+        all.extend(l.consumers.iter().map(|c| c.1));
+        all.extend(l.coordinators.iter().map(|c| c.1));
+        all
+    }
+
+    fn nodes(l: &Layout) -> Vec<NodeId> {
+        let mut all: Vec<NodeId> = l.brokers.iter().map(|b| NodeId::Broker(b.id)).collect();
+        all.extend(l.producers.iter().map(|p| NodeId::Producer(p.0)));
+        all.extend(l.consumers.iter().map(|c| NodeId::Consumer(c.0)));
+        all.extend(l.coordinators.iter().map(|c| c.0));
+        all.extend(l.colocated.iter().map(|c| c.0));
+        all
+    }
+
+    #[test]
+    fn in_the_wide_layout_no_message_crosses_a_box_it_does_not_connect() {
+        for brokers in 1..=9 {
+            for combined in [false, true] {
+                let mut i = input(brokers, 4);
+                i.producers = vec![0, 1];
+                i.consumers = vec![(0, 2), (1, 0), (2, 6)];
+                if combined {
+                    i.coordinators = Vec::new();
+                    i.colocated = (1..=brokers.min(3) as i32)
+                        .map(|b| (NodeId::Controller(b), b))
+                        .collect();
+                } else {
+                    i.coordinators = (100..103).map(NodeId::Controller).collect();
+                }
+                let l = Layout::compute(&i, Orientation::Wide);
+                for from in nodes(&l) {
+                    for to in nodes(&l) {
+                        let (ra, rb) = (l.node_rect(from).unwrap(), l.node_rect(to).unwrap());
+                        if ra == rb {
+                            continue;
+                        }
+                        let path = l.message_path(from, to).unwrap();
+                        let Path::Poly(points) = &path else {
+                            panic!("{from} -> {to}: {path:?}")
+                        };
+                        assert!(
+                            points
+                                .windows(2)
+                                .all(|w| w[0].x == w[1].x || w[0].y == w[1].y),
+                            "{from} -> {to} is not drawn along the gutters: {points:?}"
+                        );
+                        assert!(on_boundary(&ra, path.start(), LANE_OFFSET + 0.01));
+                        assert!(on_boundary(&rb, path.end(), LANE_OFFSET + 0.01));
+                        for k in 0..=200 {
+                            let p = path.point_at(k as f64 / 200.0);
+                            assert!(p.x >= 0.0 && p.x <= l.width && p.y >= 0.0 && p.y <= l.height);
+                            for r in boxes(&l) {
+                                if r == ra || r == rb {
+                                    continue;
+                                }
+                                let inside =
+                                    p.x > r.x && p.x < r.right() && p.y > r.y && p.y < r.bottom();
+                                assert!(
+                                    !inside,
+                                    "{brokers} brokers: {from} -> {to} crosses {r:?} at {p:?}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    #[test]
+    fn on_phones_replication_arcs_right_of_the_brokers() {
         let l = Layout::compute(&input(3, 3), Orientation::Narrow);
         let path = l
             .message_path(NodeId::Broker(1), NodeId::Broker(3))

@@ -11,6 +11,7 @@ pub mod fmt;
 pub mod layout;
 pub mod model;
 pub mod narrate;
+pub mod route;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
