@@ -44,6 +44,18 @@ pub enum AssignorKind {
 }
 
 impl AssignorKind {
+    pub const ALL: [AssignorKind; 4] = [
+        AssignorKind::Range,
+        AssignorKind::RoundRobin,
+        AssignorKind::Sticky,
+        AssignorKind::CooperativeSticky,
+    ];
+
+    /// The strategy with Kafka's protocol name `name`.
+    pub fn from_protocol_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.protocol_name() == name)
+    }
+
     /// Kafka's name for the strategy, as sent in JoinGroup: `"range"`, `"roundrobin"`,
     /// `"sticky"` or `"cooperative-sticky"`.
     pub fn protocol_name(self) -> &'static str {

@@ -137,3 +137,28 @@ test('a phone-sized screen shows the whole app without errors', async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('the config panel: racks that miss a broker get Kafka\'s error; a consumer group starts with its assignor', async () => {
+  const { page, errors } = await openApp(browser.context, `${server.url}?speed=100`);
+  await page.fill('#config-racks', 'a, b');
+  await page.click('#config-apply');
+  await page.waitForSelector('#config-racks-error:has-text("Not all brokers have rack information")');
+  assert.equal(await page.locator('[data-consumer-id]').count(), 0, 'nothing applied');
+  await page.fill('#config-racks', 'a, a, b');
+  await page.click('#config-add-group');
+  await page.fill('#group-0-name', 'billing');
+  await page.fill('#group-0-topic', 'orders');
+  assert.equal(await page.locator('[data-broker-id="3"][data-rack="b"]').count(), 0, 'racks not applied yet');
+  await page.fill('#group-0-members', '2');
+  await page.selectOption('#group-0-assignor', 'roundrobin');
+  await page.click('#config-apply');
+  // Two members of "billing" share orders-0..2 once the group has rebalanced.
+  await page.waitForFunction(() => {
+    const cs = [...document.querySelectorAll('[data-consumer-id][data-group="billing"]')];
+    return cs.length === 2 && cs.reduce((n, c) => n + Number(c.dataset.assigned ?? 0), 0) === 3;
+  }, null, { timeout: 20_000 });
+  assert.equal(await page.locator('[data-broker-id="3"][data-rack="b"]').count(), 1, 'broker 3 is in rack b');
+  await page.locator('.config').screenshot({ path: path.join(ARTIFACTS, 'config-panel.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -22,6 +22,7 @@ use crate::model::{
 };
 use gloo_events::EventListener;
 use gloo_render::{AnimationFrame, request_animation_frame};
+use kafkascope_core::assignor::AssignorKind;
 use kafkascope_core::config::Millis;
 use kafkascope_core::snapshot::Snapshot;
 use kafkascope_core::{BrokerId, NodeId, TopicPartition};
@@ -64,7 +65,7 @@ pub enum Msg {
     Broker(BrokerId, BrokerAction),
     ElectPreferred,
     Produce(ProduceRequest),
-    AddConsumer(String, String),
+    AddConsumer(String, String, AssignorKind),
     SelectPartition(Option<TopicPartition>),
     ApplyConfig(ScenarioDraft),
     ShowDetails(bool),
@@ -87,7 +88,7 @@ struct Callbacks {
     elect: Callback<()>,
     close_menu: Callback<()>,
     produce: Callback<ProduceRequest>,
-    add_consumer: Callback<(String, String)>,
+    add_consumer: Callback<(String, String, AssignorKind)>,
     select_partition: Callback<Option<TopicPartition>>,
     apply_config: Callback<ScenarioDraft>,
     details: Callback<bool>,
@@ -119,6 +120,7 @@ pub struct App {
     config_errors: Rc<ScenarioErrors>,
     status: Option<String>,
     produce_error: Option<String>,
+    consumer_error: Option<String>,
     show_details: bool,
     frame_start: Option<f64>,
     /// A broker to give keyboard focus back to after the next render (its menu closed).
@@ -195,6 +197,7 @@ impl App {
         self.selected_broker = None;
         self.status = None;
         self.produce_error = None;
+        self.consumer_error = None;
         self.derive();
     }
 
@@ -330,7 +333,7 @@ impl Component for App {
             elect: link.callback(|_| Msg::ElectPreferred),
             close_menu: link.callback(|_| Msg::CloseBrokerMenu),
             produce: link.callback(Msg::Produce),
-            add_consumer: link.callback(|(g, t)| Msg::AddConsumer(g, t)),
+            add_consumer: link.callback(|(g, t, a)| Msg::AddConsumer(g, t, a)),
             select_partition: link.callback(Msg::SelectPartition),
             apply_config: link.callback(Msg::ApplyConfig),
             details: link.callback(Msg::ShowDetails),
@@ -366,6 +369,7 @@ impl Component for App {
             config_errors: Rc::new(config_errors),
             status: None,
             produce_error: None,
+            consumer_error: None,
             show_details: false,
             frame_start: None,
             focus_broker: None,
@@ -487,9 +491,9 @@ impl Component for App {
                 self.produce_error = self.world.produce(&req).err().map(|e| e.to_string());
                 self.derive();
             }
-            Msg::AddConsumer(group, topic) => {
-                let r = self.world.add_consumer(&group, &topic);
-                self.produce_error = r.as_ref().err().map(|e| e.to_string());
+            Msg::AddConsumer(group, topic, assignor) => {
+                let r = self.world.add_consumer(&group, &topic, assignor);
+                self.consumer_error = r.as_ref().err().map(|e| e.to_string());
                 self.derive();
             }
             Msg::SelectPartition(tp) => {
@@ -658,7 +662,8 @@ impl Component for App {
                             placement={self.world.placement().cloned()}
                             error={self.produce_error.clone().map(AttrValue::from)}
                             on_send={self.cb.produce.clone()} />
-                        <ConsumerForm topics={self.user_topics.clone()} on_add={self.cb.add_consumer.clone()} />
+                        <ConsumerForm topics={self.user_topics.clone()} on_add={self.cb.add_consumer.clone()}
+                            error={self.consumer_error.clone().map(AttrValue::from)} />
                     </aside>
                 </main>
                 <div class="lower">

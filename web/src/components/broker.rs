@@ -101,8 +101,13 @@ pub fn Broker(p: &BrokerProps) -> Html {
             }
         })
     };
+    let rack = b
+        .rack
+        .as_ref()
+        .map(|r| format!(" in rack {r}"))
+        .unwrap_or_default();
     let label = format!(
-        "Broker {id}: {state}; hosts {} replicas, leads {leads}. Press Enter for actions.",
+        "Broker {id}{rack}: {state}; hosts {} replicas, leads {leads}. Press Enter for actions.",
         b.replicas.len()
     );
     let class = classes!(
@@ -113,14 +118,17 @@ pub fn Broker(p: &BrokerProps) -> Html {
         p.selected.then_some("selected")
     );
     html! {
-        <g class={class} data-broker-id={id.to_string()} data-up={b.up.to_string()}
+        <g class={class} data-broker-id={id.to_string()} data-rack={b.rack.clone()} data-up={b.up.to_string()}
             data-live={b.live.to_string()} data-isolated={b.isolated.to_string()}
             role="button" tabindex="0" aria-label={label} aria-expanded={p.selected.to_string()}
             aria-controls="broker-menu" {onclick} {onkeydown}>
             <rect class="broker-box" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)}
                 width={crate::fmt::num(r.w)} height={crate::fmt::num(r.h)} rx="6" />
             <text class="broker-name" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 15.0)}>
-                { format!("Broker {id}") }
+                { match &b.rack {
+                    Some(rack) => format!("Broker {id} · rack {rack}"),
+                    None => format!("Broker {id}"),
+                } }
             </text>
             <text class="broker-sub" x={crate::fmt::num(r.x + r.w - 8.0)} y={crate::fmt::num(r.y + 15.0)}
                 text-anchor="end">{ format!("leads {leads}/{}", b.replicas.len()) }</text>

@@ -1,14 +1,16 @@
-//! The config panel: broker count, topics (name, partitions, replication factor,
-//! min.insync.replicas, unclean election), producer acks and keyless strategy, a steady
-//! produce rate. Apply rebuilds the simulator from this config and the seed; an invalid value
+//! The config panel: broker count and racks, the control plane, topics (name, partitions,
+//! replication factor, min.insync.replicas, unclean election), producer acks and keyless
+//! strategy, a steady produce rate, and consumer groups (group.id, topic, members, assignor). Apply rebuilds the simulator from this config and the seed; an invalid value
 //! shows Kafka's error next to its field and changes nothing.
 
 use super::{target_checked, target_value};
 use crate::model::scenario::{
-    ControlPlane, TopicDraft, acks_label, keyless_label, parse_acks, parse_keyless,
+    ControlPlane, GroupDraft, GroupErrors, TopicDraft, acks_label, keyless_label, parse_acks,
+    parse_keyless,
 };
 use crate::model::{Scenario, ScenarioDraft, ScenarioErrors};
 use kafkascope_core::Acks;
+use kafkascope_core::assignor::AssignorKind;
 use kafkascope_core::partitioner::KeylessStrategy;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -151,6 +153,70 @@ pub fn ConfigPanel(p: &ConfigPanelProps) -> Html {
             </fieldset>
         }
     });
+    let add_group = {
+        let draft = draft.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut d = (*draft).clone();
+            let topic = d.topics.first().map(|t| t.name.clone()).unwrap_or_default();
+            d.groups.push(GroupDraft {
+                group: format!("group-{}", d.groups.len() + 1),
+                topic,
+                members: "2".into(),
+                assignor: AssignorKind::default(),
+            });
+            draft.set(d);
+        })
+    };
+    let no_group_err = GroupErrors::default();
+    let group_rows = d.groups.iter().enumerate().map(|(i, g)| {
+        let ge = e.groups.get(i).unwrap_or(&no_group_err);
+        let remove = {
+            let draft = draft.clone();
+            Callback::from(move |_: MouseEvent| {
+                let mut d = (*draft).clone();
+                if i < d.groups.len() {
+                    d.groups.remove(i);
+                }
+                draft.set(d);
+            })
+        };
+        let id = format!("group-{i}");
+        html! {
+            <fieldset key={i} class="topic-row group-row">
+                <legend>{ format!("Consumer group {}", i + 1) }</legend>
+                <div class={classes!("field", ge.group.is_some().then_some("invalid"))}>
+                    <label for={format!("{id}-name")}>{ "group.id" }</label>
+                    <input id={format!("{id}-name")} type="text" size="12" value={g.group.clone()}
+                        oninput={edit_text(&draft, move |d, v| if let Some(g) = d.groups.get_mut(i) { g.group = v })}
+                        aria-invalid={ge.group.is_some().to_string()}
+                        aria-describedby={format!("{id}-name-error")} />
+                    { error_text(format!("{id}-name-error"), ge.group.as_ref()) }
+                </div>
+                <div class="field">
+                    <label for={format!("{id}-topic")}>{ "Topic" }</label>
+                    <input id={format!("{id}-topic")} type="text" size="12" value={g.topic.clone()}
+                        oninput={edit_text(&draft, move |d, v| if let Some(g) = d.groups.get_mut(i) { g.topic = v })} />
+                </div>
+                { number_field(format!("{id}-members"), "Consumers", &g.members, ge.members.as_ref(),
+                    edit_text(&draft, move |d, v| if let Some(g) = d.groups.get_mut(i) { g.members = v })) }
+                <div class="field">
+                    <label for={format!("{id}-assignor")}>{ "partition.assignment.strategy" }</label>
+                    <select id={format!("{id}-assignor")} onchange={edit_choice(&draft, move |d, ev| {
+                        if let (Some(g), Some(a)) = (d.groups.get_mut(i),
+                            AssignorKind::from_protocol_name(&target_value(ev))) {
+                            g.assignor = a;
+                        }
+                    })}>
+                        { for AssignorKind::ALL.into_iter().map(|a| html! {
+                            <option value={a.protocol_name()} selected={a == g.assignor}>{ a.protocol_name() }</option>
+                        }) }
+                    </select>
+                </div>
+                <button type="button" class="remove" onclick={remove}
+                    aria-label={format!("Remove consumer group {}", g.group)}>{ "Remove" }</button>
+            </fieldset>
+        }
+    });
     html! {
         <section class="panel config" aria-labelledby="config-title">
             <h2 id="config-title">{ "Cluster configuration" }</h2>
@@ -159,6 +225,13 @@ pub fn ConfigPanel(p: &ConfigPanelProps) -> Html {
             <form onsubmit={on_submit}>
                 { number_field("config-brokers".into(), "Brokers (1 to 9)", &d.brokers,
                     e.brokers.as_ref(), edit_text(&draft, |d, v| d.brokers = v)) }
+                <div class={classes!("field", e.racks.is_some().then_some("invalid"))}>
+                    <label for="config-racks">{ "broker.rack, one per broker (comma-separated; empty: no racks)" }</label>
+                    <input id="config-racks" type="text" size="16" value={d.racks.clone()}
+                        placeholder="e.g. a, a, b" oninput={edit_text(&draft, |d, v| d.racks = v)}
+                        aria-invalid={e.racks.is_some().to_string()} aria-describedby="config-racks-error" />
+                    { error_text("config-racks-error".into(), e.racks.as_ref()) }
+                </div>
                 <div class="field">
                     <label for="config-mode">{ "Control plane" }</label>
                     <select id="config-mode" onchange={edit_choice(&draft, |d, ev| {
@@ -205,6 +278,8 @@ pub fn ConfigPanel(p: &ConfigPanelProps) -> Html {
                 { number_field("config-rate".into(), "Steady producer (records/s, 0 = off)",
                     &d.produce_rate, e.produce_rate.as_ref(),
                     edit_text(&draft, |d, v| d.produce_rate = v)) }
+                { for group_rows }
+                <button id="config-add-group" type="button" onclick={add_group}>{ "Add consumer group" }</button>
                 <button id="config-apply" type="submit">{ "Apply" }</button>
                 if let Some(other) = &e.other {
                     <p class="field-error" role="alert">{ other.clone() }</p>

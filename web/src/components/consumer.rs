@@ -2,6 +2,7 @@
 //! next offset it will read.
 
 use crate::layout::{CONSUMER_LINE, CONSUMER_MAX_LINES, Rect};
+use kafkascope_core::assignor::AssignorKind;
 use kafkascope_core::snapshot::ConsumerSnapshot;
 use yew::prelude::*;
 
@@ -31,7 +32,7 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
     html! {
         <g class={classes!("client", "consumer", if c.up { "up" } else { "down" })}
             data-consumer-id={c.id.to_string()} data-group={c.group.to_string()}
-            data-up={c.up.to_string()}>
+            data-up={c.up.to_string()} data-assigned={c.assignment.len().to_string()}>
             <title>{ format!("consumer {} in group {}: generation {}, assigned {} partition(s)",
                 c.id, c.group, c.generation, c.assignment.len()) }</title>
             <rect class="client-box" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)} width={crate::fmt::num(r.w)}
@@ -59,15 +60,18 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct ConsumerFormProps {
     pub topics: std::rc::Rc<Vec<crate::model::world::TopicInfo>>,
-    pub on_add: Callback<(String, String)>,
+    pub on_add: Callback<(String, String, AssignorKind)>,
+    /// Why the last consumer could not start (Kafka's error).
+    pub error: Option<AttrValue>,
 }
 
-/// Starts a consumer in a group, subscribed to one topic. (Group membership is still being
-/// built in the core: a consumer shows up here but does not join yet.)
+/// Starts a consumer in a group, subscribed to one topic, with a partition assignment
+/// strategy. The group's members all have to support the chosen strategy (as in Kafka).
 #[component]
 pub fn ConsumerForm(p: &ConsumerFormProps) -> Html {
     let group = use_state(|| "billing".to_owned());
     let topic = use_state(String::new);
+    let assignor = use_state(AssignorKind::default);
     let chosen = p
         .topics
         .iter()
@@ -82,14 +86,23 @@ pub fn ConsumerForm(p: &ConsumerFormProps) -> Html {
         let topic = topic.clone();
         Callback::from(move |e: Event| topic.set(super::target_value(&e)))
     };
+    let on_assignor = {
+        let assignor = assignor.clone();
+        Callback::from(move |e: Event| {
+            if let Some(a) = AssignorKind::from_protocol_name(&super::target_value(&e)) {
+                assignor.set(a);
+            }
+        })
+    };
     let on_submit = {
         let add = p.on_add.clone();
         let group = group.clone();
         let chosen = chosen.clone();
+        let assignor = assignor.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if let Some(t) = chosen.clone() {
-                add.emit(((*group).clone(), t));
+                add.emit(((*group).clone(), t, *assignor));
             }
         })
     };
@@ -106,8 +119,17 @@ pub fn ConsumerForm(p: &ConsumerFormProps) -> Html {
                             selected={chosen.as_deref() == Some(t.name.as_str())}>{ t.name.clone() }</option>
                     }) }
                 </select>
+                <label for="consumer-assignor">{ "partition.assignment.strategy" }</label>
+                <select id="consumer-assignor" onchange={on_assignor}>
+                    { for AssignorKind::ALL.into_iter().map(|a| html! {
+                        <option value={a.protocol_name()} selected={a == *assignor}>{ a.protocol_name() }</option>
+                    }) }
+                </select>
                 <button id="consumer-add" type="submit" disabled={chosen.is_none()}>{ "Add consumer" }</button>
             </form>
+            if let Some(err) = &p.error {
+                <p id="consumer-error" class="field-error" role="alert">{ err.clone() }</p>
+            }
         </section>
     }
 }

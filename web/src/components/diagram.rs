@@ -32,13 +32,13 @@ pub struct DiagramArgs<'a> {
 pub fn diagram(a: &DiagramArgs<'_>) -> Html {
     let s = a.snapshot;
     let l = a.layout;
+    // No clock or message count in the label: it would change every frame, and a screen
+    // reader hears the events from the event log instead.
     let label = format!(
-        "Kafka cluster at {} ms: {} brokers, {} producers, {} consumers, {} messages in flight",
-        s.time,
+        "Kafka cluster: {} brokers, {} producers, {} consumers",
         s.brokers.len(),
         s.producers.len(),
-        s.consumers.len(),
-        s.in_flight.len()
+        s.consumers.len()
     );
     let view = a.coordinator;
     let messages: Html = if a.reduced_motion {
@@ -52,9 +52,17 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
             .filter_map(|m| message_dot(l, m, a.now))
             .collect()
     };
+    let view_box = format!(
+        "0 0 {} {}",
+        crate::fmt::fixed(l.width, 0),
+        crate::fmt::fixed(l.height, 0)
+    );
+    // The messages are drawn in a second SVG laid over the diagram, in its own compositing
+    // layer: a dot moving every frame then repaints only the dots, not the whole diagram.
     html! {
+        <div class="cluster-stack">
         <svg id="cluster" class={classes!("cluster", a.reduced_motion.then_some("reduced-motion"))}
-            viewBox={format!("0 0 {} {}", crate::fmt::fixed(l.width, 0), crate::fmt::fixed(l.height, 0))} role="group"
+            viewBox={view_box.clone()} role="group"
             aria-label={label} data-time={s.time.to_string()}>
             { for l.captions.iter().map(|(text, p)| html! {
                 <text key={*text} class="caption" x={crate::fmt::num(p.x)} y={crate::fmt::num(p.y)}
@@ -85,11 +93,15 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
                         badge={view.broker_badges.iter().find(|x| x.0 == b.id).map(|x| x.1.clone())} />
                 })
             }) }
-            <g class="messages" aria-hidden="true">
+        </svg>
+        <svg id="messages" class={classes!("cluster", "messages-layer", a.reduced_motion.then_some("reduced-motion"))}
+            viewBox={view_box} aria-hidden="true">
+            <g class="messages">
                 { messages }
                 { for a.dropped.iter().filter_map(|d| dropped_mark(l, d, a.now, a.fade_ms, a.reduced_motion)) }
             </g>
         </svg>
+        </div>
     }
 }
 

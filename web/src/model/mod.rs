@@ -9,5 +9,5 @@ pub mod world;
 
 pub use partition_view::PartitionView;
 pub use playback::Playback;
-pub use scenario::{Scenario, ScenarioDraft, ScenarioErrors, TopicSpec};
+pub use scenario::{GroupSpec, Scenario, ScenarioDraft, ScenarioErrors, TopicSpec};
 pub use world::{BrokerAction, ScriptAction, World, parse_script};

@@ -1,8 +1,10 @@
-//! The scenario a person configures: how many brokers, which topics, the producer's acks and
-//! keyless strategy, an optional steady produce rate. A [`ScenarioDraft`] holds the config
-//! panel's text fields; parsing it reports each bad field with the text Kafka would print.
+//! The scenario a person configures: how many brokers and their racks, which topics, the
+//! producer's acks and keyless strategy, an optional steady produce rate, and the consumer
+//! groups to start. A [`ScenarioDraft`] holds the config panel's text fields; parsing it
+//! reports each bad field with the text Kafka would print.
 
 use kafkascope_core::Acks;
+use kafkascope_core::assignor::AssignorKind;
 use kafkascope_core::config::{ClusterConfig, CoordinatorMode};
 use kafkascope_core::partitioner::KeylessStrategy;
 
@@ -78,9 +80,23 @@ pub struct TopicSpec {
     pub unclean_leader_election: bool,
 }
 
+/// A consumer group started with the cluster: `members` consumers of `topic`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupSpec {
+    pub group: String,
+    pub topic: String,
+    pub members: u32,
+    pub assignor: AssignorKind,
+}
+
+/// Most consumers one group of the config panel starts.
+pub const MAX_GROUP_MEMBERS: u32 = 9;
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
     pub brokers: i32,
+    /// One rack per broker (`broker.rack`), or none.
+    pub racks: Vec<String>,
     pub control_plane: ControlPlane,
     /// ZooKeeper servers or KRaft voters: 1, 3 or 5.
     pub coordinator_nodes: u32,
@@ -90,6 +106,7 @@ pub struct Scenario {
     /// Records per second a steady producer sends (0: none). Record `n` goes to topic
     /// `n % topics` with key `customer-<n % 20>`.
     pub produce_rate: f64,
+    pub groups: Vec<GroupSpec>,
 }
 
 impl Default for Scenario {
@@ -98,6 +115,7 @@ impl Default for Scenario {
     fn default() -> Self {
         Self {
             brokers: 3,
+            racks: Vec::new(),
             control_plane: ControlPlane::default(),
             coordinator_nodes: 3,
             topics: vec![TopicSpec {
@@ -110,6 +128,7 @@ impl Default for Scenario {
             acks: Acks::All,
             keyless: KeylessStrategy::RoundRobin,
             produce_rate: 0.0,
+            groups: Vec::new(),
         }
     }
 }
@@ -120,6 +139,7 @@ impl Scenario {
     pub fn stress() -> Self {
         Self {
             brokers: 9,
+            racks: Vec::new(),
             control_plane: ControlPlane::default(),
             coordinator_nodes: 3,
             topics: ["orders", "payments", "shipments"]
@@ -135,6 +155,7 @@ impl Scenario {
             acks: Acks::All,
             keyless: KeylessStrategy::RoundRobin,
             produce_rate: 50.0,
+            groups: Vec::new(),
         }
     }
 
@@ -191,16 +212,41 @@ pub struct TopicDraft {
     pub unclean_leader_election: bool,
 }
 
+/// One consumer-group row of the config panel, as typed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupDraft {
+    pub group: String,
+    pub topic: String,
+    pub members: String,
+    pub assignor: AssignorKind,
+}
+
 /// The config panel's fields, as typed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioDraft {
     pub brokers: String,
+    /// Rack names separated by commas, one per broker; empty for none.
+    pub racks: String,
     pub control_plane: ControlPlane,
     pub coordinator_nodes: String,
     pub topics: Vec<TopicDraft>,
     pub acks: Acks,
     pub keyless: KeylessStrategy,
     pub produce_rate: String,
+    pub groups: Vec<GroupDraft>,
+}
+
+/// Errors of one consumer-group row, per field.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupErrors {
+    pub group: Option<String>,
+    pub members: Option<String>,
+}
+
+impl GroupErrors {
+    pub fn is_empty(&self) -> bool {
+        self.group.is_none() && self.members.is_none()
+    }
 }
 
 /// Errors of one topic row, per field.
@@ -225,9 +271,11 @@ impl TopicErrors {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScenarioErrors {
     pub brokers: Option<String>,
+    pub racks: Option<String>,
     pub coordinator_nodes: Option<String>,
     pub topics: Vec<TopicErrors>,
     pub produce_rate: Option<String>,
+    pub groups: Vec<GroupErrors>,
     /// Anything not tied to one field.
     pub other: Option<String>,
 }
@@ -235,10 +283,19 @@ pub struct ScenarioErrors {
 impl ScenarioErrors {
     pub fn is_empty(&self) -> bool {
         self.brokers.is_none()
+            && self.racks.is_none()
             && self.coordinator_nodes.is_none()
             && self.produce_rate.is_none()
             && self.other.is_none()
             && self.topics.iter().all(TopicErrors::is_empty)
+            && self.groups.iter().all(GroupErrors::is_empty)
+    }
+
+    pub fn group_mut(&mut self, i: usize) -> &mut GroupErrors {
+        if self.groups.len() <= i {
+            self.groups.resize(i + 1, GroupErrors::default());
+        }
+        &mut self.groups[i]
     }
 
     pub fn topic_mut(&mut self, i: usize) -> &mut TopicErrors {
@@ -252,6 +309,7 @@ impl ScenarioErrors {
     pub fn messages(&self) -> Vec<String> {
         let mut v: Vec<String> = Vec::new();
         v.extend(self.brokers.iter().cloned());
+        v.extend(self.racks.iter().cloned());
         v.extend(self.coordinator_nodes.iter().cloned());
         for t in &self.topics {
             v.extend(
@@ -267,6 +325,9 @@ impl ScenarioErrors {
             );
         }
         v.extend(self.produce_rate.iter().cloned());
+        for g in &self.groups {
+            v.extend([&g.group, &g.members].into_iter().flatten().cloned());
+        }
         v.extend(self.other.iter().cloned());
         v
     }
@@ -276,6 +337,7 @@ impl From<&Scenario> for ScenarioDraft {
     fn from(s: &Scenario) -> Self {
         Self {
             brokers: s.brokers.to_string(),
+            racks: s.racks.join(", "),
             control_plane: s.control_plane,
             coordinator_nodes: s.coordinator_nodes.to_string(),
             topics: s
@@ -292,6 +354,16 @@ impl From<&Scenario> for ScenarioDraft {
             acks: s.acks,
             keyless: s.keyless,
             produce_rate: crate::fmt::fixed(s.produce_rate, 0),
+            groups: s
+                .groups
+                .iter()
+                .map(|g| GroupDraft {
+                    group: g.group.clone(),
+                    topic: g.topic.clone(),
+                    members: g.members.to_string(),
+                    assignor: g.assignor,
+                })
+                .collect(),
         }
     }
 }
@@ -330,6 +402,21 @@ impl ScenarioDraft {
                 3
             }
         };
+        let racks: Vec<String> = if self.racks.trim().is_empty() {
+            Vec::new()
+        } else {
+            self.racks.split(',').map(|r| r.trim().to_owned()).collect()
+        };
+        if !racks.is_empty() && racks.len() != brokers as usize {
+            // Kafka refuses rack-aware placement unless every broker has a rack.
+            errs.racks = Some(format!(
+                "Not all brokers have rack information for replica rack aware assignment: \
+                 give one rack per broker ({brokers}), or none; got {}",
+                racks.len()
+            ));
+        } else if racks.iter().any(String::is_empty) {
+            errs.racks = Some("a rack name cannot be empty".to_owned());
+        }
         let coordinator_nodes = match parse_int(&self.coordinator_nodes) {
             Some(n @ (1 | 3 | 5)) => n as u32,
             _ => {
@@ -396,14 +483,39 @@ impl ScenarioDraft {
                 0.0
             }
         };
+        let mut groups = Vec::with_capacity(self.groups.len());
+        for (i, g) in self.groups.iter().enumerate() {
+            let members = match parse_int(&g.members) {
+                Some(n) if (1..=i64::from(MAX_GROUP_MEMBERS)).contains(&n) => n as u32,
+                _ => {
+                    errs.group_mut(i).members = Some(format!(
+                        "a group here starts with 1 to {MAX_GROUP_MEMBERS} consumers, got \"{}\"",
+                        g.members.trim()
+                    ));
+                    1
+                }
+            };
+            groups.push(GroupSpec {
+                group: g.group.trim().to_owned(),
+                topic: g.topic.trim().to_owned(),
+                members,
+                assignor: g.assignor,
+            });
+        }
         let scenario = Scenario {
             brokers,
+            racks: if errs.racks.is_some() {
+                Vec::new()
+            } else {
+                racks
+            },
             control_plane: self.control_plane,
             coordinator_nodes,
             topics,
             acks: self.acks,
             keyless: self.keyless,
             produce_rate,
+            groups,
         };
         (scenario, errs)
     }
@@ -421,6 +533,7 @@ impl ScenarioDraft {
             Ok(_) => Err(errs),
             Err(sim) => {
                 errs.brokers = errs.brokers.or(sim.brokers);
+                errs.racks = errs.racks.or(sim.racks);
                 errs.coordinator_nodes = errs.coordinator_nodes.or(sim.coordinator_nodes);
                 errs.other = errs.other.or(sim.other);
                 for (i, t) in sim.topics.into_iter().enumerate() {
@@ -429,6 +542,11 @@ impl ScenarioDraft {
                     e.partitions = e.partitions.take().or(t.partitions);
                     e.replication_factor = e.replication_factor.take().or(t.replication_factor);
                     e.min_insync_replicas = e.min_insync_replicas.take().or(t.min_insync_replicas);
+                }
+                for (i, g) in sim.groups.into_iter().enumerate() {
+                    let e = errs.group_mut(i);
+                    e.group = e.group.take().or(g.group);
+                    e.members = e.members.take().or(g.members);
                 }
                 Err(errs)
             }
@@ -543,6 +661,101 @@ mod tests {
             Some(
                 "Invalid value -1 for configuration min.insync.replicas: Value must be at least 1"
             )
+        );
+    }
+
+    fn with_racks_and_group(assignor: AssignorKind) -> Scenario {
+        Scenario {
+            racks: vec!["a".into(), "a".into(), "b".into()],
+            groups: vec![GroupSpec {
+                group: "billing".into(),
+                topic: "orders".into(),
+                members: 2,
+                assignor,
+            }],
+            ..Scenario::default()
+        }
+    }
+
+    #[test]
+    fn racks_and_groups_round_trip_through_the_draft() {
+        let s = with_racks_and_group(AssignorKind::Sticky);
+        let d = ScenarioDraft::from(&s);
+        assert_eq!(d.racks, "a, a, b");
+        assert_eq!(d.parse().unwrap(), s);
+    }
+
+    #[test]
+    fn racks_go_to_the_brokers_config() {
+        let w = ScenarioDraft::from(&with_racks_and_group(AssignorKind::Range))
+            .build(1)
+            .unwrap();
+        let racks: Vec<Option<&str>> = w
+            .sim()
+            .config()
+            .brokers
+            .iter()
+            .map(|b| b.rack.as_deref())
+            .collect();
+        assert_eq!(racks, [Some("a"), Some("a"), Some("b")]);
+    }
+
+    #[test]
+    fn a_rack_list_that_misses_brokers_gets_kafkas_error_and_changes_nothing() {
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.racks = "a, b".into();
+        let e = d.build(1).err().unwrap();
+        assert!(
+            e.racks
+                .as_deref()
+                .unwrap()
+                .starts_with("Not all brokers have rack information"),
+            "{e:?}"
+        );
+        d.racks = "a, , b".into();
+        assert_eq!(
+            d.parse().unwrap_err().racks.as_deref(),
+            Some("a rack name cannot be empty")
+        );
+    }
+
+    #[test]
+    fn a_group_starts_its_consumers_with_the_chosen_assignor() {
+        // One topic of 3 partitions, 2 members: range gives [0, 1] and [2], roundrobin
+        // gives [0, 2] and [1] (members sorted by member id).
+        for (assignor, want) in [
+            (AssignorKind::Range, [vec![0, 1], vec![2]]),
+            (AssignorKind::RoundRobin, [vec![0, 2], vec![1]]),
+        ] {
+            let mut w = ScenarioDraft::from(&with_racks_and_group(assignor))
+                .build(1)
+                .unwrap();
+            w.advance_to(15_000);
+            let mut members: Vec<_> = w
+                .snapshot()
+                .consumers
+                .iter()
+                .filter(|c| &*c.group == "billing")
+                .map(|c| {
+                    let mut ps: Vec<u32> = c.assignment.iter().map(|tp| tp.partition).collect();
+                    ps.sort_unstable();
+                    (c.member_id.clone(), ps)
+                })
+                .collect();
+            assert_eq!(members.len(), 2);
+            members.sort();
+            let got: Vec<Vec<u32>> = members.into_iter().map(|m| m.1).collect();
+            assert_eq!(got, want, "{assignor:?}");
+        }
+    }
+
+    #[test]
+    fn a_group_needs_one_to_nine_members() {
+        let mut d = ScenarioDraft::from(&with_racks_and_group(AssignorKind::Range));
+        d.groups[0].members = "0".into();
+        assert_eq!(
+            d.parse().unwrap_err().groups[0].members.as_deref(),
+            Some("a group here starts with 1 to 9 consumers, got \"0\"")
         );
     }
 

@@ -5,6 +5,7 @@
 use super::partition_view::PartitionView;
 use super::scenario::{Scenario, ScenarioErrors};
 use crate::narrate::{NarrateCtx, narrate, placement_text};
+use kafkascope_core::assignor::AssignorKind;
 use kafkascope_core::config::Millis;
 use kafkascope_core::event::DropReason;
 use kafkascope_core::log::{Record, RecordId};
@@ -181,6 +182,9 @@ impl World {
     pub fn new(scenario: &Scenario, seed: u64) -> Result<World, ScenarioErrors> {
         let mut errs = ScenarioErrors::default();
         let mut config = ClusterConfig::new(Profile::Teaching, scenario.brokers);
+        for (b, rack) in config.brokers.iter_mut().zip(&scenario.racks) {
+            b.rack = Some(rack.clone());
+        }
         scenario
             .control_plane
             .apply(&mut config, scenario.coordinator_nodes);
@@ -188,6 +192,10 @@ impl World {
             Ok(sim) => sim,
             Err(e) if e.starts_with("coordinator.") => {
                 errs.coordinator_nodes = Some(e);
+                return Err(errs);
+            }
+            Err(e) if e.contains("rack") => {
+                errs.racks = Some(e);
                 return Err(errs);
             }
             Err(e) => {
@@ -249,6 +257,17 @@ impl World {
         }
         if let Err(e) = w.producer_for(scenario.acks) {
             errs.other = Some(e.to_string());
+            return Err(errs);
+        }
+        for (i, g) in scenario.groups.iter().enumerate() {
+            for _ in 0..g.members {
+                if let Err(e) = w.add_consumer(&g.group, &g.topic, g.assignor) {
+                    errs.group_mut(i).group = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if !errs.is_empty() {
             return Err(errs);
         }
         w.settle_setup();
@@ -572,14 +591,20 @@ impl World {
         }
     }
 
-    /// Starts a consumer in `group` subscribed to `topic`. Returns its id.
-    pub fn add_consumer(&mut self, group: &str, topic: &str) -> Result<u32, KafkaError> {
+    /// Starts a consumer in `group` subscribed to `topic`, with the partition assignment
+    /// strategy `assignor`. Returns its id.
+    pub fn add_consumer(
+        &mut self,
+        group: &str,
+        topic: &str,
+        assignor: AssignorKind,
+    ) -> Result<u32, KafkaError> {
         let id = self.next_consumer;
         self.apply(Command::AddConsumer {
             id,
             group: group.to_owned(),
             topics: vec![topic.to_owned()],
-            assignor: None,
+            assignor: Some(assignor),
         })?;
         self.next_consumer += 1;
         Ok(id)
