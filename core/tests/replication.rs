@@ -556,3 +556,57 @@ fn a_record_held_back_for_a_busy_connection_goes_out_when_the_request_before_it_
     );
     assert_eq!(sim.producers()[&0].outstanding(), 0);
 }
+
+/// Kafka's `Partition.makeLeader` recomputes the HW whenever a leader takes a new ISR from
+/// the controller ("ISR could be down to 1"). Here the controller, not the leader, removes a
+/// crashed follower (its session expires before `replica.lag.time.max.ms`): the records the
+/// live replicas already hold must become committed then, not at the next write.
+#[test]
+fn a_leader_given_a_smaller_isr_by_the_controller_advances_its_high_watermark() {
+    use kafkascope_core::config::{ClusterConfig, CoordinatorMode, Profile};
+    for mode in [
+        CoordinatorMode::Builtin,
+        CoordinatorMode::Zookeeper,
+        CoordinatorMode::Kraft,
+    ] {
+        let config = ClusterConfig::new(Profile::Teaching, 3).with_mode(mode);
+        let mut sim = kafkascope_core::Sim::new(config, 4).unwrap();
+        let mut ev = Vec::new();
+        create_topic(&mut sim, "t", 1, 3, 1, false);
+        add_producer(&mut sim, 0, Acks::Leader);
+        run_for(&mut sim, 3_000, &mut ev);
+        let leader = leader_of(&sim, "t", 0);
+        let follower = *isr_of(&sim, "t", 0).iter().find(|&&b| b != leader).unwrap();
+        crash(&mut sim, follower);
+        for i in 0..3 {
+            produce(&mut sim, 0, "t", None, &format!("v{i}"));
+        }
+        let tp = TopicPartition::new("t", 0);
+        run_for(&mut sim, 1_000, &mut ev);
+        assert_eq!(
+            sim.replica(leader, &tp).unwrap().log.high_watermark(),
+            0,
+            "{mode:?}: the crashed follower still holds the HW back"
+        );
+        // Wait until the controller's smaller ISR reaches the leader, but not as long as
+        // the leader's own lag check.
+        let shrunk_at = loop {
+            run_for(&mut sim, 50, &mut ev);
+            if sim
+                .replica(leader, &tp)
+                .is_some_and(|r| !r.state.isr.contains(&follower))
+            {
+                break sim.now();
+            }
+            assert!(sim.now() < 30_000, "{mode:?}: the ISR never shrank");
+        };
+        let r = sim.replica(leader, &tp).unwrap();
+        assert_eq!(r.log.log_end_offset(), 3, "{mode:?}");
+        assert_eq!(
+            r.log.high_watermark(),
+            3,
+            "{mode:?}: HW at {shrunk_at} ms, when the leader took ISR {:?}",
+            r.state.isr
+        );
+    }
+}

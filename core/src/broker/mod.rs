@@ -378,6 +378,12 @@ impl Broker {
                     // KRaft: a newer committed state supersedes any proposal in flight.
                     l.pending_isr = None;
                 }
+                if p.leader.is_some() {
+                    // As Kafka's `makeLeader`: the ISR may have shrunk (the controller removed
+                    // a fenced follower), so the HW may move and waiting produces may finish.
+                    self.maybe_advance_high_watermark(ctx, &st.tp);
+                    self.check_delayed_produces(ctx, &st.tp);
+                }
                 continue;
             }
             p.state = st.clone();

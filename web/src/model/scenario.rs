@@ -377,6 +377,8 @@ impl ScenarioDraft {
     /// parser and `kafka-topics.sh` report them; range checks that Kafka itself makes
     /// (replication factor, partitions, topic names, min.insync.replicas >= 1) are left to
     /// the simulator, whose errors are Kafka's.
+    // One message per config field, returned once per "Apply": size does not matter.
+    #[allow(clippy::result_large_err)]
     pub fn parse(&self) -> Result<Scenario, ScenarioErrors> {
         let (scenario, errs) = self.parse_lenient();
         if errs.is_empty() {
@@ -522,6 +524,8 @@ impl ScenarioDraft {
 
     /// Parses the draft and builds its world with `seed`; every problem is reported, each
     /// next to its field (a parse error wins over the simulator's error for the same field).
+    // One message per config field, returned once per "Apply": size does not matter.
+    #[allow(clippy::result_large_err)]
     pub fn build(&self, seed: u64) -> Result<super::World, ScenarioErrors> {
         let (scenario, mut errs) = self.parse_lenient();
         if errs.brokers.is_some() {

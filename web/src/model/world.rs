@@ -179,6 +179,8 @@ pub struct World {
 impl World {
     /// Builds the cluster of `scenario` with `seed`, creating its topics and its producer at
     /// t = 0. Fails, changing nothing anywhere, with each error next to its field.
+    // One message per config field, returned once per "Apply": size does not matter.
+    #[allow(clippy::result_large_err)]
     pub fn new(scenario: &Scenario, seed: u64) -> Result<World, ScenarioErrors> {
         let mut errs = ScenarioErrors::default();
         let mut config = ClusterConfig::new(Profile::Teaching, scenario.brokers);
