@@ -965,3 +965,191 @@ impl Expectation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Scenario, ScenarioRun};
+
+    /// One run with a pair of expectations per check at each moment: the first must hold,
+    /// the second (a wrong value) must not.
+    const STORY: &str = r#"{
+      "seed": 1,
+      "cluster": {"brokers": 3},
+      "topics": [{"name": "orders", "partitions": 3, "replication_factor": 3, "config": {"min.insync.replicas": 2}}],
+      "steps": [
+        {"at": 0, "action": "add_producer", "id": 0, "acks": "all"},
+        {"at": 0, "action": "add_consumer", "id": 0, "group": "billing", "topics": ["orders"]},
+        {"at": 1000, "action": "produce", "producer": 0, "topic": "orders", "key": "customer-123", "value": "order", "count": 2},
+        {"at": 3000, "action": "crash", "node": "broker-1"},
+        {"at": 9000, "action": "expect", "check": "partition", "partition": "orders-0", "leader": 3, "leader_epoch": 0, "isr": [2, 3], "log_end_offset": 2, "high_watermark": {"at_least": 2}},
+        {"at": 9000, "action": "expect", "check": "partition", "partition": "orders-0", "leader": [1, 2], "isr": [1, 2, 3]},
+        {"at": 9000, "action": "expect", "check": "replica", "partition": "orders-0", "broker": 2, "log_end_offset": 2, "high_watermark": 2, "in_isr": true},
+        {"at": 9000, "action": "expect", "check": "replica", "partition": "orders-0", "broker": 1, "in_isr": true},
+        {"at": 9000, "action": "expect", "check": "records", "key": "customer-123", "count": 2, "partition": "orders-0", "partitions": ["orders-0", "orders-0"], "offsets": [0, 1], "status": "acknowledged"},
+        {"at": 9000, "action": "expect", "check": "records", "step": 2, "offsets": [1, 0]},
+        {"at": 9000, "action": "expect", "check": "records", "value": "nope", "count": 0},
+        {"at": 9000, "action": "expect", "check": "records", "value": "nope", "status": "acknowledged"},
+        {"at": 9000, "action": "expect", "check": "records", "step": 2, "error": "NOT_ENOUGH_REPLICAS"},
+        {"at": 9000, "action": "expect", "check": "lost_records", "count": 0},
+        {"at": 9000, "action": "expect", "check": "lost_records", "count": {"at_least": 1}},
+        {"at": 9000, "action": "expect", "check": "cluster", "offline_partitions": 0, "under_replicated_partitions": {"at_least": 3}, "under_min_isr_partitions": 0, "fenced_brokers": [1]},
+        {"at": 9000, "action": "expect", "check": "cluster", "offline_partitions": 1},
+        {"at": 9000, "action": "expect", "check": "broker", "broker": 1, "up": false, "fenced": true},
+        {"at": 9000, "action": "expect", "check": "broker", "broker": 2, "fenced": true},
+        {"at": 9000, "action": "expect", "check": "controller", "active": "controller-0", "epoch": 1},
+        {"at": 9000, "action": "expect", "check": "controller", "active": "none"},
+        {"at": 9000, "action": "expect", "check": "group", "group": "billing", "state": "Stable", "members": 1, "generation": {"at_least": 1}, "assignment": {"consumer-0": ["orders-2", "orders-1", "orders-0"]}, "committed": {"orders-0": 2}},
+        {"at": 9000, "action": "expect", "check": "group", "group": "billing", "assignment": {"consumer-0": ["orders-0"]}},
+        {"at": 9000, "action": "expect", "check": "group", "group": "nobody", "members": 0}
+      ],
+      "run_until": 9000
+    }"#;
+
+    fn story() -> ScenarioRun {
+        Scenario::parse(STORY).expect("valid").run().expect("runs")
+    }
+
+    fn result(run: &ScenarioRun, step: usize) -> &ExpectResult {
+        &run.expectations
+            .iter()
+            .find(|e| e.step == step)
+            .unwrap_or_else(|| panic!("steps[{step}]"))
+            .result
+    }
+
+    /// (the step that must hold, the step that must fail, the property that fails)
+    const PAIRS: [(usize, usize, &str); 10] = [
+        (4, 5, "leader"),
+        (6, 7, "in isr"),
+        (8, 9, "offsets"),
+        (10, 11, "exists"),
+        (8, 12, "error"),
+        (13, 14, "count"),
+        (15, 16, "offline partitions"),
+        (17, 18, "fenced"),
+        (19, 20, "active"),
+        (21, 22, "assignment"),
+    ];
+
+    #[test]
+    fn every_check_holds_when_right_and_fails_when_wrong() {
+        let run = story();
+        assert_eq!(run.expectations.len(), 20);
+        for (good, bad, property) in PAIRS {
+            let g = result(&run, good);
+            assert!(g.holds, "steps[{good}]: {}", g.text());
+            assert!(g.properties.iter().all(|p| p.holds), "{}", g.text());
+            let b = result(&run, bad);
+            assert!(!b.holds, "steps[{bad}] should fail: {}", b.text());
+            let failing: Vec<&str> = b
+                .properties
+                .iter()
+                .filter(|p| !p.holds)
+                .map(|p| p.property.as_str())
+                .collect();
+            assert_eq!(failing[0], property, "steps[{bad}]: {}", b.text());
+        }
+        // Unknown group: nothing to compare with.
+        let r = result(&run, 23);
+        assert!(!r.holds);
+        assert_eq!(r.properties[0].found, "no coordinator knows this group");
+        assert_eq!(run.failed_expectations().count(), 11);
+    }
+
+    #[test]
+    fn a_failing_check_says_what_it_expected_and_what_it_found() {
+        let run = story();
+        assert_eq!(
+            result(&run, 5).text(),
+            "partition orders-0: leader expected one of [1,2], found 3; isr expected [1,2,3], found [3,2]"
+        );
+        assert_eq!(
+            result(&run, 9).text(),
+            "records sent by steps[2]: offsets expected [1, 0], found [0, 1]"
+        );
+        assert_eq!(
+            result(&run, 12).text(),
+            "records sent by steps[2]: error expected NOT_ENOUGH_REPLICAS, found [none, none]"
+        );
+        assert_eq!(
+            result(&run, 20).text(),
+            "controller: active expected none, found controller-0"
+        );
+        assert_eq!(
+            result(&run, 4).text(),
+            "partition orders-0: leader 3; leader epoch 0; isr [2,3]; log end offset 2; high watermark at least 2"
+        );
+    }
+
+    #[test]
+    fn lost_records_and_record_status_after_an_unclean_election() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scenarios/unclean-election.json"
+        ))
+        .unwrap();
+        let mut s = Scenario::parse(&text).unwrap();
+        let at = s.end_time();
+        for e in [
+            r#"{"check": "lost_records", "count": 3}"#,
+            r#"{"check": "records", "step": 3, "offsets": [3, 4, 5], "status": "acknowledged_then_lost"}"#,
+            r#"{"check": "records", "step": 1, "status": "acknowledged"}"#,
+        ] {
+            s.steps.push(crate::scenario::Step {
+                at,
+                kind: crate::scenario::StepKind::Expect(serde_json::from_str(e).unwrap()),
+            });
+        }
+        let run = s.run().unwrap();
+        for e in &run.expectations {
+            assert!(e.holds(), "{}", e.result.text());
+        }
+        // And the same check fails on a run that loses nothing.
+        s.steps.retain(|st| {
+            !matches!(st.command(), Some(crate::Command::Restart { node }) if *node == NodeId::Broker(1))
+        });
+        let run = s.run().unwrap();
+        assert!(
+            !run.expectations[0].holds(),
+            "{}",
+            run.expectations[0].result.text()
+        );
+    }
+
+    #[test]
+    fn number_leader_and_node_matches_parse_and_print() {
+        let n: NumberMatch = serde_json::from_str("4").unwrap();
+        assert!(n.matches(4) && !n.matches(5));
+        let n: NumberMatch = serde_json::from_str(r#"{"at_least": 2, "at_most": 3}"#).unwrap();
+        assert!(!n.matches(1) && n.matches(2) && n.matches(3) && !n.matches(4));
+        assert_eq!(n.to_string(), "2 to 3");
+        assert_eq!(
+            serde_json::to_string(&n).unwrap(),
+            r#"{"at_least":2,"at_most":3}"#
+        );
+        for bad in [
+            "-1",
+            "{}",
+            r#"{"min": 1}"#,
+            r#""3""#,
+            r#"{"at_least": 5, "at_most": 1}"#,
+        ] {
+            assert!(serde_json::from_str::<NumberMatch>(bad).is_err(), "{bad}");
+        }
+        let l: LeaderMatch = serde_json::from_str(r#""none""#).unwrap();
+        assert!(l.matches(None) && !l.matches(Some(1)));
+        let l: LeaderMatch = serde_json::from_str("[2, 3]").unwrap();
+        assert!(l.matches(Some(3)) && !l.matches(Some(1)) && !l.matches(None));
+        for bad in ["[]", "-1", r#""leader""#] {
+            assert!(serde_json::from_str::<LeaderMatch>(bad).is_err(), "{bad}");
+        }
+        let n: NodeMatch = serde_json::from_str(r#"["controller-101", "controller-102"]"#).unwrap();
+        assert!(n.matches(Some(NodeId::Controller(102))) && !n.matches(None));
+        assert_eq!(n.to_string(), "one of controller-101, controller-102");
+        assert_eq!(
+            serde_json::to_string(&n).unwrap(),
+            r#"["controller-101","controller-102"]"#
+        );
+    }
+}

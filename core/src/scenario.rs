@@ -1427,6 +1427,7 @@ mod tests {
     use super::*;
     use crate::config::Acks;
     use crate::error::ErrorCode;
+    use crate::expect::Expectation;
 
     const GOOD: &str = r#"{
   "name": "failover",
@@ -1828,5 +1829,128 @@ mod tests {
         // Same file, same run.
         let again = s.run().expect("runs");
         assert_eq!(again.events, run.events);
+    }
+
+    /// Every lesson of `lessons/`.
+    fn lessons() -> Vec<(String, Scenario)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons");
+        let mut out: Vec<(String, Scenario)> = std::fs::read_dir(dir)
+            .expect("lessons/")
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let s = Scenario::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                (p.display().to_string(), s)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        assert!(!out.is_empty());
+        out
+    }
+
+    #[test]
+    fn narration_and_expectations_change_nothing_in_the_run() {
+        for (name, s) in lessons() {
+            let with = s.run().expect("runs");
+            let mut bare = s.clone();
+            bare.steps.retain(|st| st.command().is_some());
+            bare.run_until = Some(s.end_time());
+            let without = bare.run().expect("runs");
+            assert!(
+                !with.narration.is_empty() && !with.expectations.is_empty(),
+                "{name}"
+            );
+            assert!(without.narration.is_empty() && without.expectations.is_empty());
+            assert_eq!(with.events, without.events, "{name}");
+            assert_eq!(with.sim.command_log(), without.sim.command_log(), "{name}");
+        }
+    }
+
+    #[test]
+    fn lessons_serialise_to_documents_that_parse_back_the_same() {
+        for (name, s) in lessons() {
+            let text = serde_json::to_string_pretty(&s).expect("serialise");
+            assert_eq!(Scenario::parse(&text).expect(&name), s, "{name}");
+        }
+    }
+
+    #[test]
+    fn narration_and_expect_steps_parse() {
+        let s = Scenario::parse(&with_steps(
+            r#"{"at": 0, "action": "narrate", "text": "hello"},
+{"at": 0, "action": "pause"},
+{"at": 5, "action": "question", "text": "q?", "choices": ["a", "b"], "answer": 1, "explanation": "because"},
+{"at": 9, "action": "expect", "check": "cluster", "offline_partitions": 0}"#,
+        ))
+        .expect("valid");
+        assert_eq!(
+            s.steps[0].kind,
+            StepKind::Narration(Narration::Narrate {
+                text: "hello".into()
+            })
+        );
+        assert_eq!(
+            s.steps[1].kind,
+            StepKind::Narration(Narration::Pause { text: None })
+        );
+        assert!(matches!(
+            &s.steps[2].kind,
+            StepKind::Narration(Narration::Question { answer: 1, choices, .. }) if choices.len() == 2
+        ));
+        assert!(matches!(
+            &s.steps[3].kind,
+            StepKind::Expect(Expectation::Cluster {
+                offline_partitions: Some(crate::expect::NumberMatch::Exactly(0)),
+                ..
+            })
+        ));
+        let run = s.run().expect("runs");
+        assert_eq!(run.narration.len(), 3);
+        assert_eq!(run.narration[2].at, 5);
+        assert_eq!(run.expectations.len(), 1);
+        assert!(run.expectations[0].holds());
+        // A step that is not narration must still be a command.
+        let e = err(&with_steps(r#"{"at": 0, "action": "narrate"}"#));
+        assert_eq!(
+            e.to_string(),
+            "steps[0]: missing field `text` (action `narrate`) at line 3 column 1"
+        );
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "narrate", "text": "  "}"#,
+        ));
+        assert_eq!(e.path, "steps[0].text");
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "pause", "node": "broker-1"}"#,
+        ));
+        assert_eq!(e.path, "steps[0].node");
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "expect", "check": "records", "step": 0, "count": 1}"#,
+        ));
+        assert_eq!(e.path, "steps[0].step");
+        // Fields of the check are checked like a command's.
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "expect", "check": "broker", "broker": 1, "fencd": true}"#,
+        ));
+        assert_eq!(e.path, "steps[0].fencd");
+        assert!(e.message.ends_with("(did you mean `fenced`?)"), "{e}");
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "expect", "check": "broker", "broker": 1, "up": "yes"}"#,
+        ));
+        assert_eq!(e.path, "steps[0].up");
+        assert_eq!(
+            e.message,
+            "invalid type: string \"yes\", expected a boolean"
+        );
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "expect", "check": "partition", "partition": "payments-0", "leader": 1}"#,
+        ));
+        assert!(
+            e.message
+                .starts_with("topic `payments` is not created before this step"),
+            "{e}"
+        );
+        let e = err(r#"{"lesson": {"title": " "}, "cluster": {"brokers": 1}}"#);
+        assert_eq!(e.path, "lesson.title");
     }
 }
