@@ -1411,10 +1411,10 @@ impl Known {
             StepKind::Command(Command::CreateTopic {
                 name, partitions, ..
             }) => self.add_topic(name, *partitions),
-            StepKind::Command(Command::AddPartitions { topic, partitions }) => {
-                if self.topics.contains_key(topic) {
-                    self.add_topic(topic, *partitions)
-                }
+            StepKind::Command(Command::AddPartitions { topic, partitions })
+                if self.topics.contains_key(topic) =>
+            {
+                self.add_topic(topic, *partitions)
             }
             StepKind::Command(Command::Produce { .. }) => self.produce_steps.push(i),
             _ => {}
