@@ -1,8 +1,9 @@
 //! `kafkascope`: run Kafkascope scenario files and print what Kafka's admin tools would show.
 //!
 //! Exit codes: 0 when the scenario ran (even if Kafka rejected some of its commands: those
-//! are printed), 2 when the file cannot be read or is not a valid scenario (and for bad
-//! command-line arguments), 1 when writing the output failed.
+//! are printed) and every `expect` step held, 1 when an expectation did not hold (or writing
+//! the output failed), 2 when the file cannot be read or is not a valid scenario (and for bad
+//! command-line arguments).
 
 mod compare;
 
@@ -10,7 +11,10 @@ use clap::{Parser, Subcommand};
 use kafkascope_core::describe::{
     self, BrokerStatus, GroupDescription, RecordResult, TopicDescription,
 };
-use kafkascope_core::scenario::{Scenario, ScenarioRun, StepOutcome};
+use kafkascope_core::scenario::{
+    ExpectationOutcome, Lesson, Narration, NarrationOutcome, Scenario, ScenarioRun, StepKind,
+    StepOutcome,
+};
 use kafkascope_core::{Event, Millis};
 use serde::Serialize;
 use std::io::{self, BufWriter, Read, Write};
@@ -30,11 +34,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a scenario and print the cluster as Kafka's tools would show it
+    /// Run a scenario or a lesson and print the cluster as Kafka's tools would show it
     ///
-    /// Prints the commands Kafka rejected, the brokers, the topics (as kafka-topics.sh
+    /// Prints the lesson's timeline (narration, questions, commands, expectations) if there
+    /// is one, the commands Kafka rejected, the brokers, the topics (as kafka-topics.sh
     /// --describe, plus the leader's log end offset and high watermark), every produced
-    /// record's fate and the consumer groups (as kafka-consumer-groups.sh --describe).
+    /// record's fate, the consumer groups (as kafka-consumer-groups.sh --describe), and
+    /// whether every expectation held (exit code 1 when one did not).
     Run {
         /// Scenario file (JSON), or - for standard input.
         scenario: String,
@@ -48,7 +54,7 @@ enum Cmd {
         #[arg(long)]
         include_internal: bool,
     },
-    /// Check a scenario file without running it
+    /// Check a scenario or lesson file without running it
     Validate {
         /// Scenario file (JSON), or - for standard input.
         scenario: String,
@@ -72,6 +78,9 @@ enum Cmd {
 
 /// Exit code for an unreadable or invalid scenario.
 const INVALID: u8 = 2;
+
+/// Exit code when an `expect` step did not hold.
+const EXPECTATION_FAILED: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -129,7 +138,20 @@ fn main() -> ExitCode {
                     trace: *trace,
                     include_internal: *include_internal,
                 };
-                print_run(&scenario, &run, &opts)
+                let printed = print_run(&scenario, &run, &opts);
+                let failed: Vec<_> = run.failed_expectations().collect();
+                if printed.is_ok() && !failed.is_empty() {
+                    for e in &failed {
+                        eprintln!(
+                            "error: {name}: steps[{}] at {} ms: expectation failed: {}",
+                            e.step,
+                            e.at,
+                            e.result.text()
+                        );
+                    }
+                    return ExitCode::from(EXPECTATION_FAILED);
+                }
+                printed
             }
             Err(e) => {
                 eprintln!("error: {name}: {e}");
@@ -161,12 +183,28 @@ fn load(path: &str) -> io::Result<String> {
 
 fn validate(name: &str, s: &Scenario) -> io::Result<()> {
     let mut out = io::stdout().lock();
+    let what = match (&s.lesson, &s.name) {
+        (Some(l), _) => format!(" lesson '{}'", l.title),
+        (None, Some(n)) => format!(" scenario '{n}'"),
+        (None, None) => String::new(),
+    };
+    let count = |f: &dyn Fn(&StepKind) -> bool| s.steps.iter().filter(|st| f(&st.kind)).count();
+    let narration = count(&|k| {
+        matches!(
+            k,
+            StepKind::Narration(Narration::Narrate { .. } | Narration::Pause { .. })
+        )
+    });
+    let questions = count(&|k| matches!(k, StepKind::Narration(Narration::Question { .. })));
+    let expectations = count(&|k| matches!(k, StepKind::Expect(_)));
+    let detail = if narration + questions + expectations > 0 {
+        format!(" ({narration} narration, {questions} question(s), {expectations} expectation(s))")
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{name}: valid{}: {} broker(s), {} topic(s), {} step(s), runs until {} ms",
-        s.name
-            .as_deref()
-            .map_or(String::new(), |n| format!(" scenario '{n}'")),
+        "{name}: valid{what}: {} broker(s), {} topic(s), {} step(s){detail}, runs until {} ms",
         s.cluster.brokers.len(),
         s.topics.len(),
         s.steps.len(),
@@ -195,6 +233,15 @@ struct Summary<'a> {
     topics: Vec<TopicDescription>,
     records: Vec<RecordResult>,
     consumer_groups: Vec<GroupDescription>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lesson: Option<&'a Lesson>,
+    /// Narration steps, in time order.
+    narration: &'a [NarrationOutcome],
+    /// Every `expect` step with what the simulation showed at its time.
+    expectations: &'a [ExpectationOutcome],
+    /// How many expectations held, of how many.
+    expectations_held: usize,
+    expectations_total: usize,
 }
 
 fn failure_line(o: &StepOutcome) -> String {
@@ -232,6 +279,11 @@ fn print_run(s: &Scenario, run: &ScenarioRun, opts: &Options) -> io::Result<()> 
         topics: describe::describe_topics(&run.sim, opts.include_internal),
         records: describe::record_results(&run.sim, &run.outcomes, &run.events),
         consumer_groups: describe::describe_groups(&run.sim),
+        lesson: s.lesson.as_ref(),
+        narration: &run.narration,
+        expectations: &run.expectations,
+        expectations_held: run.expectations.iter().filter(|e| e.holds()).count(),
+        expectations_total: run.expectations.len(),
     };
     if opts.json {
         let text = if opts.trace {
@@ -242,6 +294,15 @@ fn print_run(s: &Scenario, run: &ScenarioRun, opts: &Options) -> io::Result<()> 
         .map_err(io::Error::other)?;
         writeln!(out, "{text}")?;
         return out.flush();
+    }
+    if let Some(l) = &s.lesson {
+        writeln!(out, "Lesson: {}", l.title)?;
+        if !l.objectives.is_empty() {
+            writeln!(out, "You will see:")?;
+            for o in &l.objectives {
+                write!(out, "{}", wrap(o, "  - ", "    "))?;
+            }
+        }
     }
     if let Some(n) = &s.name {
         writeln!(out, "Scenario: {n}")?;
@@ -260,6 +321,14 @@ fn print_run(s: &Scenario, run: &ScenarioRun, opts: &Options) -> io::Result<()> 
             .unwrap_or_default(),
         s.seed
     )?;
+    if !opts.trace && (!run.narration.is_empty() || !run.expectations.is_empty()) {
+        writeln!(out, "\nTimeline:")?;
+        let mut timeline = Timeline::new(run);
+        for item in timeline.items.clone() {
+            timeline.write(&mut out, item)?;
+        }
+        timeline.finish(&mut out)?;
+    }
     let failures: Vec<_> = run.failures().collect();
     if failures.is_empty() {
         writeln!(out, "\nEvery command was accepted.")?;
@@ -300,31 +369,255 @@ fn print_run(s: &Scenario, run: &ScenarioRun, opts: &Options) -> io::Result<()> 
     } else {
         write!(out, "{}", describe::groups_text(&summary.consumer_groups))?;
     }
+    if let Some(text) = s.lesson.as_ref().and_then(|l| l.summary.as_ref()) {
+        writeln!(out, "\nWhat to remember:")?;
+        write!(out, "{}", wrap(text, "  ", "  "))?;
+    }
+    write_expectations(&mut out, run)?;
     out.flush()
 }
 
-/// Events one per line, with each step shown where it was applied.
-fn print_trace(out: &mut impl Write, run: &ScenarioRun, json: bool) -> io::Result<()> {
-    let mut steps = run.outcomes.iter().peekable();
-    let mut emit_steps_until = |out: &mut dyn Write, index: usize| -> io::Result<()> {
-        while let Some(o) = steps.next_if(|o| o.event_index <= index) {
-            if json {
-                let line = serde_json::json!({ "step": o });
-                writeln!(out, "{line}")?;
-            } else {
-                writeln!(out, "{}", step_line(o))?;
+/// `Expectations: 4 of 5 hold`, then each one that failed with what was expected and found.
+fn write_expectations(out: &mut impl Write, run: &ScenarioRun) -> io::Result<()> {
+    if run.expectations.is_empty() {
+        return Ok(());
+    }
+    let held = run.expectations.iter().filter(|e| e.holds()).count();
+    writeln!(
+        out,
+        "\nExpectations: {held} of {} hold",
+        run.expectations.len()
+    )?;
+    for e in run.failed_expectations() {
+        writeln!(
+            out,
+            "  FAILED steps[{}] at {} ms: {}",
+            e.step,
+            e.at,
+            e.result.text()
+        )?;
+    }
+    Ok(())
+}
+
+/// Words of `text` in lines of at most [`WIDTH`] columns, the first line after `first`,
+/// the others after `rest`.
+fn wrap(text: &str, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// Width of wrapped narration.
+const WIDTH: usize = 100;
+
+/// One line of the timeline: a command, a narration step or an expectation.
+#[derive(Clone, Copy)]
+enum Item<'a> {
+    Command(&'a StepOutcome),
+    Narration(&'a NarrationOutcome),
+    Expect(&'a ExpectationOutcome),
+}
+
+impl Item<'_> {
+    fn event_index(&self) -> usize {
+        match self {
+            Item::Command(o) => o.event_index,
+            Item::Narration(n) => n.event_index,
+            Item::Expect(e) => e.event_index,
+        }
+    }
+}
+
+/// The run's steps in order (topics, then every step as written), printed one after the
+/// other; a question's answer is printed just before the next narration, or at the end:
+/// what happens in between reveals it.
+struct Timeline<'a> {
+    items: Vec<Item<'a>>,
+    pending_answer: Option<&'a NarrationOutcome>,
+    json: bool,
+}
+
+/// Indent of narration text, after the time and the label.
+const LABEL_INDENT: &str = "                      ";
+
+impl<'a> Timeline<'a> {
+    fn new(run: &'a ScenarioRun) -> Self {
+        use kafkascope_core::scenario::StepSource;
+        let mut keyed: Vec<((usize, usize), Item<'a>)> = Vec::new();
+        for o in &run.outcomes {
+            let key = match o.source {
+                StepSource::Topic(i) => (0, i),
+                StepSource::Step(i) => (1, i),
+            };
+            keyed.push((key, Item::Command(o)));
+        }
+        keyed.extend(
+            run.narration
+                .iter()
+                .map(|n| ((1, n.step), Item::Narration(n))),
+        );
+        keyed.extend(
+            run.expectations
+                .iter()
+                .map(|e| ((1, e.step), Item::Expect(e))),
+        );
+        keyed.sort_by_key(|(k, _)| *k);
+        Timeline {
+            items: keyed.into_iter().map(|(_, i)| i).collect(),
+            pending_answer: None,
+            json: false,
+        }
+    }
+
+    fn write_answer(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let Some(q) = self.pending_answer.take() else {
+            return Ok(());
+        };
+        let Narration::Question {
+            choices,
+            answer,
+            explanation,
+            ..
+        } = &q.narration
+        else {
+            return Ok(());
+        };
+        if self.json {
+            let line = serde_json::json!({ "answer": {
+                "step": q.step,
+                "choice": answer,
+                "text": choices[*answer],
+                "explanation": explanation,
+            }});
+            return writeln!(out, "{line}");
+        }
+        let mut text = format!(
+            "(steps[{}]) {}) {}",
+            q.step,
+            letter(*answer),
+            choices[*answer]
+        );
+        if let Some(e) = explanation {
+            text.push_str(" -- ");
+            text.push_str(e);
+        }
+        write!(
+            out,
+            "{}",
+            wrap(&text, "           ANSWER     ", LABEL_INDENT)
+        )
+    }
+
+    fn write(&mut self, out: &mut dyn Write, item: Item<'a>) -> io::Result<()> {
+        if let Item::Narration(_) = item {
+            self.write_answer(out)?;
+        }
+        match item {
+            Item::Command(o) => {
+                if self.json {
+                    writeln!(out, "{}", serde_json::json!({ "step": o }))
+                } else {
+                    writeln!(out, "{}", step_line(o))
+                }
+            }
+            Item::Narration(n) => {
+                if let Narration::Question { .. } = n.narration {
+                    self.pending_answer = Some(n);
+                }
+                if self.json {
+                    return writeln!(out, "{}", serde_json::json!({ "narration": n }));
+                }
+                let head = |label: &str| format!("{:>6} ms  {label:<11}", n.at);
+                match &n.narration {
+                    Narration::Narrate { text } => {
+                        write!(out, "{}", wrap(text, &head("NARRATION"), LABEL_INDENT))
+                    }
+                    Narration::Pause { text } => write!(
+                        out,
+                        "{}",
+                        wrap(
+                            text.as_deref().unwrap_or("(pause)"),
+                            &head("PAUSE"),
+                            LABEL_INDENT
+                        )
+                    ),
+                    Narration::Question { text, choices, .. } => {
+                        write!(out, "{}", wrap(text, &head("QUESTION"), LABEL_INDENT))?;
+                        for (j, c) in choices.iter().enumerate() {
+                            let first = format!("{LABEL_INDENT}  {}) ", letter(j));
+                            let rest = format!("{LABEL_INDENT}     ");
+                            write!(out, "{}", wrap(c, &first, &rest))?;
+                        }
+                        Ok(())
+                    }
+                }
+            }
+            Item::Expect(e) => {
+                if self.json {
+                    return writeln!(out, "{}", serde_json::json!({ "expectation": e }));
+                }
+                let verdict = if e.holds() { "holds" } else { "FAILS" };
+                let text = format!("{} -> {verdict}", e.result.text());
+                write!(
+                    out,
+                    "{}",
+                    wrap(
+                        &text,
+                        &format!("{:>6} ms  {:<11}", e.at, "EXPECT"),
+                        LABEL_INDENT
+                    )
+                )
             }
         }
-        Ok(())
-    };
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.write_answer(out)
+    }
+}
+
+/// `a`, `b`, `c`, ... for choice 0, 1, 2, ...
+fn letter(i: usize) -> char {
+    char::from(b'a' + (i % 26) as u8)
+}
+
+/// Events one per line, with each step (command, narration, expectation) shown where it
+/// was applied.
+fn print_trace(out: &mut impl Write, run: &ScenarioRun, json: bool) -> io::Result<()> {
+    let mut timeline = Timeline::new(run);
+    timeline.json = json;
+    let items = std::mem::take(&mut timeline.items);
+    let mut items = items.into_iter().peekable();
     if !json {
         writeln!(out, "Trace:")?;
     }
     for (i, e) in run.events.iter().enumerate() {
-        emit_steps_until(out, i)?;
+        while let Some(item) = items.next_if(|it| it.event_index() <= i) {
+            timeline.write(out, item)?;
+        }
         write_event(out, e, json)?;
     }
-    emit_steps_until(out, usize::MAX)?;
+    for item in items {
+        timeline.write(out, item)?;
+    }
+    timeline.finish(out)?;
     if !json {
         writeln!(out)?;
     }

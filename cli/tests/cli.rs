@@ -443,3 +443,436 @@ fn compare_coordinators_measures_both_modes() {
     let bad = run(&["compare-coordinators", "--partitions", "0"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------------------
+// Lessons
+
+fn lessons_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons")
+}
+
+/// Every `lessons/*.json`, sorted.
+fn lesson_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(lessons_dir())
+        .expect("lessons/ exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn lesson(name: &str) -> PathBuf {
+    lessons_dir().join(format!("{name}.json"))
+}
+
+#[test]
+fn every_lesson_validates_runs_and_all_its_expectations_hold() {
+    let files = lesson_files();
+    assert!(files.len() >= 8, "{files:?}");
+    for p in &files {
+        let path = p.to_str().unwrap();
+        let v = run(&["validate", path]);
+        assert_eq!(v.status.code(), Some(0), "{path}: {}", stderr(&v));
+        assert!(
+            stdout(&v).contains(": valid lesson '"),
+            "{path}: {}",
+            stdout(&v)
+        );
+
+        let o = run(&["run", path]);
+        let out = stdout(&o);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{path}:\n{}\n{}",
+            stderr(&o),
+            out.lines()
+                .filter(|l| l.contains("FAIL"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        assert!(stderr(&o).is_empty(), "{path}: {}", stderr(&o));
+        assert!(out.starts_with("Lesson: "), "{path}");
+        assert!(out.contains("\nTimeline:\n"), "{path}");
+        assert!(
+            out.contains("  QUESTION   "),
+            "{path}: a lesson asks at least one question"
+        );
+        assert!(out.contains("  NARRATION  "), "{path}");
+        assert!(
+            out.contains("           ANSWER     "),
+            "{path}: answers are revealed"
+        );
+        assert!(out.contains("\nWhat to remember:\n"), "{path}");
+        assert!(!out.contains("FAILS"), "{path}");
+        assert!(out.contains("Every command was accepted."), "{path}: {out}");
+
+        // The JSON summary carries the lesson and every expectation's result.
+        let j = run(&["run", path, "--json"]);
+        assert_eq!(j.status.code(), Some(0), "{path}");
+        let v: serde_json::Value = serde_json::from_str(&stdout(&j)).expect("JSON");
+        let meta = &v["lesson"];
+        assert!(!meta["title"].as_str().unwrap().is_empty(), "{path}");
+        assert!(!meta["objectives"].as_array().unwrap().is_empty(), "{path}");
+        assert!(meta["summary"].is_string(), "{path}");
+        let total = v["expectations_total"].as_u64().unwrap();
+        assert!(total >= 3, "{path}: {total} expectations");
+        assert_eq!(v["expectations_held"].as_u64(), Some(total), "{path}");
+        assert_eq!(v["expectations"].as_array().unwrap().len() as u64, total);
+        assert!(
+            v["expectations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["result"]["holds"] == true
+                    && !e["result"]["properties"].as_array().unwrap().is_empty())
+        );
+        assert!(
+            out.contains(&format!("\nExpectations: {total} of {total} hold\n")),
+            "{path}"
+        );
+        let questions = v["narration"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["narration"]["action"] == "question")
+            .collect::<Vec<_>>();
+        assert!(!questions.is_empty(), "{path}");
+        for q in questions {
+            assert!(q["narration"]["explanation"].is_string(), "{path}: {q}");
+        }
+        // A lesson told twice points to a file that exists, which points back.
+        if let Some(other) = meta["compare_with"].as_str() {
+            let text = std::fs::read_to_string(lesson(other))
+                .unwrap_or_else(|e| panic!("{path}: compare_with {other}: {e}"));
+            let stem = p.file_stem().unwrap().to_str().unwrap();
+            assert!(
+                text.contains(&format!("\"compare_with\": \"{stem}\"")),
+                "{other}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_lessons_cover_every_learning_objective_of_the_course() {
+    // Objective -> the lesson that teaches it (see README's "Lessons").
+    for name in [
+        "partitions-and-keys", // same key same partition, ordering per partition, keyless
+        "replication-and-isr", // a follower leaves the ISR and returns
+        "leader-failover",     // failover from the ISR without data loss
+        "acks-and-min-isr",    // acks, min.insync.replicas, NOT_ENOUGH_REPLICAS
+        "unclean-leader-election", // acknowledged records lost
+        "zookeeper-mode",      // ZooKeeper vs KRaft, side by side
+        "kraft-mode",
+        "consumer-groups", // groups and rebalancing
+    ] {
+        assert!(lesson(name).exists(), "lessons/{name}.json");
+    }
+}
+
+#[test]
+fn lessons_pin_kafkas_outcomes() {
+    let out = stdout(&run(&[
+        "run",
+        lesson("partitions-and-keys").to_str().unwrap(),
+    ]));
+    assert!(out.contains("EXPECT     records with key customer-123: partition orders-0; offsets [0, 1, 2]; status\n                      acknowledged -> holds"), "{out}");
+    let out = stdout(&run(&[
+        "run",
+        lesson("unclean-leader-election").to_str().unwrap(),
+    ]));
+    assert!(
+        out.contains(
+            "records sent by steps[6]: offsets [3, 4, 5]; status acknowledged_then_lost ->"
+        ),
+        "{out}"
+    );
+    assert_eq!(out.matches("ACKNOWLEDGED THEN LOST").count(), 3, "{out}");
+    let out = stdout(&run(&["run", lesson("acks-and-min-isr").to_str().unwrap()]));
+    assert!(
+        out.contains(
+            "records with value 300 EUR: status failed; error NOT_ENOUGH_REPLICAS -> holds"
+        ),
+        "{out}"
+    );
+    let zk = stdout(&run(&["run", lesson("zookeeper-mode").to_str().unwrap()]));
+    let kraft = stdout(&run(&["run", lesson("kraft-mode").to_str().unwrap()]));
+    // 4 s after the broker crash: KRaft has fenced it, ZooKeeper has not.
+    assert!(
+        zk.contains("  7000 ms  EXPECT     broker 3: up false; fenced false -> holds"),
+        "{zk}"
+    );
+    assert!(
+        kraft.contains("  7000 ms  EXPECT     broker 3: up false; fenced true -> holds"),
+        "{kraft}"
+    );
+    // 3 s after the controller crash: KRaft has a new one, ZooKeeper none.
+    assert!(
+        zk.contains(" 18000 ms  EXPECT     controller: active none; epoch 1 -> holds"),
+        "{zk}"
+    );
+    assert!(kraft.contains(" 18000 ms  EXPECT     controller: active one of controller-101, controller-102; epoch 2 -> holds\n"), "{kraft}");
+}
+
+/// A copy of a lesson with `from` replaced by `to` (which must occur once).
+fn edited_lesson(test: &str, name: &str, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(lesson(name)).unwrap();
+    assert_eq!(text.matches(from).count(), 1, "{from}");
+    temp_file(test, &text.replace(from, to))
+}
+
+#[test]
+fn a_wrong_expectation_fails_the_run_with_what_was_expected_and_found() {
+    let p = edited_lesson(
+        "wrong-expectation",
+        "partitions-and-keys",
+        r#""key": "customer-123", "partition": "orders-0""#,
+        r#""key": "customer-123", "partition": "orders-2""#,
+    );
+    let o = run(&["run", p.to_str().unwrap()]);
+    let j = run(&["run", p.to_str().unwrap(), "--json"]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let failure = "steps[8] at 2000 ms: records with key customer-123: partition expected orders-2, found [orders-0, orders-0, orders-0]; offsets [0, 1, 2]; status acknowledged";
+    assert!(out.contains("\nExpectations: 6 of 7 hold\n"), "{out}");
+    assert!(out.contains(&format!("\n  FAILED {failure}\n")), "{out}");
+    assert!(out.contains("status acknowledged -> FAILS\n"), "{out}");
+    let err = stderr(&o);
+    assert!(
+        err.ends_with(&format!(
+            ": {}\n",
+            failure.replacen(": ", ": expectation failed: ", 1)
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The rest of the run is still printed, and --json says which one failed.
+    assert!(out.contains("Produced records:"), "{out}");
+    assert_eq!(j.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&j)).unwrap();
+    assert_eq!(v["expectations_held"], 6);
+    let failed: Vec<_> = v["expectations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["result"]["holds"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["step"], 8);
+    assert_eq!(failed[0]["expectation"]["check"], "records");
+    let prop = &failed[0]["result"]["properties"][0];
+    assert_eq!(prop["property"], "partition");
+    assert_eq!(prop["expected"], "orders-2");
+    assert_eq!(prop["holds"], false);
+}
+
+#[test]
+fn a_wrong_leader_or_controller_fails_too() {
+    let p = edited_lesson(
+        "wrong-leader",
+        "leader-failover",
+        r#""partition": "orders-1", "leader": 3, "leader_epoch": 1"#,
+        r#""partition": "orders-1", "leader": [1, 2], "leader_epoch": 1"#,
+    );
+    let o = run(&["run", p.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("FAILED steps[12] at 8000 ms: partition orders-1: leader expected one of [1,2], found 3;"),
+        "{}",
+        stdout(&o)
+    );
+    let p = edited_lesson(
+        "wrong-controller",
+        "kraft-mode",
+        r#"{"at": 16000, "action": "expect", "check": "controller", "active": "none"}"#,
+        r#"{"at": 16000, "action": "expect", "check": "controller", "active": "controller-101"}"#,
+    );
+    let o = run(&["run", p.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o)
+            .contains("expectation failed: controller: active expected controller-101, found none"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The time at the start of a timeline or trace line, if it has one.
+fn line_time(l: &str) -> Option<u64> {
+    let (t, rest) = l.trim_start().split_once(" ms  ")?;
+    let _ = rest;
+    t.parse().ok()
+}
+
+#[test]
+fn narration_questions_and_expectations_appear_in_time_order() {
+    let out = stdout(&run(&[
+        "run",
+        lesson("replication-and-isr").to_str().unwrap(),
+    ]));
+    let timeline = &out[out.find("\nTimeline:\n").unwrap()..out.find("\nEvery command").unwrap()];
+    let times: Vec<u64> = timeline.lines().filter_map(line_time).collect();
+    assert!(times.len() > 20, "{timeline}");
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{timeline}");
+    // In file order: the narration, the question, then what reveals its answer, then the answer.
+    let pos = |s: &str| {
+        timeline
+            .find(s)
+            .unwrap_or_else(|| panic!("{s} in {timeline}"))
+    };
+    assert!(
+        pos("     0 ms  NARRATION  orders-0 has three replicas")
+            < pos("  3000 ms  steps[7]: cut_link")
+    );
+    assert!(
+        pos("  3000 ms  steps[7]: cut_link")
+            < pos("  4500 ms  QUESTION   The leader has 10 records")
+    );
+    assert!(
+        pos("  4500 ms  QUESTION")
+            < pos("                        b) They wait: the high watermark")
+    );
+    assert!(
+        pos("  4500 ms  QUESTION")
+            < pos("  9000 ms  EXPECT     partition orders-0: leader 1; isr [1,2]")
+    );
+    assert!(
+        pos("  9000 ms  EXPECT     partition orders-0: leader 1; isr [1,2]")
+            < pos("           ANSWER     (steps[12]) b) They wait")
+    );
+    assert!(
+        pos("           ANSWER     (steps[12])")
+            < pos("  9000 ms  NARRATION  Broker 3 left the ISR")
+    );
+
+    // With --trace the same lines sit among the events, in time order.
+    let trace = stdout(&run(&[
+        "run",
+        lesson("replication-and-isr").to_str().unwrap(),
+        "--trace",
+    ]));
+    let trace = &trace[..trace.find("\nEvery command").unwrap()];
+    assert!(!trace.contains("\nTimeline:\n"));
+    let times: Vec<u64> = trace.lines().filter_map(line_time).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    let pos = |s: &str| trace.find(s).unwrap_or_else(|| panic!("{s}"));
+    assert!(pos("  4500 ms  QUESTION") < pos("orders-0 isr now [1,2]: removed [3] (lagging)"));
+    assert!(
+        pos("orders-0 isr now [1,2]: removed [3] (lagging)")
+            < pos("  9000 ms  EXPECT     partition orders-0: leader 1; isr [1,2]")
+    );
+
+    // --trace --json: narration and expectations are JSON lines too.
+    let lines: Vec<serde_json::Value> = stdout(&run(&[
+        "run",
+        lesson("replication-and-isr").to_str().unwrap(),
+        "--trace",
+        "--json",
+    ]))
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|v| v["narration"]["narration"]["action"] == "question")
+    );
+    assert!(lines.iter().any(|v| v["answer"]["choice"] == 1));
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|v| v["expectation"]["result"]["holds"] == true)
+            .count(),
+        15
+    );
+}
+
+#[test]
+fn validate_describes_a_lesson_and_rejects_broken_narration_and_expectations() {
+    let o = run(&["validate", lesson("acks-and-min-isr").to_str().unwrap()]);
+    assert!(
+        stdout(&o).ends_with(": valid lesson 'acks and min.insync.replicas: when Kafka refuses a write': 3 broker(s), 1 topic(s), 26 step(s) (4 narration, 1 question(s), 11 expectation(s)), runs until 24000 ms\n"),
+        "{}",
+        stdout(&o)
+    );
+    let doc = |steps: &str| {
+        format!(
+            "{{\"lesson\": {{\"title\": \"t\"}}, \"cluster\": {{\"brokers\": 3}},\n \"topics\": [{{\"name\": \"orders\", \"partitions\": 3, \"replication_factor\": 3}}],\n \"steps\": [\n  {steps}\n ]}}"
+        )
+    };
+    let cases = [
+        (
+            r#"{"at": 0, "action": "question", "text": "q?", "choices": ["a", "b"], "answer": 2}"#,
+            "steps[0].answer: 2 is not a choice: the answer is the index of the right choice, 0 to 1 at line 4 column 82",
+        ),
+        (
+            r#"{"at": 0, "action": "question", "text": "q?", "choices": ["a"], "answer": 0}"#,
+            "steps[0].choices: a question needs at least 2 choices, got 1 at line 4 column 60",
+        ),
+        (
+            r#"{"at": 0, "action": "narrate", "txt": "x"}"#,
+            "steps[0].txt: unknown field `txt`, expected `text` (did you mean `text`?) at line 4 column 41",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "leader", "partition": "orders-0", "leader": 1}"#,
+            "steps[0].check: unknown variant `leader`, expected one of `partition`, `replica`, `records`, `lost_records`, `cluster`, `broker`, `controller`, `group` at line 4 column 42",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "partition", "partition": "orders-0"}"#,
+            "steps[0].check: check `partition` names nothing to check: give at least one property at line 4 column 42",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "partition", "partition": "orders-7", "leader": 1}"#,
+            "steps[0].partition: orders-7: topic `orders` has 3 partition(s) at line 4 column 68",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "partition", "partition": "order-0", "leader": "broker-1"}"#,
+            "steps[0].leader: \"broker-1\": expected a broker id, a list of broker ids, or \"none\" at line 4 column 89",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "partition", "partition": "orders-0", "isr": [1, 4]}"#,
+            "steps[0].isr: the cluster has no broker 4 at line 4 column 87",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "records", "step": 0, "status": "lost"}"#,
+            "steps[0].status: unknown variant `lost`, expected one of `acknowledged`, `acknowledged_then_lost`, `sent_without_ack`, `failed`, `pending` at line 4 column 74",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "records", "step": 0, "status": "failed"}"#,
+            "steps[0].step: steps[0] is not before this step (steps[0]) at line 4 column 61",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "controller", "active": "controller-100"}"#,
+            "steps[0].active: controller-100 is not a controller of this cluster: one of `controller-0` at line 4 column 66",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "partition": "orders-0"}"#,
+            "steps[0]: missing field `check` (action `expect`): one of `partition`, `replica`, `records`, `lost_records`, `cluster`, `broker`, `controller`, `group` at line 4 column 3",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "broker", "fenced": true}"#,
+            "steps[0]: missing field `broker` (check `broker`) at line 4 column 3",
+        ),
+        (
+            r#"{"at": 0, "action": "expect", "check": "group", "group": "g", "members": {"at_least": 3, "at_most": 2}}"#,
+            "steps[0].members: at_least 3 is more than at_most 2 at line 4 column 76",
+        ),
+    ];
+    for (i, (step, want)) in cases.iter().enumerate() {
+        let err = broken(&format!("lesson-{i}"), &doc(step));
+        assert_eq!(&err, want, "{step}");
+    }
+    let err = broken(
+        "lesson-title",
+        r#"{"lesson": {"title": "t", "goals": []}, "cluster": {"brokers": 1}}"#,
+    );
+    assert!(
+        err.starts_with("lesson.goals: unknown field `goals`"),
+        "{err}"
+    );
+}

@@ -14,6 +14,7 @@ pub mod describe;
 pub mod election;
 pub mod error;
 pub mod event;
+pub mod expect;
 pub mod failover;
 pub mod group;
 pub mod ids;

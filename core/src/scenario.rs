@@ -15,7 +15,8 @@ use crate::command::{Command, CommandOutcome};
 use crate::config::{BrokerConfig, ClusterConfig, Millis, Profile};
 use crate::error::KafkaError;
 use crate::event::Event;
-use crate::ids::{NodeId, TopicPartition};
+use crate::expect::{ExpectResult, Expectation};
+use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::message::TopicConfig;
 use crate::sim::Sim;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
@@ -45,6 +46,9 @@ pub struct Scenario {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Present when the scenario is a lesson.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<Lesson>,
     pub seed: u64,
     /// The cluster: the profile's defaults with the file's overrides applied.
     pub cluster: ClusterConfig,
@@ -79,12 +83,102 @@ impl TopicSpec {
     }
 }
 
-/// One timed command: `{"at": 2000, "action": "crash", "node": "broker-1"}`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// What makes a scenario a lesson: a title, what the learner will understand, and what to
+/// remember. The steps tell the story ([`Narration`]) and pin it to Kafka's rules
+/// ([`Expectation`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    pub title: String,
+    #[serde(default)]
+    pub objectives: Vec<String>,
+    /// What to remember, shown when the lesson ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Another lesson telling the same story another way (its file name without `.json`),
+    /// to be shown side by side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_with: Option<String>,
+}
+
+/// A step that tells the story and changes nothing in the simulation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Narration {
+    /// Text shown at this moment.
+    Narrate { text: String },
+    /// The app stops the clock here until the learner goes on; the command line prints it.
+    Pause {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// A question with choices; `answer` is the index of the right one. The answer (and the
+    /// explanation) is revealed by what happens next.
+    Question {
+        text: String,
+        choices: Vec<String>,
+        answer: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        explanation: Option<String>,
+    },
+}
+
+impl Narration {
+    /// `narrate`, `pause` or `question`.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Narration::Narrate { .. } => "narrate",
+            Narration::Pause { .. } => "pause",
+            Narration::Question { .. } => "question",
+        }
+    }
+}
+
+/// What a step does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepKind {
+    /// A command applied to the cluster.
+    Command(Command),
+    /// Narration: changes nothing.
+    Narration(Narration),
+    /// A check of the simulation's state at the step's time: changes nothing.
+    Expect(Expectation),
+}
+
+/// One timed step: `{"at": 2000, "action": "crash", "node": "broker-1"}`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Step {
     pub at: Millis,
-    #[serde(flatten)]
-    pub command: Command,
+    pub kind: StepKind,
+}
+
+impl Step {
+    /// The command, for a command step.
+    pub fn command(&self) -> Option<&Command> {
+        match &self.kind {
+            StepKind::Command(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Step {
+    /// `{"at": .., "action": .., ...}`, as written in a file.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut v = match &self.kind {
+            StepKind::Command(c) => serde_json::to_value(c),
+            StepKind::Narration(n) => serde_json::to_value(n),
+            StepKind::Expect(e) => serde_json::to_value(e),
+        }
+        .map_err(serde::ser::Error::custom)?;
+        if let Some(o) = v.as_object_mut() {
+            if matches!(self.kind, StepKind::Expect(_)) {
+                o.insert("action".into(), Value::String("expect".into()));
+            }
+            o.insert("at".into(), Value::from(self.at));
+        }
+        v.serialize(s)
+    }
 }
 
 /// A scenario file that could not be read. `path` is empty for the document as a whole.
@@ -178,11 +272,45 @@ impl StepOutcome {
     }
 }
 
+/// A narration step as the run reached it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NarrationOutcome {
+    /// Index in `steps`.
+    pub step: usize,
+    pub at: Millis,
+    pub narration: Narration,
+    /// Index in [`ScenarioRun::events`] of the first event after this moment.
+    pub event_index: usize,
+}
+
+/// An `expect` step and what the simulation showed at its time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExpectationOutcome {
+    /// Index in `steps`.
+    pub step: usize,
+    pub at: Millis,
+    pub expectation: Expectation,
+    pub result: ExpectResult,
+    /// Index in [`ScenarioRun::events`] of the first event after this moment.
+    pub event_index: usize,
+}
+
+impl ExpectationOutcome {
+    pub fn holds(&self) -> bool {
+        self.result.holds
+    }
+}
+
 /// A finished run: the simulation as it stands at the end, every event, every step's fate.
 pub struct ScenarioRun {
     pub sim: Sim,
     pub events: Vec<Event>,
+    /// Topic creations and command steps.
     pub outcomes: Vec<StepOutcome>,
+    /// Narration steps, in step order.
+    pub narration: Vec<NarrationOutcome>,
+    /// `expect` steps, each checked at its time, in step order.
+    pub expectations: Vec<ExpectationOutcome>,
     pub end_time: Millis,
 }
 
@@ -190,6 +318,11 @@ impl ScenarioRun {
     /// The commands Kafka rejected, in run order.
     pub fn failures(&self) -> impl Iterator<Item = &StepOutcome> {
         self.outcomes.iter().filter(|o| !o.is_ok())
+    }
+
+    /// The expectations that did not hold, in step order.
+    pub fn failed_expectations(&self) -> impl Iterator<Item = &ExpectationOutcome> {
+        self.expectations.iter().filter(|e| !e.holds())
     }
 }
 
@@ -215,11 +348,23 @@ impl Scenario {
 
     /// Builds the cluster, creates the topics at t = 0, applies each step at its time and
     /// runs to [`Scenario::end_time`]. Commands Kafka rejects are recorded, not fatal.
+    ///
+    /// Narration and `expect` steps change nothing: the simulation runs to their time (as it
+    /// would anyway), and an expectation is checked against the state at that moment, after
+    /// the steps before it in the file.
     pub fn run(&self) -> Result<ScenarioRun, ScenarioError> {
         let mut sim = Sim::new(self.cluster.clone(), self.seed).map_err(cluster_error)?;
-        let mut outcomes = Vec::with_capacity(self.topics.len() + self.steps.len());
         let mut events = Vec::new();
-        let mut apply = |sim: &mut Sim, source, at, command: Command| {
+        let mut outcomes = Vec::with_capacity(self.topics.len() + self.steps.len());
+        let mut narration = Vec::new();
+        let mut expectations = Vec::new();
+        fn apply(
+            sim: &mut Sim,
+            events: &mut Vec<Event>,
+            outcomes: &mut Vec<StepOutcome>,
+            (source, at): (StepSource, Millis),
+            command: Command,
+        ) {
             events.extend(sim.drain_events());
             let event_index = events.len();
             let (outcome, error) = match sim.apply(command.clone()) {
@@ -235,13 +380,43 @@ impl Scenario {
                 error,
                 event_index,
             });
-        };
+        }
         for (i, t) in self.topics.iter().enumerate() {
-            apply(&mut sim, StepSource::Topic(i), 0, t.to_command());
+            let place = (StepSource::Topic(i), 0);
+            apply(&mut sim, &mut events, &mut outcomes, place, t.to_command());
         }
         for (i, s) in self.steps.iter().enumerate() {
             sim.run_until(s.at);
-            apply(&mut sim, StepSource::Step(i), s.at, s.command.clone());
+            match &s.kind {
+                StepKind::Command(c) => {
+                    let place = (StepSource::Step(i), s.at);
+                    apply(&mut sim, &mut events, &mut outcomes, place, c.clone());
+                }
+                StepKind::Narration(n) => {
+                    events.extend(sim.drain_events());
+                    narration.push(NarrationOutcome {
+                        step: i,
+                        at: s.at,
+                        narration: n.clone(),
+                        event_index: events.len(),
+                    });
+                }
+                StepKind::Expect(e) => {
+                    events.extend(sim.drain_events());
+                    let records = if e.needs_records() {
+                        crate::describe::record_results(&sim, &outcomes, &events)
+                    } else {
+                        Vec::new()
+                    };
+                    expectations.push(ExpectationOutcome {
+                        step: i,
+                        at: s.at,
+                        expectation: e.clone(),
+                        result: e.evaluate(&sim, &records),
+                        event_index: events.len(),
+                    });
+                }
+            }
         }
         let end_time = self.end_time();
         sim.run_until(end_time);
@@ -250,6 +425,8 @@ impl Scenario {
             sim,
             events,
             outcomes,
+            narration,
+            expectations,
             end_time,
         })
     }
@@ -283,7 +460,7 @@ fn cluster_error(msg: String) -> ScenarioError {
 
 /// A node written either as Kafkascope names it (`"broker-2"`, `"controller-0"`,
 /// `"producer-0"`, `"consumer-1"`) or in [`NodeId`]'s own form (`{"kind": "broker", "id": 2}`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct NodeRef(pub NodeId);
 
 /// Reads `broker-2`, `controller-0`, `zookeeper-1`, `producer-0` or `consumer-1`.
@@ -332,8 +509,14 @@ impl Serialize for NodeRef {
 }
 
 /// A partition written as `"orders-0"` or `{"topic": "orders", "partition": 0}`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PartitionRef(pub TopicPartition);
+
+impl Serialize for PartitionRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
 
 impl<'de> Deserialize<'de> for PartitionRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -376,6 +559,8 @@ struct RawDoc<'a> {
     name: Option<String>,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    lesson: Option<Lesson>,
     #[serde(default)]
     seed: u64,
     #[serde(borrow)]
@@ -607,8 +792,10 @@ impl<'a> Parser<'a> {
             ));
         }
         let mut steps: Vec<Step> = Vec::with_capacity(doc.steps.len());
+        let mut known = Known::new(&cluster, &doc.topics);
         for (i, raw) in doc.steps.iter().enumerate() {
-            let (step, at_raw) = self.step(i, raw)?;
+            let (step, at_raw) = self.step(i, raw, &known)?;
+            known.after(i, &step);
             if step.at > MAX_RUN_MS {
                 return Err(ScenarioError::new(
                     format!("steps[{i}].at"),
@@ -659,9 +846,15 @@ impl<'a> Parser<'a> {
                 t
             }
         };
+        if let Some(l) = &doc.lesson
+            && l.title.trim().is_empty()
+        {
+            return Err(ScenarioError::new("lesson.title", "the title is empty"));
+        }
         Ok(Scenario {
             name: doc.name,
             description: doc.description,
+            lesson: doc.lesson,
             seed: doc.seed,
             cluster,
             topics: doc.topics,
@@ -768,8 +961,14 @@ impl<'a> Parser<'a> {
         T::deserialize(&merged).map_err(|e| ScenarioError::new(path, e.to_string()))
     }
 
-    /// Reads `steps[i]`; returns the step and the raw `at` (for later errors).
-    fn step(&self, i: usize, raw: &'a RawValue) -> Result<(Step, &'a RawValue), ScenarioError> {
+    /// Reads `steps[i]`; returns the step and the raw `at` (for later errors). `known` is
+    /// what the steps before it created, for checking what an `expect` step names.
+    fn step(
+        &self,
+        i: usize,
+        raw: &'a RawValue,
+        known: &Known,
+    ) -> Result<(Step, &'a RawValue), ScenarioError> {
         let path = format!("steps[{i}]");
         let members = self.members(
             raw,
@@ -786,10 +985,251 @@ impl<'a> Parser<'a> {
             ScenarioError::new(&path, "missing field `action`").at(self.start_of(raw))
         })?;
         let action: String = self.de_raw(action_raw, &format!("{path}.action"))?;
+        let kind = match action.as_str() {
+            "narrate" | "pause" | "question" => {
+                StepKind::Narration(self.narration(&path, &action, action_raw, raw, &members)?)
+            }
+            "expect" => StepKind::Expect(self.expectation(&path, i, raw, &members, known)?),
+            _ => StepKind::Command(self.command(&path, &action, action_raw, raw, &members)?),
+        };
+        Ok((Step { at, kind }, at_raw))
+    }
 
+    /// The members of a step other than `at`, `action` and `skip`, as JSON values.
+    fn plain_fields(
+        &self,
+        path: &str,
+        members: &[(String, &'a RawValue)],
+        skip: &[&str],
+    ) -> Result<Vec<Field<'a>>, ScenarioError> {
+        let mut fields = Vec::new();
+        for (key, value) in members {
+            if key == "at" || key == "action" || skip.contains(&key.as_str()) {
+                continue;
+            }
+            let v = serde_json::from_str(value.get())
+                .map_err(|e| self.json_error(&format!("{path}.{key}"), "", value.get(), &e))?;
+            fields.push((key.clone(), v, *value));
+        }
+        Ok(fields)
+    }
+
+    fn narration(
+        &self,
+        path: &str,
+        action: &str,
+        action_raw: &'a RawValue,
+        raw: &'a RawValue,
+        members: &[(String, &'a RawValue)],
+    ) -> Result<Narration, ScenarioError> {
+        let fields = self.plain_fields(path, members, &[])?;
+        let tag = Tag {
+            name: "action",
+            value: action,
+            raw: action_raw,
+            what: format!("action `{action}`"),
+        };
+        let n: Narration = self.tagged(path, &tag, raw, &fields, |_, _| None)?;
+        let find = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+        let err = |field: &str, msg: String| {
+            ScenarioError::new(format!("{path}.{field}"), msg)
+                .at(find(field).and_then(|r| self.start_of(r)))
+        };
+        let text = match &n {
+            Narration::Narrate { text } | Narration::Question { text, .. } => Some(text),
+            Narration::Pause { text } => text.as_ref(),
+        };
+        if text.is_some_and(|t| t.trim().is_empty()) {
+            return Err(err("text", "the text is empty".into()));
+        }
+        if let Narration::Question {
+            choices, answer, ..
+        } = &n
+        {
+            if choices.len() < 2 {
+                return Err(err(
+                    "choices",
+                    format!("a question needs at least 2 choices, got {}", choices.len()),
+                ));
+            }
+            if let Some(j) = choices.iter().position(|c| c.trim().is_empty()) {
+                return Err(err("choices", format!("choice {j} is empty")));
+            }
+            if *answer >= choices.len() {
+                return Err(err(
+                    "answer",
+                    format!(
+                        "{answer} is not a choice: the answer is the index of the right choice, 0 to {}",
+                        choices.len() - 1
+                    ),
+                ));
+            }
+        }
+        Ok(n)
+    }
+
+    fn expectation(
+        &self,
+        path: &str,
+        i: usize,
+        raw: &'a RawValue,
+        members: &[(String, &'a RawValue)],
+        known: &Known,
+    ) -> Result<Expectation, ScenarioError> {
+        let find = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+        let check_raw = find("check").ok_or_else(|| {
+            ScenarioError::new(
+                path,
+                "missing field `check` (action `expect`): one of `partition`, `replica`, `records`, `lost_records`, `cluster`, `broker`, `controller`, `group`",
+            )
+            .at(self.start_of(raw))
+        })?;
+        let check: String = self.de_raw(check_raw, &format!("{path}.check"))?;
+        let fields = self.plain_fields(path, members, &["check"])?;
+        let tag = Tag {
+            name: "check",
+            value: &check,
+            raw: check_raw,
+            what: format!("check `{check}`"),
+        };
+        let e: Expectation = self.tagged(path, &tag, raw, &fields, |_, _| None)?;
+        let err = |field: &str, msg: String| {
+            let place = find(field).unwrap_or(check_raw);
+            let p = if find(field).is_some() {
+                format!("{path}.{field}")
+            } else {
+                path.to_string()
+            };
+            ScenarioError::new(p, msg).at(self.start_of(place))
+        };
+        if e.property_count() == 0 {
+            return Err(err(
+                "check",
+                format!("check `{check}` names nothing to check: give at least one property"),
+            ));
+        }
+        // What the check names must exist by then.
+        for tp in e.partitions() {
+            let field = match &e {
+                Expectation::Records { partitions, .. } if partitions.is_some() => "partitions",
+                Expectation::Group { committed, .. } if committed.is_some() => "committed",
+                Expectation::Group { .. } => "assignment",
+                _ => "partition",
+            };
+            match known.topics.get(tp.topic.as_ref()) {
+                None => {
+                    return Err(err(
+                        field,
+                        format!(
+                            "topic `{}` is not created before this step (in `topics` or a `create_topic` step)",
+                            tp.topic
+                        ),
+                    ));
+                }
+                Some(&n) if tp.partition >= n => {
+                    return Err(err(
+                        field,
+                        format!("{tp}: topic `{}` has {n} partition(s)", tp.topic),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        for b in e.brokers() {
+            if !known.brokers.contains(&b) {
+                let field = match &e {
+                    Expectation::Partition { isr, .. } => {
+                        if isr.as_ref().is_some_and(|v| v.contains(&b)) {
+                            "isr"
+                        } else {
+                            "leader"
+                        }
+                    }
+                    Expectation::Cluster { .. } => "fenced_brokers",
+                    _ => "broker",
+                };
+                return Err(err(field, format!("the cluster has no broker {b}")));
+            }
+        }
+        match &e {
+            Expectation::Records {
+                step: Some(s),
+                partitions,
+                offsets,
+                ..
+            } => {
+                if *s >= i {
+                    return Err(err(
+                        "step",
+                        format!("steps[{s}] is not before this step (steps[{i}])"),
+                    ));
+                }
+                if !known.produce_steps.contains(s) {
+                    return Err(err("step", format!("steps[{s}] is not a `produce` step")));
+                }
+                if let (Some(p), Some(o)) = (partitions, offsets)
+                    && p.len() != o.len()
+                {
+                    return Err(err(
+                        "offsets",
+                        format!(
+                            "{} offsets for {} partitions: give one of each per record",
+                            o.len(),
+                            p.len()
+                        ),
+                    ));
+                }
+            }
+            Expectation::Group {
+                assignment: Some(a),
+                ..
+            } => {
+                if let Some(n) = a.keys().find(|n| !matches!(n.0, NodeId::Consumer(_))) {
+                    return Err(err(
+                        "assignment",
+                        format!("{} is not a consumer: write \"consumer-<id>\"", n.0),
+                    ));
+                }
+            }
+            Expectation::Controller {
+                active: Some(m), ..
+            } => {
+                if let Some(n) = m
+                    .nodes()
+                    .into_iter()
+                    .find(|n| !known.control_nodes.contains(n))
+                {
+                    let names: Vec<String> = known
+                        .control_nodes
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect();
+                    return Err(err(
+                        "active",
+                        format!(
+                            "{n} is not a controller of this cluster: one of {}",
+                            names.join(", ")
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(e)
+    }
+
+    fn command(
+        &self,
+        path: &str,
+        action: &str,
+        action_raw: &'a RawValue,
+        raw: &'a RawValue,
+        members: &[(String, &'a RawValue)],
+    ) -> Result<Command, ScenarioError> {
+        let find = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
         // The fields of the command, with friendlier forms rewritten to Command's own.
-        let mut fields: Vec<(String, Value, &RawValue)> = Vec::new();
-        for (key, value) in &members {
+        let mut fields: Vec<Field<'a>> = Vec::new();
+        for (key, value) in members {
             if key == "at" || key == "action" {
                 continue;
             }
@@ -810,22 +1250,24 @@ impl<'a> Parser<'a> {
                 _ => serde_json::from_str(value.get())
                     .map_err(|e| self.json_error(&field_path, "", value.get(), &e))?,
             };
-            fields.push((key.clone(), v, value));
+            fields.push((key.clone(), v, *value));
         }
-        let build = |n: usize| {
-            let mut m = serde_json::Map::new();
-            m.insert("action".into(), Value::String(action.clone()));
-            for (k, v, _) in &fields[..n] {
-                m.insert(k.clone(), v.clone());
-            }
-            Command::deserialize(Value::Object(m))
+        let tag = Tag {
+            name: "action",
+            value: action,
+            raw: action_raw,
+            what: format!("action `{action}`"),
         };
-        let command = match build(fields.len()) {
-            Ok(c) => c,
-            Err(e) => {
-                return Err(self.step_error(&path, &action, action_raw, raw, &fields, build, e));
+        // Nested structures with a type of their own: point inside them.
+        let nested = |key: &str, raw: &'a RawValue| {
+            if action == "create_topic" && key == "config" {
+                self.de_raw::<TopicConfig>(raw, &format!("{path}.{key}"))
+                    .err()
+            } else {
+                None
             }
         };
+        let command: Command = self.tagged(path, &tag, raw, &fields, nested)?;
         // Fields that a variant ignores (e.g. on a command without fields) are still errors:
         // a command serialises every field it has.
         let known = serde_json::to_value(&command).unwrap_or(Value::Null);
@@ -862,26 +1304,39 @@ impl<'a> Parser<'a> {
             )
             .at(find("partitions").and_then(|r| self.start_of(r))));
         }
-        Ok((Step { at, command }, at_raw))
+        Ok(command)
     }
 
-    /// Finds the field at fault in a step that did not parse: the first field, in the order
-    /// written, whose addition turns "missing field" (or success) into another error.
-    #[allow(clippy::too_many_arguments)]
-    fn step_error(
+    /// Reads a step as `T`, an enum tagged by `tag`, from its fields. When it does not parse,
+    /// finds the field at fault: the first field, in the order written, whose addition turns
+    /// "missing field" (or success) into another error. serde reads internally tagged enums
+    /// through a buffer that forgets field names, hence the search.
+    fn tagged<T: DeserializeOwned>(
         &self,
         path: &str,
-        action: &str,
-        action_raw: &'a RawValue,
+        tag: &Tag<'a, '_>,
         step_raw: &'a RawValue,
-        fields: &[(String, Value, &'a RawValue)],
-        build: impl Fn(usize) -> Result<Command, serde_json::Error>,
-        full: serde_json::Error,
-    ) -> ScenarioError {
+        fields: &[Field<'a>],
+        nested: impl Fn(&str, &'a RawValue) -> Option<ScenarioError>,
+    ) -> Result<T, ScenarioError> {
+        let build = |n: usize| {
+            let mut m = serde_json::Map::new();
+            m.insert(tag.name.into(), Value::String(tag.value.into()));
+            for (k, v, _) in &fields[..n] {
+                m.insert(k.clone(), v.clone());
+            }
+            T::deserialize(Value::Object(m))
+        };
+        let full = match build(fields.len()) {
+            Ok(t) => return Ok(t),
+            Err(e) => e,
+        };
         let full_msg = full.to_string();
         if is_missing_field(&full_msg) {
-            return ScenarioError::new(path, format!("{full_msg} (action `{action}`)"))
-                .at(self.start_of(step_raw));
+            return Err(
+                ScenarioError::new(path, format!("{full_msg} ({})", tag.what))
+                    .at(self.start_of(step_raw)),
+            );
         }
         for n in 0..=fields.len() {
             let Err(e) = build(n) else { continue };
@@ -890,21 +1345,80 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if n == 0 {
-                return ScenarioError::new(format!("{path}.action"), msg)
-                    .at(self.start_of(action_raw));
+                return Err(ScenarioError::new(format!("{path}.{}", tag.name), msg)
+                    .at(self.start_of(tag.raw)));
             }
             let (key, _, raw) = &fields[n - 1];
-            let field_path = format!("{path}.{key}");
-            // Nested structures with a type of their own: point inside them.
-            if action == "create_topic"
-                && key == "config"
-                && let Err(inner) = self.de_raw::<TopicConfig>(raw, &field_path)
-            {
-                return inner;
+            if let Some(inner) = nested(key, raw) {
+                return Err(inner);
             }
-            return ScenarioError::new(field_path, msg).at(self.start_of(raw));
+            return Err(ScenarioError::new(format!("{path}.{key}"), msg).at(self.start_of(raw)));
         }
-        ScenarioError::new(path, full_msg).at(self.start_of(step_raw))
+        Err(ScenarioError::new(path, full_msg).at(self.start_of(step_raw)))
+    }
+}
+
+/// A step's field: name, value, and the text it came from.
+type Field<'a> = (String, Value, &'a RawValue);
+
+/// The tag of a step's enum: `action` for commands and narration, `check` for expectations.
+struct Tag<'a, 'b> {
+    name: &'static str,
+    value: &'b str,
+    raw: &'a RawValue,
+    /// How a "missing field" error names the variant: "action `produce`".
+    what: String,
+}
+
+/// What exists when a step is read, from the cluster, the topics and the steps before it.
+struct Known {
+    brokers: Vec<BrokerId>,
+    control_nodes: Vec<NodeId>,
+    /// Topic name -> most partitions it may have.
+    topics: std::collections::BTreeMap<String, u32>,
+    produce_steps: Vec<usize>,
+}
+
+impl Known {
+    fn new(cluster: &ClusterConfig, topics: &[TopicSpec]) -> Self {
+        let control_nodes = crate::controller::CoordinatorImpl::new(cluster)
+            .as_dyn()
+            .nodes()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let mut k = Known {
+            brokers: cluster.brokers.iter().map(|b| b.id).collect(),
+            control_nodes,
+            topics: Default::default(),
+            produce_steps: Vec::new(),
+        };
+        for t in topics {
+            k.add_topic(&t.name, t.partitions);
+        }
+        k
+    }
+
+    fn add_topic(&mut self, name: &str, partitions: i32) {
+        let n = partitions.max(0) as u32;
+        let e = self.topics.entry(name.to_string()).or_insert(0);
+        *e = (*e).max(n);
+    }
+
+    /// Learns from step `i`.
+    fn after(&mut self, i: usize, step: &Step) {
+        match &step.kind {
+            StepKind::Command(Command::CreateTopic {
+                name, partitions, ..
+            }) => self.add_topic(name, *partitions),
+            StepKind::Command(Command::AddPartitions { topic, partitions })
+                if self.topics.contains_key(topic) =>
+            {
+                self.add_topic(topic, *partitions)
+            }
+            StepKind::Command(Command::Produce { .. }) => self.produce_steps.push(i),
+            _ => {}
+        }
     }
 }
 
@@ -913,6 +1427,7 @@ mod tests {
     use super::*;
     use crate::config::Acks;
     use crate::error::ErrorCode;
+    use crate::expect::Expectation;
 
     const GOOD: &str = r#"{
   "name": "failover",
@@ -973,17 +1488,17 @@ mod tests {
         assert_eq!(s.topics[0].config.min_insync_replicas, 2);
         assert_eq!(s.steps.len(), 6);
         assert_eq!(
-            s.steps[2].command,
-            Command::Crash {
+            s.steps[2].command(),
+            Some(&Command::Crash {
                 node: NodeId::Broker(1)
-            }
+            })
         );
         assert_eq!(
-            s.steps[3].command,
-            Command::CutLink {
+            s.steps[3].command(),
+            Some(&Command::CutLink {
                 a: NodeId::Broker(2),
                 b: NodeId::Broker(3)
-            }
+            })
         );
         assert_eq!(s.end_time(), 19_000);
     }
@@ -1054,7 +1569,7 @@ mod tests {
                 "{{\"at\": 0, \"action\": \"isolate\", \"node\": {text}}}"
             )))
             .expect(text);
-            assert_eq!(s.steps[0].command, Command::Isolate { node });
+            assert_eq!(s.steps[0].command(), Some(&Command::Isolate { node }));
         }
         assert_eq!(
             serde_json::to_string(&NodeRef(NodeId::Broker(2))).unwrap(),
@@ -1086,13 +1601,13 @@ mod tests {
         ))
         .expect("valid");
         assert_eq!(
-            s.steps[0].command,
-            Command::ElectPreferredLeaders {
+            s.steps[0].command(),
+            Some(&Command::ElectPreferredLeaders {
                 partitions: Some(vec![
                     TopicPartition::new("orders", 0),
                     TopicPartition::new("my-topic", 2)
                 ])
-            }
+            })
         );
         let e = err(&with_steps(
             r#"{"at": 0, "action": "elect_preferred_leaders", "partitions": ["orders"]}"#,
@@ -1314,5 +1829,128 @@ mod tests {
         // Same file, same run.
         let again = s.run().expect("runs");
         assert_eq!(again.events, run.events);
+    }
+
+    /// Every lesson of `lessons/`.
+    fn lessons() -> Vec<(String, Scenario)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons");
+        let mut out: Vec<(String, Scenario)> = std::fs::read_dir(dir)
+            .expect("lessons/")
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .map(|p| {
+                let text = std::fs::read_to_string(&p).unwrap();
+                let s = Scenario::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                (p.display().to_string(), s)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        assert!(!out.is_empty());
+        out
+    }
+
+    #[test]
+    fn narration_and_expectations_change_nothing_in_the_run() {
+        for (name, s) in lessons() {
+            let with = s.run().expect("runs");
+            let mut bare = s.clone();
+            bare.steps.retain(|st| st.command().is_some());
+            bare.run_until = Some(s.end_time());
+            let without = bare.run().expect("runs");
+            assert!(
+                !with.narration.is_empty() && !with.expectations.is_empty(),
+                "{name}"
+            );
+            assert!(without.narration.is_empty() && without.expectations.is_empty());
+            assert_eq!(with.events, without.events, "{name}");
+            assert_eq!(with.sim.command_log(), without.sim.command_log(), "{name}");
+        }
+    }
+
+    #[test]
+    fn lessons_serialise_to_documents_that_parse_back_the_same() {
+        for (name, s) in lessons() {
+            let text = serde_json::to_string_pretty(&s).expect("serialise");
+            assert_eq!(Scenario::parse(&text).expect(&name), s, "{name}");
+        }
+    }
+
+    #[test]
+    fn narration_and_expect_steps_parse() {
+        let s = Scenario::parse(&with_steps(
+            r#"{"at": 0, "action": "narrate", "text": "hello"},
+{"at": 0, "action": "pause"},
+{"at": 5, "action": "question", "text": "q?", "choices": ["a", "b"], "answer": 1, "explanation": "because"},
+{"at": 9, "action": "expect", "check": "cluster", "offline_partitions": 0}"#,
+        ))
+        .expect("valid");
+        assert_eq!(
+            s.steps[0].kind,
+            StepKind::Narration(Narration::Narrate {
+                text: "hello".into()
+            })
+        );
+        assert_eq!(
+            s.steps[1].kind,
+            StepKind::Narration(Narration::Pause { text: None })
+        );
+        assert!(matches!(
+            &s.steps[2].kind,
+            StepKind::Narration(Narration::Question { answer: 1, choices, .. }) if choices.len() == 2
+        ));
+        assert!(matches!(
+            &s.steps[3].kind,
+            StepKind::Expect(Expectation::Cluster {
+                offline_partitions: Some(crate::expect::NumberMatch::Exactly(0)),
+                ..
+            })
+        ));
+        let run = s.run().expect("runs");
+        assert_eq!(run.narration.len(), 3);
+        assert_eq!(run.narration[2].at, 5);
+        assert_eq!(run.expectations.len(), 1);
+        assert!(run.expectations[0].holds());
+        // A step that is not narration must still be a command.
+        let e = err(&with_steps(r#"{"at": 0, "action": "narrate"}"#));
+        assert_eq!(
+            e.to_string(),
+            "steps[0]: missing field `text` (action `narrate`) at line 3 column 1"
+        );
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "narrate", "text": "  "}"#,
+        ));
+        assert_eq!(e.path, "steps[0].text");
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "pause", "node": "broker-1"}"#,
+        ));
+        assert_eq!(e.path, "steps[0].node");
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "expect", "check": "records", "step": 0, "count": 1}"#,
+        ));
+        assert_eq!(e.path, "steps[0].step");
+        // Fields of the check are checked like a command's.
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "expect", "check": "broker", "broker": 1, "fencd": true}"#,
+        ));
+        assert_eq!(e.path, "steps[0].fencd");
+        assert!(e.message.ends_with("(did you mean `fenced`?)"), "{e}");
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "expect", "check": "broker", "broker": 1, "up": "yes"}"#,
+        ));
+        assert_eq!(e.path, "steps[0].up");
+        assert_eq!(
+            e.message,
+            "invalid type: string \"yes\", expected a boolean"
+        );
+        let e = err(&with_steps(
+            r#"{"at": 0, "action": "expect", "check": "partition", "partition": "payments-0", "leader": 1}"#,
+        ));
+        assert!(
+            e.message
+                .starts_with("topic `payments` is not created before this step"),
+            "{e}"
+        );
+        let e = err(r#"{"lesson": {"title": " "}, "cluster": {"brokers": 1}}"#);
+        assert_eq!(e.path, "lesson.title");
     }
 }
