@@ -172,6 +172,11 @@ impl Sim {
         self.k.drain_events()
     }
 
+    /// Scheduled deliveries and timers (stale timers included).
+    pub fn pending(&self) -> usize {
+        self.k.pending()
+    }
+
     /// Time of the next thing that will happen, if anything is scheduled.
     pub fn next_event_time(&self) -> Option<Millis> {
         self.k.next_due()

@@ -54,7 +54,7 @@ fn random_command(rng: &mut impl Rng, n: u32) -> Command {
         1 => Command::Restart { node: broker },
         2 => Command::Isolate { node: broker },
         3 => Command::Heal,
-        4 if n % 3 == 0 => Command::AddConsumer {
+        4 if n.is_multiple_of(3) => Command::AddConsumer {
             id: n,
             group: "g".into(),
             topics: vec!["orders".into()],
