@@ -137,6 +137,14 @@ impl Kernel {
         Some(s.due)
     }
 
+    /// The next due item's envelope, if it is a delivery.
+    pub fn next_delivery(&self) -> Option<&Envelope> {
+        match self.queue.peek().map(|Reverse(s)| &s.due) {
+            Some(Due::Deliver(env)) => Some(env),
+            _ => None,
+        }
+    }
+
     pub fn pending(&self) -> usize {
         self.queue.len()
     }

@@ -172,6 +172,17 @@ impl Sim {
         self.k.drain_events()
     }
 
+    /// Moves the clock forward to `t` (never back) without processing anything, even what is
+    /// due by then. For replaying a timeline exactly; [`Sim::run_until`] is the usual way.
+    pub fn advance_clock(&mut self, t: Millis) {
+        self.k.now = self.k.now.max(t);
+    }
+
+    /// The message delivered (or dropped) by the next step, if the next step is a delivery.
+    pub fn next_delivery(&self) -> Option<&crate::kernel::Envelope> {
+        self.k.next_delivery()
+    }
+
     /// Scheduled deliveries and timers (stale timers included).
     pub fn pending(&self) -> usize {
         self.k.pending()

@@ -64,7 +64,7 @@ impl Replay for Sim {
         Sim::step_until(self, limit)
     }
     fn set_clock(&mut self, t: Millis) {
-        self.k.now = self.k.now.max(t);
+        self.advance_clock(t);
     }
     fn apply_input(&mut self, input: Command) -> Result<CommandOutcome, KafkaError> {
         self.apply(input)
@@ -116,6 +116,8 @@ impl Default for CheckpointPolicy {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Applied<O> {
     pub output: O,
+    /// Whether it was applied in the past, ending the session there (forking the timeline).
+    pub forked: bool,
     /// Later inputs dropped because this one was applied in the past (0 at the end).
     pub dropped: usize,
 }
@@ -169,6 +171,12 @@ impl<W: Replay> Timeline<W> {
 
     pub fn now(&self) -> Millis {
         self.live.now()
+    }
+
+    /// When the next transition happens (a logged input to replay or a scheduled event).
+    pub fn next_time(&self) -> Option<Millis> {
+        let input = self.inputs.get(self.applied).map(|i| i.at);
+        [input, self.live.next_time()].into_iter().flatten().min()
     }
 
     /// When the session starts (the first checkpoint).
@@ -387,7 +395,8 @@ impl<W: Replay> Timeline<W> {
         let position = self.live.position();
         let output = self.live.apply_input(input.clone())?;
         let dropped = self.inputs.len() - self.applied;
-        if self.in_past_of(position) {
+        let forked = self.in_past_of(position);
+        if forked {
             self.inputs.truncate(self.applied);
             self.checkpoints.retain(|c| c.state.position() <= position);
             self.end = at;
@@ -400,7 +409,11 @@ impl<W: Replay> Timeline<W> {
         });
         self.applied += 1;
         self.note_end();
-        Ok(Applied { output, dropped })
+        Ok(Applied {
+            output,
+            forked,
+            dropped,
+        })
     }
 
     fn in_past_of(&self, position: u64) -> bool {
