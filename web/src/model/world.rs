@@ -180,10 +180,11 @@ pub enum ActionOutput {
     Done,
 }
 
-/// Simulated time between the timeline's checkpoints: a seek replays at most this much.
-pub const CHECKPOINT_INTERVAL_MS: Millis = 5_000;
-/// Checkpoints kept before they are thinned (one hour at 5 s is 720).
-pub const MAX_CHECKPOINTS: usize = 1_024;
+/// Simulated time between the timeline's checkpoints: a seek replays at most this much
+/// (natively, 10 s of the stress preset replays in about 10 ms).
+pub const CHECKPOINT_INTERVAL_MS: Millis = 10_000;
+/// Checkpoints kept before they are thinned (one hour at 10 s is 360).
+pub const MAX_CHECKPOINTS: usize = 512;
 
 /// An action taken in the past, which dropped the rest of the session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -751,7 +752,7 @@ pub struct World {
     snapshot: Rc<Snapshot>,
     /// Bumped whenever the shown state changed (and the snapshot was retaken).
     version: u64,
-    /// The last action taken in the past, until the next seek or reset.
+    /// Set when the last action was taken in the past (cleared by the next action or seek).
     fork: Option<Fork>,
 }
 
@@ -910,7 +911,7 @@ impl World {
         r
     }
 
-    /// The last action taken in the past and what it dropped.
+    /// Whether the last action was taken in the past, and what it dropped.
     pub fn fork(&self) -> Option<Fork> {
         self.fork
     }
@@ -924,12 +925,10 @@ impl World {
     pub fn act(&mut self, action: Action) -> Result<ActionOutput, KafkaError> {
         let applied = self.timeline.apply(action)?;
         self.refresh();
-        if applied.forked {
-            self.fork = Some(Fork {
-                at: self.now(),
-                dropped: applied.dropped,
-            });
-        }
+        self.fork = applied.forked.then(|| Fork {
+            at: self.now(),
+            dropped: applied.dropped,
+        });
         Ok(applied.output)
     }
 
@@ -1406,5 +1405,32 @@ mod tests {
         w.seek(1_000);
         assert!(w.broker_action(1, BrokerAction::Restart).is_err());
         assert_eq!(w.session().1, 8_000);
+    }
+
+    /// The stress preset for a simulated hour, then 50 seeks (figures, not a check):
+    /// `cargo test --release -p kafkascope-web stress_hour -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn stress_hour_seek_figures() {
+        let start = std::time::Instant::now();
+        let mut w = World::new(&Scenario::stress(), 1).unwrap();
+        w.advance_to(3_600_000);
+        println!(
+            "hour: {:.1} s wall, {} checkpoints",
+            start.elapsed().as_secs_f64(),
+            w.checkpoints()
+        );
+        let mut times = Vec::new();
+        for i in 0..50u64 {
+            let t = (i * 7_919_117) % 3_600_000;
+            let s = std::time::Instant::now();
+            w.seek(t);
+            times.push(s.elapsed().as_secs_f64() * 1e3);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "seek: median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+            times[25], times[47], times[49]
+        );
     }
 }
