@@ -217,7 +217,7 @@ impl App {
     fn after_action(&mut self) {
         if let Some(fork) = self.world.fork() {
             self.timeline_status = Some(fork.message());
-            self.playback.jump_to(self.world.now() as f64);
+            self.playback.seek_to(self.world.now() as f64);
             self.playback.play();
         }
         self.derive();
@@ -446,7 +446,7 @@ impl Component for App {
                 self.seek_ms = Some(perf_now() - start);
                 self.timeline_status = None;
                 self.playback
-                    .jump_to(t.unwrap_or_else(|| self.world.now()) as f64);
+                    .seek_to(t.unwrap_or_else(|| self.world.now()) as f64);
                 self.derive();
             }
             Msg::Seek(t) => {
@@ -456,7 +456,7 @@ impl Component for App {
                     let shown = self.world.seek(t.max(0.0) as Millis);
                     self.seek_ms = Some(perf_now() - start);
                     self.timeline_status = None;
-                    self.playback.jump_to(shown as f64);
+                    self.playback.seek_to(shown as f64);
                     self.derive();
                 }
             }

@@ -5,6 +5,9 @@
 use super::sim_seconds;
 use yew::prelude::*;
 
+/// What the scrubber moves by (keyboard arrows).
+const SCRUB_STEP_MS: f64 = 100.0;
+
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
     pub start_ms: f64,
@@ -25,12 +28,16 @@ pub fn TimelineBar(p: &TimelineProps) -> Html {
             .value_as_number()
     });
     let now = p.now_ms.min(p.end_ms);
+    // Steps of 100 ms from 0 (keyboard arrows move 0.1 s); the top rounds up, and a seek
+    // past the end shows the end. Before the cluster's set-up ends, a seek shows its end.
+    let top = (p.end_ms / SCRUB_STEP_MS).ceil() * SCRUB_STEP_MS;
     let text = format!("{} of {}", sim_seconds(now), sim_seconds(p.end_ms));
     html! {
         <div class="timeline" data-in-past={p.in_past.to_string()}>
             <label for="timeline">{ "Timeline" }</label>
-            <input id="timeline" type="range" step="100"
-                min={crate::fmt::fixed(p.start_ms, 0)} max={crate::fmt::fixed(p.end_ms, 0)}
+            <input id="timeline" type="range" step={crate::fmt::fixed(SCRUB_STEP_MS, 0)}
+                min="0" max={crate::fmt::fixed(top, 0)} data-start={crate::fmt::fixed(p.start_ms, 0)}
+                data-end={crate::fmt::fixed(p.end_ms, 0)}
                 value={crate::fmt::fixed(now, 0)}
                 aria-valuetext={text.clone()}
                 data-seek-ms={p.seek_ms.map(|m| crate::fmt::fixed(m, 3))}

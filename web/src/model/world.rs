@@ -181,10 +181,10 @@ pub enum ActionOutput {
 }
 
 /// Simulated time between the timeline's checkpoints: a seek replays at most this much
-/// (natively, 10 s of the stress preset replays in about 10 ms).
-pub const CHECKPOINT_INTERVAL_MS: Millis = 10_000;
-/// Checkpoints kept before they are thinned (one hour at 10 s is 360).
-pub const MAX_CHECKPOINTS: usize = 512;
+/// (5 s of the stress preset replays in about 5 ms natively and 25 ms in Chromium).
+pub const CHECKPOINT_INTERVAL_MS: Millis = 5_000;
+/// Checkpoints kept before they are thinned (one hour at 5 s is 720).
+pub const MAX_CHECKPOINTS: usize = 1_024;
 
 /// An action taken in the past, which dropped the rest of the session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
