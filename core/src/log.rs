@@ -116,7 +116,7 @@ impl ReplicaLog {
     /// Records from `from` on, at most `max` of them.
     pub fn read(&self, from: u64, max: usize) -> Vec<Record> {
         let start = from.saturating_sub(self.log_start_offset) as usize;
-        self.records.iter_from(start).take(max).cloned().collect()
+        self.records.read(start, max)
     }
 
     /// A new leader starts epoch `epoch` at its LEO (`LeaderEpochFileCache.assign`).

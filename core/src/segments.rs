@@ -123,6 +123,21 @@ impl<T, const N: usize> Segmented<T, N> {
             .chain(self.active[in_active.min(self.active.len())..].iter())
     }
 
+    /// Items from the `i`-th on, as the contiguous slices they are stored in.
+    pub fn slices_from(&self, i: usize) -> impl Iterator<Item = &[T]> + '_ {
+        let i = i.min(self.len());
+        let (s, o) = self.locate(i);
+        let closed_from = s.min(self.closed.len());
+        let active_from = if s < self.closed.len() { 0 } else { o };
+        self.closed
+            .range(closed_from..)
+            .enumerate()
+            .map(move |(k, seg)| if k == 0 { &seg[o..] } else { &seg[..] })
+            .chain(std::iter::once(
+                &self.active[active_from.min(self.active.len())..],
+            ))
+    }
+
     /// Removes the first item (retention).
     pub fn pop_front(&mut self) {
         if self.is_empty() {
@@ -157,6 +172,21 @@ impl<T: Clone, const N: usize> Segmented<T, N> {
 
     pub fn to_vec(&self) -> Vec<T> {
         self.iter().cloned().collect()
+    }
+
+    /// Copies of at most `max` items from the `i`-th on.
+    pub fn read(&self, i: usize, max: usize) -> Vec<T> {
+        let mut left = max.min(self.len().saturating_sub(i));
+        let mut out = Vec::with_capacity(left);
+        for slice in self.slices_from(i) {
+            if left == 0 {
+                break;
+            }
+            let take = left.min(slice.len());
+            out.extend_from_slice(&slice[..take]);
+            left -= take;
+        }
+        out
     }
 }
 
@@ -223,6 +253,12 @@ mod tests {
                 assert_eq!(s.get(i), model.get(i), "seed {seed} step {step}");
                 assert!(
                     s.iter_from(i).eq(model.iter().skip(i)),
+                    "seed {seed} step {step}"
+                );
+                let max = rng.random_range(0..6);
+                assert_eq!(
+                    s.read(i, max),
+                    model.iter().skip(i).take(max).copied().collect::<Vec<_>>(),
                     "seed {seed} step {step}"
                 );
                 assert_eq!(s.last(), model.back(), "seed {seed}");

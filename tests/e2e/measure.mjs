@@ -98,6 +98,13 @@ async function measureSeek() {
     return { sim, total };
   }, { min, max });
   const mem = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
+  // The largest Chromium renderer process (Linux `ps`): the wasm memory lives there.
+  let rendererRssKb = null;
+  try {
+    const { execSync } = await import('node:child_process');
+    rendererRssKb = Math.max(...execSync('ps -eo rss=,args=').toString().split('\n')
+      .filter((l) => l.includes('--type=renderer')).map((l) => Number(l.trim().split(/\s+/)[0])));
+  } catch { /* not Linux */ }
   await page.close();
   const stats = (v) => ({ median: quantile(v, 0.5), p95: quantile(v, 0.95), max: quantile(v, 1) });
   return {
@@ -107,6 +114,7 @@ async function measureSeek() {
     seek_in_simulator_ms: stats(result.sim),
     seek_input_to_next_frame_ms: stats(result.total),
     js_heap_bytes: mem,
+    renderer_rss_kb_max: rendererRssKb,
   };
 }
 
