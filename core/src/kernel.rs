@@ -73,6 +73,7 @@ impl Ord for Scheduled {
 }
 
 /// Clock, queue, randomness, network and the event stream.
+#[derive(Clone)]
 pub struct Kernel {
     pub now: Millis,
     pub rng: Pcg64Mcg,
@@ -89,6 +90,8 @@ pub struct Kernel {
     /// Whether to keep `MessageSent` events (benchmarks may switch this off).
     pub record_messages: bool,
     pub events_emitted: u64,
+    /// Scheduled items taken off the queue so far.
+    pub steps: u64,
 }
 
 impl Kernel {
@@ -105,6 +108,7 @@ impl Kernel {
             events: Vec::new(),
             record_messages: true,
             events_emitted: 0,
+            steps: 0,
         }
     }
 
@@ -129,7 +133,16 @@ impl Kernel {
         }
         let Reverse(s) = self.queue.pop()?;
         self.now = s.at;
+        self.steps += 1;
         Some(s.due)
+    }
+
+    /// The next due item's envelope, if it is a delivery.
+    pub fn next_delivery(&self) -> Option<&Envelope> {
+        match self.queue.peek().map(|Reverse(s)| &s.due) {
+            Some(Due::Deliver(env)) => Some(env),
+            _ => None,
+        }
     }
 
     pub fn pending(&self) -> usize {
@@ -185,6 +198,22 @@ impl Kernel {
             to: env.to,
             reason,
         });
+    }
+
+    /// Events emitted and not yet drained.
+    pub fn buffered_events(&self) -> usize {
+        self.events.len()
+    }
+
+    /// Takes the buffered events out (to copy the kernel without them).
+    pub(crate) fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Puts back what [`Kernel::take_events`] took.
+    pub(crate) fn restore_events(&mut self, events: Vec<Event>) {
+        debug_assert!(self.events.is_empty());
+        self.events = events;
     }
 
     /// Hands the buffered events to the caller.

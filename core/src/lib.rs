@@ -28,8 +28,10 @@ pub mod placement;
 pub mod producer;
 pub mod replication;
 pub mod scenario;
+pub mod segments;
 pub mod sim;
 pub mod snapshot;
+pub mod timeline;
 pub mod timer;
 pub mod topic;
 

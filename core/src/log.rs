@@ -3,9 +3,13 @@
 //! KIP-101/KIP-279 (the leader answers a fetch with a diverging epoch, the follower cuts).
 
 use crate::config::Millis;
+use crate::segments::Segmented;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 use std::sync::Arc;
+
+/// Records per log segment. A clone (a timeline checkpoint) shares closed segments and copies
+/// the active one, so a small segment keeps checkpoints cheap; 32 records of 64 bytes is 2 KB.
+pub const RECORDS_PER_SEGMENT: usize = 32;
 
 /// The simulator's identity for a produced record (Kafka has none; the checker needs one to
 /// tell "the same record" from "another record at the same offset").
@@ -52,7 +56,7 @@ pub type DivergingEpoch = EpochEndOffset;
 /// A replica's log.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ReplicaLog {
-    records: VecDeque<Record>,
+    records: Segmented<Record, RECORDS_PER_SEGMENT>,
     log_start_offset: u64,
     high_watermark: u64,
     epochs: Vec<EpochEntry>,
@@ -103,10 +107,16 @@ impl ReplicaLog {
         self.records.is_empty()
     }
 
+    /// Closed segments shared with clones, and records in the active segment (copied by a
+    /// clone): what a checkpoint of this log costs.
+    pub fn segments(&self) -> (usize, usize) {
+        (self.records.closed_segments(), self.records.active_len())
+    }
+
     /// Records from `from` on, at most `max` of them.
     pub fn read(&self, from: u64, max: usize) -> Vec<Record> {
         let start = from.saturating_sub(self.log_start_offset) as usize;
-        self.records.iter().skip(start).take(max).cloned().collect()
+        self.records.read(start, max)
     }
 
     /// A new leader starts epoch `epoch` at its LEO (`LeaderEpochFileCache.assign`).
@@ -143,7 +153,7 @@ impl ReplicaLog {
     ) -> u64 {
         let offset = self.log_end_offset();
         self.assign_epoch_at(leader_epoch, offset);
-        self.records.push_back(Record {
+        self.records.push(Record {
             offset,
             leader_epoch,
             timestamp,
@@ -164,7 +174,7 @@ impl ReplicaLog {
                 break;
             }
             self.assign_epoch_at(r.leader_epoch, r.offset);
-            self.records.push_back(r.clone());
+            self.records.push(r.clone());
             appended += 1;
         }
         appended
@@ -183,7 +193,8 @@ impl ReplicaLog {
             return Vec::new();
         }
         let keep = (offset - self.log_start_offset) as usize;
-        let removed: Vec<Record> = self.records.drain(keep..).collect();
+        let removed: Vec<Record> = self.records.iter_from(keep).cloned().collect();
+        self.records.truncate(keep);
         self.high_watermark = self.high_watermark.min(offset);
         self.epochs.retain(|e| e.start_offset < offset);
         removed
@@ -210,7 +221,7 @@ impl ReplicaLog {
     /// Returns the new log start offset when it moved.
     pub fn delete_records_older_than(&mut self, cutoff: Millis) -> Option<u64> {
         let before = self.log_start_offset;
-        while let Some(first) = self.records.front() {
+        while let Some(first) = self.records.first() {
             if first.timestamp >= cutoff || first.offset >= self.high_watermark {
                 break;
             }

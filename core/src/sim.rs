@@ -20,6 +20,7 @@ use std::sync::Arc;
 /// Most records one Produce command may send (keeps a typo from freezing a browser tab).
 pub const MAX_RECORDS_PER_COMMAND: u32 = 100_000;
 
+#[derive(Clone)]
 pub struct Sim {
     config: ClusterConfig,
     seed: u64,
@@ -32,8 +33,14 @@ pub struct Sim {
     /// The coordinator's nodes, and the broker whose process hosts each co-located one.
     control_nodes: BTreeMap<NodeId, Option<BrokerId>>,
     next_record_id: u64,
-    command_log: Vec<(Millis, Command)>,
+    command_log: CommandLog,
 }
+
+/// Commands per segment of the command log (shared between clones, like a replica log's).
+pub const COMMANDS_PER_SEGMENT: usize = 64;
+
+/// Accepted commands with the time each was applied.
+pub type CommandLog = crate::segments::Segmented<(Millis, Command), COMMANDS_PER_SEGMENT>;
 
 impl Sim {
     /// Builds and starts a cluster. Fails with a message naming the bad config field.
@@ -85,7 +92,7 @@ impl Sim {
             down: BTreeSet::new(),
             control_nodes,
             next_record_id: 0,
-            command_log: Vec::new(),
+            command_log: CommandLog::new(),
         };
         sim.coordinator.as_dyn_mut().start(&mut sim.k);
         for (&id, b) in sim.brokers.iter_mut() {
@@ -108,7 +115,7 @@ impl Sim {
 
     /// Accepted commands with the time they were applied: with the config and the seed, this
     /// reproduces the run.
-    pub fn command_log(&self) -> &[(Millis, Command)] {
+    pub fn command_log(&self) -> &CommandLog {
         &self.command_log
     }
 
@@ -151,6 +158,11 @@ impl Sim {
         self.k.record_messages = on;
     }
 
+    /// Scheduled items processed so far (deliveries and timers, stale timers included).
+    pub fn steps(&self) -> u64 {
+        self.k.steps
+    }
+
     /// Events emitted so far (including those already drained).
     pub fn events_emitted(&self) -> u64 {
         self.k.events_emitted
@@ -158,6 +170,22 @@ impl Sim {
 
     pub fn drain_events(&mut self) -> Vec<Event> {
         self.k.drain_events()
+    }
+
+    /// Moves the clock forward to `t` (never back) without processing anything, even what is
+    /// due by then. For replaying a timeline exactly; [`Sim::run_until`] is the usual way.
+    pub fn advance_clock(&mut self, t: Millis) {
+        self.k.now = self.k.now.max(t);
+    }
+
+    /// The message delivered (or dropped) by the next step, if the next step is a delivery.
+    pub fn next_delivery(&self) -> Option<&crate::kernel::Envelope> {
+        self.k.next_delivery()
+    }
+
+    /// Scheduled deliveries and timers (stale timers included).
+    pub fn pending(&self) -> usize {
+        self.k.pending()
     }
 
     /// Time of the next thing that will happen, if anything is scheduled.

@@ -162,3 +162,61 @@ test('the config panel: racks that miss a broker get Kafka\'s error; a consumer 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('time travel: scrub back to before a crash, step back, act in the past and see the fork', async () => {
+  const { page, errors } = await openApp(browser.context, `${server.url}?t=2000&paused=1`);
+  await page.waitForFunction(() => document.querySelectorAll('g.replica[data-topic="orders"][data-role="leader"]').length === 3);
+  const before = await replicas(page, 0);
+  const oldLeader = before.find((r) => r.role === 'leader').broker;
+  // Crash the leader of orders-0 at 2 s, then play until another broker leads it.
+  await page.focus(`[data-broker-id="${oldLeader}"]`);
+  await page.keyboard.press('Enter');
+  await page.click('#broker-crash');
+  await page.click('#play');
+  await page.$eval('#speed', (e) => { e.value = '1'; e.dispatchEvent(new Event('input', { bubbles: true })); });
+  await page.waitForFunction((old) => {
+    const leaders = [...document.querySelectorAll('g.replica[data-topic="orders"][data-partition="0"][data-role="leader"]')];
+    return leaders.some((r) => Number(r.dataset.broker) !== old);
+  }, oldLeader, { timeout: 30_000 });
+  await page.click('#play');
+  const end = Number(await page.$eval("#timeline", (e) => e.dataset.end));
+  assert.ok(end > 2000, `session end ${end}`);
+
+  // Scrub back to 1.5 s: the old leader leads again and is up; the log has no crash yet.
+  await page.$eval('#timeline', (e) => { e.value = '1500'; e.dispatchEvent(new Event('input', { bubbles: true })); });
+  await page.waitForSelector('#cluster[data-time="1500"]');
+  assert.equal(await page.$eval('#play', (e) => e.getAttribute('aria-pressed')), 'false');
+  const shownText = await page.$eval('#timeline-time', (e) => e.textContent);
+  assert.match(shownText, /^1\.500 s of /, JSON.stringify(await page.$eval('.timeline', (e) => e.outerHTML)));
+  const past = await replicas(page, 0);
+  assert.equal(past.find((r) => r.role === 'leader').broker, oldLeader);
+  assert.equal(await page.$eval(`[data-broker-id="${oldLeader}"]`, (e) => e.dataset.up), 'true');
+  assert.doesNotMatch(await page.textContent('#event-log'), /crashed/);
+  // The end of the session is still there to go back to.
+  assert.equal(Number(await page.$eval("#timeline", (e) => e.dataset.end)), end);
+
+  // Keyboard: the scrubber moves with the arrow keys.
+  await page.focus('#timeline');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#cluster[data-time="1600"]');
+
+  // Step back: just before the last event, earlier than 1.6 s.
+  await page.click('#step-back');
+  const back = Number(await page.$eval('#cluster', (e) => e.dataset.time));
+  assert.ok(back <= 1600 && back > 0, `stepped back to ${back}`);
+
+  // Act in the past: crash another broker. The later crash is dropped, and the app says so.
+  const other = [1, 2, 3].find((b) => b !== oldLeader);
+  await page.focus(`[data-broker-id="${other}"]`);
+  await page.keyboard.press('Enter');
+  await page.click('#broker-crash');
+  await page.waitForSelector(`[data-broker-id="${other}"][data-up="false"]`);
+  assert.match(await page.textContent('#timeline-status'), /^Acted at \d+\.\d{3} s: the 1 later action was dropped$/);
+  assert.equal(await page.$eval(`[data-broker-id="${oldLeader}"]`, (e) => e.dataset.up), 'true');
+  // The session now ends where the action was, and playing resumed from there.
+  assert.ok(Number(await page.$eval("#timeline", (e) => e.dataset.end)) < end);
+  assert.equal(await page.$eval('#play', (e) => e.getAttribute('aria-pressed')), 'true');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'time-travel.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -5,7 +5,13 @@
 // - per-frame main-thread time with the stress preset (9 brokers, 3 x 12 partitions, RF 3,
 //   a producer at 50 records/s) at 1x speed, from a Chrome trace of 10 s: the main thread's
 //   busy time (every top-level task) between one frame's start and the next, as median,
-//   p95 and max over the frames; and the app's own update + render p95 (#frame-p95).
+//   p95 and max over the frames; and the app's own update + render p95 (#frame-p95);
+// - time travel: the stress preset run to one simulated hour before the first frame
+//   (`?preset=stress&t=3600000&paused=1`), then 200 seeks to random times through the
+//   #timeline scrubber (an input event, as a drag sends): the simulator's seek alone
+//   (#timeline[data-seek-ms], timed with performance.now() in the app) and the whole
+//   update, from the input event to the next animation frame after the render, as
+//   median, p95 and max. `node tests/e2e/measure.mjs seek` measures only this.
 import { serve, launch, ROOT } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +19,19 @@ import zlib from 'node:zlib';
 
 const server = await serve();
 const browser = await launch();
+const onlySeek = process.argv.includes('seek');
 try {
+  if (onlySeek) {
+    console.log(JSON.stringify(await measureSeek(), null, 2));
+  } else {
+    await all();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+async function all() {
   const page = await browser.context.newPage();
   const loaded = [];
   page.on('response', (r) => loaded.push(new URL(r.url()).pathname));
@@ -48,10 +66,56 @@ try {
       max: quantile(frames, 1),
     },
     stress_app_update_render_p95_ms: Number(p95App),
+    time_travel: await measureSeek(),
   }, null, 2));
-} finally {
-  await browser.close();
-  await server.close();
+}
+
+/** A one-hour stress session, then 200 seeks to random times (a fixed pseudo-random list). */
+async function measureSeek() {
+  const page = await browser.context.newPage();
+  const started = Date.now();
+  await page.goto(`${server.url}?preset=stress&t=3600000&paused=1`, { timeout: 600_000 });
+  await page.waitForSelector('[data-broker-id]', { timeout: 600_000 });
+  const loadS = (Date.now() - started) / 1000;
+  const { min, max } = await page.$eval('#timeline', (e) => ({ min: Number(e.min), max: Number(e.max) }));
+  const result = await page.evaluate(async ({ min, max }) => {
+    const input = document.querySelector('#timeline');
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    let x = 12345;
+    const rand = () => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648; };
+    const sim = [];
+    const total = [];
+    for (let i = 0; i < 200; i++) {
+      const t = Math.round(min + rand() * (max - min));
+      await frame();
+      const start = performance.now();
+      input.value = String(t);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      await frame();
+      total.push(performance.now() - start);
+      sim.push(Number(input.dataset.seekMs));
+    }
+    return { sim, total };
+  }, { min, max });
+  const mem = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
+  // The largest Chromium renderer process (Linux `ps`): the wasm memory lives there.
+  let rendererRssKb = null;
+  try {
+    const { execSync } = await import('node:child_process');
+    rendererRssKb = Math.max(...execSync('ps -eo rss=,args=').toString().split('\n')
+      .filter((l) => l.includes('--type=renderer')).map((l) => Number(l.trim().split(/\s+/)[0])));
+  } catch { /* not Linux */ }
+  await page.close();
+  const stats = (v) => ({ median: quantile(v, 0.5), p95: quantile(v, 0.95), max: quantile(v, 1) });
+  return {
+    session_ms: max - min,
+    load_and_run_the_hour_s: loadS,
+    seeks: result.sim.length,
+    seek_in_simulator_ms: stats(result.sim),
+    seek_input_to_next_frame_ms: stats(result.total),
+    js_heap_bytes: mem,
+    renderer_rss_kb_max: rendererRssKb,
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ use crate::components::metrics::MetricsStrip;
 use crate::components::node_menu::NodeMenu;
 use crate::components::partition_view::PartitionPanel;
 use crate::components::produce_form::ProduceForm;
+use crate::components::timeline::TimelineBar;
 use crate::components::toolbar::Toolbar;
 use crate::coordinator_view::{CoordinatorView, coordinator_view};
 use crate::layout::{Layout, LayoutInput, Orientation};
@@ -54,6 +55,9 @@ pub enum Msg {
     Frame(f64),
     TogglePlay,
     Step,
+    StepBack,
+    /// The timeline scrubber moved to this simulated time (ms).
+    Seek(f64),
     Speed(f64),
     SeedText(String),
     Reset,
@@ -81,6 +85,8 @@ struct Callbacks {
     close_node_menu: Callback<()>,
     toggle: Callback<()>,
     step: Callback<()>,
+    step_back: Callback<()>,
+    seek: Callback<f64>,
     speed: Callback<f64>,
     seed: Callback<String>,
     reset: Callback<()>,
@@ -119,6 +125,10 @@ pub struct App {
     seed_error: Option<String>,
     config_errors: Rc<ScenarioErrors>,
     status: Option<String>,
+    /// What acting in the past dropped (the timeline's status line).
+    timeline_status: Option<String>,
+    /// What the last seek or step back took inside the simulator (ms).
+    seek_ms: Option<f64>,
     produce_error: Option<String>,
     consumer_error: Option<String>,
     show_details: bool,
@@ -196,8 +206,20 @@ impl App {
         self.seen_version = u64::MAX;
         self.selected_broker = None;
         self.status = None;
+        self.timeline_status = None;
         self.produce_error = None;
         self.consumer_error = None;
+        self.derive();
+    }
+
+    /// After an action: if it was taken in the past, the rest of the session was dropped;
+    /// say so, and play on from here.
+    fn after_action(&mut self) {
+        if let Some(fork) = self.world.fork() {
+            self.timeline_status = Some(fork.message());
+            self.playback.seek_to(self.world.now() as f64);
+            self.playback.play();
+        }
         self.derive();
     }
 
@@ -326,6 +348,8 @@ impl Component for App {
             close_node_menu: link.callback(|_| Msg::CloseNodeMenu),
             toggle: link.callback(|_| Msg::TogglePlay),
             step: link.callback(|_| Msg::Step),
+            step_back: link.callback(|_| Msg::StepBack),
+            seek: link.callback(Msg::Seek),
             speed: link.callback(Msg::Speed),
             seed: link.callback(Msg::SeedText),
             reset: link.callback(|_| Msg::Reset),
@@ -368,6 +392,8 @@ impl Component for App {
             seed_error: None,
             config_errors: Rc::new(config_errors),
             status: None,
+            timeline_status: None,
+            seek_ms: None,
             produce_error: None,
             consumer_error: None,
             show_details: false,
@@ -408,6 +434,31 @@ impl Component for App {
                     self.playback.jump_to(t as f64);
                 }
                 self.derive();
+            }
+            Msg::StepBack => {
+                self.playback.pause();
+                let shown = self.playback.sim_time() as Millis;
+                if self.world.now() < shown && !self.world.in_past() {
+                    self.world.advance_to(shown);
+                }
+                let start = perf_now();
+                let t = self.world.step_back();
+                self.seek_ms = Some(perf_now() - start);
+                self.timeline_status = None;
+                self.playback
+                    .seek_to(t.unwrap_or_else(|| self.world.now()) as f64);
+                self.derive();
+            }
+            Msg::Seek(t) => {
+                self.playback.pause();
+                if t.is_finite() {
+                    let start = perf_now();
+                    let shown = self.world.seek(t.max(0.0) as Millis);
+                    self.seek_ms = Some(perf_now() - start);
+                    self.timeline_status = None;
+                    self.playback.seek_to(shown as f64);
+                    self.derive();
+                }
             }
             Msg::Speed(v) => self.playback.set_speed_log10(v),
             Msg::SeedText(s) => {
@@ -455,7 +506,7 @@ impl Component for App {
                     BrokerAction::Heal => "network healed".to_owned(),
                 };
                 self.status_of(r, done);
-                self.derive();
+                self.after_action();
             }
             Msg::CloseBrokerMenu => {
                 self.focus_broker = self.selected_broker.take();
@@ -470,7 +521,7 @@ impl Component for App {
                     BrokerAction::Heal => "network healed".to_owned(),
                 };
                 self.status_of(r, done);
-                self.derive();
+                self.after_action();
             }
             Msg::ElectPreferred => {
                 let r = self.world.elect_preferred_leaders();
@@ -485,16 +536,16 @@ impl Component for App {
                     Err(_) => String::new(),
                 };
                 self.status_of(r, text);
-                self.derive();
+                self.after_action();
             }
             Msg::Produce(req) => {
                 self.produce_error = self.world.produce(&req).err().map(|e| e.to_string());
-                self.derive();
+                self.after_action();
             }
             Msg::AddConsumer(group, topic, assignor) => {
                 let r = self.world.add_consumer(&group, &topic, assignor);
                 self.consumer_error = r.as_ref().err().map(|e| e.to_string());
-                self.derive();
+                self.after_action();
             }
             Msg::SelectPartition(tp) => {
                 self.selected_tp = tp;
@@ -568,6 +619,7 @@ impl Component for App {
     fn view(&self, _ctx: &Context<Self>) -> Html {
         let snap = self.world.snapshot();
         let now = self.playback.sim_time();
+        let session = self.world.session();
         let fade_ms = DROP_FADE_WALL_MS * self.playback.speed();
         let svg = diagram(&DiagramArgs {
             snapshot: snap,
@@ -633,8 +685,14 @@ impl Component for App {
                         seed_text={AttrValue::from(self.seed_text.clone())}
                         seed_error={self.seed_error.clone().map(AttrValue::from)}
                         on_toggle={self.cb.toggle.clone()} on_step={self.cb.step.clone()}
+                        on_step_back={self.cb.step_back.clone()}
+                        at_start={self.world.now() <= session.0}
                         on_speed={self.cb.speed.clone()} on_seed={self.cb.seed.clone()}
                         on_reset={self.cb.reset.clone()} />
+                    <TimelineBar start_ms={session.0 as f64} end_ms={(session.1 as f64).max(now)}
+                        now_ms={now} in_past={self.world.in_past()} seek_ms={self.seek_ms}
+                        status={self.timeline_status.clone().map(AttrValue::from)}
+                        on_seek={self.cb.seek.clone()} />
                 </header>
                 <MetricsStrip metrics={snap.metrics.clone()} in_flight={snap.in_flight.len()}
                     frame_p95={p95(&self.frame_times)} />

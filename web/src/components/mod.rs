@@ -15,6 +15,7 @@ pub mod partition_view;
 pub mod produce_form;
 pub mod producer;
 pub mod replica;
+pub mod timeline;
 pub mod toolbar;
 
 /// The value of the input or select element an event came from.

@@ -1,4 +1,5 @@
-//! Playback controls: play/pause, single step, speed (logarithmic), seed and reset.
+//! Playback controls: play/pause, single step and step back, speed (logarithmic), seed and
+//! reset.
 
 use super::{sim_seconds, target_value};
 use crate::model::playback::{MAX_SPEED_LOG10, MIN_SPEED_LOG10};
@@ -14,6 +15,9 @@ pub struct ToolbarProps {
     pub seed_error: Option<AttrValue>,
     pub on_toggle: Callback<()>,
     pub on_step: Callback<()>,
+    pub on_step_back: Callback<()>,
+    /// Nothing happened before now: no step back.
+    pub at_start: bool,
     pub on_speed: Callback<f64>,
     pub on_seed: Callback<String>,
     pub on_reset: Callback<()>,
@@ -23,6 +27,7 @@ pub struct ToolbarProps {
 pub fn Toolbar(p: &ToolbarProps) -> Html {
     let toggle = p.on_toggle.reform(|_: MouseEvent| ());
     let step = p.on_step.reform(|_: MouseEvent| ());
+    let step_back = p.on_step_back.reform(|_: MouseEvent| ());
     let reset = p.on_reset.reform(|_: MouseEvent| ());
     let speed = p.on_speed.reform(|e: InputEvent| {
         e.target_unchecked_into::<web_sys::HtmlInputElement>()
@@ -46,6 +51,10 @@ pub fn Toolbar(p: &ToolbarProps) -> Html {
             <button id="step" type="button" onclick={step}
                 title="Pause and advance to the next thing that happens">
                 { "Step" }
+            </button>
+            <button id="step-back" type="button" onclick={step_back} disabled={p.at_start}
+                title="Pause and go back to just before the last thing that happened">
+                { "Step back" }
             </button>
             <label class="speed" for="speed">
                 { "Speed " }

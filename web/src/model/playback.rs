@@ -70,6 +70,12 @@ impl Playback {
         self.sim_time = self.sim_time.max(t);
     }
 
+    /// Sets the clock to `t`, backwards too (time travel: a seek or a step back).
+    pub fn seek_to(&mut self, t: f64) {
+        self.sim_time = t;
+        self.last_wall = None;
+    }
+
     pub fn reset(&mut self) {
         self.sim_time = 0.0;
         self.last_wall = None;
@@ -108,6 +114,16 @@ impl Playback {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn seek_moves_the_clock_backwards_too() {
+        let mut p = super::Playback::default();
+        p.jump_to(5_000.0);
+        p.jump_to(1_000.0);
+        assert_eq!(p.sim_time(), 5_000.0);
+        p.seek_to(1_000.0);
+        assert_eq!(p.sim_time(), 1_000.0);
+    }
+
     use super::*;
 
     #[test]

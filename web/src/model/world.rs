@@ -1,6 +1,10 @@
 //! The world: the simulator built from a scenario and a seed, plus what the view derives from
 //! its events (the narrated log, records lost to truncation, dropped messages fading out, the
 //! last record's placement). One snapshot is taken per change, never more than once a frame.
+//!
+//! Time travel: the world keeps a [`Timeline`] of its states, so the page can show any moment
+//! of the session (a seek restores the nearest checkpoint and replays up to it), step back one
+//! event, and fork when a person acts in the past (the later actions are dropped).
 
 use super::partition_view::PartitionView;
 use super::scenario::{Scenario, ScenarioErrors};
@@ -11,6 +15,7 @@ use kafkascope_core::event::DropReason;
 use kafkascope_core::log::{Record, RecordId};
 use kafkascope_core::message::TopicConfig;
 use kafkascope_core::snapshot::Snapshot;
+use kafkascope_core::timeline::{CheckpointPolicy, Replay, Timeline};
 use kafkascope_core::{
     Acks, BrokerId, ClusterConfig, Command, CommandOutcome, ErrorCode, EventKind, KafkaError,
     NodeId, Profile, Sim, TopicPartition,
@@ -153,13 +158,61 @@ struct SteadyProducer {
     sent: u64,
 }
 
-pub struct World {
-    scenario: Scenario,
-    seed: u64,
+/// What a person (or the page's script) does to the world: the inputs the timeline logs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Produce(ProduceRequest),
+    Node(NodeId, BrokerAction),
+    ElectPreferred,
+    AddConsumer {
+        group: String,
+        topic: String,
+        assignor: AssignorKind,
+    },
+}
+
+/// What an action returned.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionOutput {
+    Records(Vec<RecordId>),
+    Elected(Vec<TopicPartition>),
+    Consumer(u32),
+    Done,
+}
+
+/// Simulated time between the timeline's checkpoints: a seek replays at most this much
+/// (5 s of the stress preset replays in about 5 ms natively and 25 ms in Chromium).
+pub const CHECKPOINT_INTERVAL_MS: Millis = 5_000;
+/// Checkpoints kept before they are thinned (one hour at 5 s is 720).
+pub const MAX_CHECKPOINTS: usize = 1_024;
+
+/// An action taken in the past, which dropped the rest of the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fork {
+    pub at: Millis,
+    /// Later actions dropped.
+    pub dropped: usize,
+}
+
+impl Fork {
+    /// "Acted at 12.300 s: the 8 later actions were dropped".
+    pub fn message(&self) -> String {
+        let at = crate::fmt::fixed(self.at as f64 / 1000.0, 3);
+        match self.dropped {
+            0 => format!("Acted at {at} s: the later timeline (no actions in it) was dropped"),
+            1 => format!("Acted at {at} s: the 1 later action was dropped"),
+            n => format!("Acted at {at} s: the {n} later actions were dropped"),
+        }
+    }
+}
+
+/// The simulator and everything derived from its events: what a checkpoint copies. Its
+/// transitions are the simulator's steps, the steady producer's and the script's firings, and
+/// actions, so a replay reproduces the steady producer's records exactly.
+#[derive(Clone)]
+struct Engine {
+    scenario: Rc<Scenario>,
     sim: Sim,
-    snapshot: Rc<Snapshot>,
-    /// Bumped whenever the simulator's state changed (and the snapshot was retaken).
-    version: u64,
     log: VecDeque<LogLine>,
     log_all: VecDeque<LogLine>,
     next_line: u64,
@@ -174,14 +227,96 @@ pub struct World {
     steady: Option<SteadyProducer>,
     /// Scheduled actions, in time order.
     script: VecDeque<(Millis, ScriptAction)>,
+    /// Firings of the steady producer and the script, and actions applied.
+    transitions: u64,
 }
 
-impl World {
+impl Replay for Engine {
+    type Input = Action;
+    type Output = ActionOutput;
+    type Error = KafkaError;
+
+    fn now(&self) -> Millis {
+        self.sim.now()
+    }
+    fn position(&self) -> u64 {
+        self.sim.steps() + self.transitions
+    }
+    fn events_emitted(&self) -> u64 {
+        self.sim.events_emitted() + self.next_line
+    }
+    fn next_time(&self) -> Option<Millis> {
+        [self.sim.next_event_time(), self.next_external()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+    /// The simulator's events at a time come before the steady producer and the script.
+    fn step_until(&mut self, limit: Millis) -> bool {
+        let sim_next = self.sim.next_event_time().filter(|&t| t <= limit);
+        let external = self.next_external().filter(|&t| t <= limit);
+        match (sim_next, external) {
+            (Some(s), e) if e.is_none_or(|e| s <= e) => {
+                let delivered = self
+                    .sim
+                    .next_delivery()
+                    .map(|env| (env.id, env.message.api()));
+                self.sim.step_until(limit);
+                self.ingest(delivered);
+                true
+            }
+            (_, Some(at)) => {
+                self.sim.advance_clock(at);
+                if self
+                    .steady
+                    .as_ref()
+                    .is_some_and(|s| s.next_at.ceil() as Millis == at)
+                {
+                    self.fire_steady();
+                }
+                self.fire_script(at);
+                self.transitions += 1;
+                self.ingest(None);
+                true
+            }
+            _ => false,
+        }
+    }
+    fn set_clock(&mut self, t: Millis) {
+        self.sim.advance_clock(t);
+    }
+    fn apply_input(&mut self, action: Action) -> Result<ActionOutput, KafkaError> {
+        let commands = self.sim.command_log().len();
+        let out = match action {
+            Action::Produce(req) => self.produce(&req).map(ActionOutput::Records),
+            Action::Node(node, a) => self.node_action(node, a).map(|()| ActionOutput::Done),
+            Action::ElectPreferred => self.elect_preferred_leaders().map(ActionOutput::Elected),
+            Action::AddConsumer {
+                group,
+                topic,
+                assignor,
+            } => self
+                .add_consumer(&group, &topic, assignor)
+                .map(ActionOutput::Consumer),
+        };
+        // A refused action must change nothing, or a replay would miss the change.
+        debug_assert!(out.is_ok() || self.sim.command_log().len() == commands);
+        let out = out?;
+        self.transitions += 1;
+        Ok(out)
+    }
+    /// Buffered events were taken in already; the copy shares the scenario.
+    fn checkpoint(&mut self) -> Self {
+        self.clone()
+    }
+}
+
+impl Engine {
     /// Builds the cluster of `scenario` with `seed`, creating its topics and its producer at
     /// t = 0. Fails, changing nothing anywhere, with each error next to its field.
     // One message per config field, returned once per "Apply": size does not matter.
     #[allow(clippy::result_large_err)]
-    pub fn new(scenario: &Scenario, seed: u64) -> Result<World, ScenarioErrors> {
+    fn new(scenario: &Scenario, seed: u64) -> Result<Engine, ScenarioErrors> {
         let mut errs = ScenarioErrors::default();
         let mut config = ClusterConfig::new(Profile::Teaching, scenario.brokers);
         for (b, rack) in config.brokers.iter_mut().zip(&scenario.racks) {
@@ -205,13 +340,9 @@ impl World {
                 return Err(errs);
             }
         };
-        let snapshot = Rc::new(sim.snapshot());
-        let mut w = World {
-            scenario: scenario.clone(),
-            seed,
+        let mut w = Engine {
+            scenario: Rc::new(scenario.clone()),
             sim,
-            snapshot,
-            version: 0,
             log: VecDeque::new(),
             log_all: VecDeque::new(),
             next_line: 0,
@@ -231,6 +362,7 @@ impl World {
                 sent: 0,
             }),
             script: VecDeque::new(),
+            transitions: 0,
         };
         for (i, t) in scenario.topics.iter().enumerate() {
             let cmd = Command::CreateTopic {
@@ -276,8 +408,7 @@ impl World {
         if let Some(s) = w.steady.as_mut() {
             s.next_at = w.sim.now() as f64;
         }
-        w.ingest();
-        w.refresh();
+        w.ingest(None);
         Ok(w)
     }
 
@@ -300,81 +431,6 @@ impl World {
         while !ready(&self.sim, &self.scenario.topics) && self.sim.step_until(SETUP_LIMIT_MS) {}
     }
 
-    pub fn scenario(&self) -> &Scenario {
-        &self.scenario
-    }
-
-    pub fn seed(&self) -> u64 {
-        self.seed
-    }
-
-    pub fn sim(&self) -> &Sim {
-        &self.sim
-    }
-
-    pub fn now(&self) -> Millis {
-        self.sim.now()
-    }
-
-    pub fn snapshot(&self) -> &Rc<Snapshot> {
-        &self.snapshot
-    }
-
-    pub fn version(&self) -> u64 {
-        self.version
-    }
-
-    /// Key events, oldest first.
-    pub fn log(&self) -> &VecDeque<LogLine> {
-        &self.log
-    }
-
-    /// Every narrated event (details included), oldest first.
-    pub fn log_all(&self) -> &VecDeque<LogLine> {
-        &self.log_all
-    }
-
-    pub fn dropped(&self) -> &VecDeque<DroppedMessage> {
-        &self.dropped
-    }
-
-    pub fn placement(&self) -> Option<&Placement> {
-        self.placement.as_ref()
-    }
-
-    /// Records `broker`'s replica of `tp` lost to truncation, oldest first.
-    pub fn lost(&self, tp: &TopicPartition, broker: BrokerId) -> Option<&VecDeque<Record>> {
-        self.lost
-            .iter()
-            .find(|((t, b), _)| t == tp && *b == broker)
-            .map(|(_, v)| v)
-    }
-
-    /// Every topic with its partition count, internal ones flagged.
-    pub fn topics(&self) -> Vec<TopicInfo> {
-        self.snapshot
-            .topics
-            .iter()
-            .map(|t| TopicInfo {
-                name: t.name.to_string(),
-                partitions: t.partitions.len() as u32,
-                internal: t.internal,
-            })
-            .collect()
-    }
-
-    pub fn partition_view(&self, tp: &TopicPartition) -> Option<PartitionView> {
-        PartitionView::build(self, tp)
-    }
-
-    /// When the next thing happens: a scheduled delivery or timer, or the steady producer.
-    pub fn next_event_time(&self) -> Option<Millis> {
-        [self.sim.next_event_time(), self.next_external()]
-            .into_iter()
-            .flatten()
-            .min()
-    }
-
     /// When the steady producer or the script next acts.
     fn next_external(&self) -> Option<Millis> {
         let steady = self.steady.as_ref().map(|s| s.next_at.ceil() as Millis);
@@ -383,7 +439,7 @@ impl World {
     }
 
     /// Schedules an action at simulated time `at` (not before now).
-    pub fn schedule(&mut self, at: Millis, action: ScriptAction) {
+    fn schedule(&mut self, at: Millis, action: ScriptAction) {
         let at = at.max(self.sim.now());
         let i = self.script.partition_point(|(t, _)| *t <= at);
         self.script.insert(i, (at, action));
@@ -416,44 +472,6 @@ impl World {
                 self.push_line(now, format!("scripted action refused: {e}"), false);
             }
         }
-    }
-
-    /// Runs the simulation up to `t` (firing the steady producer on its schedule). Returns
-    /// whether anything happened; only then is a new snapshot taken.
-    pub fn advance_to(&mut self, t: Millis) -> bool {
-        let mut changed = false;
-        loop {
-            let due = self.next_external().filter(|&at| at <= t);
-            let limit = due.unwrap_or(t);
-            while self.sim.step_until(limit) {
-                changed = true;
-            }
-            self.sim.run_until(limit);
-            let Some(at) = due else {
-                break;
-            };
-            if self
-                .steady
-                .as_ref()
-                .is_some_and(|s| s.next_at.ceil() as Millis == at)
-            {
-                self.fire_steady();
-            }
-            self.fire_script(at);
-            changed = true;
-        }
-        if changed {
-            self.ingest();
-            self.refresh();
-        }
-        changed
-    }
-
-    /// Advances to the next event time and processes everything due then. Returns that time.
-    pub fn step(&mut self) -> Option<Millis> {
-        let t = self.next_event_time()?;
-        self.advance_to(t);
-        Some(t)
     }
 
     fn fire_steady(&mut self) {
@@ -515,7 +533,7 @@ impl World {
     }
 
     /// `producer.send(topic, key, value)` from the form, by the producer with those acks.
-    pub fn produce(&mut self, req: &ProduceRequest) -> Result<Vec<RecordId>, KafkaError> {
+    fn produce(&mut self, req: &ProduceRequest) -> Result<Vec<RecordId>, KafkaError> {
         // Checked before a producer may be added, so a refused send changes nothing. The
         // controller's view: a topic just created is known before its records commit.
         let known = self
@@ -543,8 +561,7 @@ impl World {
             Ok(CommandOutcome::RecordsSent { records }) => records,
             Ok(_) => Vec::new(),
             Err(e) => {
-                self.ingest();
-                self.refresh();
+                self.ingest(None);
                 return Err(e);
             }
         };
@@ -561,21 +578,12 @@ impl World {
                 ),
             });
         }
-        self.ingest();
-        self.refresh();
+        self.ingest(None);
         Ok(records)
     }
 
-    pub fn broker_action(
-        &mut self,
-        broker: BrokerId,
-        action: BrokerAction,
-    ) -> Result<(), KafkaError> {
-        self.node_action(NodeId::Broker(broker), action)
-    }
-
     /// Crash, restart or isolate a broker, a ZooKeeper server or a KRaft controller.
-    pub fn node_action(&mut self, node: NodeId, action: BrokerAction) -> Result<(), KafkaError> {
+    fn node_action(&mut self, node: NodeId, action: BrokerAction) -> Result<(), KafkaError> {
         let cmd = match action {
             BrokerAction::Crash => Command::Crash { node },
             BrokerAction::Restart => Command::Restart { node },
@@ -586,7 +594,7 @@ impl World {
     }
 
     /// `kafka-leader-election --election-type preferred --all-topic-partitions`.
-    pub fn elect_preferred_leaders(&mut self) -> Result<Vec<TopicPartition>, KafkaError> {
+    fn elect_preferred_leaders(&mut self) -> Result<Vec<TopicPartition>, KafkaError> {
         match self.apply(Command::ElectPreferredLeaders { partitions: None })? {
             CommandOutcome::LeadersElected { partitions } => Ok(partitions),
             _ => Ok(Vec::new()),
@@ -595,7 +603,7 @@ impl World {
 
     /// Starts a consumer in `group` subscribed to `topic`, with the partition assignment
     /// strategy `assignor`. Returns its id.
-    pub fn add_consumer(
+    fn add_consumer(
         &mut self,
         group: &str,
         topic: &str,
@@ -612,28 +620,11 @@ impl World {
         Ok(id)
     }
 
-    /// Applies any command now, then takes in its events.
-    pub fn apply(&mut self, cmd: Command) -> Result<CommandOutcome, KafkaError> {
-        let out = self.sim.apply(cmd)?;
-        self.ingest();
-        self.refresh();
-        Ok(out)
-    }
-
-    /// Forgets dropped messages that died more than `keep_ms` ago.
-    pub fn prune_dropped(&mut self, now: f64, keep_ms: f64) {
-        while self
-            .dropped
-            .front()
-            .is_some_and(|d| (d.at as f64) + keep_ms < now)
-        {
-            self.dropped.pop_front();
-        }
-    }
-
-    fn refresh(&mut self) {
-        self.snapshot = Rc::new(self.sim.snapshot());
-        self.version += 1;
+    /// Applies a command now, then takes in its events.
+    fn apply(&mut self, cmd: Command) -> Result<CommandOutcome, KafkaError> {
+        let out = self.sim.apply(cmd);
+        self.ingest(None);
+        out
     }
 
     fn push_line(&mut self, time: Millis, text: String, detail: bool) {
@@ -656,8 +647,9 @@ impl World {
         }
     }
 
-    /// Takes in the events emitted since the last call.
-    fn ingest(&mut self) {
+    /// Takes in the events emitted since the last call. `delivered` is the message the last
+    /// step delivered or dropped (id and API), for naming a drop.
+    fn ingest(&mut self, delivered: Option<(u64, &'static str)>) {
         let events = self.sim.drain_events();
         // APIs of messages sent in this batch (they may also be dropped in it).
         let mut sent_now: Vec<(u64, &'static str)> = Vec::new();
@@ -678,11 +670,9 @@ impl World {
                         .find(|(i, _)| i == id)
                         .map(|(_, a)| (*a).to_owned())
                         .or_else(|| {
-                            self.snapshot
-                                .in_flight
-                                .iter()
-                                .find(|m| m.id == *id)
-                                .map(|m| m.api.clone())
+                            delivered
+                                .filter(|(i, _)| i == id)
+                                .map(|(_, a)| a.to_owned())
                         })
                         .unwrap_or_else(|| "message".to_owned());
                     self.dropped.push_back(DroppedMessage {
@@ -753,6 +743,261 @@ impl World {
                 self.ctx.keys.remove(record);
             }
         }
+    }
+}
+
+/// The world the page shows: a timeline of [`Engine`] states (the live one and checkpoints),
+/// and the snapshot of the live one, retaken once per change.
+pub struct World {
+    seed: u64,
+    timeline: Timeline<Engine>,
+    snapshot: Rc<Snapshot>,
+    /// Bumped whenever the shown state changed (and the snapshot was retaken).
+    version: u64,
+    /// Set when the last action was taken in the past (cleared by the next action or seek).
+    fork: Option<Fork>,
+}
+
+impl World {
+    /// Builds the cluster of `scenario` with `seed`, creating its topics and its producer at
+    /// t = 0. Fails, changing nothing anywhere, with each error next to its field.
+    #[allow(clippy::result_large_err)] // as Engine::new
+    pub fn new(scenario: &Scenario, seed: u64) -> Result<World, ScenarioErrors> {
+        let engine = Engine::new(scenario, seed)?;
+        Ok(Self::start(engine, seed))
+    }
+
+    fn start(engine: Engine, seed: u64) -> World {
+        let snapshot = Rc::new(engine.sim.snapshot());
+        let policy = CheckpointPolicy {
+            interval_ms: CHECKPOINT_INTERVAL_MS,
+            max_checkpoints: MAX_CHECKPOINTS,
+        };
+        World {
+            seed,
+            timeline: Timeline::with_policy(engine, policy),
+            snapshot,
+            version: 0,
+            fork: None,
+        }
+    }
+
+    fn engine(&self) -> &Engine {
+        self.timeline.live()
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.engine().scenario
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn sim(&self) -> &Sim {
+        &self.engine().sim
+    }
+
+    pub fn now(&self) -> Millis {
+        self.engine().sim.now()
+    }
+
+    pub fn snapshot(&self) -> &Rc<Snapshot> {
+        &self.snapshot
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Key events, oldest first.
+    pub fn log(&self) -> &VecDeque<LogLine> {
+        &self.engine().log
+    }
+
+    /// Every narrated event (details included), oldest first.
+    pub fn log_all(&self) -> &VecDeque<LogLine> {
+        &self.engine().log_all
+    }
+
+    pub fn dropped(&self) -> &VecDeque<DroppedMessage> {
+        &self.engine().dropped
+    }
+
+    pub fn placement(&self) -> Option<&Placement> {
+        self.engine().placement.as_ref()
+    }
+
+    /// Records `broker`'s replica of `tp` lost to truncation, oldest first.
+    pub fn lost(&self, tp: &TopicPartition, broker: BrokerId) -> Option<&VecDeque<Record>> {
+        self.engine()
+            .lost
+            .iter()
+            .find(|((t, b), _)| t == tp && *b == broker)
+            .map(|(_, v)| v)
+    }
+
+    /// Every topic with its partition count, internal ones flagged.
+    pub fn topics(&self) -> Vec<TopicInfo> {
+        self.snapshot
+            .topics
+            .iter()
+            .map(|t| TopicInfo {
+                name: t.name.to_string(),
+                partitions: t.partitions.len() as u32,
+                internal: t.internal,
+            })
+            .collect()
+    }
+
+    pub fn partition_view(&self, tp: &TopicPartition) -> Option<PartitionView> {
+        PartitionView::build(self, tp)
+    }
+
+    /// When the next thing happens: a scheduled delivery or timer, the steady producer, the
+    /// script, or (in the past) a logged action.
+    pub fn next_event_time(&self) -> Option<Millis> {
+        self.timeline.next_time()
+    }
+
+    /// Schedules an action at simulated time `at` (not before now). A script belongs to the
+    /// session from its start: the timeline restarts here, forgetting any history.
+    pub fn schedule(&mut self, at: Millis, action: ScriptAction) {
+        let mut engine = self.engine().clone();
+        engine.schedule(at, action);
+        self.timeline = Timeline::with_policy(engine, self.timeline.policy());
+    }
+
+    /// Runs the simulation up to `t` (firing the steady producer on its schedule; in the past,
+    /// replaying the logged actions). Returns whether anything happened; only then is a new
+    /// snapshot taken.
+    pub fn advance_to(&mut self, t: Millis) -> bool {
+        let before = self.timeline.live().position();
+        self.timeline.advance_to(t);
+        let changed = self.timeline.live().position() != before;
+        if changed {
+            self.refresh();
+        }
+        changed
+    }
+
+    /// Advances to the next event time and processes everything due then. Returns that time.
+    pub fn step(&mut self) -> Option<Millis> {
+        let t = self.next_event_time()?;
+        self.advance_to(t);
+        Some(t)
+    }
+
+    /// The session's span: its start and the furthest time it reached.
+    pub fn session(&self) -> (Millis, Millis) {
+        (self.timeline.start(), self.timeline.end())
+    }
+
+    /// Whether the shown state is in the past (a future is ahead of it).
+    pub fn in_past(&self) -> bool {
+        self.timeline.in_past()
+    }
+
+    /// Shows the world as it was at `t` (clamped to the session). Returns the time shown.
+    pub fn seek(&mut self, t: Millis) -> Millis {
+        let shown = self.timeline.seek(t);
+        self.fork = None;
+        self.refresh();
+        shown
+    }
+
+    /// Goes back to just before the last event. Returns the time shown (None: at the start).
+    pub fn step_back(&mut self) -> Option<Millis> {
+        let r = self.timeline.step_back();
+        self.fork = None;
+        self.refresh();
+        r
+    }
+
+    /// Whether the last action was taken in the past, and what it dropped.
+    pub fn fork(&self) -> Option<Fork> {
+        self.fork
+    }
+
+    /// Checkpoints held.
+    pub fn checkpoints(&self) -> usize {
+        self.timeline.checkpoint_count()
+    }
+
+    /// Applies an action through the timeline (logged with its time; in the past it forks).
+    pub fn act(&mut self, action: Action) -> Result<ActionOutput, KafkaError> {
+        let applied = self.timeline.apply(action)?;
+        self.refresh();
+        self.fork = applied.forked.then(|| Fork {
+            at: self.now(),
+            dropped: applied.dropped,
+        });
+        Ok(applied.output)
+    }
+
+    /// `producer.send(topic, key, value)` from the form, by the producer with those acks.
+    pub fn produce(&mut self, req: &ProduceRequest) -> Result<Vec<RecordId>, KafkaError> {
+        match self.act(Action::Produce(req.clone()))? {
+            ActionOutput::Records(r) => Ok(r),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    pub fn broker_action(
+        &mut self,
+        broker: BrokerId,
+        action: BrokerAction,
+    ) -> Result<(), KafkaError> {
+        self.node_action(NodeId::Broker(broker), action)
+    }
+
+    /// Crash, restart or isolate a broker, a ZooKeeper server or a KRaft controller.
+    pub fn node_action(&mut self, node: NodeId, action: BrokerAction) -> Result<(), KafkaError> {
+        self.act(Action::Node(node, action)).map(|_| ())
+    }
+
+    /// `kafka-leader-election --election-type preferred --all-topic-partitions`.
+    pub fn elect_preferred_leaders(&mut self) -> Result<Vec<TopicPartition>, KafkaError> {
+        match self.act(Action::ElectPreferred)? {
+            ActionOutput::Elected(p) => Ok(p),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Starts a consumer in `group` subscribed to `topic`, with the partition assignment
+    /// strategy `assignor`. Returns its id.
+    pub fn add_consumer(
+        &mut self,
+        group: &str,
+        topic: &str,
+        assignor: AssignorKind,
+    ) -> Result<u32, KafkaError> {
+        let out = self.act(Action::AddConsumer {
+            group: group.to_owned(),
+            topic: topic.to_owned(),
+            assignor,
+        })?;
+        match out {
+            ActionOutput::Consumer(id) => Ok(id),
+            _ => unreachable!("adding a consumer returns its id"),
+        }
+    }
+
+    /// Forgets dropped messages that died more than `keep_ms` ago (only what is drawn: the
+    /// list is rebuilt exactly by a seek).
+    pub fn prune_dropped(&mut self, now: f64, keep_ms: f64) {
+        let dropped = &mut self.timeline.live_mut().dropped;
+        while dropped
+            .front()
+            .is_some_and(|d| (d.at as f64) + keep_ms < now)
+        {
+            dropped.pop_front();
+        }
+    }
+
+    fn refresh(&mut self) {
+        self.snapshot = Rc::new(self.engine().sim.snapshot());
+        self.version += 1;
     }
 }
 
@@ -1051,5 +1296,144 @@ mod tests {
             .sum();
         // 50 records/s for 2 s, minus the ones still on their way.
         assert!((80..=101).contains(&appended), "{appended}");
+    }
+
+    /// The stress preset with a crash of broker 2 at 4 s and a restart at 9 s, played to `t`
+    /// (and never sought).
+    fn played_to(t: Millis) -> World {
+        let mut w = World::new(&Scenario::stress(), 3).unwrap();
+        for (at, action) in [(4_000, BrokerAction::Crash), (9_000, BrokerAction::Restart)] {
+            if at <= t {
+                w.advance_to(at);
+                w.broker_action(2, action).unwrap();
+            }
+        }
+        w.advance_to(t);
+        w
+    }
+
+    fn session() -> World {
+        played_to(12_000)
+    }
+
+    fn lines(w: &World) -> Vec<(Millis, String)> {
+        w.log_all()
+            .iter()
+            .map(|l| (l.time, l.text.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_seek_shows_the_world_exactly_as_it_was_then() {
+        let mut w = session();
+        let (start, end) = w.session();
+        assert_eq!(end, 12_000);
+        assert!(w.checkpoints() >= 2);
+        for t in [6_500, 2_000, 4_000, 11_000, 9_000, start] {
+            let fresh = played_to(t);
+            assert_eq!(w.seek(t), t);
+            assert!(w.in_past());
+            assert!(w.snapshot() == fresh.snapshot(), "seek to {t}");
+            assert!(lines(&w) == lines(&fresh), "seek to {t}");
+            assert_eq!(w.placement(), fresh.placement());
+        }
+    }
+
+    #[test]
+    fn playing_on_after_a_seek_replays_the_future_and_the_steady_producer() {
+        let reference = session();
+        let mut w = session();
+        w.seek(3_000);
+        assert!(w.snapshot().brokers[1].up, "broker 2 had not crashed yet");
+        w.advance_to(12_000);
+        assert!(!w.in_past());
+        assert!(w.snapshot() == reference.snapshot());
+        assert!(lines(&w) == lines(&reference));
+        // Seeking past the end shows the end.
+        assert_eq!(w.seek(99_000), 12_000);
+        assert!(w.snapshot() == reference.snapshot());
+    }
+
+    #[test]
+    fn step_back_undoes_the_last_event() {
+        let mut w = session();
+        w.seek(4_000);
+        assert!(!w.snapshot().brokers[1].up, "crashed at 4 s");
+        // Step back until the crash is undone: it was the last thing at 4 s or just before.
+        let mut steps = 0;
+        while !w.snapshot().brokers[1].up {
+            w.step_back().unwrap();
+            steps += 1;
+            assert!(steps < 50);
+        }
+        assert_eq!(w.now(), 4_000);
+        assert!(
+            w.log_all()
+                .iter()
+                .all(|l| !l.text.contains("broker 2 crashed"))
+        );
+    }
+
+    #[test]
+    fn acting_in_the_past_forks_and_says_what_was_dropped() {
+        let mut w = session();
+        w.seek(2_000);
+        w.broker_action(5, BrokerAction::Crash).unwrap();
+        let fork = w.fork().unwrap();
+        assert_eq!(
+            fork,
+            Fork {
+                at: 2_000,
+                dropped: 2
+            }
+        );
+        assert_eq!(
+            fork.message(),
+            "Acted at 2.000 s: the 2 later actions were dropped"
+        );
+        assert_eq!(w.session().1, 2_000);
+        assert!(!w.in_past());
+        // The new future is the fork's, and deterministic.
+        w.advance_to(8_000);
+        let mut again = World::new(&Scenario::stress(), 3).unwrap();
+        again.advance_to(2_000);
+        again.broker_action(5, BrokerAction::Crash).unwrap();
+        again.advance_to(8_000);
+        assert!(w.snapshot() == again.snapshot());
+        assert!(
+            w.snapshot().brokers[1].up,
+            "the crash of broker 2 was dropped"
+        );
+        // A refused action in the past forks nothing.
+        w.seek(1_000);
+        assert!(w.broker_action(1, BrokerAction::Restart).is_err());
+        assert_eq!(w.session().1, 8_000);
+    }
+
+    /// The stress preset for a simulated hour, then 50 seeks (figures, not a check):
+    /// `cargo test --release -p kafkascope-web stress_hour -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn stress_hour_seek_figures() {
+        let start = std::time::Instant::now();
+        let mut w = World::new(&Scenario::stress(), 1).unwrap();
+        w.advance_to(3_600_000);
+        println!(
+            "hour: {:.1} s wall, {} checkpoints",
+            start.elapsed().as_secs_f64(),
+            w.checkpoints()
+        );
+        let mut times = Vec::new();
+        for i in 0..50u64 {
+            let t = (i * 7_919_117) % 3_600_000;
+            let s = std::time::Instant::now();
+            w.seek(t);
+            times.push(s.elapsed().as_secs_f64() * 1e3);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "seek: median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+            times[25], times[47], times[49]
+        );
     }
 }
