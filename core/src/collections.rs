@@ -14,6 +14,53 @@ use std::fmt;
 
 pub use litemap::LiteMap;
 
+/// The few `BTreeMap` conveniences the simulator uses that [`LiteMap`] lacks.
+pub trait LiteMapExt<K, V> {
+    /// The values, in key order, mutably.
+    fn values_mut<'a>(&'a mut self) -> impl DoubleEndedIterator<Item = &'a mut V>
+    where
+        K: 'a,
+        V: 'a;
+    /// The values, in key order, by value.
+    fn into_values(self) -> impl DoubleEndedIterator<Item = V>;
+    /// The stored key and its value.
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>;
+}
+
+impl<K: Ord, V> LiteMapExt<K, V> for LiteMap<K, V> {
+    fn values_mut<'a>(&'a mut self) -> impl DoubleEndedIterator<Item = &'a mut V>
+    where
+        K: 'a,
+        V: 'a,
+    {
+        self.iter_mut().map(|(_, v)| v)
+    }
+
+    fn into_values(self) -> impl DoubleEndedIterator<Item = V> {
+        self.into_iter().map(|(_, v)| v)
+    }
+
+    fn get_key_value<Q: Ord + ?Sized>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+    {
+        self.get_indexed(self.find_index(key).ok()?)
+    }
+}
+
+/// Serialises a [`LiteMap`] as a map, as `BTreeMap` does. `LiteMap`'s own impl writes a
+/// sequence of pairs to human-readable formats when the first key is not a number or string,
+/// and so when the map is empty: `[]` rather than `{}` in JSON. For
+/// `#[serde(serialize_with = "crate::collections::serialize_as_map")]`.
+pub fn serialize_as_map<K: Serialize, V: Serialize, S: Serializer>(
+    map: &LiteMap<K, V>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(map.iter())
+}
+
 /// A set of `T` kept as a sorted `Vec` without duplicates; iterates in ascending order like
 /// `BTreeSet`. Serialises as a sequence.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -207,7 +254,7 @@ mod tests {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             let v = (x >> 16) % 64;
             match step % 5 {
-                0 | 1 | 2 => assert_eq!(ours.insert(v), theirs.insert(v)),
+                0..=2 => assert_eq!(ours.insert(v), theirs.insert(v)),
                 3 => assert_eq!(ours.remove(&v), theirs.remove(&v)),
                 _ => assert_eq!(ours.contains(&v), theirs.contains(&v)),
             }
@@ -244,6 +291,22 @@ mod tests {
         assert_eq!(json, "[1,2,3]");
         let back: SortedSet<i32> = serde_json::from_str("[3,3,1,2]").unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn maps_serialise_as_maps_even_when_empty() {
+        #[derive(Serialize)]
+        struct S {
+            #[serde(serialize_with = "serialize_as_map")]
+            m: LiteMap<String, u32>,
+        }
+        let mut s = S {
+            m: LiteMap::new_vec(),
+        };
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"m":{}}"#);
+        s.m.insert("b".into(), 2);
+        s.m.insert("a".into(), 1);
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"m":{"a":1,"b":2}}"#);
     }
 
     #[test]

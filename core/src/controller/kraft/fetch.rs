@@ -7,6 +7,7 @@
 use super::log::LogEntry;
 use super::messages::{KraftEvent, KraftMessage, KraftTimer};
 use super::raft::{FETCH_MAX_WAIT_MS, ParkedFetch, RETRY_BACKOFF_MS, Role, Voter, kraft, timer};
+use crate::collections::LiteMapExt;
 use crate::error::ErrorCode;
 use crate::ids::NodeId;
 use crate::kernel::Ctx;

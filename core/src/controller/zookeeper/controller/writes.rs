@@ -144,7 +144,7 @@ impl KafkaController {
         ctx: &mut Ctx,
         mut changed: Vec<TopicPartition>,
         full_sync: Vec<BrokerId>,
-        create: &BTreeSet<TopicPartition>,
+        create: &SortedSet<TopicPartition>,
     ) {
         changed.sort();
         changed.dedup();
