@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collections::{LiteMap, SortedSet};
+use crate::collections::{LiteMap, SortedSet, map_from_iter};
 use crate::ids::{TopicName, TopicPartition};
 
 /// A partition assignment strategy (`partition.assignment.strategy`), by Kafka's protocol name.
@@ -207,11 +207,12 @@ impl<'a> Group<'a> {
             .filter(|(topic, count)| *count > 0 && subscribed.contains(&**topic))
             .cloned()
             .collect();
-        let topic_index: LiteMap<&str, usize> = topics
-            .iter()
-            .enumerate()
-            .map(|(i, (topic, _))| (&**topic, i))
-            .collect();
+        let topic_index: LiteMap<&str, usize> = map_from_iter(
+            topics
+                .iter()
+                .enumerate()
+                .map(|(i, (topic, _))| (&**topic, i)),
+        );
 
         let mut group_members = Vec::with_capacity(by_id.len());
         let mut positions = Vec::with_capacity(by_id.len());
@@ -599,7 +600,7 @@ impl<'a> Group<'a> {
     /// CooperativeStickyAssignor for the general algorithm: partitions assigned to a member that
     /// did not own them while another member owned them.
     fn partitions_changing_owner(&self, lists: &[Vec<Tp>]) -> LiteMap<Tp, usize> {
-        let mut added = LiteMap::new_vec();
+        let mut added = Vec::new();
         let mut revoked = SortedSet::new();
         for (m, list) in lists.iter().enumerate() {
             let owned: SortedSet<Tp> = self.members[m].owned.iter().copied().collect();
@@ -612,6 +613,8 @@ impl<'a> Group<'a> {
             );
             revoked.extend(owned.iter().filter(|tp| !assigned.contains(tp)).copied());
         }
+        // By partition, the last member to add it winning.
+        let mut added = map_from_iter(added);
         added.retain(|tp, _| revoked.contains(tp));
         added
     }

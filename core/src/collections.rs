@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::fmt;
 
 pub use litemap::LiteMap;
@@ -47,6 +48,68 @@ impl<K: Ord, V> LiteMapExt<K, V> for LiteMap<K, V> {
         K: Borrow<Q>,
     {
         self.get_indexed(self.find_index(key).ok()?)
+    }
+}
+
+/// Collects pairs into a [`LiteMap`] as `BTreeMap`'s `collect` does: by key, the last of equal
+/// keys winning. Use it rather than `collect()`: `LiteMap`'s `FromIterator` compiles a stable
+/// sort for every key/value type, this one shares [`sort_by`]'s. Input already in key order
+/// (the usual case: another map's entries) is taken as it is.
+pub fn map_from_iter<K: Ord, V>(pairs: impl IntoIterator<Item = (K, V)>) -> LiteMap<K, V> {
+    let mut pairs: Vec<(K, V)> = pairs.into_iter().collect();
+    if !pairs.windows(2).all(|w| w[0].0 < w[1].0) {
+        sort_by(&mut pairs, |a, b| a.0.cmp(&b.0));
+        // `dedup_by` drops the later of two equal keys; swapping first keeps the later pair.
+        pairs.dedup_by(|later, earlier| {
+            let equal = later.0 == earlier.0;
+            if equal {
+                std::mem::swap(later, earlier);
+            }
+            equal
+        });
+    }
+    LiteMap::from_sorted_store_unchecked(pairs)
+}
+
+/// Sorts `v` stably by `compare`, like `slice::sort_by`, but with one sort routine for every
+/// element type: it sorts indices through a `dyn` comparison, then moves the elements into
+/// place. `slice::sort_by` compiles a whole sort (some 6 KB of wasm) per element type and
+/// comparison, which the browser build pays for each of them.
+pub fn sort_by<T>(v: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {
+    if v.len() < 2 {
+        return;
+    }
+    let elements: &[T] = v;
+    let order = sorted_indices(v.len(), &mut |a, b| compare(&elements[a], &elements[b]));
+    permute(v, order);
+}
+
+/// `sort_by` with a key, like `slice::sort_by_key` (stable).
+pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
+    sort_by(v, |a, b| key(a).cmp(&key(b)));
+}
+
+/// The indices `0..n` stably sorted by `compare` (not generic: compiled once).
+fn sorted_indices(n: usize, compare: &mut dyn FnMut(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| compare(a, b));
+    order
+}
+
+/// Rearranges `v` so that position `i` holds what was at `order[i]` (a permutation of the
+/// indices), following each cycle with swaps.
+fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
+    for start in 0..v.len() {
+        let mut at = start;
+        loop {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            v.swap(at, from);
+            at = from;
+        }
     }
 }
 
@@ -188,8 +251,7 @@ impl<T: Ord> Extend<T> for SortedSet<T> {
         {
             return;
         }
-        // Equal elements are interchangeable, so an unstable sort is enough.
-        self.0.sort_unstable();
+        sort_by(&mut self.0, T::cmp);
         self.0.dedup();
     }
 }
@@ -307,6 +369,50 @@ mod tests {
         s.m.insert("b".into(), 2);
         s.m.insert("a".into(), 1);
         assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"m":{"a":1,"b":2}}"#);
+    }
+
+    /// `sort_by` and `sort_by_key` agree with the standard library's stable sorts.
+    #[test]
+    fn shared_sort_is_stable_and_matches_std() {
+        let mut x: u32 = 11;
+        for len in 0..200 {
+            let v: Vec<(u32, usize)> = (0..len)
+                .map(|i| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    ((x >> 16) % 10, i)
+                })
+                .collect();
+            let mut ours = v.clone();
+            let mut theirs = v.clone();
+            sort_by_key(&mut ours, |e| e.0);
+            theirs.sort_by_key(|e| e.0);
+            assert_eq!(ours, theirs);
+            let mut ours = v.clone();
+            let mut theirs = v;
+            sort_by(&mut ours, |a, b| b.cmp(a));
+            theirs.sort_by(|a, b| b.cmp(a));
+            assert_eq!(ours, theirs);
+        }
+    }
+
+    /// `map_from_iter` equals collecting into a `BTreeMap`: sorted, the last duplicate wins.
+    #[test]
+    fn map_from_iter_matches_btreemap_collect() {
+        use std::collections::BTreeMap;
+        let mut x: u32 = 3;
+        for len in 0..100 {
+            let pairs: Vec<(u32, usize)> = (0..len)
+                .map(|i| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    ((x >> 16) % 16, i)
+                })
+                .collect();
+            let ours = map_from_iter(pairs.clone());
+            let theirs: BTreeMap<u32, usize> = pairs.into_iter().collect();
+            assert!(ours.iter().eq(theirs.iter()));
+        }
+        let sorted = map_from_iter([(1, 'a'), (2, 'b')]);
+        assert_eq!(sorted.as_slice(), [(1, 'a'), (2, 'b')]);
     }
 
     #[test]

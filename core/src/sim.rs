@@ -2,7 +2,7 @@
 //! event loop. Its state is a function of (config, seed, timed command log).
 
 use crate::broker::Broker;
-use crate::collections::{LiteMap, SortedSet};
+use crate::collections::{LiteMap, SortedSet, map_from_iter};
 use crate::command::{Command, CommandOutcome};
 use crate::config::{ClusterConfig, CoordinatorMode, Millis};
 use crate::consumer::Consumer;
@@ -42,8 +42,7 @@ impl Sim {
         let rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
         let mut k = Kernel::new(rng, Network::new(config.network.clone()));
         let coordinator = CoordinatorImpl::new(&config);
-        let control_nodes: LiteMap<NodeId, Option<BrokerId>> =
-            coordinator.as_dyn().nodes().into_iter().collect();
+        let control_nodes = map_from_iter(coordinator.as_dyn().nodes());
         for (&node, host) in &control_nodes {
             if let Some(b) = host {
                 k.network.colocate(node, NodeId::Broker(*b));
@@ -58,22 +57,18 @@ impl Sim {
                 NodeId::Controller(config.coordinator.kraft_voter_ids(&config.brokers)[0])
             }
         };
-        let brokers = config
-            .brokers
-            .iter()
-            .map(|b| {
-                (
+        let brokers = map_from_iter(config.brokers.iter().map(|b| {
+            (
+                b.id,
+                Broker::new(
                     b.id,
-                    Broker::new(
-                        b.id,
-                        b.rack.clone(),
-                        mode,
-                        first_controller,
-                        config.broker.clone(),
-                    ),
-                )
-            })
-            .collect();
+                    b.rack.clone(),
+                    mode,
+                    first_controller,
+                    config.broker.clone(),
+                ),
+            )
+        }));
         let mut sim = Self {
             config,
             seed,

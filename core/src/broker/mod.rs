@@ -6,7 +6,7 @@ mod follower;
 mod kraft;
 mod leader;
 
-use crate::collections::{LiteMap, SortedSet};
+use crate::collections::{LiteMap, SortedSet, map_from_iter};
 use crate::config::{BrokerTimeouts, CoordinatorMode};
 use crate::event::EventKind;
 use crate::group::GroupCoordinator;
@@ -395,13 +395,13 @@ impl Broker {
         let p = self.partitions.get_mut(tp).expect("partition exists");
         let epoch = p.state.leader_epoch;
         p.log.assign_epoch(epoch);
-        let followers = p
-            .state
-            .replicas
-            .iter()
-            .filter(|&&b| b != me)
-            .map(|&b| (b, FollowerProgress::new(now, p.state.isr.contains(&b))))
-            .collect();
+        let followers = map_from_iter(
+            p.state
+                .replicas
+                .iter()
+                .filter(|&&b| b != me)
+                .map(|&b| (b, FollowerProgress::new(now, p.state.isr.contains(&b)))),
+        );
         p.leader = Some(LeaderState {
             followers,
             pending_isr: None,

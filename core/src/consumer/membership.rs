@@ -4,7 +4,7 @@
 
 use super::{CommitPurpose, Consumer, InFlight, MemberState, PositionState};
 use crate::assignor::{self, AssignorKind, MemberSubscription};
-use crate::collections::{LiteMap, LiteMapExt, SortedSet};
+use crate::collections::{LiteMap, LiteMapExt, SortedSet, map_from_iter};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
@@ -349,11 +349,12 @@ impl Consumer {
         members: &[MemberSubscription],
     ) -> Vec<(String, Vec<TopicPartition>)> {
         let topics: SortedSet<&TopicName> = members.iter().flat_map(|m| &m.topics).collect();
-        let counts: LiteMap<TopicName, u32> = topics
-            .into_iter()
-            .map(|t| (t.clone(), self.metadata.partition_count(t)))
-            .filter(|(_, n)| *n > 0)
-            .collect();
+        let counts: LiteMap<TopicName, u32> = map_from_iter(
+            topics
+                .into_iter()
+                .map(|t| (t.clone(), self.metadata.partition_count(t)))
+                .filter(|(_, n)| *n > 0),
+        );
         let result = assignor::assign_sorted(protocol, counts.as_slice(), members);
         self.assignment_snapshot = Some(counts);
         result

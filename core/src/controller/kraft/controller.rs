@@ -7,7 +7,7 @@
 use super::messages::{KraftEvent, KraftMessage, KraftTimer};
 use super::raft::Voter;
 use super::records::{MetadataRecord, replay};
-use crate::collections::LiteMap;
+use crate::collections::{LiteMap, map_from_iter};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::NewTopic;
 use crate::controller::metadata::{BrokerRegistration, ClusterMetadata};
@@ -90,7 +90,7 @@ impl Voter {
     fn activate(&mut self, ctx: &mut Ctx, timeouts: &BrokerTimeouts) {
         let now = ctx.now();
         let sessions: LiteMap<BrokerId, Millis> =
-            self.image.brokers.keys().map(|&b| (b, now)).collect();
+            map_from_iter(self.image.brokers.keys().map(|&b| (b, now)));
         for &b in sessions.keys() {
             ctx.set_timer(
                 timeouts.broker_session_timeout_ms,

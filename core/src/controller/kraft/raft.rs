@@ -11,7 +11,7 @@ use super::controller::ActiveController;
 use super::log::MetadataLog;
 use super::messages::{KraftEvent, KraftMessage, KraftTimer};
 use super::records::MetadataRecord;
-use crate::collections::{LiteMap, SortedSet};
+use crate::collections::{LiteMap, SortedSet, map_from_iter};
 use crate::config::{CoordinatorConfig, Millis};
 use crate::controller::metadata::ClusterMetadata;
 use crate::event::EventKind;
@@ -368,9 +368,9 @@ impl Voter {
     fn new_leader_state(&self, now: Millis, epoch_start_offset: u64) -> LeaderState {
         LeaderState {
             epoch_start_offset,
-            voter_offsets: self.others().into_iter().map(|v| (v, 0)).collect(),
+            voter_offsets: map_from_iter(self.others().into_iter().map(|v| (v, 0))),
             // A new leader gives every voter a full check-quorum period.
-            last_fetch: self.others().into_iter().map(|v| (v, now)).collect(),
+            last_fetch: map_from_iter(self.others().into_iter().map(|v| (v, now))),
             parked: LiteMap::new_vec(),
             next_park_id: 0,
         }

@@ -16,7 +16,7 @@ pub mod server;
 pub mod view;
 
 use super::{ClusterMetadata, Coordinator, NewTopic, no_active_controller};
-use crate::collections::{LiteMap, LiteMapExt};
+use crate::collections::{LiteMap, LiteMapExt, map_from_iter};
 use crate::config::ClusterConfig;
 use crate::error::KafkaError;
 use crate::event::EventKind;
@@ -54,11 +54,7 @@ impl ZooKeeperMode {
             servers: c.zookeeper_server_ids(),
             tick_ms: c.zookeeper_tick_time_ms,
         };
-        let racks: LiteMap<BrokerId, Option<String>> = config
-            .brokers
-            .iter()
-            .map(|b| (b.id, b.rack.clone()))
-            .collect();
+        let racks = map_from_iter(config.brokers.iter().map(|b| (b.id, b.rack.clone())));
         // The history that got the cluster here, as epoch-1 transactions.
         let mut log: Vec<Txn> = Vec::new();
         let mut sessions = LiteMap::new_vec();

@@ -20,7 +20,7 @@ use super::messages::{
     SessionId, WatchKind, ZkAnswer, ZkError, ZkEvent, ZkOp, ZkRead, replica_state_digest,
 };
 use super::messages::{ZkMessage, ZkRequest, ZkTimer};
-use crate::collections::{LiteMap, SortedSet};
+use crate::collections::{LiteMap, SortedSet, map_from_iter};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::metadata::{BrokerRegistration, TopicMetadata};
 use crate::controller::{ClusterMetadata, NewTopic};
@@ -637,10 +637,10 @@ impl KafkaController {
     }
 
     fn on_broker_change(&mut self, ctx: &mut Ctx, list: &[(String, Zxid)]) {
-        let registered: LiteMap<BrokerId, Zxid> = list
-            .iter()
-            .filter_map(|(n, cz)| n.parse().ok().map(|b| (b, *cz)))
-            .collect();
+        let registered: LiteMap<BrokerId, Zxid> = map_from_iter(
+            list.iter()
+                .filter_map(|(n, cz)| n.parse().ok().map(|b| (b, *cz))),
+        );
         let mut events = Vec::new();
         let mut changed = Vec::new();
         let mut full_sync = Vec::new();
