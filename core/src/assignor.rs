@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::collections::{LiteMap, SortedSet, map_from_iter};
+use crate::collections::{LiteMap, SortedSet, map_from_iter, sort, sort_by_key};
 use crate::ids::{TopicName, TopicPartition};
 
 /// A partition assignment strategy (`partition.assignment.strategy`), by Kafka's protocol name.
@@ -247,7 +247,7 @@ impl<'a> Group<'a> {
         }
 
         let mut insertion: Vec<usize> = (0..group_members.len()).collect();
-        insertion.sort_by_key(|&m| positions[m]);
+        sort_by_key(&mut insertion, |&m| positions[m]);
         let ids: Vec<&str> = insertion.iter().map(|&m| group_members[m].id).collect();
         let join_order = java_hash_map_order(&ids)
             .into_iter()
@@ -275,7 +275,7 @@ impl<'a> Group<'a> {
             .iter()
             .zip(lists)
             .map(|(member, mut list)| {
-                list.sort_unstable();
+                sort(&mut list);
                 let partitions = list
                     .into_iter()
                     .map(|(t, partition)| TopicPartition {
@@ -402,7 +402,7 @@ impl<'a> Group<'a> {
                 .copied()
                 .filter(|tp| !contested.contains(tp))
                 .collect();
-            mine.sort_by_key(|&(t, p)| (p, t));
+            sort_by_key(&mut mine, |&(t, p)| (p, t));
             let keep = if mine.len() < min_quota {
                 under_min.push(m);
                 mine.len()
@@ -428,8 +428,8 @@ impl<'a> Group<'a> {
             }
         }
 
-        under_min.sort_unstable();
-        at_min.make_contiguous().sort_unstable();
+        sort(&mut under_min);
+        sort(at_min.make_contiguous());
         let unassigned: Vec<Tp> = self
             .all_partitions()
             .filter(|tp| !kept.contains(tp))
@@ -518,7 +518,7 @@ impl<'a> Group<'a> {
 
         // Topics with fewer potential consumers first.
         let mut topic_order: Vec<usize> = (0..topic_count).collect();
-        topic_order.sort_by_key(|&t| (topic_consumers[t].len(), t));
+        sort_by_key(&mut topic_order, |&t| (topic_consumers[t].len(), t));
         let mut sorted_partitions: Vec<Tp> = topic_order
             .iter()
             .flat_map(|&t| (0..self.partition_count(t)).map(move |p| (t, p)))
@@ -857,7 +857,7 @@ fn java_hash_map_order(keys: &[&str]) -> Vec<usize> {
         }
     }
     let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by_key(|&i| spread[i] & (capacity - 1));
+    sort_by_key(&mut order, |&i| spread[i] & (capacity - 1));
     order
 }
 

@@ -89,6 +89,12 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 
+/// `sort_by` in ascending order, like `slice::sort` (and, as equal elements of the types it is
+/// used on are indistinguishable, like `slice::sort_unstable`).
+pub fn sort<T: Ord>(v: &mut [T]) {
+    sort_by(v, T::cmp);
+}
+
 /// The indices `0..n` stably sorted by `compare` (not generic: compiled once).
 fn sorted_indices(n: usize, compare: &mut dyn FnMut(usize, usize) -> Ordering) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();

@@ -2,7 +2,7 @@
 //! seeded PRNG, the network, and the event stream. Nodes act on the world only through
 //! [`Ctx`], which stamps everything with the current time and sender.
 
-use crate::collections::LiteMap;
+use crate::collections::{LiteMap, sort_by_key};
 use crate::config::Millis;
 use crate::event::{DropReason, Event, EventKind};
 use crate::ids::NodeId;
@@ -158,7 +158,7 @@ impl Kernel {
                 Due::Timer { .. } => None,
             })
             .collect();
-        v.sort_by_key(|(at, seq, _)| (*at, *seq));
+        sort_by_key(&mut v, |(at, seq, _)| (*at, *seq));
         v.into_iter().map(|(_, _, m)| m).collect()
     }
 

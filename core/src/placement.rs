@@ -3,7 +3,7 @@
 //! or the rack-aware variant over a rack-alternated broker list), and the add-partitions path
 //! of `AdminZkClient.createNewPartitionsAssignment`.
 
-use crate::collections::{LiteMap, SortedSet};
+use crate::collections::{LiteMap, SortedSet, sort_by, sort_by_key};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -66,7 +66,7 @@ fn incomplete_racks(message: &str) -> KafkaError {
 /// come from a registry keyed by id), reported as `INVALID_REQUEST`.
 fn sorted_brokers(brokers: &[BrokerMeta]) -> Result<Vec<&BrokerMeta>, KafkaError> {
     let mut sorted: Vec<&BrokerMeta> = brokers.iter().collect();
-    sorted.sort_by_key(|b| b.id);
+    sort_by_key(&mut sorted, |b| b.id);
     if let Some(pair) = sorted.windows(2).find(|w| w[0].id == w[1].id) {
         return Err(KafkaError::new(
             ErrorCode::InvalidRequest,
@@ -96,7 +96,9 @@ pub fn rack_alternated_broker_list<'a>(
         .collect();
     // Java sorts the rack names by UTF-16 code units; this differs from Rust's byte order only
     // for names mixing characters above U+FFFF with ones in U+E000..=U+FFFF.
-    racks.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    sort_by(&mut racks, |a, b| {
+        a.0.encode_utf16().cmp(b.0.encode_utf16())
+    });
     let mut result = Vec::with_capacity(brokers);
     let mut rack_index = 0;
     while result.len() < brokers {

@@ -19,7 +19,7 @@ mod offsets;
 
 use crate::assignor::AssignorKind;
 use crate::broker::Broker;
-use crate::collections::{LiteMap, SortedSet};
+use crate::collections::{LiteMap, SortedSet, sort_by_key};
 use crate::config::Millis;
 use crate::error::ErrorCode;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
@@ -185,7 +185,7 @@ impl Group {
     /// Members in the order they joined.
     pub fn members_in_join_order(&self) -> Vec<&Member> {
         let mut v: Vec<&Member> = self.members.values().collect();
-        v.sort_by_key(|m| m.join_order);
+        sort_by_key(&mut v, |m| m.join_order);
         v
     }
 

@@ -11,7 +11,7 @@ use super::controller::ActiveController;
 use super::log::MetadataLog;
 use super::messages::{KraftEvent, KraftMessage, KraftTimer};
 use super::records::MetadataRecord;
-use crate::collections::{LiteMap, SortedSet, map_from_iter};
+use crate::collections::{LiteMap, SortedSet, map_from_iter, sort_by};
 use crate::config::{CoordinatorConfig, Millis};
 use crate::controller::metadata::ClusterMetadata;
 use crate::event::EventKind;
@@ -600,7 +600,7 @@ impl Voter {
         };
         // The majority's oldest recent fetch: the leader counts itself.
         let mut times: Vec<Millis> = ls.last_fetch.values().copied().collect();
-        times.sort_unstable_by(|a, b| b.cmp(a));
+        sort_by(&mut times, |a, b| b.cmp(a));
         let needed = self.majority() - 1;
         let Some(&t) = times.get(needed.saturating_sub(1)) else {
             return;

@@ -20,7 +20,7 @@ use super::messages::{
     SessionId, WatchKind, ZkAnswer, ZkError, ZkEvent, ZkOp, ZkRead, replica_state_digest,
 };
 use super::messages::{ZkMessage, ZkRequest, ZkTimer};
-use crate::collections::{LiteMap, SortedSet, map_from_iter};
+use crate::collections::{LiteMap, SortedSet, map_from_iter, sort};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::metadata::{BrokerRegistration, TopicMetadata};
 use crate::controller::{ClusterMetadata, NewTopic};

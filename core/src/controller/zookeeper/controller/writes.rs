@@ -146,7 +146,7 @@ impl KafkaController {
         full_sync: Vec<BrokerId>,
         create: &SortedSet<TopicPartition>,
     ) {
-        changed.sort();
+        sort(&mut changed);
         changed.dedup();
         if changed.is_empty() && full_sync.is_empty() {
             return;
