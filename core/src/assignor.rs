@@ -19,10 +19,13 @@
 //!
 //! Deliberate deviations, for inputs Kafka itself mishandles (see the notes on [`assign`]).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+#[cfg(test)]
+use std::collections::BTreeSet;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::collections::{LiteMap, SortedSet, map_from_iter, sort, sort_by_key};
 use crate::ids::{TopicName, TopicPartition};
 
 /// A partition assignment strategy (`partition.assignment.strategy`), by Kafka's protocol name.
@@ -120,9 +123,24 @@ pub fn assign(
     partitions_per_topic: &BTreeMap<TopicName, u32>,
     members: &[MemberSubscription],
 ) -> BTreeMap<String, Vec<TopicPartition>> {
+    let counts: Vec<(TopicName, u32)> = partitions_per_topic
+        .iter()
+        .map(|(topic, count)| (topic.clone(), *count))
+        .collect();
+    assign_sorted(kind, &counts, members).into_iter().collect()
+}
+
+/// [`assign`] over partition counts given as (topic, count) sorted by topic without repeats
+/// (a [`LiteMap`]'s slice), the result as (member id, partitions) sorted by member id. The
+/// simulated consumers call this one.
+pub fn assign_sorted(
+    kind: AssignorKind,
+    partitions_per_topic: &[(TopicName, u32)],
+    members: &[MemberSubscription],
+) -> Vec<(String, Vec<TopicPartition>)> {
     let group = Group::new(partitions_per_topic, members);
     if group.members.is_empty() {
-        return BTreeMap::new();
+        return Vec::new();
     }
     let lists = match kind {
         AssignorKind::Range => group.range(),
@@ -148,8 +166,8 @@ pub fn revoked_partitions(
     owned: &[TopicPartition],
     assigned: &[TopicPartition],
 ) -> Vec<TopicPartition> {
-    let assigned: BTreeSet<&TopicPartition> = assigned.iter().collect();
-    let revoked: BTreeSet<&TopicPartition> =
+    let assigned: SortedSet<&TopicPartition> = assigned.iter().collect();
+    let revoked: SortedSet<&TopicPartition> =
         owned.iter().filter(|tp| !assigned.contains(tp)).collect();
     revoked.into_iter().cloned().collect()
 }
@@ -162,7 +180,7 @@ type Tp = (usize, u32);
 struct Member<'a> {
     id: &'a str,
     /// The subscription as given (also names of unknown topics): compared for equality.
-    subscription: BTreeSet<&'a str>,
+    subscription: SortedSet<&'a str>,
     /// Per topic index: whether the member subscribes to it.
     subscribed: Vec<bool>,
     /// The subscribed topics that exist, ascending.
@@ -183,37 +201,35 @@ struct Group<'a> {
 }
 
 impl<'a> Group<'a> {
-    fn new(
-        partitions_per_topic: &BTreeMap<TopicName, u32>,
-        members: &'a [MemberSubscription],
-    ) -> Self {
+    fn new(partitions_per_topic: &[(TopicName, u32)], members: &'a [MemberSubscription]) -> Self {
         // First position and last value of each id, as `HashMap::put` does.
-        let mut by_id: BTreeMap<&'a str, (usize, &'a MemberSubscription)> = BTreeMap::new();
+        let mut by_id: LiteMap<&'a str, (usize, &'a MemberSubscription)> = LiteMap::new_vec();
         for (position, member) in members.iter().enumerate() {
             by_id
                 .entry(member.member_id.as_str())
                 .and_modify(|entry| entry.1 = member)
                 .or_insert((position, member));
         }
-        let subscribed: BTreeSet<&str> = by_id
+        let subscribed: SortedSet<&str> = by_id
             .values()
             .flat_map(|(_, m)| m.topics.iter().map(|t| &**t))
             .collect();
         let topics: Vec<(TopicName, u32)> = partitions_per_topic
             .iter()
-            .filter(|(topic, count)| **count > 0 && subscribed.contains(&***topic))
-            .map(|(topic, count)| (topic.clone(), *count))
+            .filter(|(topic, count)| *count > 0 && subscribed.contains(&**topic))
+            .cloned()
             .collect();
-        let topic_index: BTreeMap<&str, usize> = topics
-            .iter()
-            .enumerate()
-            .map(|(i, (topic, _))| (&**topic, i))
-            .collect();
+        let topic_index: LiteMap<&str, usize> = map_from_iter(
+            topics
+                .iter()
+                .enumerate()
+                .map(|(i, (topic, _))| (&**topic, i)),
+        );
 
         let mut group_members = Vec::with_capacity(by_id.len());
         let mut positions = Vec::with_capacity(by_id.len());
         for (id, (position, m)) in &by_id {
-            let subscription: BTreeSet<&'a str> = m.topics.iter().map(|t| &**t).collect();
+            let subscription: SortedSet<&'a str> = m.topics.iter().map(|t| &**t).collect();
             let mut is_subscribed = vec![false; topics.len()];
             for topic in &subscription {
                 if let Some(&t) = topic_index.get(topic) {
@@ -221,7 +237,7 @@ impl<'a> Group<'a> {
                 }
             }
             let member_topics = (0..topics.len()).filter(|&t| is_subscribed[t]).collect();
-            let mut seen = BTreeSet::new();
+            let mut seen = SortedSet::new();
             let owned = m
                 .owned_partitions
                 .iter()
@@ -243,7 +259,7 @@ impl<'a> Group<'a> {
         }
 
         let mut insertion: Vec<usize> = (0..group_members.len()).collect();
-        insertion.sort_by_key(|&m| positions[m]);
+        sort_by_key(&mut insertion, |&m| positions[m]);
         let ids: Vec<&str> = insertion.iter().map(|&m| group_members[m].id).collect();
         let join_order = java_hash_map_order(&ids)
             .into_iter()
@@ -265,12 +281,13 @@ impl<'a> Group<'a> {
         (0..self.topics.len()).flat_map(|t| (0..self.partition_count(t)).map(move |p| (t, p)))
     }
 
-    fn into_result(self, lists: Vec<Vec<Tp>>) -> BTreeMap<String, Vec<TopicPartition>> {
+    /// (member id, partitions) in member id order.
+    fn into_result(self, lists: Vec<Vec<Tp>>) -> Vec<(String, Vec<TopicPartition>)> {
         self.members
             .iter()
             .zip(lists)
             .map(|(member, mut list)| {
-                list.sort_unstable();
+                sort(&mut list);
                 let partitions = list
                     .into_iter()
                     .map(|(t, partition)| TopicPartition {
@@ -326,7 +343,7 @@ impl<'a> Group<'a> {
 
     /// AbstractStickyAssignor. Returns the assignment and, from the constrained algorithm, the
     /// partitions it gave to a member other than their owner (`None` from the general one).
-    fn sticky(&self) -> (Vec<Vec<Tp>>, Option<BTreeMap<Tp, usize>>) {
+    fn sticky(&self) -> (Vec<Vec<Tp>>, Option<LiteMap<Tp, usize>>) {
         let n = self.members.len();
         let reference = &self.members[self.join_order[0]].subscription;
         let all_equal = self.members.iter().all(|m| m.subscription == *reference);
@@ -334,8 +351,8 @@ impl<'a> Group<'a> {
         // Resolve claims on the same partition: the higher generation keeps it; equal
         // generations lose it both (and it counts as changing owner).
         let mut owned: Vec<Vec<Tp>> = vec![Vec::new(); n];
-        let mut claimant: BTreeMap<Tp, usize> = BTreeMap::new();
-        let mut contested: BTreeSet<Tp> = BTreeSet::new();
+        let mut claimant: LiteMap<Tp, usize> = LiteMap::new_vec();
+        let mut contested: SortedSet<Tp> = SortedSet::new();
         let mut max_generation = -1;
         for &m in &self.join_order {
             let generation = self.members[m].generation;
@@ -376,8 +393,8 @@ impl<'a> Group<'a> {
     fn constrained(
         &self,
         owned: &[Vec<Tp>],
-        contested: &BTreeSet<Tp>,
-    ) -> (Vec<Vec<Tp>>, BTreeMap<Tp, usize>) {
+        contested: &SortedSet<Tp>,
+    ) -> (Vec<Vec<Tp>>, LiteMap<Tp, usize>) {
         let n = self.members.len();
         let total: usize = self.topics.iter().map(|(_, count)| *count as usize).sum();
         let min_quota = total / n;
@@ -386,8 +403,8 @@ impl<'a> Group<'a> {
         let mut over_min = 0;
 
         let mut lists: Vec<Vec<Tp>> = vec![Vec::new(); n];
-        let mut kept: BTreeSet<Tp> = BTreeSet::new();
-        let mut maybe_revoked: BTreeMap<Tp, usize> = BTreeMap::new();
+        let mut kept: SortedSet<Tp> = SortedSet::new();
+        let mut maybe_revoked: LiteMap<Tp, usize> = LiteMap::new_vec();
         let mut under_min: Vec<usize> = Vec::new();
         let mut at_min: VecDeque<usize> = VecDeque::new();
 
@@ -397,7 +414,7 @@ impl<'a> Group<'a> {
                 .copied()
                 .filter(|tp| !contested.contains(tp))
                 .collect();
-            mine.sort_by_key(|&(t, p)| (p, t));
+            sort_by_key(&mut mine, |&(t, p)| (p, t));
             let keep = if mine.len() < min_quota {
                 under_min.push(m);
                 mine.len()
@@ -423,14 +440,14 @@ impl<'a> Group<'a> {
             }
         }
 
-        under_min.sort_unstable();
-        at_min.make_contiguous().sort_unstable();
+        sort(&mut under_min);
+        sort(at_min.make_contiguous());
         let unassigned: Vec<Tp> = self
             .all_partitions()
             .filter(|tp| !kept.contains(tp))
             .collect();
 
-        let mut transferring = BTreeMap::new();
+        let mut transferring = LiteMap::new_vec();
         // `cursor` plays a Java iterator over `under_min`: the index of its next element.
         let mut cursor = 0;
         for tp in unassigned {
@@ -481,7 +498,7 @@ impl<'a> Group<'a> {
             .collect();
 
         // Owners from generations older than the newest, the newest of them per partition.
-        let mut previous: BTreeMap<Tp, (usize, i32)> = BTreeMap::new();
+        let mut previous: LiteMap<Tp, (usize, i32)> = LiteMap::new_vec();
         for &m in &self.join_order {
             let generation = self.members[m].generation;
             if generation < max_generation {
@@ -513,7 +530,7 @@ impl<'a> Group<'a> {
 
         // Topics with fewer potential consumers first.
         let mut topic_order: Vec<usize> = (0..topic_count).collect();
-        topic_order.sort_by_key(|&t| (topic_consumers[t].len(), t));
+        sort_by_key(&mut topic_order, |&t| (topic_consumers[t].len(), t));
         let mut sorted_partitions: Vec<Tp> = topic_order
             .iter()
             .flat_map(|&t| (0..self.partition_count(t)).map(move |p| (t, p)))
@@ -594,15 +611,22 @@ impl<'a> Group<'a> {
 
     /// CooperativeStickyAssignor for the general algorithm: partitions assigned to a member that
     /// did not own them while another member owned them.
-    fn partitions_changing_owner(&self, lists: &[Vec<Tp>]) -> BTreeMap<Tp, usize> {
-        let mut added = BTreeMap::new();
-        let mut revoked = BTreeSet::new();
+    fn partitions_changing_owner(&self, lists: &[Vec<Tp>]) -> LiteMap<Tp, usize> {
+        let mut added = Vec::new();
+        let mut revoked = SortedSet::new();
         for (m, list) in lists.iter().enumerate() {
-            let owned: BTreeSet<Tp> = self.members[m].owned.iter().copied().collect();
-            let assigned: BTreeSet<Tp> = list.iter().copied().collect();
-            added.extend(assigned.difference(&owned).map(|&tp| (tp, m)));
-            revoked.extend(owned.difference(&assigned).copied());
+            let owned: SortedSet<Tp> = self.members[m].owned.iter().copied().collect();
+            let assigned: SortedSet<Tp> = list.iter().copied().collect();
+            added.extend(
+                assigned
+                    .iter()
+                    .filter(|tp| !owned.contains(tp))
+                    .map(|&tp| (tp, m)),
+            );
+            revoked.extend(owned.iter().filter(|tp| !assigned.contains(tp)).copied());
         }
+        // By partition, the last member to add it winning.
+        let mut added = map_from_iter(added);
         added.retain(|tp, _| revoked.contains(tp));
         added
     }
@@ -617,7 +641,7 @@ struct Balancer<'g, 'a> {
     lists: Vec<Vec<Tp>>,
     owner: Vec<Vec<Option<usize>>>,
     /// Participating members by (load, id): Kafka's `sortedCurrentSubscriptions`.
-    by_load: BTreeSet<(usize, usize)>,
+    by_load: SortedSet<(usize, usize)>,
     participating: Vec<bool>,
     movements: Movements,
 }
@@ -667,7 +691,7 @@ impl Balancer<'_, '_> {
     }
 
     /// Kafka's `performReassignments`: passes over `partitions` until a pass moves nothing.
-    fn rebalance(&mut self, partitions: &[Tp], previous: &BTreeMap<Tp, (usize, i32)>) -> bool {
+    fn rebalance(&mut self, partitions: &[Tp], previous: &LiteMap<Tp, (usize, i32)>) -> bool {
         let mut reassigned = false;
         loop {
             let mut modified = false;
@@ -753,9 +777,9 @@ impl Balancer<'_, '_> {
 #[derive(Default)]
 struct Movements {
     /// Partition -> (original owner, current owner).
-    by_partition: BTreeMap<Tp, (usize, usize)>,
+    by_partition: LiteMap<Tp, (usize, usize)>,
     /// Topic -> (from, to) -> partitions.
-    by_topic: BTreeMap<usize, BTreeMap<(usize, usize), BTreeSet<Tp>>>,
+    by_topic: LiteMap<usize, LiteMap<(usize, usize), SortedSet<Tp>>>,
 }
 
 impl Movements {
@@ -845,7 +869,7 @@ fn java_hash_map_order(keys: &[&str]) -> Vec<usize> {
         }
     }
     let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by_key(|&i| spread[i] & (capacity - 1));
+    sort_by_key(&mut order, |&i| spread[i] & (capacity - 1));
     order
 }
 

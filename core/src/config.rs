@@ -1,6 +1,7 @@
 //! Cluster configuration: brokers, racks, network and every timeout, with Kafka's defaults
 //! and a "teaching" profile whose shorter timeouts make failures visible in seconds.
 
+use crate::collections::sort;
 use crate::ids::BrokerId;
 use crate::partitioner::KeylessStrategy;
 use serde::{Deserialize, Serialize};
@@ -383,7 +384,7 @@ impl ClusterConfig {
             return Err(format!("brokers: a cluster has 1 to 9 brokers, got {n}"));
         }
         let mut ids: Vec<_> = self.brokers.iter().map(|b| b.id).collect();
-        ids.sort_unstable();
+        sort(&mut ids);
         if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
             return Err(format!("brokers: broker id {} appears twice", w[0]));
         }

@@ -8,6 +8,7 @@
 //! ConsumerGroupCommand.java` (`printOffsets`, `printOffsetFormat`, `collectGroupsOffsets`).
 //! Deliberate differences are listed on each function.
 
+use crate::collections::{LiteMap, LiteMapExt};
 use crate::config::Millis;
 use crate::error::ErrorCode;
 use crate::event::{DropReason, ElectionReason, Event, EventKind, IsrChangeReason};
@@ -17,7 +18,6 @@ use crate::scenario::{StepOutcome, StepSource};
 use crate::sim::Sim;
 use crate::{Command, CommandOutcome};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Kafka's placeholder for an unknown column value (`MISSING_COLUMN_VALUE`).
@@ -35,7 +35,8 @@ pub struct TopicDescription {
     /// Replicas of the first partition, as `TopicCommand` computes it.
     pub replication_factor: usize,
     /// Configs that differ from the defaults, by name (Kafka shows non-default configs).
-    pub configs: BTreeMap<String, String>,
+    #[serde(serialize_with = "crate::collections::serialize_as_map")]
+    pub configs: LiteMap<String, String>,
     pub partitions: Vec<PartitionDescription>,
 }
 
@@ -56,9 +57,9 @@ pub struct PartitionDescription {
 }
 
 /// The topic configs that differ from Kafka's defaults, as `name=value`.
-pub fn non_default_configs(config: &TopicConfig) -> BTreeMap<String, String> {
+pub fn non_default_configs(config: &TopicConfig) -> LiteMap<String, String> {
     let d = TopicConfig::default();
-    let mut out = BTreeMap::new();
+    let mut out = LiteMap::new_vec();
     if config.min_insync_replicas != d.min_insync_replicas {
         out.insert(
             "min.insync.replicas".into(),
@@ -183,7 +184,7 @@ pub struct GroupMemberInput {
 pub struct GroupInput {
     pub group: String,
     pub members: Vec<GroupMemberInput>,
-    pub committed: BTreeMap<TopicPartition, u64>,
+    pub committed: LiteMap<TopicPartition, u64>,
 }
 
 /// One row of the offsets view.
@@ -270,7 +271,7 @@ pub fn describe_group(
 pub fn group_inputs_from_sim(sim: &Sim) -> Vec<GroupInput> {
     // The group coordinator's view, as `kafka-consumer-groups --describe` asks it: members
     // with their assignment, and committed offsets from `__consumer_offsets`.
-    let mut groups: BTreeMap<String, GroupInput> = BTreeMap::new();
+    let mut groups: LiteMap<String, GroupInput> = LiteMap::new_vec();
     for (gid, (_, g)) in sim.groups() {
         let input = groups.entry(gid.to_string()).or_insert_with(|| GroupInput {
             group: gid.to_string(),
@@ -465,7 +466,7 @@ pub struct RecordResult {
 
 /// The fate of every record sent by an accepted `produce` step.
 pub fn record_results(sim: &Sim, outcomes: &[StepOutcome], events: &[Event]) -> Vec<RecordResult> {
-    let mut out: BTreeMap<u64, RecordResult> = BTreeMap::new();
+    let mut out: LiteMap<u64, RecordResult> = LiteMap::new_vec();
     for o in outcomes {
         let (
             Command::Produce {
@@ -539,8 +540,8 @@ pub fn record_results(sim: &Sim, outcomes: &[StepOutcome], events: &[Event]) -> 
     }
     // Record ids held by each partition's current leader (None: no leader).
     let meta = sim.coordinator().metadata();
-    let mut held: BTreeMap<TopicPartition, Option<std::collections::BTreeSet<u64>>> =
-        BTreeMap::new();
+    let mut held: LiteMap<TopicPartition, Option<crate::collections::SortedSet<u64>>> =
+        LiteMap::new_vec();
     for r in out.values_mut() {
         let Some(tp) = &r.partition else { continue };
         let ids = held.entry(tp.clone()).or_insert_with(|| {

@@ -49,7 +49,7 @@ pub fn imbalanced_brokers<'a>(
     partitions: impl IntoIterator<Item = (&'a [BrokerId], BrokerId)>,
     percentage: u32,
 ) -> Vec<BrokerId> {
-    let mut per_broker: std::collections::BTreeMap<BrokerId, (u32, u32)> = Default::default();
+    let mut per_broker: crate::collections::LiteMap<BrokerId, (u32, u32)> = Default::default();
     for (replicas, leader) in partitions {
         if let Some(&preferred) = replicas.first() {
             let e = per_broker.entry(preferred).or_default();

@@ -2,6 +2,7 @@
 //! seeded PRNG, the network, and the event stream. Nodes act on the world only through
 //! [`Ctx`], which stamps everything with the current time and sender.
 
+use crate::collections::{LiteMap, sort_by_key};
 use crate::config::Millis;
 use crate::event::{DropReason, Event, EventKind};
 use crate::ids::NodeId;
@@ -10,7 +11,7 @@ use crate::network::Network;
 use crate::timer::Timer;
 use rand_pcg::Pcg64Mcg;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 /// A message on the wire, as a picture shows it.
@@ -82,10 +83,10 @@ pub struct Kernel {
     seq: u64,
     next_message_id: u64,
     /// Bumped when a node crashes so that its pending timers die with it.
-    incarnations: BTreeMap<NodeId, u32>,
+    incarnations: LiteMap<NodeId, u32>,
     /// Latest delivery time scheduled on each directed link: a connection delivers in order,
     /// as TCP does, so jitter never lets a later message overtake an earlier one.
-    link_tail: BTreeMap<(NodeId, NodeId), Millis>,
+    link_tail: LiteMap<(NodeId, NodeId), Millis>,
     events: Vec<Event>,
     /// Whether to keep `MessageSent` events (benchmarks may switch this off).
     pub record_messages: bool,
@@ -103,8 +104,8 @@ impl Kernel {
             queue: BinaryHeap::new(),
             seq: 0,
             next_message_id: 0,
-            incarnations: BTreeMap::new(),
-            link_tail: BTreeMap::new(),
+            incarnations: LiteMap::new_vec(),
+            link_tail: LiteMap::new_vec(),
             events: Vec::new(),
             record_messages: true,
             events_emitted: 0,
@@ -170,7 +171,7 @@ impl Kernel {
                 Due::Timer { .. } => None,
             })
             .collect();
-        v.sort_by_key(|(at, seq, _)| (*at, *seq));
+        sort_by_key(&mut v, |(at, seq, _)| (*at, *seq));
         v.into_iter().map(|(_, _, m)| m).collect()
     }
 

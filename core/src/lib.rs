@@ -6,6 +6,7 @@
 pub mod assignor;
 pub mod broker;
 pub mod chaos;
+pub mod collections;
 pub mod command;
 pub mod config;
 pub mod consumer;

@@ -5,11 +5,11 @@
 //! voter in combined mode): they are *co-located* with a host node, share its network
 //! faults, and always reach it.
 
+use crate::collections::{LiteMap, SortedSet};
 use crate::config::{Millis, NetworkConfig};
 use crate::ids::NodeId;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Links are undirected: a cut between a and b stops both directions.
 fn link(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
@@ -19,22 +19,22 @@ fn link(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Network {
     pub config: NetworkConfig,
-    cut: BTreeSet<(NodeId, NodeId)>,
-    isolated: BTreeSet<NodeId>,
-    latency: BTreeMap<(NodeId, NodeId), Millis>,
+    cut: SortedSet<(NodeId, NodeId)>,
+    isolated: SortedSet<NodeId>,
+    latency: LiteMap<(NodeId, NodeId), Millis>,
     /// Role node -> the node whose process it runs in.
     #[serde(default)]
-    colocated: BTreeMap<NodeId, NodeId>,
+    colocated: LiteMap<NodeId, NodeId>,
 }
 
 impl Network {
     pub fn new(config: NetworkConfig) -> Self {
         Self {
             config,
-            cut: BTreeSet::new(),
-            isolated: BTreeSet::new(),
-            latency: BTreeMap::new(),
-            colocated: BTreeMap::new(),
+            cut: SortedSet::new(),
+            isolated: SortedSet::new(),
+            latency: LiteMap::new_vec(),
+            colocated: LiteMap::new_vec(),
         }
     }
 

@@ -8,9 +8,9 @@
 //! `clients/.../producer/RoundRobinPartitioner.java`, and
 //! `group-coordinator/.../GroupCoordinatorService.java` (`partitionFor`).
 
+use crate::collections::LiteMap;
 use crate::ids::TopicName;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Kafka's `Utils.murmur2`: 32-bit MurmurHash2 with seed `0x9747b28c`, read as a signed `i32`.
 ///
@@ -139,9 +139,11 @@ pub struct KeylessPartitioner {
     /// `batch.size`, at least 1 (Kafka passes `max(1, batch.size)` to the partitioner).
     batch_size_bytes: u32,
     /// `RoundRobinPartitioner`'s `topicCounterMap`: the next counter value per topic.
-    round_robin_counters: BTreeMap<TopicName, i32>,
+    #[serde(serialize_with = "crate::collections::serialize_as_map")]
+    round_robin_counters: LiteMap<TopicName, i32>,
     /// One `BuiltInPartitioner` sticky state per topic, created on the first keyless record.
-    sticky: BTreeMap<TopicName, StickyPartitionInfo>,
+    #[serde(serialize_with = "crate::collections::serialize_as_map")]
+    sticky: LiteMap<TopicName, StickyPartitionInfo>,
 }
 
 impl KeylessPartitioner {
@@ -151,8 +153,8 @@ impl KeylessPartitioner {
         Self {
             strategy,
             batch_size_bytes: batch_size_bytes.max(1),
-            round_robin_counters: BTreeMap::new(),
-            sticky: BTreeMap::new(),
+            round_robin_counters: LiteMap::new_vec(),
+            sticky: LiteMap::new_vec(),
         }
     }
 

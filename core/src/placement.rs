@@ -3,7 +3,7 @@
 //! or the rack-aware variant over a rack-alternated broker list), and the add-partitions path
 //! of `AdminZkClient.createNewPartitionsAssignment`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::collections::{LiteMap, SortedSet, sort_by, sort_by_key};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorCode, KafkaError};
 use crate::ids::BrokerId;
 use crate::topic::{validate_partition_count, validate_replication_factor};
+#[cfg(test)]
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A broker as placement sees it: its id and its `broker.rack`, if any.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +66,7 @@ fn incomplete_racks(message: &str) -> KafkaError {
 /// come from a registry keyed by id), reported as `INVALID_REQUEST`.
 fn sorted_brokers(brokers: &[BrokerMeta]) -> Result<Vec<&BrokerMeta>, KafkaError> {
     let mut sorted: Vec<&BrokerMeta> = brokers.iter().collect();
-    sorted.sort_by_key(|b| b.id);
+    sort_by_key(&mut sorted, |b| b.id);
     if let Some(pair) = sorted.windows(2).find(|w| w[0].id == w[1].id) {
         return Err(KafkaError::new(
             ErrorCode::InvalidRequest,
@@ -76,12 +78,17 @@ fn sorted_brokers(brokers: &[BrokerMeta]) -> Result<Vec<&BrokerMeta>, KafkaError
 
 /// Kafka's `getRackAlternatedBrokerList`: racks in sorted order, each rack's brokers in id order,
 /// taking one broker from each rack in turn until all are taken. For
-/// `{0:r1, 1:r3, 2:r3, 3:r2, 4:r2, 5:r1}` this is `[0, 3, 1, 5, 4, 2]`.
-pub fn rack_alternated_broker_list(broker_racks: &BTreeMap<BrokerId, String>) -> Vec<BrokerId> {
-    // Brokers come out of the BTreeMap in id order, so each rack's list is sorted.
-    let mut by_rack: BTreeMap<&str, Vec<BrokerId>> = BTreeMap::new();
+/// `{0:r1, 1:r3, 2:r3, 3:r2, 4:r2, 5:r1}` this is `[0, 3, 1, 5, 4, 2]`. `broker_racks` must
+/// come in broker id order, as a map's entries do.
+pub fn rack_alternated_broker_list<'a>(
+    broker_racks: impl IntoIterator<Item = (&'a BrokerId, &'a String)>,
+) -> Vec<BrokerId> {
+    // Brokers come in id order, so each rack's list is sorted.
+    let mut by_rack: LiteMap<&str, Vec<BrokerId>> = LiteMap::new_vec();
+    let mut brokers = 0;
     for (&id, rack) in broker_racks {
         by_rack.entry(rack.as_str()).or_default().push(id);
+        brokers += 1;
     }
     let mut racks: Vec<(&str, std::vec::IntoIter<BrokerId>)> = by_rack
         .into_iter()
@@ -89,10 +96,12 @@ pub fn rack_alternated_broker_list(broker_racks: &BTreeMap<BrokerId, String>) ->
         .collect();
     // Java sorts the rack names by UTF-16 code units; this differs from Rust's byte order only
     // for names mixing characters above U+FFFF with ones in U+E000..=U+FFFF.
-    racks.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-    let mut result = Vec::with_capacity(broker_racks.len());
+    sort_by(&mut racks, |a, b| {
+        a.0.encode_utf16().cmp(b.0.encode_utf16())
+    });
+    let mut result = Vec::with_capacity(brokers);
     let mut rack_index = 0;
-    while result.len() < broker_racks.len() {
+    while result.len() < brokers {
         if let Some(id) = racks[rack_index].1.next() {
             result.push(id);
         }
@@ -165,14 +174,14 @@ fn assign_rack_unaware(
 /// racks) that is skipped while its rack already holds a replica and some rack holds none, or
 /// while it already holds a replica and some broker holds none.
 fn assign_rack_aware(
-    broker_racks: &BTreeMap<BrokerId, String>,
+    broker_racks: &LiteMap<BrokerId, String>,
     partitions: usize,
     replication_factor: usize,
     start: StartIndex,
     start_partition_id: u32,
     rng: &mut impl Rng,
 ) -> Vec<Vec<BrokerId>> {
-    let num_racks = broker_racks.values().collect::<BTreeSet<_>>().len();
+    let num_racks = broker_racks.values().collect::<SortedSet<_>>().len();
     let arranged = rack_alternated_broker_list(broker_racks);
     let n = arranged.len();
     let (start_index, shift) = start_and_shift(start, n, rng);
@@ -190,9 +199,9 @@ fn assign_rack_aware(
         let leader = arranged[first];
         let mut replicas = Vec::with_capacity(replication_factor);
         replicas.push(leader);
-        let mut racks_with_replicas: BTreeSet<&str> =
-            BTreeSet::from([broker_racks[&leader].as_str()]);
-        let mut brokers_with_replicas: BTreeSet<BrokerId> = BTreeSet::from([leader]);
+        let mut racks_with_replicas: SortedSet<&str> =
+            SortedSet::from([broker_racks[&leader].as_str()]);
+        let mut brokers_with_replicas: SortedSet<BrokerId> = SortedSet::from([leader]);
         let mut k = 0;
         for _ in 0..replication_factor - 1 {
             // Terminates: replication_factor <= n, so an unused broker exists, and while some
@@ -256,7 +265,7 @@ pub fn assign_replicas_to_brokers(
             start_partition_id,
         ));
     }
-    let mut broker_racks = BTreeMap::new();
+    let mut broker_racks = LiteMap::new_vec();
     for b in &sorted {
         let rack = b
             .rack

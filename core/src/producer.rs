@@ -4,6 +4,7 @@
 //! retries retriable errors until `retries` or `delivery.timeout.ms` run out. Idempotence
 //! (producer ids and sequence numbers) is not modeled: retries may duplicate or reorder.
 
+use crate::collections::{LiteMap, LiteMapExt};
 use crate::config::{Acks, Millis, ProducerConfig};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
@@ -16,7 +17,7 @@ use crate::message::{
 use crate::partitioner::{KeylessPartitioner, partition_for_key};
 use crate::timer::{ProducerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// A record the application handed to `send()`.
@@ -47,7 +48,7 @@ struct InFlight {
 /// The producer's cached view of the cluster.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ClientMetadata {
-    pub partitions: BTreeMap<TopicPartition, PartitionMetadata>,
+    pub partitions: LiteMap<TopicPartition, PartitionMetadata>,
     pub brokers: Vec<BrokerId>,
 }
 
@@ -95,8 +96,8 @@ pub struct Producer {
     keyless: KeylessPartitioner,
     /// Records whose topic the producer has no metadata for yet.
     awaiting_metadata: Vec<SendRequest>,
-    accumulator: BTreeMap<TopicPartition, VecDeque<Pending>>,
-    in_flight: BTreeMap<u64, InFlight>,
+    accumulator: LiteMap<TopicPartition, VecDeque<Pending>>,
+    in_flight: LiteMap<u64, InFlight>,
     next_correlation: u64,
     drain_scheduled: Option<Millis>,
 }
@@ -113,8 +114,8 @@ impl Producer {
             metadata_in_flight: None,
             keyless,
             awaiting_metadata: Vec::new(),
-            accumulator: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            accumulator: LiteMap::new_vec(),
+            in_flight: LiteMap::new_vec(),
             next_correlation: 0,
             drain_scheduled: None,
         }
@@ -247,8 +248,8 @@ impl Producer {
         let now = ctx.now();
         self.drain_scheduled = None;
         let expiry = self.expire_queued(ctx);
-        let mut per_broker: BTreeMap<BrokerId, Vec<(TopicPartition, Vec<Pending>)>> =
-            BTreeMap::new();
+        let mut per_broker: LiteMap<BrokerId, Vec<(TopicPartition, Vec<Pending>)>> =
+            LiteMap::new_vec();
         let mut need_metadata = false;
         let mut next_wakeup: Option<Millis> = None;
         let tps: Vec<TopicPartition> = self.accumulator.keys().cloned().collect();
@@ -433,11 +434,11 @@ impl Producer {
         let Some(flight) = self.in_flight.remove(&correlation_id) else {
             return;
         };
-        let mut by_tp: BTreeMap<&TopicPartition, &ProducePartitionResponse> = BTreeMap::new();
+        let mut by_tp: LiteMap<&TopicPartition, &ProducePartitionResponse> = LiteMap::new_vec();
         for r in partitions {
             by_tp.insert(&r.tp, r);
         }
-        let mut index: BTreeMap<TopicPartition, u64> = BTreeMap::new();
+        let mut index: LiteMap<TopicPartition, u64> = LiteMap::new_vec();
         for p in flight.records {
             let Some(r) = by_tp.get(&p.tp) else {
                 self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut);

@@ -2,6 +2,7 @@
 //! event loop. Its state is a function of (config, seed, timed command log).
 
 use crate::broker::Broker;
+use crate::collections::{LiteMap, SortedSet, map_from_iter};
 use crate::command::{Command, CommandOutcome};
 use crate::config::{ClusterConfig, CoordinatorMode, Millis};
 use crate::consumer::Consumer;
@@ -14,7 +15,6 @@ use crate::network::Network;
 use crate::producer::{Producer, SendRequest};
 use crate::timer::Timer;
 use rand::SeedableRng;
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Most records one Produce command may send (keeps a typo from freezing a browser tab).
@@ -25,13 +25,13 @@ pub struct Sim {
     config: ClusterConfig,
     seed: u64,
     pub(crate) k: Kernel,
-    pub(crate) brokers: BTreeMap<BrokerId, Broker>,
+    pub(crate) brokers: LiteMap<BrokerId, Broker>,
     pub(crate) coordinator: CoordinatorImpl,
-    pub(crate) producers: BTreeMap<u32, Producer>,
-    pub(crate) consumers: BTreeMap<u32, Consumer>,
-    pub(crate) down: BTreeSet<NodeId>,
+    pub(crate) producers: LiteMap<u32, Producer>,
+    pub(crate) consumers: LiteMap<u32, Consumer>,
+    pub(crate) down: SortedSet<NodeId>,
     /// The coordinator's nodes, and the broker whose process hosts each co-located one.
-    control_nodes: BTreeMap<NodeId, Option<BrokerId>>,
+    control_nodes: LiteMap<NodeId, Option<BrokerId>>,
     next_record_id: u64,
     command_log: CommandLog,
 }
@@ -49,8 +49,7 @@ impl Sim {
         let rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
         let mut k = Kernel::new(rng, Network::new(config.network.clone()));
         let coordinator = CoordinatorImpl::new(&config);
-        let control_nodes: BTreeMap<NodeId, Option<BrokerId>> =
-            coordinator.as_dyn().nodes().into_iter().collect();
+        let control_nodes = map_from_iter(coordinator.as_dyn().nodes());
         for (&node, host) in &control_nodes {
             if let Some(b) = host {
                 k.network.colocate(node, NodeId::Broker(*b));
@@ -65,31 +64,27 @@ impl Sim {
                 NodeId::Controller(config.coordinator.kraft_voter_ids(&config.brokers)[0])
             }
         };
-        let brokers = config
-            .brokers
-            .iter()
-            .map(|b| {
-                (
+        let brokers = map_from_iter(config.brokers.iter().map(|b| {
+            (
+                b.id,
+                Broker::new(
                     b.id,
-                    Broker::new(
-                        b.id,
-                        b.rack.clone(),
-                        mode,
-                        first_controller,
-                        config.broker.clone(),
-                    ),
-                )
-            })
-            .collect();
+                    b.rack.clone(),
+                    mode,
+                    first_controller,
+                    config.broker.clone(),
+                ),
+            )
+        }));
         let mut sim = Self {
             config,
             seed,
             k,
             brokers,
             coordinator,
-            producers: BTreeMap::new(),
-            consumers: BTreeMap::new(),
-            down: BTreeSet::new(),
+            producers: LiteMap::new_vec(),
+            consumers: LiteMap::new_vec(),
+            down: SortedSet::new(),
             control_nodes,
             next_record_id: 0,
             command_log: CommandLog::new(),
@@ -119,7 +114,7 @@ impl Sim {
         &self.command_log
     }
 
-    pub fn brokers(&self) -> &BTreeMap<BrokerId, Broker> {
+    pub fn brokers(&self) -> &LiteMap<BrokerId, Broker> {
         &self.brokers
     }
 
@@ -133,15 +128,15 @@ impl Sim {
     }
 
     /// The coordinator's nodes, each with the broker hosting it if co-located.
-    pub fn control_nodes(&self) -> &BTreeMap<NodeId, Option<BrokerId>> {
+    pub fn control_nodes(&self) -> &LiteMap<NodeId, Option<BrokerId>> {
         &self.control_nodes
     }
 
-    pub fn producers(&self) -> &BTreeMap<u32, Producer> {
+    pub fn producers(&self) -> &LiteMap<u32, Producer> {
         &self.producers
     }
 
-    pub fn consumers(&self) -> &BTreeMap<u32, Consumer> {
+    pub fn consumers(&self) -> &LiteMap<u32, Consumer> {
         &self.consumers
     }
 

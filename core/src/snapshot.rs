@@ -2,6 +2,7 @@
 //! host (role, LEO, HW, epoch, ISR membership), topics with partition state, the controller,
 //! clients, network faults, messages in flight and the operators' metrics.
 
+use crate::collections::sort_by_key;
 use crate::config::{Acks, Millis};
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
 use crate::kernel::InFlightMessage;
@@ -350,7 +351,7 @@ impl Sim {
                 }
             }
         }
-        out.sort_by_key(Countdown::at);
+        sort_by_key(&mut out, Countdown::at);
         out
     }
 

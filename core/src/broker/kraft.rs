@@ -5,6 +5,7 @@
 //! `on_leader_and_isr` path LeaderAndIsr uses in the other modes.
 
 use super::Broker;
+use crate::collections::{LiteMap, LiteMapExt};
 use crate::controller::kraft::raft::FETCH_MAX_WAIT_MS;
 use crate::controller::kraft::{
     KraftBrokerTimer, KraftEvent, KraftMessage, LogEntry, MetadataLog, MetadataRecord,
@@ -17,7 +18,6 @@ use crate::log::EpochEndOffset;
 use crate::message::{Message, PartitionState};
 use crate::timer::{BrokerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// `controller.quorum.request.timeout.ms` (Kafka's default).
 const REQUEST_TIMEOUT_MS: u64 = 2_000;
@@ -43,7 +43,7 @@ pub struct KraftBrokerState {
     /// What the controller last said.
     pub fenced: bool,
     /// Registered brokers and whether each is fenced, from the log.
-    pub registrations: BTreeMap<BrokerId, bool>,
+    pub registrations: LiteMap<BrokerId, bool>,
     fetch_seq: u64,
     fetch_pending: Option<u64>,
 }
@@ -291,7 +291,7 @@ impl Broker {
     fn replay_committed(&mut self, ctx: &mut Ctx) {
         let from = self.kraft.applied;
         let to = self.kraft.high_watermark;
-        let mut hosted: BTreeMap<TopicPartition, PartitionState> = BTreeMap::new();
+        let mut hosted: LiteMap<TopicPartition, PartitionState> = LiteMap::new_vec();
         let mut brokers_changed = false;
         for offset in from..to {
             let Some(entry) = self.kraft.log.get(offset) else {

@@ -6,6 +6,7 @@ mod follower;
 mod kraft;
 mod leader;
 
+use crate::collections::{LiteMap, SortedSet, map_from_iter};
 use crate::config::{BrokerTimeouts, CoordinatorMode};
 use crate::event::EventKind;
 use crate::group::GroupCoordinator;
@@ -16,7 +17,6 @@ use crate::message::{Message, PartitionMetadata, PartitionState, partition_state
 use crate::replication::FollowerProgress;
 use crate::timer::{BrokerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 pub use follower::Fetcher;
 pub use leader::{DelayedProduce, ParkedFetch};
@@ -36,7 +36,7 @@ pub struct Partition {
 /// What the leader of a partition tracks.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LeaderState {
-    pub followers: BTreeMap<BrokerId, FollowerProgress>,
+    pub followers: LiteMap<BrokerId, FollowerProgress>,
     /// An AlterPartition sent and not yet answered: the proposed ISR.
     pub pending_isr: Option<Vec<BrokerId>>,
     /// First offset of the current leader epoch.
@@ -65,8 +65,8 @@ impl Partition {
 /// The broker's view of cluster metadata (from UpdateMetadata).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MetadataCache {
-    pub partitions: BTreeMap<TopicPartition, PartitionState>,
-    pub live_brokers: BTreeSet<BrokerId>,
+    pub partitions: LiteMap<TopicPartition, PartitionState>,
+    pub live_brokers: SortedSet<BrokerId>,
     pub controller_epoch: i32,
 }
 
@@ -82,11 +82,11 @@ pub struct Broker {
     /// Incremented by every restart (stands for KIP-631's broker epoch).
     pub broker_epoch: u64,
     pub timeouts: BrokerTimeouts,
-    pub partitions: BTreeMap<TopicPartition, Partition>,
+    pub partitions: LiteMap<TopicPartition, Partition>,
     pub metadata: MetadataCache,
-    pub fetchers: BTreeMap<BrokerId, Fetcher>,
-    pub parked_fetches: BTreeMap<u64, ParkedFetch>,
-    pub delayed_produces: BTreeMap<u64, DelayedProduce>,
+    pub fetchers: LiteMap<BrokerId, Fetcher>,
+    pub parked_fetches: LiteMap<u64, ParkedFetch>,
+    pub delayed_produces: LiteMap<u64, DelayedProduce>,
     pub groups: GroupCoordinator,
     /// KRaft mode: registration, heartbeats and the fetched metadata log.
     pub kraft: kraft::KraftBrokerState,
@@ -108,11 +108,11 @@ impl Broker {
             controller,
             broker_epoch: 1,
             timeouts,
-            partitions: BTreeMap::new(),
+            partitions: LiteMap::new_vec(),
             metadata: MetadataCache::default(),
-            fetchers: BTreeMap::new(),
-            parked_fetches: BTreeMap::new(),
-            delayed_produces: BTreeMap::new(),
+            fetchers: LiteMap::new_vec(),
+            parked_fetches: LiteMap::new_vec(),
+            delayed_produces: LiteMap::new_vec(),
             groups: GroupCoordinator::default(),
             kraft: kraft::KraftBrokerState::default(),
             next_id: 0,
@@ -401,13 +401,13 @@ impl Broker {
         let p = self.partitions.get_mut(tp).expect("partition exists");
         let epoch = p.state.leader_epoch;
         p.log.assign_epoch(epoch);
-        let followers = p
-            .state
-            .replicas
-            .iter()
-            .filter(|&&b| b != me)
-            .map(|&b| (b, FollowerProgress::new(now, p.state.isr.contains(&b))))
-            .collect();
+        let followers = map_from_iter(
+            p.state
+                .replicas
+                .iter()
+                .filter(|&&b| b != me)
+                .map(|&b| (b, FollowerProgress::new(now, p.state.isr.contains(&b)))),
+        );
         p.leader = Some(LeaderState {
             followers,
             pending_isr: None,

@@ -4,6 +4,7 @@
 //! `fetch.max.wait.ms` for records below the high watermark.
 
 use super::{Consumer, InFlight, PositionState};
+use crate::collections::LiteMap;
 use crate::config::OffsetReset;
 use crate::error::ErrorCode;
 use crate::event::EventKind;
@@ -11,7 +12,6 @@ use crate::ids::{BrokerId, TopicPartition};
 use crate::kernel::Ctx;
 use crate::message::{FetchPartition, FetchPartitionResponse, Message, OffsetSpec};
 use crate::timer::{ConsumerTimer, Timer};
-use std::collections::BTreeMap;
 
 impl Consumer {
     /// Asks for the starting positions of partitions that have none.
@@ -178,7 +178,7 @@ impl Consumer {
             return;
         }
         let now = ctx.now();
-        let mut per_broker: BTreeMap<BrokerId, Vec<(TopicPartition, u64)>> = BTreeMap::new();
+        let mut per_broker: LiteMap<BrokerId, Vec<(TopicPartition, u64)>> = LiteMap::new_vec();
         let mut leaderless = false;
         for tp in &self.assignment {
             let Some(&pos) = self.positions.get(tp) else {

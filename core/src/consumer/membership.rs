@@ -4,13 +4,13 @@
 
 use super::{CommitPurpose, Consumer, InFlight, MemberState, PositionState};
 use crate::assignor::{self, AssignorKind, MemberSubscription};
+use crate::collections::{LiteMap, LiteMapExt, SortedSet, map_from_iter};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
 use crate::kernel::Ctx;
 use crate::message::Message;
 use crate::timer::ConsumerTimer;
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Kafka gives a JoinGroup this long beyond the rebalance timeout before giving up on it
@@ -348,15 +348,16 @@ impl Consumer {
         protocol: AssignorKind,
         members: &[MemberSubscription],
     ) -> Vec<(String, Vec<TopicPartition>)> {
-        let topics: BTreeSet<&TopicName> = members.iter().flat_map(|m| &m.topics).collect();
-        let counts: BTreeMap<TopicName, u32> = topics
-            .into_iter()
-            .map(|t| (t.clone(), self.metadata.partition_count(t)))
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        let result = assignor::assign(protocol, &counts, members);
+        let topics: SortedSet<&TopicName> = members.iter().flat_map(|m| &m.topics).collect();
+        let counts: LiteMap<TopicName, u32> = map_from_iter(
+            topics
+                .into_iter()
+                .map(|t| (t.clone(), self.metadata.partition_count(t)))
+                .filter(|(_, n)| *n > 0),
+        );
+        let result = assignor::assign_sorted(protocol, counts.as_slice(), members);
         self.assignment_snapshot = Some(counts);
-        result.into_iter().collect()
+        result
     }
 
     pub(super) fn on_sync_group_response(
@@ -559,7 +560,7 @@ impl Consumer {
 
     /// Positions not yet committed: owned partitions, plus (cooperative) revoked ones.
     pub(super) fn offsets_to_commit(&self) -> Vec<(TopicPartition, u64)> {
-        let mut out: BTreeMap<TopicPartition, u64> = self.revoked_uncommitted.clone();
+        let mut out: LiteMap<TopicPartition, u64> = self.revoked_uncommitted.clone();
         for tp in &self.assignment {
             if let Some(&pos) = self.positions.get(tp) {
                 out.insert(tp.clone(), pos);

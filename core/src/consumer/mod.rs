@@ -15,6 +15,7 @@ mod fetcher;
 mod membership;
 
 use crate::assignor::AssignorKind;
+use crate::collections::LiteMap;
 use crate::config::{ConsumerConfig, Millis};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
@@ -24,7 +25,6 @@ use crate::message::Message;
 use crate::producer::ClientMetadata;
 use crate::timer::{ConsumerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// `retry.backoff.max.ms` (Kafka 3.7+ default).
@@ -176,13 +176,13 @@ pub struct Consumer {
     /// Partitions currently owned.
     pub assignment: Vec<TopicPartition>,
     /// Next offset to hand to the application, per owned partition with a known position.
-    pub positions: BTreeMap<TopicPartition, u64>,
+    pub positions: LiteMap<TopicPartition, u64>,
     pub state: MemberState,
     pub coordinator: Option<BrokerId>,
     /// This member ran the assignor for the current generation.
     pub is_leader: bool,
     /// Offsets this consumer committed (or read back from the coordinator).
-    pub committed: BTreeMap<TopicPartition, u64>,
+    pub committed: LiteMap<TopicPartition, u64>,
     pub metadata: ClientMetadata,
     pub fatal_error: Option<ErrorCode>,
     /// Records handed to the application so far.
@@ -198,14 +198,14 @@ pub struct Consumer {
     /// (`markPendingRevocation`).
     fetch_paused: bool,
     /// Cooperative protocol: positions of revoked partitions still to be committed.
-    revoked_uncommitted: BTreeMap<TopicPartition, u64>,
+    revoked_uncommitted: LiteMap<TopicPartition, u64>,
     /// The last assignment received and its generation (the eager sticky assignor's memory).
     prev_assignment: Vec<TopicPartition>,
     prev_generation: i32,
     /// Leader: partition counts the assignment was computed from.
-    assignment_snapshot: Option<BTreeMap<TopicName, u32>>,
-    position_states: BTreeMap<TopicPartition, PositionState>,
-    in_flight: BTreeMap<u64, InFlight>,
+    assignment_snapshot: Option<LiteMap<TopicName, u32>>,
+    position_states: LiteMap<TopicPartition, PositionState>,
+    in_flight: LiteMap<u64, InFlight>,
     next_correlation: u64,
     next_broker: usize,
     coordinator_backoff_until: Millis,
@@ -215,10 +215,10 @@ pub struct Consumer {
     metadata_misses: u32,
     join_backoff_until: Millis,
     offset_fetch_backoff_until: Millis,
-    fetch_backoff: BTreeMap<BrokerId, Millis>,
+    fetch_backoff: LiteMap<BrokerId, Millis>,
     /// Brokers whose requests timed out recently, avoided when picking a broker to ask
     /// (Kafka's least-loaded-node choice skips nodes it cannot connect to).
-    unreachable_until: BTreeMap<BrokerId, Millis>,
+    unreachable_until: LiteMap<BrokerId, Millis>,
     last_heartbeat_ok: Millis,
     last_metadata_request: Option<Millis>,
     metadata_received: bool,
@@ -244,11 +244,11 @@ impl Consumer {
             member_id: None,
             generation: -1,
             assignment: Vec::new(),
-            positions: BTreeMap::new(),
+            positions: LiteMap::new_vec(),
             state: MemberState::Unjoined,
             coordinator: None,
             is_leader: false,
-            committed: BTreeMap::new(),
+            committed: LiteMap::new_vec(),
             metadata: ClientMetadata::default(),
             fatal_error: None,
             records_consumed: 0,
@@ -258,12 +258,12 @@ impl Consumer {
             prepare_commit_done: false,
             prepare_commit_retry_at: None,
             fetch_paused: false,
-            revoked_uncommitted: BTreeMap::new(),
+            revoked_uncommitted: LiteMap::new_vec(),
             prev_assignment: Vec::new(),
             prev_generation: -1,
             assignment_snapshot: None,
-            position_states: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            position_states: LiteMap::new_vec(),
+            in_flight: LiteMap::new_vec(),
             next_correlation: 0,
             next_broker: 0,
             coordinator_backoff_until: 0,
@@ -271,8 +271,8 @@ impl Consumer {
             metadata_misses: 0,
             join_backoff_until: 0,
             offset_fetch_backoff_until: 0,
-            fetch_backoff: BTreeMap::new(),
-            unreachable_until: BTreeMap::new(),
+            fetch_backoff: LiteMap::new_vec(),
+            unreachable_until: LiteMap::new_vec(),
             last_heartbeat_ok: 0,
             last_metadata_request: None,
             metadata_received: false,

@@ -4,6 +4,7 @@
 //! replicated and it never fails. ZooKeeper mode and KRaft mode replace it.
 
 use super::{ClusterMetadata, Coordinator, NewTopic};
+use crate::collections::{LiteMap, SortedSet};
 use crate::config::Millis;
 use crate::config::{BrokerConfig, BrokerTimeouts};
 use crate::controller::metadata::BrokerRegistration;
@@ -15,7 +16,6 @@ use crate::message::{Message, PartitionState, partition_state_digest};
 use crate::snapshot::{CoordinatorSnapshot, Countdown};
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 pub const BUILTIN_CONTROLLER: NodeId = NodeId::Controller(0);
 
@@ -25,7 +25,7 @@ pub struct BuiltinController {
     timeouts: BrokerTimeouts,
     /// When each broker was last sent LeaderAndIsr, so a digest mismatch caused by an update
     /// still in flight does not trigger a resync.
-    last_sent: BTreeMap<BrokerId, Millis>,
+    last_sent: LiteMap<BrokerId, Millis>,
 }
 
 impl BuiltinController {
@@ -50,7 +50,7 @@ impl BuiltinController {
         Self {
             meta,
             timeouts,
-            last_sent: BTreeMap::new(),
+            last_sent: LiteMap::new_vec(),
         }
     }
 
@@ -64,7 +64,7 @@ impl BuiltinController {
     /// broker. A broker in `full_sync` gets the state of all its partitions and the whole
     /// metadata (it just (re)joined).
     fn publish(&mut self, ctx: &mut Ctx, changed: &[TopicPartition], full_sync: Option<BrokerId>) {
-        let changed: BTreeSet<&TopicPartition> = changed.iter().collect();
+        let changed: SortedSet<&TopicPartition> = changed.iter().collect();
         let live = self.meta.live_brokers();
         for &b in &live {
             let full = full_sync == Some(b);

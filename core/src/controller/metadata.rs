@@ -4,6 +4,7 @@
 //! coordinator mode decides how the changes reach brokers.
 
 use super::NewTopic;
+use crate::collections::LiteMap;
 use crate::config::Millis;
 use crate::election::{Election, elect_leader, imbalanced_brokers, preferred_leader};
 use crate::error::{ErrorCode, KafkaError};
@@ -35,7 +36,8 @@ pub struct TopicMetadata {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterMetadata {
-    pub brokers: BTreeMap<BrokerId, BrokerRegistration>,
+    pub brokers: LiteMap<BrokerId, BrokerRegistration>,
+    /// A `BTreeMap` so that it can be indexed by `&str` (`topics["t"]`), which `LiteMap` cannot.
     pub topics: BTreeMap<TopicName, TopicMetadata>,
     pub controller_epoch: i32,
 }

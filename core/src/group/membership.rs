@@ -6,6 +6,7 @@
 use super::{Group, GroupState, InitialDelay, Member, NEW_MEMBER_JOIN_TIMEOUT_MS, Waiter};
 use crate::assignor::{AssignorKind, MemberSubscription};
 use crate::broker::Broker;
+use crate::collections::LiteMapExt;
 use crate::config::Millis;
 use crate::error::ErrorCode;
 use crate::event::EventKind;

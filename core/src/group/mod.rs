@@ -19,6 +19,7 @@ mod offsets;
 
 use crate::assignor::AssignorKind;
 use crate::broker::Broker;
+use crate::collections::{LiteMap, SortedSet, sort_by_key};
 use crate::config::Millis;
 use crate::error::ErrorCode;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
@@ -28,7 +29,6 @@ use crate::partitioner::group_coordinator_partition;
 use crate::timer::BrokerTimer;
 use crate::topic::GROUP_METADATA_TOPIC_NAME;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub use offsets::{
@@ -134,14 +134,14 @@ pub struct Group {
     /// The assignor the members agreed on, once there is a generation with members.
     pub protocol: Option<AssignorKind>,
     pub leader: Option<Arc<str>>,
-    pub members: BTreeMap<Arc<str>, Member>,
+    pub members: LiteMap<Arc<str>, Member>,
     /// Member ids handed out with MEMBER_ID_REQUIRED, with the time they expire unless the
     /// client joins with them.
-    pub pending_members: BTreeMap<Arc<str>, Millis>,
+    pub pending_members: LiteMap<Arc<str>, Millis>,
     /// Members of the current generation that have not sent SyncGroup yet.
-    pub pending_sync: BTreeSet<Arc<str>>,
+    pub pending_sync: SortedSet<Arc<str>>,
     /// Committed offsets, rebuilt from `__consumer_offsets` records below the high watermark.
-    pub committed: BTreeMap<TopicPartition, u64>,
+    pub committed: LiteMap<TopicPartition, u64>,
     /// When the current join phase ends (at the latest).
     pub join_deadline: Option<Millis>,
     /// Present while the first rebalance of an empty group is delayed.
@@ -161,10 +161,10 @@ impl Group {
             generation: 0,
             protocol: None,
             leader: None,
-            members: BTreeMap::new(),
-            pending_members: BTreeMap::new(),
-            pending_sync: BTreeSet::new(),
-            committed: BTreeMap::new(),
+            members: LiteMap::new_vec(),
+            pending_members: LiteMap::new_vec(),
+            pending_sync: SortedSet::new(),
+            committed: LiteMap::new_vec(),
             join_deadline: None,
             initial_delay: None,
             new_member_added: false,
@@ -185,7 +185,7 @@ impl Group {
     /// Members in the order they joined.
     pub fn members_in_join_order(&self) -> Vec<&Member> {
         let mut v: Vec<&Member> = self.members.values().collect();
-        v.sort_by_key(|m| m.join_order);
+        sort_by_key(&mut v, |m| m.join_order);
         v
     }
 
@@ -238,11 +238,11 @@ pub struct LoadedPartition {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GroupCoordinator {
     /// Groups this broker coordinates.
-    pub groups: BTreeMap<Arc<str>, Group>,
+    pub groups: LiteMap<Arc<str>, Group>,
     /// `__consumer_offsets` partitions this broker leads and has loaded.
-    pub loaded: BTreeMap<u32, LoadedPartition>,
+    pub loaded: LiteMap<u32, LoadedPartition>,
     /// Offset commits and group metadata appended and waiting for the high watermark.
-    pub pending_writes: BTreeMap<u64, PendingWrite>,
+    pub pending_writes: LiteMap<u64, PendingWrite>,
     next_write_id: u64,
 }
 
@@ -260,8 +260,8 @@ impl crate::sim::Sim {
 
     /// Every group a live coordinator holds (including Empty groups that only have committed
     /// offsets), by group id.
-    pub fn groups(&self) -> BTreeMap<Arc<str>, (BrokerId, &Group)> {
-        let mut out = BTreeMap::new();
+    pub fn groups(&self) -> LiteMap<Arc<str>, (BrokerId, &Group)> {
+        let mut out = LiteMap::new_vec();
         for (&id, b) in &self.brokers {
             if self.down.contains(&NodeId::Broker(id)) {
                 continue;

@@ -13,6 +13,7 @@
 
 use super::{Group, GroupState, LoadedPartition, OFFSETS_COMMIT_TIMEOUT_MS};
 use crate::broker::Broker;
+use crate::collections::LiteMapExt;
 use crate::config::Acks;
 use crate::error::ErrorCode;
 use crate::event::EventKind;

@@ -7,6 +7,7 @@
 use super::messages::{KraftEvent, KraftMessage, KraftTimer};
 use super::raft::Voter;
 use super::records::{MetadataRecord, replay};
+use crate::collections::{LiteMap, map_from_iter};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::NewTopic;
 use crate::controller::metadata::{BrokerRegistration, ClusterMetadata};
@@ -17,7 +18,6 @@ use crate::kernel::Ctx;
 use crate::message::Message;
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ActiveController {
@@ -25,11 +25,11 @@ pub struct ActiveController {
     /// The controller's state including records not yet committed.
     pub latest: ClusterMetadata,
     /// Last heartbeat of each broker (in memory only).
-    pub sessions: BTreeMap<BrokerId, Millis>,
+    pub sessions: LiteMap<BrokerId, Millis>,
     /// How far each broker said it replayed the log.
-    pub broker_offsets: BTreeMap<BrokerId, u64>,
+    pub broker_offsets: LiteMap<BrokerId, u64>,
     /// Registration incarnations seen, so a resent registration is idempotent.
-    incarnations: BTreeMap<BrokerId, (u64, u64)>,
+    incarnations: LiteMap<BrokerId, (u64, u64)>,
     /// Responses sent once the record at the offset commits (AlterPartition, registration).
     pending_replies: Vec<(u64, NodeId, Message)>,
     timeouts: BrokerTimeouts,
@@ -89,8 +89,8 @@ impl Voter {
 
     fn activate(&mut self, ctx: &mut Ctx, timeouts: &BrokerTimeouts) {
         let now = ctx.now();
-        let sessions: BTreeMap<BrokerId, Millis> =
-            self.image.brokers.keys().map(|&b| (b, now)).collect();
+        let sessions: LiteMap<BrokerId, Millis> =
+            map_from_iter(self.image.brokers.keys().map(|&b| (b, now)));
         for &b in sessions.keys() {
             ctx.set_timer(
                 timeouts.broker_session_timeout_ms,
@@ -108,7 +108,7 @@ impl Voter {
             epoch: self.epoch,
             latest: self.image.clone(),
             sessions,
-            broker_offsets: BTreeMap::new(),
+            broker_offsets: LiteMap::new_vec(),
             incarnations: self.incarnations.clone(),
             pending_replies: Vec::new(),
             timeouts: timeouts.clone(),

@@ -7,6 +7,7 @@
 use super::log::LogEntry;
 use super::messages::{KraftEvent, KraftMessage, KraftTimer};
 use super::raft::{FETCH_MAX_WAIT_MS, ParkedFetch, RETRY_BACKOFF_MS, Role, Voter, kraft, timer};
+use crate::collections::{LiteMapExt, sort_by};
 use crate::error::ErrorCode;
 use crate::ids::NodeId;
 use crate::kernel::Ctx;
@@ -131,7 +132,7 @@ impl Voter {
         };
         let mut offsets: Vec<u64> = ls.voter_offsets.values().copied().collect();
         offsets.push(self.log.end_offset());
-        offsets.sort_unstable_by(|a, b| b.cmp(a));
+        sort_by(&mut offsets, |a, b| b.cmp(a));
         let majority_offset = offsets[self.majority() - 1];
         if majority_offset <= ls.epoch_start_offset || majority_offset <= self.high_watermark {
             return false;

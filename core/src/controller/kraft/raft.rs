@@ -11,6 +11,7 @@ use super::controller::ActiveController;
 use super::log::MetadataLog;
 use super::messages::{KraftEvent, KraftMessage, KraftTimer};
 use super::records::MetadataRecord;
+use crate::collections::{LiteMap, SortedSet, map_from_iter, sort_by};
 use crate::config::{CoordinatorConfig, Millis};
 use crate::controller::metadata::ClusterMetadata;
 use crate::event::EventKind;
@@ -21,7 +22,6 @@ use crate::snapshot::RaftState;
 use crate::timer::{ControllerTimer, Timer};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// How long a leader holds a fetch that has nothing new (`KafkaRaftClient.MAX_FETCH_WAIT_MS`).
 pub const FETCH_MAX_WAIT_MS: Millis = 500;
@@ -67,10 +67,10 @@ pub struct LeaderState {
     /// Offset of this epoch's LeaderChange record: the HW moves only past it.
     pub epoch_start_offset: u64,
     /// Each other voter's fetch offset (its log end as far as the leader knows).
-    pub voter_offsets: BTreeMap<i32, u64>,
+    pub voter_offsets: LiteMap<i32, u64>,
     /// When each other voter last fetched (check quorum, BeginQuorumEpoch resends).
-    pub last_fetch: BTreeMap<i32, Millis>,
-    pub parked: BTreeMap<u64, ParkedFetch>,
+    pub last_fetch: LiteMap<i32, Millis>,
+    pub parked: LiteMap<u64, ParkedFetch>,
     pub(super) next_park_id: u64,
 }
 
@@ -79,7 +79,7 @@ pub enum Role {
     Unattached,
     Voted,
     Candidate {
-        votes: BTreeSet<i32>,
+        votes: SortedSet<i32>,
         /// The election timed out; waiting a random backoff before the next one.
         backing_off: bool,
     },
@@ -114,7 +114,7 @@ pub struct Voter {
     pub applied: u64,
     /// Each broker's registered incarnation and broker epoch, from committed records (a
     /// registration resent to a new controller is then answered, not redone).
-    pub incarnations: BTreeMap<crate::ids::BrokerId, (u64, u64)>,
+    pub incarnations: LiteMap<crate::ids::BrokerId, (u64, u64)>,
     /// Present while this voter is the active controller.
     pub active: Option<ActiveController>,
 }
@@ -147,7 +147,7 @@ impl Voter {
             election_retries: 0,
             image: ClusterMetadata::default(),
             applied: 0,
-            incarnations: BTreeMap::new(),
+            incarnations: LiteMap::new_vec(),
             active: None,
         }
     }
@@ -339,7 +339,7 @@ impl Voter {
         self.leader = None;
         self.fetch_pending = None;
         self.role = Role::Candidate {
-            votes: BTreeSet::from([self.id]),
+            votes: SortedSet::from([self.id]),
             backing_off: false,
         };
         ctx.emit(kraft(KraftEvent::BecameCandidate {
@@ -368,10 +368,10 @@ impl Voter {
     fn new_leader_state(&self, now: Millis, epoch_start_offset: u64) -> LeaderState {
         LeaderState {
             epoch_start_offset,
-            voter_offsets: self.others().into_iter().map(|v| (v, 0)).collect(),
+            voter_offsets: map_from_iter(self.others().into_iter().map(|v| (v, 0))),
             // A new leader gives every voter a full check-quorum period.
-            last_fetch: self.others().into_iter().map(|v| (v, now)).collect(),
-            parked: BTreeMap::new(),
+            last_fetch: map_from_iter(self.others().into_iter().map(|v| (v, now))),
+            parked: LiteMap::new_vec(),
             next_park_id: 0,
         }
     }
@@ -600,7 +600,7 @@ impl Voter {
         };
         // The majority's oldest recent fetch: the leader counts itself.
         let mut times: Vec<Millis> = ls.last_fetch.values().copied().collect();
-        times.sort_unstable_by(|a, b| b.cmp(a));
+        sort_by(&mut times, |a, b| b.cmp(a));
         let needed = self.majority() - 1;
         let Some(&t) = times.get(needed.saturating_sub(1)) else {
             return;

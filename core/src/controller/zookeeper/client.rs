@@ -5,13 +5,14 @@
 
 use super::controller::Purpose;
 use super::messages::{SessionId, WatchKind, ZkAnswer, ZkError, ZkMessage, ZkRequest, ZkTimer};
+use crate::collections::{LiteMap, LiteMapExt};
 use crate::config::Millis;
 use crate::ids::{BrokerId, NodeId};
 use crate::kernel::Ctx;
 use crate::message::Message;
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// What the client tells the controller logic.
 #[derive(Clone, Debug)]
@@ -43,8 +44,8 @@ pub struct ZkClient {
     /// Messages received on this connection.
     received: u64,
     next_xid: u64,
-    in_flight: BTreeMap<u64, (Purpose, ZkRequest)>,
-    sent_at: BTreeMap<u64, Millis>,
+    in_flight: LiteMap<u64, (Purpose, ZkRequest)>,
+    sent_at: LiteMap<u64, Millis>,
     queue: VecDeque<(Purpose, ZkRequest)>,
 }
 
@@ -70,8 +71,8 @@ impl ZkClient {
             last_pong: Some(0),
             received: 0,
             next_xid: 0,
-            in_flight: BTreeMap::new(),
-            sent_at: BTreeMap::new(),
+            in_flight: LiteMap::new_vec(),
+            sent_at: LiteMap::new_vec(),
             queue: VecDeque::new(),
         }
     }

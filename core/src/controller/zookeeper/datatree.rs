@@ -3,6 +3,7 @@
 //! that change it (applied in zxid order by every server).
 
 use super::messages::{SessionId, WatchKind, ZkError, ZkOp};
+use crate::collections::LiteMap;
 use crate::ids::BrokerId;
 use crate::message::{PartitionState, TopicConfig};
 use serde::{Deserialize, Serialize};
@@ -110,8 +111,10 @@ pub type Trigger = (String, WatchKind);
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataTree {
+    /// A B-tree, not a `LiteMap`: 10,000s of znodes created in no path order, and `children`
+    /// reads a key range.
     pub nodes: BTreeMap<String, Znode>,
-    pub sessions: BTreeMap<SessionId, SessionInfo>,
+    pub sessions: LiteMap<SessionId, SessionInfo>,
 }
 
 fn parent(path: &str) -> &str {

@@ -16,6 +16,7 @@ pub mod server;
 pub mod view;
 
 use super::{ClusterMetadata, Coordinator, NewTopic, no_active_controller};
+use crate::collections::{LiteMap, LiteMapExt, map_from_iter};
 use crate::config::ClusterConfig;
 use crate::error::KafkaError;
 use crate::event::EventKind;
@@ -31,7 +32,6 @@ use datatree::{
 };
 use serde::{Deserialize, Serialize};
 use server::{Ensemble, ZkServer};
-use std::collections::BTreeMap;
 use view::CommittedView;
 
 pub use messages::{ZkEvent, ZkMessage, ZkTimer};
@@ -39,8 +39,8 @@ pub use messages::{ZkEvent, ZkMessage, ZkTimer};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ZooKeeperMode {
     pub ensemble: Ensemble,
-    pub servers: BTreeMap<i32, ZkServer>,
-    pub controllers: BTreeMap<BrokerId, KafkaController>,
+    pub servers: LiteMap<i32, ZkServer>,
+    pub controllers: LiteMap<BrokerId, KafkaController>,
     pub view: CommittedView,
 }
 
@@ -54,14 +54,10 @@ impl ZooKeeperMode {
             servers: c.zookeeper_server_ids(),
             tick_ms: c.zookeeper_tick_time_ms,
         };
-        let racks: BTreeMap<BrokerId, Option<String>> = config
-            .brokers
-            .iter()
-            .map(|b| (b.id, b.rack.clone()))
-            .collect();
+        let racks = map_from_iter(config.brokers.iter().map(|b| (b.id, b.rack.clone())));
         // The history that got the cluster here, as epoch-1 transactions.
         let mut log: Vec<Txn> = Vec::new();
-        let mut sessions = BTreeMap::new();
+        let mut sessions = LiteMap::new_vec();
         let push = |log: &mut Vec<Txn>, kind: TxnKind| {
             let z = zxid(1, log.len() as u32 + 1);
             let kind = match kind {
@@ -130,7 +126,7 @@ impl ZooKeeperMode {
             tree.apply(t);
         }
         let leader = *ensemble.servers.iter().max().expect("servers");
-        let mut servers = BTreeMap::new();
+        let mut servers = LiteMap::new_vec();
         for &s in &ensemble.servers {
             let mut srv = ZkServer::new(s, tree.clone(), log.clone());
             srv.start_synced(leader, 0, &ensemble);
@@ -143,7 +139,7 @@ impl ZooKeeperMode {
             .into_iter()
             .filter_map(|(n, cz)| n.parse().ok().map(|b| (b, cz)))
             .collect();
-        let mut controllers = BTreeMap::new();
+        let mut controllers = LiteMap::new_vec();
         for &b in racks.keys() {
             let mut client = ZkClient::new(
                 b,

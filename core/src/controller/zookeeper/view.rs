@@ -4,12 +4,12 @@
 
 use super::datatree::{BROKER_IDS, CONTROLLER_EPOCH, DataTree, TOPICS, Txn, ZnodeData, Zxid};
 use super::messages::WatchKind;
+use crate::collections::LiteMap;
 use crate::controller::ClusterMetadata;
 use crate::controller::metadata::{BrokerRegistration, TopicMetadata};
 use crate::ids::{BrokerId, TopicName, TopicPartition};
 use crate::message::PartitionState;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -18,11 +18,11 @@ pub struct CommittedView {
     pub zxid: Zxid,
     pub meta: ClusterMetadata,
     /// Partition states committed before a lower-numbered partition of their topic.
-    pending: BTreeMap<TopicPartition, PartitionState>,
+    pending: LiteMap<TopicPartition, PartitionState>,
 }
 
 impl CommittedView {
-    pub fn new(racks: &BTreeMap<BrokerId, Option<String>>) -> Self {
+    pub fn new(racks: &LiteMap<BrokerId, Option<String>>) -> Self {
         let mut meta = ClusterMetadata::default();
         for (&b, rack) in racks {
             meta.brokers.insert(
@@ -40,7 +40,7 @@ impl CommittedView {
             tree: DataTree::initial(),
             zxid: 0,
             meta,
-            pending: BTreeMap::new(),
+            pending: LiteMap::new_vec(),
         }
     }
 

@@ -18,7 +18,7 @@ impl KafkaController {
             .map(|p| TopicPartition::new(topic.name.clone(), p))
             .collect();
         self.write_assignment(ctx, &topic.name, true);
-        let create: BTreeSet<TopicPartition> = tps.iter().cloned().collect();
+        let create: SortedSet<TopicPartition> = tps.iter().cloned().collect();
         self.write_and_publish(ctx, tps, Vec::new(), &create);
         Ok(assignment)
     }
@@ -79,7 +79,7 @@ impl KafkaController {
         let tps: Vec<TopicPartition> = (before..before + added.len() as u32)
             .map(|p| TopicPartition::new(name.clone(), p))
             .collect();
-        let create: BTreeSet<TopicPartition> = tps.iter().cloned().collect();
+        let create: SortedSet<TopicPartition> = tps.iter().cloned().collect();
         self.write_and_publish(ctx, tps, Vec::new(), &create);
         Ok(added)
     }
@@ -92,7 +92,7 @@ impl KafkaController {
         let mut events = Vec::new();
         let changed = self.context.elect_preferred(partitions, &mut events);
         emit_all(ctx, events);
-        self.write_and_publish(ctx, changed.clone(), Vec::new(), &BTreeSet::new());
+        self.write_and_publish(ctx, changed.clone(), Vec::new(), &SortedSet::new());
         changed
     }
 }

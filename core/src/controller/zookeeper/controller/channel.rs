@@ -54,7 +54,7 @@ impl KafkaController {
         changed: &[TopicPartition],
         full_sync: &[BrokerId],
     ) {
-        let changed: BTreeSet<&TopicPartition> = changed.iter().collect();
+        let changed: SortedSet<&TopicPartition> = changed.iter().collect();
         let live = self.context.live_brokers();
         for &b in &live {
             let full = full_sync.contains(&b);

@@ -131,7 +131,7 @@ impl KafkaController {
             .filter_map(|(n, cz)| n.parse().ok().map(|b| (b, *cz)))
             .collect();
         let mut meta = self.empty_context(self.epoch, &registered);
-        let mut missing = BTreeSet::new();
+        let mut missing = SortedSet::new();
         for (topic, (replicas, config)) in load.assignments {
             let partitions = replicas
                 .iter()

@@ -20,6 +20,7 @@ use super::messages::{
     SessionId, WatchKind, ZkAnswer, ZkError, ZkEvent, ZkOp, ZkRead, replica_state_digest,
 };
 use super::messages::{ZkMessage, ZkRequest, ZkTimer};
+use crate::collections::{LiteMap, SortedSet, map_from_iter, sort};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::metadata::{BrokerRegistration, TopicMetadata};
 use crate::controller::{ClusterMetadata, NewTopic};
@@ -31,7 +32,6 @@ use crate::message::{Message, PartitionState, TopicConfig};
 use crate::snapshot::ZkLoadProgress;
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Why a request was sent, so its answer goes to the right step.
@@ -110,9 +110,9 @@ pub struct Load {
     pub total: u32,
     brokers: Option<Vec<(String, Zxid)>>,
     topics_listed: bool,
-    assignments: BTreeMap<TopicName, (Vec<Vec<BrokerId>>, Arc<TopicConfig>)>,
-    states: BTreeMap<TopicPartition, PartitionState>,
-    versions: BTreeMap<TopicPartition, u32>,
+    assignments: LiteMap<TopicName, (Vec<Vec<BrokerId>>, Arc<TopicConfig>)>,
+    states: LiteMap<TopicPartition, PartitionState>,
+    versions: LiteMap<TopicPartition, u32>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -147,16 +147,16 @@ pub struct KafkaController {
     pub context: ClusterMetadata,
     /// The partition states this controller knows ZooKeeper holds: only these reach brokers
     /// (a decision is published after its write commits, never before).
-    pub published: BTreeMap<TopicPartition, PartitionState>,
+    pub published: LiteMap<TopicPartition, PartitionState>,
     /// The version each partition-state znode will have once this controller's writes so
     /// far commit: its writes are conditional on it (Kafka's zkVersion), so a write resent
     /// after a lost answer cannot overwrite a newer one.
-    zk_versions: BTreeMap<TopicPartition, u32>,
-    racks: BTreeMap<BrokerId, Option<String>>,
+    zk_versions: LiteMap<TopicPartition, u32>,
+    racks: LiteMap<BrokerId, Option<String>>,
     timeouts: BrokerTimeouts,
-    batches: BTreeMap<u64, Batch>,
+    batches: LiteMap<u64, Batch>,
     next_batch: u64,
-    channel: BTreeMap<BrokerId, Channel>,
+    channel: LiteMap<BrokerId, Channel>,
     retry_register: bool,
 }
 
@@ -168,7 +168,7 @@ impl KafkaController {
     pub fn new(
         broker: BrokerId,
         client: ZkClient,
-        racks: BTreeMap<BrokerId, Option<String>>,
+        racks: LiteMap<BrokerId, Option<String>>,
         timeouts: BrokerTimeouts,
     ) -> Self {
         Self {
@@ -179,18 +179,18 @@ impl KafkaController {
             epoch: 0,
             epoch_version: 0,
             context: ClusterMetadata::default(),
-            published: BTreeMap::new(),
-            zk_versions: BTreeMap::new(),
+            published: LiteMap::new_vec(),
+            zk_versions: LiteMap::new_vec(),
             racks,
             timeouts,
-            batches: BTreeMap::new(),
+            batches: LiteMap::new_vec(),
             next_batch: 0,
-            channel: BTreeMap::new(),
+            channel: LiteMap::new_vec(),
             retry_register: false,
         }
     }
 
-    pub fn racks(&self) -> &BTreeMap<BrokerId, Option<String>> {
+    pub fn racks(&self) -> &LiteMap<BrokerId, Option<String>> {
         &self.racks
     }
 
@@ -321,7 +321,7 @@ impl KafkaController {
                 &mut events,
             );
             emit_all(ctx, events);
-            self.write_and_publish(ctx, changed, Vec::new(), &BTreeSet::new());
+            self.write_and_publish(ctx, changed, Vec::new(), &SortedSet::new());
         }
         self.arm_imbalance_check(ctx);
     }
@@ -637,10 +637,10 @@ impl KafkaController {
     }
 
     fn on_broker_change(&mut self, ctx: &mut Ctx, list: &[(String, Zxid)]) {
-        let registered: BTreeMap<BrokerId, Zxid> = list
-            .iter()
-            .filter_map(|(n, cz)| n.parse().ok().map(|b| (b, *cz)))
-            .collect();
+        let registered: LiteMap<BrokerId, Zxid> = map_from_iter(
+            list.iter()
+                .filter_map(|(n, cz)| n.parse().ok().map(|b| (b, *cz))),
+        );
         let mut events = Vec::new();
         let mut changed = Vec::new();
         let mut full_sync = Vec::new();
@@ -672,7 +672,7 @@ impl KafkaController {
             }
         }
         emit_all(ctx, events);
-        self.write_and_publish(ctx, changed, full_sync, &BTreeSet::new());
+        self.write_and_publish(ctx, changed, full_sync, &SortedSet::new());
     }
 }
 

@@ -144,9 +144,9 @@ impl KafkaController {
         ctx: &mut Ctx,
         mut changed: Vec<TopicPartition>,
         full_sync: Vec<BrokerId>,
-        create: &BTreeSet<TopicPartition>,
+        create: &SortedSet<TopicPartition>,
     ) {
-        changed.sort();
+        sort(&mut changed);
         changed.dedup();
         if changed.is_empty() && full_sync.is_empty() {
             return;

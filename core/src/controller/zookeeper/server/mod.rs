@@ -21,6 +21,7 @@ mod election;
 use super::datatree::{DataTree, Txn, TxnKind, Zxid, zxid, zxid_epoch};
 use super::messages::{Forwarded, SessionId, WatchKind, ZkAnswer, ZkError, ZkEvent, ZkMessage};
 use super::messages::{ZkRead, ZkRequest, ZkTimer};
+use crate::collections::{LiteMap, SortedSet};
 use crate::config::Millis;
 use crate::event::EventKind;
 use crate::ids::NodeId;
@@ -29,7 +30,6 @@ use crate::message::Message;
 use crate::snapshot::ZkServerRole;
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// ZooKeeper's `syncLimit`, in ticks.
 pub const SYNC_LIMIT_TICKS: u64 = 5;
@@ -63,19 +63,19 @@ fn zk(id: i32) -> NodeId {
 pub struct LeaderState {
     /// Servers sent this leader's history (they get every proposal after it), with when
     /// each was last heard.
-    pub followers: BTreeMap<i32, Option<Millis>>,
+    pub followers: LiteMap<i32, Option<Millis>>,
     /// Servers that acked this leader's history.
-    pub synced: BTreeSet<i32>,
+    pub synced: SortedSet<i32>,
     pub established: bool,
     pub since: Millis,
     /// Acks of proposals not committed yet.
-    pub acks: BTreeMap<Zxid, BTreeSet<i32>>,
+    pub acks: LiteMap<Zxid, SortedSet<i32>>,
     /// The tree with every proposal applied: writes are validated against it.
     pub proposed: DataTree,
     pub next_counter: u32,
-    pub session_deadlines: BTreeMap<SessionId, Millis>,
-    pub last_ping: BTreeMap<SessionId, Millis>,
-    pub closing: BTreeSet<SessionId>,
+    pub session_deadlines: LiteMap<SessionId, Millis>,
+    pub last_ping: LiteMap<SessionId, Millis>,
+    pub closing: SortedSet<SessionId>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -98,17 +98,17 @@ pub struct ZkServer {
     /// A synced follower or an established leader: it serves clients.
     pub serving: bool,
     pub leader: Option<LeaderState>,
-    votes: BTreeMap<i32, (u32, Zxid, Millis)>,
+    votes: LiteMap<i32, (u32, Zxid, Millis)>,
     last_heard_leader: Millis,
     /// Client sessions connected here, with the client node.
-    pub connections: BTreeMap<SessionId, NodeId>,
+    pub connections: LiteMap<SessionId, NodeId>,
     /// Messages sent on each client connection (a ping's answer carries the count, so the
     /// client notices one went missing).
-    sent_to: BTreeMap<NodeId, u64>,
+    sent_to: LiteMap<NodeId, u64>,
     /// Sessions pinged since the last ping ack to the leader (followers).
-    touched: BTreeSet<SessionId>,
-    data_watches: BTreeMap<String, BTreeSet<NodeId>>,
-    child_watches: BTreeMap<String, BTreeSet<NodeId>>,
+    touched: SortedSet<SessionId>,
+    data_watches: LiteMap<String, SortedSet<NodeId>>,
+    child_watches: LiteMap<String, SortedSet<NodeId>>,
 }
 
 impl ZkServer {
@@ -126,13 +126,13 @@ impl ZkServer {
             leader_id: None,
             serving: false,
             leader: None,
-            votes: BTreeMap::new(),
+            votes: LiteMap::new_vec(),
             last_heard_leader: 0,
-            connections: BTreeMap::new(),
-            sent_to: BTreeMap::new(),
-            touched: BTreeSet::new(),
-            data_watches: BTreeMap::new(),
-            child_watches: BTreeMap::new(),
+            connections: LiteMap::new_vec(),
+            sent_to: LiteMap::new_vec(),
+            touched: SortedSet::new(),
+            data_watches: LiteMap::new_vec(),
+            child_watches: LiteMap::new_vec(),
         }
     }
 
@@ -391,7 +391,7 @@ impl ZkServer {
             reply_to,
         };
         st.proposed.apply(&txn);
-        st.acks.insert(z, BTreeSet::from([id]));
+        st.acks.insert(z, SortedSet::from([id]));
         for &f in st.followers.keys() {
             send(
                 ctx,
@@ -561,7 +561,8 @@ impl ZkServer {
             ) if self.leads(*epoch) => {
                 let st = self.leader.as_mut().expect("leader");
                 st.followers.insert(s, Some(now));
-                for (_, a) in st.acks.range_mut(..=*last_zxid) {
+                let acked = st.acks.iter_mut().take_while(|(z, _)| **z <= *last_zxid);
+                for (_, a) in acked {
                     a.insert(s);
                 }
                 for &t in touched {
