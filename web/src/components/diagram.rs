@@ -6,6 +6,7 @@ use super::consumer::Consumer;
 use super::controller::Controller;
 use super::message_dot::{dropped_mark, message_dot, message_link};
 use super::producer::Producer;
+use crate::fmt::{fixed, num};
 use crate::layout::Layout;
 use crate::model::world::DroppedMessage;
 use kafkascope_core::BrokerId;
@@ -85,15 +86,31 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
                 let rect = l.consumers.iter().find(|x| x.0 == c.id)?.1;
                 Some(html! { <Consumer key={c.id} consumer={c.clone()} {rect} /> })
             }) }
-            { for s.brokers.iter().enumerate().filter_map(|(i, b)| {
-                let bbox = l.brokers.iter().find(|x| x.id == b.id)?.clone();
-                Some(html! {
-                    <Broker key={b.id} snapshot={s.clone()} index={i} {bbox}
+        </svg>
+        // Each broker is its own small SVG laid over the diagram at its place (same user
+        // units through its viewBox): a positioned element the browser paints and caches on
+        // its own, so a broker whose numbers change repaints alone, not the whole diagram.
+        { for s.brokers.iter().enumerate().filter_map(|(i, b)| {
+            let bbox = l.brokers.iter().find(|x| x.id == b.id)?.clone();
+            let r = bbox.rect;
+            // Room around the box for the focus and selection outline.
+            let pad = 4.0;
+            let style = format!(
+                "left:{}%;top:{}%;width:{}%;height:{}%",
+                fixed((r.x - pad) / l.width * 100.0, 3),
+                fixed((r.y - pad) / l.height * 100.0, 3),
+                fixed((r.w + 2.0 * pad) / l.width * 100.0, 3),
+                fixed((r.h + 2.0 * pad) / l.height * 100.0, 3),
+            );
+            let vb = format!("{} {} {} {}", num(r.x - pad), num(r.y - pad), num(r.w + 2.0 * pad), num(r.h + 2.0 * pad));
+            Some(html! {
+                <svg key={b.id} class="cluster broker-layer" viewBox={vb} {style}>
+                    <Broker snapshot={s.clone()} index={i} {bbox}
                         selected={a.selected_broker == Some(b.id)} on_select={a.on_select.clone()}
                         badge={view.broker_badges.iter().find(|x| x.0 == b.id).map(|x| x.1.clone())} />
-                })
-            }) }
-        </svg>
+                </svg>
+            })
+        }) }
         <svg id="messages" class={classes!("cluster", "messages-layer", a.reduced_motion.then_some("reduced-motion"))}
             viewBox={view_box} aria-hidden="true">
             <g class="messages">
