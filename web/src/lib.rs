@@ -12,6 +12,7 @@ pub mod layout;
 pub mod model;
 pub mod narrate;
 pub mod route;
+pub mod share;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
