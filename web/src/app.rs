@@ -2,6 +2,7 @@
 //! (a `requestAnimationFrame` handle kept here and dropped to cancel: paused means no frame
 //! is requested), and lays the page out.
 
+use crate::api::Bus;
 use crate::components::broker_menu::BrokerMenu;
 use crate::components::config_panel::ConfigPanel;
 use crate::components::consumer::ConsumerForm;
@@ -12,15 +13,18 @@ use crate::components::metrics::MetricsStrip;
 use crate::components::node_menu::NodeMenu;
 use crate::components::partition_view::PartitionPanel;
 use crate::components::produce_form::ProduceForm;
+use crate::components::share_bar::ShareBar;
 use crate::components::timeline::TimelineBar;
 use crate::components::toolbar::Toolbar;
 use crate::coordinator_view::{CoordinatorView, coordinator_view};
+use crate::embed::ApiCommand;
 use crate::layout::{Layout, LayoutInput, Orientation};
-use crate::model::world::{LogLine, ProduceRequest, TopicInfo};
+use crate::model::world::{Action, LogLine, ProduceRequest, TopicInfo};
 use crate::model::{
     BrokerAction, PartitionView, Playback, Scenario, ScenarioDraft, ScenarioErrors, ScriptAction,
     World,
 };
+use crate::share::Share;
 use gloo_events::EventListener;
 use gloo_render::{AnimationFrame, request_animation_frame};
 use kafkascope_core::assignor::AssignorKind;
@@ -49,6 +53,16 @@ pub struct AppProps {
     pub paused: bool,
     /// Timed actions to run (from the page address).
     pub script: Vec<(Millis, ScriptAction)>,
+    /// A share link's session: replaces the scenario, seed, script and start time.
+    pub share: Option<Rc<Share>>,
+    /// What was wrong with the page address or link (shown above the app).
+    pub notice: Option<AttrValue>,
+    /// The minimal frame (`?embed=1`): diagram, toolbar, collapsed log; no config.
+    pub embed: bool,
+    /// The embedding page's subscribers (`handle.on`).
+    pub bus: Bus,
+    /// Where share links point (the page's address by default).
+    pub share_base: AttrValue,
 }
 
 pub enum Msg {
@@ -76,6 +90,11 @@ pub enum Msg {
     VisibilityChanged,
     Resized,
     ReducedMotion(bool),
+    /// A command from the embedding page (`handle.send`).
+    Api(ApiCommand),
+    Share,
+    ExportSvg,
+    ExportTrace,
 }
 
 struct Callbacks {
@@ -98,6 +117,9 @@ struct Callbacks {
     select_partition: Callback<Option<TopicPartition>>,
     apply_config: Callback<ScenarioDraft>,
     details: Callback<bool>,
+    share: Callback<()>,
+    export_svg: Callback<()>,
+    export_trace: Callback<()>,
 }
 
 pub struct App {
@@ -137,6 +159,15 @@ pub struct App {
     focus_broker: Option<BrokerId>,
     frame_times: VecDeque<f64>,
     cb: Callbacks,
+    /// Problems of the page address or share link.
+    notice: Option<AttrValue>,
+    share_link: Option<AttrValue>,
+    share_error: Option<AttrValue>,
+    export_status: Option<AttrValue>,
+    /// The app's root element (exports and focus look inside it, not in the whole page).
+    root_ref: NodeRef,
+    bus: Bus,
+    embed: bool,
 }
 
 fn perf_now() -> f64 {
@@ -249,6 +280,7 @@ impl App {
             .and_then(|tp| self.world.partition_view(tp))
             .map(Rc::new);
         self.refresh_log();
+        self.bus.after_change(&self.world);
     }
 
     fn refresh_log(&mut self) {
@@ -299,24 +331,41 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let props = ctx.props();
         let link = ctx.link();
-        let (mut world, config_errors) = match World::new(&props.scenario, props.seed) {
-            Ok(w) => (w, ScenarioErrors::default()),
-            Err(e) => (
-                World::new(&Scenario::default(), props.seed)
-                    .expect("the default scenario is valid"),
-                e,
-            ),
+        let mut notice = props.notice.clone();
+        let shared = props.share.as_ref().map(|s| s.build());
+        let (mut world, config_errors) = match shared {
+            Some(Ok(w)) => (w, ScenarioErrors::default()),
+            Some(Err(e)) => {
+                notice = Some(AttrValue::from(format!(
+                    "This link could not be opened: {e}. Showing the default cluster instead."
+                )));
+                let w = World::new(&Scenario::default(), 1).expect("the default scenario is valid");
+                (w, ScenarioErrors::default())
+            }
+            None => match World::new(&props.scenario, props.seed) {
+                Ok(w) => (w, ScenarioErrors::default()),
+                Err(e) => (
+                    World::new(&Scenario::default(), props.seed)
+                        .expect("the default scenario is valid"),
+                    e,
+                ),
+            },
         };
-        for (at, a) in &props.script {
-            world.schedule(*at, a.clone());
-        }
-        world.advance_to(props.start_at);
+        let start_at = if props.share.is_some() {
+            world.now()
+        } else {
+            for (at, a) in &props.script {
+                world.schedule(*at, a.clone());
+            }
+            world.advance_to(props.start_at);
+            props.start_at
+        };
         let mut playback = Playback::default();
-        playback.jump_to(props.start_at as f64);
+        playback.jump_to(start_at as f64);
         if let Some(p) = props.speed_percent.filter(|&p| p > 0) {
             playback.set_speed_log10((f64::from(p) / 100.0).log10());
         }
-        if props.paused {
+        if props.paused || props.share.is_some() {
             playback.pause();
         }
         let mut listeners = Vec::new();
@@ -361,7 +410,11 @@ impl Component for App {
             select_partition: link.callback(Msg::SelectPartition),
             apply_config: link.callback(Msg::ApplyConfig),
             details: link.callback(Msg::ShowDetails),
+            share: link.callback(|_| Msg::Share),
+            export_svg: link.callback(|_| Msg::ExportSvg),
+            export_trace: link.callback(|_| Msg::ExportTrace),
         };
+        let first_topic = world.scenario().topics.first().map(|t| t.name.clone());
         let mut app = App {
             world,
             playback,
@@ -376,11 +429,7 @@ impl Component for App {
             selected_broker: None,
             selected_node: None,
             selected_tp: Some(TopicPartition::new(
-                props
-                    .scenario
-                    .topics
-                    .first()
-                    .map_or("orders", |t| t.name.as_str()),
+                first_topic.unwrap_or_else(|| "orders".to_owned()),
                 0,
             )),
             partition_view: None,
@@ -401,6 +450,13 @@ impl Component for App {
             focus_broker: None,
             frame_times: VecDeque::with_capacity(FRAME_SAMPLES),
             cb,
+            notice,
+            share_link: None,
+            share_error: None,
+            export_status: None,
+            root_ref: NodeRef::default(),
+            bus: props.bus.clone(),
+            embed: props.embed,
         };
         app.derive();
         app.schedule(ctx);
@@ -588,6 +644,70 @@ impl Component for App {
                 self.relayout();
             }
             Msg::ReducedMotion(on) => self.reduced_motion = on,
+            Msg::Api(cmd) => {
+                let msg = match cmd {
+                    ApiCommand::Act(Action::Produce(r)) => Msg::Produce(r),
+                    ApiCommand::Act(Action::Node(n, a)) => Msg::Node(n, a),
+                    ApiCommand::Act(Action::ElectPreferred) => Msg::ElectPreferred,
+                    ApiCommand::Act(Action::AddConsumer {
+                        group,
+                        topic,
+                        assignor,
+                    }) => Msg::AddConsumer(group, topic, assignor),
+                    ApiCommand::Play | ApiCommand::Pause => {
+                        if self.playback.playing() == matches!(cmd, ApiCommand::Play) {
+                            return false;
+                        }
+                        Msg::TogglePlay
+                    }
+                    ApiCommand::Step => Msg::Step,
+                    ApiCommand::StepBack => Msg::StepBack,
+                    ApiCommand::Seek(t) => Msg::Seek(t as f64),
+                    ApiCommand::Speed(p) => Msg::Speed((p / 100.0).log10()),
+                };
+                return Component::update(self, ctx, msg);
+            }
+            Msg::Share => {
+                let query = Share::of_world(&self.world).encode();
+                // A link the page itself could not open is not offered.
+                match crate::share::decode_query(&query) {
+                    Ok(_) => {
+                        let embed = if ctx.props().embed { "&embed=1" } else { "" };
+                        self.share_link = Some(AttrValue::from(format!(
+                            "{}?{query}{embed}",
+                            ctx.props().share_base
+                        )));
+                        self.share_error = None;
+                    }
+                    Err(e) => {
+                        self.share_link = None;
+                        self.share_error = Some(AttrValue::from(format!(
+                            "This session cannot be shared: {e}."
+                        )));
+                    }
+                }
+            }
+            Msg::ExportSvg => {
+                let root = self.root_ref.cast::<web_sys::Element>();
+                let name = format!("kafkascope-{}ms.svg", self.world.now());
+                self.export_status = Some(AttrValue::from(
+                    match root.map(|r| crate::export::browser::diagram_svg(&r)) {
+                        Some(Ok(svg)) => {
+                            crate::export::browser::download_text(&svg, &name, "image/svg+xml");
+                            format!("Saved the diagram as {name}.")
+                        }
+                        Some(Err(e)) => format!("Could not export the diagram: {e:?}"),
+                        None => "Could not export the diagram: it is not drawn.".to_owned(),
+                    },
+                ));
+            }
+            Msg::ExportTrace => {
+                let name = format!("kafkascope-trace-{}ms.json", self.world.now());
+                let json = crate::export::trace_json(&self.world);
+                crate::export::browser::download_text(&json, &name, "application/json");
+                self.export_status =
+                    Some(AttrValue::from(format!("Saved the event trace as {name}.")));
+            }
         }
         self.schedule(ctx);
         true
@@ -596,8 +716,9 @@ impl Component for App {
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
         if let Some(id) = self.focus_broker.take() {
             use wasm_bindgen::JsCast;
-            let el = web_sys::window()
-                .and_then(|w| w.document())
+            let el = self
+                .root_ref
+                .cast::<web_sys::Element>()
                 .and_then(|d| {
                     d.query_selector(&format!("g[data-broker-id=\"{id}\"]"))
                         .ok()
@@ -673,13 +794,23 @@ impl Component for App {
                 </details>
             }
         });
+        let embed = self.embed;
+        let event_log = html! {
+            <EventLog lines={self.log_lines.clone()} show_details={self.show_details}
+                on_details={self.cb.details.clone()} />
+        };
         html! {
-            <div class={classes!("app", match self.layout.orientation {
+            <div ref={self.root_ref.clone()} class={classes!("app", match self.layout.orientation {
                 Orientation::Wide => "wide",
                 Orientation::Narrow => "narrow",
-            })}>
+            }, embed.then_some("embed"))} data-embed={embed.to_string()}>
+                if let Some(n) = &self.notice {
+                    <div id="link-error" class="link-error" role="alert">{ n.clone() }</div>
+                }
                 <header class="topbar">
-                    <h1>{ "Kafkascope" }<span class="tagline">{ " · an Apache Kafka cluster, message by message" }</span></h1>
+                    if !embed {
+                        <h1>{ "Kafkascope" }<span class="tagline">{ " · an Apache Kafka cluster, message by message" }</span></h1>
+                    }
                     <Toolbar playing={self.playback.playing()} speed_log10={self.playback.speed_log10()}
                         speed_label={AttrValue::from(self.playback.speed_label())} time_ms={now}
                         seed_text={AttrValue::from(self.seed_text.clone())}
@@ -693,9 +824,17 @@ impl Component for App {
                         now_ms={now} in_past={self.world.in_past()} seek_ms={self.seek_ms}
                         status={self.timeline_status.clone().map(AttrValue::from)}
                         on_seek={self.cb.seek.clone()} />
+                    if !embed {
+                        <ShareBar link={self.share_link.clone()} error={self.share_error.clone()}
+                            export_status={self.export_status.clone()}
+                            on_share={self.cb.share.clone()} on_export_svg={self.cb.export_svg.clone()}
+                            on_export_trace={self.cb.export_trace.clone()} />
+                    }
                 </header>
-                <MetricsStrip metrics={snap.metrics.clone()} in_flight={snap.in_flight.len()}
-                    frame_p95={p95(&self.frame_times)} />
+                if !embed {
+                    <MetricsStrip metrics={snap.metrics.clone()} in_flight={snap.in_flight.len()}
+                        frame_p95={p95(&self.frame_times)} />
+                }
                 <main class="main">
                     <div class="left">
                         <section class="diagram-panel" aria-label="Cluster diagram">
@@ -703,8 +842,14 @@ impl Component for App {
                             { legend() }
                             { for in_flight_list }
                         </section>
-                        <EventLog lines={self.log_lines.clone()} show_details={self.show_details}
-                            on_details={self.cb.details.clone()} />
+                        if embed {
+                            <details id="log-collapsed" class="embed-log">
+                                <summary>{ "Event log" }</summary>
+                                { event_log }
+                            </details>
+                        } else {
+                            { event_log }
+                        }
                     </div>
                     <aside class="side">
                         { for menu }
@@ -712,9 +857,10 @@ impl Component for App {
                         if let Some(s) = &self.status {
                             <p id="action-status" class="status" role="status">{ s.clone() }</p>
                         }
-                        if self.selected_broker.is_none() {
+                        if self.selected_broker.is_none() && !embed {
                             <p class="hint">{ "Click a broker (or focus it and press Enter) to crash, restart or isolate it." }</p>
                         }
+                        if !embed {
                         <ProduceForm topics={self.user_topics.clone()} default_acks={self.world.scenario().acks}
                             keyless={self.world.scenario().keyless}
                             placement={self.world.placement().cloned()}
@@ -722,14 +868,17 @@ impl Component for App {
                             on_send={self.cb.produce.clone()} />
                         <ConsumerForm topics={self.user_topics.clone()} on_add={self.cb.add_consumer.clone()}
                             error={self.consumer_error.clone().map(AttrValue::from)} />
+                        }
                     </aside>
                 </main>
-                <div class="lower">
-                    <PartitionPanel topics={self.topics.clone()} selected={self.selected_tp.clone()}
-                        view={self.partition_view.clone()} on_select={self.cb.select_partition.clone()} />
-                </div>
-                <ConfigPanel scenario={self.world.scenario().clone()} errors={self.config_errors.clone()}
-                    on_apply={self.cb.apply_config.clone()} />
+                if !embed {
+                    <div class="lower">
+                        <PartitionPanel topics={self.topics.clone()} selected={self.selected_tp.clone()}
+                            view={self.partition_view.clone()} on_select={self.cb.select_partition.clone()} />
+                    </div>
+                    <ConfigPanel scenario={self.world.scenario().clone()} errors={self.config_errors.clone()}
+                        on_apply={self.cb.apply_config.clone()} />
+                }
             </div>
         }
     }

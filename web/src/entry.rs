@@ -1,14 +1,13 @@
 //! The wasm entry points: a panic hook that also shows an error banner (a panic must never
-//! leave a blank page silently), and `mount(element_id)` that starts the app in an element.
+//! leave a blank page silently), and `mount(target, options)` that starts an app in an element
+//! and returns its handle (see `api.rs`).
 
-use crate::app::{App, AppProps};
+use crate::api::{Bus, Instance, mount_into, options_params};
+use crate::app::AppProps;
 use crate::model::Scenario;
-use std::cell::RefCell;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-
-thread_local! {
-    static MOUNTED: RefCell<Option<yew::AppHandle<App>>> = const { RefCell::new(None) };
-}
+use yew::AttrValue;
 
 /// Shows `text` in the page's `#error-banner` (created if the page has none).
 pub fn show_error_banner(text: &str) {
@@ -40,13 +39,44 @@ pub fn start() {
 
 /// Reads the page address: `?preset=stress` (or `default`), `mode=kraft` (`kraft-combined`,
 /// `zookeeper`, `builtin`), `nodes=5` (ensemble or quorum size), `seed=7`, `t=5000` (start at
-/// this simulated ms), `speed=25` (percent of real time), `paused=1`, and
-/// `script=produce:customer-123@600,crash:2@1500` (timed actions, see `parse_script`);
-/// `panic=1` panics on purpose (to check the error banner).
+/// this simulated ms), `speed=25` (percent of real time), `paused=1`,
+/// `script=produce:customer-123@600,crash:2@1500` (timed actions, see `parse_script`),
+/// `embed=1` (the minimal frame), a share link (`v=1&...`, see `share.rs`); `panic=1` panics on
+/// purpose (to check the error banner). Unknown parameters are ignored.
 fn url_props() -> AppProps {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
+    let query = search.trim_start_matches('?');
+    let (props, problems) = props_from_params(&crate::share::parse_query(query), query.len());
+    with_notice(props, problems)
+}
+
+/// Shows the problems of the page address above the app (the app still starts).
+fn with_notice(mut props: AppProps, problems: Vec<String>) -> AppProps {
+    if !problems.is_empty() {
+        props.notice = Some(AttrValue::from(problems.join(" ")));
+    }
+    props
+}
+
+/// The address where share links point: the page's own, or `shareBase`.
+fn page_base() -> String {
+    web_sys::window()
+        .map(|w| {
+            let l = w.location();
+            format!(
+                "{}{}",
+                l.origin().unwrap_or_default(),
+                l.pathname().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The app's properties from page-address parameters (or `mount`'s options turned into
+/// them), with what was wrong with them, in words.
+fn props_from_params(params: &[(String, String)], query_len: usize) -> (AppProps, Vec<String>) {
     let mut props = AppProps {
         scenario: Scenario::default(),
         seed: 1,
@@ -54,34 +84,66 @@ fn url_props() -> AppProps {
         speed_percent: None,
         paused: false,
         script: Vec::new(),
+        share: None,
+        notice: None,
+        embed: false,
+        bus: Bus::default(),
+        share_base: AttrValue::from(page_base()),
     };
+    let mut problems = Vec::new();
     let (mut mode, mut nodes) = (None, None);
-    for pair in search.trim_start_matches('?').split('&') {
-        let mut it = pair.splitn(2, '=');
-        let (Some(k), Some(v)) = (it.next(), it.next()) else {
-            continue;
-        };
-        let v = js_sys::decode_uri_component(v)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_else(|| v.to_owned());
-        match k {
-            "preset" => {
-                if let Some(s) = Scenario::preset(&v) {
-                    props.scenario = s;
-                }
-            }
-            "mode" => mode = crate::model::scenario::ControlPlane::from_key(&v),
-            "nodes" => nodes = v.parse().ok().filter(|n| [1, 3, 5].contains(n)),
-            "seed" => props.seed = v.parse().unwrap_or(1),
-            "t" => props.start_at = v.parse().unwrap_or(0),
+    let share_link = crate::share::is_share_link(params);
+    for (k, v) in params {
+        let v = v.clone();
+        match k.as_str() {
+            // A share link's own parameters are read by `share::decode`.
+            "seed" | "t" | "script" | "c" | "a" | "e" if share_link => {}
+            "preset" => match Scenario::preset(&v) {
+                Some(s) => props.scenario = s,
+                None => problems.push(format!(
+                    "There is no preset \"{}\" (default, stress).",
+                    short(&v)
+                )),
+            },
+            "mode" => match crate::model::scenario::ControlPlane::from_key(&v) {
+                Some(m) => mode = Some(m),
+                None => problems.push(format!(
+                    "\"{}\" is not a control plane (kraft, kraft-combined, zookeeper, builtin).",
+                    short(&v)
+                )),
+            },
+            "nodes" => match v.parse().ok().filter(|n| [1, 3, 5].contains(n)) {
+                Some(n) => nodes = Some(n),
+                None => problems.push(format!("nodes must be 1, 3 or 5, not \"{}\".", short(&v))),
+            },
+            "seed" => match v.parse() {
+                Ok(s) => props.seed = s,
+                Err(_) => problems.push(format!(
+                    "\"{}\" is not a seed (a whole number from 0).",
+                    short(&v)
+                )),
+            },
+            "t" => match v.parse().ok().filter(|t| *t <= crate::share::MAX_TIME_MS) {
+                Some(t) => props.start_at = t,
+                None => problems.push(format!(
+                    "t must be a time in ms from 0 to {}, not \"{}\".",
+                    crate::share::MAX_TIME_MS,
+                    short(&v)
+                )),
+            },
             "speed" => props.speed_percent = v.parse().ok(),
             "paused" => props.paused = v == "1" || v == "true",
+            "embed" => props.embed = v == "1" || v == "true",
+            "shareBase" => props.share_base = AttrValue::from(v),
             // Checks that a panic shows the error banner instead of a blank page.
             "panic" => panic!("test panic requested by the page address (?panic=1)"),
             "script" => match crate::model::parse_script(&v) {
-                Ok(s) => props.script = s,
-                Err(e) => web_sys::console::warn_1(&JsValue::from_str(&e)),
+                Ok(s) if s.iter().all(|(t, _)| *t <= crate::share::MAX_TIME_MS) => props.script = s,
+                Ok(_) => problems.push(format!(
+                    "A script time is later than {} ms.",
+                    crate::share::MAX_TIME_MS
+                )),
+                Err(e) => problems.push(format!("The script was not run: {e}.")),
             },
             _ => {}
         }
@@ -92,25 +154,66 @@ fn url_props() -> AppProps {
     if let Some(n) = nodes {
         props.scenario.coordinator_nodes = n;
     }
-    props
+    if share_link {
+        match crate::share::decode(params, query_len) {
+            Ok(share) => {
+                props.share = Some(std::rc::Rc::new(share));
+            }
+            Err(e) => {
+                props.scenario = Scenario::default();
+                props.seed = 1;
+                problems.push(format!(
+                    "This link could not be opened: {e}. Showing the default cluster instead."
+                ));
+            }
+        }
+    }
+    (props, problems)
 }
 
-/// Starts Kafkascope inside the element with id `element_id` (replacing an earlier mount).
+/// At most 40 characters of a parameter, for messages.
+fn short(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// Starts Kafkascope in `target` (an element, or the id of one) and returns its handle
+/// (`send`, `on`, `destroy`). Without `options` and with an id, the page address configures
+/// it (as `index.html` does); otherwise `options`: `{preset, scenario, lesson, mode, nodes,
+/// seed, t, speed, paused, embed, script, shareBase}` (`scenario`: a preset name or a share
+/// link's query). Unknown options and wrong types throw a TypeError. Mounting into an element
+/// again replaces its instance; several elements hold independent instances.
 #[wasm_bindgen]
-pub fn mount(element_id: &str) -> Result<(), JsValue> {
+pub fn mount(target: JsValue, options: JsValue) -> Result<Instance, JsValue> {
     let doc = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(|| JsValue::from_str("no document"))?;
-    let root = doc
-        .get_element_by_id(element_id)
-        .ok_or_else(|| JsValue::from_str(&format!("no element with id \"{element_id}\"")))?;
-    let props = url_props();
-    MOUNTED.with(|m| {
-        if let Some(old) = m.borrow_mut().take() {
-            old.destroy();
+    let (root, by_id) = if let Some(id) = target.as_string() {
+        let el = doc.get_element_by_id(&id).ok_or_else(|| {
+            JsValue::from(js_sys::Error::new(&format!("no element with id \"{id}\"")))
+        })?;
+        (el, true)
+    } else {
+        let el = target.dyn_into::<web_sys::Element>().map_err(|_| {
+            JsValue::from(js_sys::TypeError::new(
+                "mount(target, options): target must be an element or an element's id",
+            ))
+        })?;
+        (el, false)
+    };
+    let props = if by_id && (options.is_undefined() || options.is_null()) {
+        url_props()
+    } else {
+        let (params, query_len) = options_params(&options)?;
+        let (props, problems) = props_from_params(&params, query_len);
+        // A share link given as `scenario` reports its problems in the page, as a link does;
+        // anything else wrong with the options is the caller's error.
+        let (link, other): (Vec<String>, Vec<String>) = problems
+            .into_iter()
+            .partition(|p| p.starts_with("This link could not be opened"));
+        if !other.is_empty() {
+            return Err(js_sys::TypeError::new(&other.join(" ")).into());
         }
-        let handle = yew::Renderer::<App>::with_root_and_props(root, props).render();
-        *m.borrow_mut() = Some(handle);
-    });
-    Ok(())
+        with_notice(props, link)
+    };
+    Ok(mount_into(root, props))
 }

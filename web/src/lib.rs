@@ -7,12 +7,17 @@
 //! exist when compiling for `wasm32`.
 
 pub mod coordinator_view;
+pub mod embed;
+pub mod export;
 pub mod fmt;
 pub mod layout;
 pub mod model;
 pub mod narrate;
 pub mod route;
+pub mod share;
 
+#[cfg(target_arch = "wasm32")]
+pub mod api;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]

@@ -2,8 +2,10 @@
 //! real page, checked through the DOM a person (and the end-to-end tests) see.
 #![cfg(target_arch = "wasm32")]
 
+use kafkascope_web::api::Instance;
 use kafkascope_web::entry::mount;
-use wasm_bindgen::JsCast;
+use std::cell::RefCell;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -36,12 +38,82 @@ async fn wait_for(ms: i32, cond: impl Fn() -> bool) -> bool {
     true
 }
 
+thread_local! {
+    /// The instance of the previous test: destroyed before the next mounts (one app at a time,
+    /// so ids like `#produce-key` are unique in the page).
+    static LAST: RefCell<Option<(Instance, web_sys::Element)>> = const { RefCell::new(None) };
+}
+
 fn mount_fresh(id: &str) {
+    if let Some((old, el)) = LAST.with(|l| l.borrow_mut().take()) {
+        old.destroy();
+        el.remove();
+    }
     let doc = document();
     let root = doc.create_element("div").unwrap();
     root.set_id(id);
     doc.body().unwrap().append_child(&root).unwrap();
-    mount(id).unwrap();
+    let instance = mount(JsValue::from_str(id), JsValue::UNDEFINED).unwrap();
+    LAST.with(|l| *l.borrow_mut() = Some((instance, root)));
+}
+
+/// `mount(element, options)` checks its options, and `destroy` unmounts.
+#[wasm_bindgen_test]
+async fn mount_checks_its_options_and_destroy_unmounts() {
+    let doc = document();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    let options = |json: &str| js_sys::JSON::parse(json).unwrap();
+    let err = |json: &str| {
+        mount(root.clone().into(), options(json))
+            .err()
+            .and_then(|e| e.dyn_into::<js_sys::Error>().ok())
+            .map(|e| String::from(e.message()))
+            .unwrap_or_default()
+    };
+    assert!(err(r#"{"colour": "red"}"#).contains("unknown option \"colour\""));
+    assert!(err(r#"{"seed": "abc"}"#).contains("option \"seed\" must be a whole number"));
+    assert!(err(r#"{"embed": 1}"#).contains("must be boolean"));
+    assert!(err(r#"{"scenario": "huge"}"#).contains("neither a preset"));
+    assert!(err(r#"{"mode": "raft"}"#).contains("not a control plane"));
+    let instance = mount(
+        root.clone().into(),
+        options(r#"{"preset": "default", "embed": true, "paused": true}"#),
+    )
+    .unwrap();
+    sleep(300).await;
+    assert_eq!(
+        root.query_selector_all("[data-broker-id]")
+            .unwrap()
+            .length(),
+        3
+    );
+    assert!(
+        root.query_selector("#config-apply").unwrap().is_none(),
+        "no config panel when embedded"
+    );
+    assert!(
+        instance
+            .send(options(
+                r#"{"action": "crash", "node": "broker-9", "x": 1}"#
+            ))
+            .is_err()
+    );
+    instance
+        .send(options(r#"{"action": "crash", "node": "broker-2"}"#))
+        .unwrap();
+    sleep(200).await;
+    assert_eq!(
+        root.query_selector_all("[data-broker-id='2'][data-up='false']")
+            .unwrap()
+            .length(),
+        1
+    );
+    instance.destroy();
+    assert!(!instance.mounted());
+    assert_eq!(root.child_element_count(), 0);
+    assert!(instance.send(options(r#"{"action": "pause"}"#)).is_err());
+    root.remove();
 }
 
 fn count(selector: &str) -> u32 {

@@ -15,6 +15,7 @@ pub mod partition_view;
 pub mod produce_form;
 pub mod producer;
 pub mod replica;
+pub mod share_bar;
 pub mod timeline;
 pub mod toolbar;
 

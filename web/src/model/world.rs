@@ -756,6 +756,8 @@ pub struct World {
     version: u64,
     /// Set when the last action was taken in the past (cleared by the next action or seek).
     fork: Option<Fork>,
+    /// The script scheduled with [`World::schedule`], as given (for share links).
+    script: Vec<(Millis, ScriptAction)>,
 }
 
 impl World {
@@ -779,6 +781,7 @@ impl World {
             snapshot,
             version: 0,
             fork: None,
+            script: Vec::new(),
         }
     }
 
@@ -864,6 +867,7 @@ impl World {
     /// session from its start: the timeline restarts here, forgetting any history.
     pub fn schedule(&mut self, at: Millis, action: ScriptAction) {
         let mut engine = self.engine().clone();
+        self.script.push((at, action.clone()));
         engine.schedule(at, action);
         self.timeline = Timeline::with_policy(engine, self.timeline.policy());
     }
@@ -917,6 +921,17 @@ impl World {
     /// Whether the last action was taken in the past, and what it dropped.
     pub fn fork(&self) -> Option<Fork> {
         self.fork
+    }
+
+    /// The script given to [`World::schedule`], in the order given.
+    pub fn script(&self) -> &[(Millis, ScriptAction)] {
+        &self.script
+    }
+
+    /// Every action of the session with its time, oldest first (those ahead of the time shown
+    /// included, when viewing the past).
+    pub fn actions(&self) -> impl Iterator<Item = (Millis, &Action)> + '_ {
+        self.timeline.inputs().iter().map(|l| (l.at, &l.input))
     }
 
     /// Checkpoints held.

@@ -1,0 +1,384 @@
+//! What an embedding page can do with an instance, in plain Rust (tested natively): the
+//! commands of `handle.send(...)` and the events of `handle.on(...)`. The JavaScript side (the
+//! handle object, option checks) is in `api.rs`.
+
+use crate::model::BrokerAction;
+use crate::model::World;
+use crate::model::scenario::parse_acks;
+use crate::model::world::{Action, ProduceRequest};
+use kafkascope_core::assignor::AssignorKind;
+use kafkascope_core::config::Millis;
+use kafkascope_core::{Acks, NodeId};
+
+/// The events `handle.on(name, callback)` accepts.
+pub const EVENTS: [&str; 4] = ["log", "leader", "broker", "change"];
+
+/// Something that changed in the world, as an embedding page hears it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// A narrated line of the event log (`detail`: a replication detail).
+    Log {
+        time: Millis,
+        text: String,
+        detail: bool,
+    },
+    /// A partition's leader or leader epoch changed (`leader` -1: no leader).
+    Leader {
+        time: Millis,
+        topic: String,
+        partition: u32,
+        leader: i32,
+        epoch: i32,
+    },
+    /// A broker went down or came up.
+    Broker { time: Millis, id: i32, up: bool },
+    /// The state shown changed (any step, action or seek).
+    Change { time: Millis },
+}
+
+impl Notice {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Notice::Log { .. } => "log",
+            Notice::Leader { .. } => "leader",
+            Notice::Broker { .. } => "broker",
+            Notice::Change { .. } => "change",
+        }
+    }
+}
+
+/// Remembers what was last reported, to report only what changed.
+#[derive(Clone, Debug, Default)]
+pub struct Watch {
+    started: bool,
+    last_line: Option<u64>,
+    leaders: Vec<(String, u32, i32, i32)>,
+    brokers: Vec<(i32, bool)>,
+}
+
+impl Watch {
+    /// What changed since the last call. The first call only takes note (nothing is reported
+    /// for the state an instance opens on); after a seek back, lines already reported are not
+    /// reported again, and the leaders and brokers are compared with what was last reported.
+    pub fn poll(&mut self, world: &World) -> Vec<Notice> {
+        let s = world.snapshot();
+        let time = world.now();
+        let leaders: Vec<(String, u32, i32, i32)> = s
+            .topics
+            .iter()
+            .filter(|t| !t.internal)
+            .flat_map(|t| {
+                t.partitions
+                    .iter()
+                    .map(|p| (t.name.to_string(), p.partition, p.leader, p.leader_epoch))
+            })
+            .collect();
+        let brokers: Vec<(i32, bool)> = s.brokers.iter().map(|b| (b.id, b.up)).collect();
+        let newest = world.log_all().back().map(|l| l.id);
+        let mut out = Vec::new();
+        if self.started {
+            let after = self.last_line;
+            for l in world
+                .log_all()
+                .iter()
+                .filter(|l| after.is_none_or(|a| l.id > a))
+            {
+                out.push(Notice::Log {
+                    time: l.time,
+                    text: l.text.clone(),
+                    detail: l.detail,
+                });
+            }
+            for l in &leaders {
+                if !self.leaders.contains(l) {
+                    out.push(Notice::Leader {
+                        time,
+                        topic: l.0.clone(),
+                        partition: l.1,
+                        leader: l.2,
+                        epoch: l.3,
+                    });
+                }
+            }
+            for b in &brokers {
+                if self.brokers.iter().any(|o| o.0 == b.0 && o.1 != b.1) {
+                    out.push(Notice::Broker {
+                        time,
+                        id: b.0,
+                        up: b.1,
+                    });
+                }
+            }
+            out.push(Notice::Change { time });
+        }
+        self.started = true;
+        // After a seek back the newest line is older than the last reported one: keep the
+        // mark where it is, so replayed lines are reported again only past it.
+        self.last_line = match (self.last_line, newest) {
+            (Some(a), Some(n)) => Some(a.max(n)),
+            (a, n) => a.or(n),
+        };
+        self.leaders = leaders;
+        self.brokers = brokers;
+        out
+    }
+}
+
+/// A command of `handle.send({...})`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiCommand {
+    Act(Action),
+    Play,
+    Pause,
+    Step,
+    StepBack,
+    /// Show the simulated time (ms).
+    Seek(Millis),
+    /// Playback speed in percent of real time.
+    Speed(f64),
+}
+
+fn node(s: &str) -> Result<NodeId, String> {
+    let id = |n: &str| {
+        n.parse::<i32>().map_err(|_| {
+            format!("\"{s}\" is not a node (broker-2, 2, controller-101, zookeeper-1)")
+        })
+    };
+    if let Some(n) = s.strip_prefix("zookeeper-") {
+        Ok(NodeId::ZooKeeper(id(n)?))
+    } else if let Some(n) = s.strip_prefix("controller-") {
+        Ok(NodeId::Controller(id(n)?))
+    } else {
+        Ok(NodeId::Broker(id(s.strip_prefix("broker-").unwrap_or(s))?))
+    }
+}
+
+/// The fields each command takes (besides `action`).
+fn fields(action: &str) -> Option<&'static [&'static str]> {
+    Some(match action {
+        "produce" => &["key", "value", "topic", "acks"],
+        "crash" | "restart" | "isolate" => &["node"],
+        "heal" | "elect" | "play" | "pause" | "step" | "stepBack" => &[],
+        "consumer" => &["group", "topic", "assignor"],
+        "seek" => &["time"],
+        "speed" => &["percent"],
+        _ => return None,
+    })
+}
+
+/// Reads a command from its fields (as strings; `None` for a field not given). `keys` are the
+/// object's keys, checked against what the action takes. `first_topic` is the default topic
+/// of `produce`, `acks` its default acks.
+pub fn parse_command(
+    keys: &[String],
+    get: impl Fn(&str) -> Option<String>,
+    first_topic: Option<&str>,
+    acks: Acks,
+) -> Result<ApiCommand, String> {
+    let action = get("action")
+        .ok_or("a command needs an \"action\" (e.g. {action: \"crash\", node: \"broker-2\"})")?;
+    let allowed = fields(&action).ok_or_else(|| {
+        format!("unknown action \"{action}\": use produce, crash, restart, isolate, heal, elect, consumer, play, pause, step, stepBack, seek or speed")
+    })?;
+    if let Some(k) = keys
+        .iter()
+        .find(|k| *k != "action" && !allowed.contains(&k.as_str()))
+    {
+        return Err(format!(
+            "\"{action}\" takes no \"{k}\" (it takes: {})",
+            if allowed.is_empty() {
+                "nothing else".to_owned()
+            } else {
+                allowed.join(", ")
+            }
+        ));
+    }
+    let need = |k: &str| get(k).ok_or_else(|| format!("\"{action}\" needs \"{k}\""));
+    Ok(match action.as_str() {
+        "produce" => {
+            let key = get("key").filter(|k| !k.is_empty());
+            let value = get("value").unwrap_or_else(|| "value".to_owned());
+            for (what, t) in [("key", key.as_deref().unwrap_or("")), ("value", &value)] {
+                crate::share::check_text(what, t)?;
+            }
+            let topic = match get("topic") {
+                Some(t) => t,
+                None => first_topic
+                    .ok_or("there is no topic to produce to")?
+                    .to_owned(),
+            };
+            let acks = match get("acks") {
+                Some(a) => {
+                    parse_acks(&a).ok_or_else(|| format!("acks \"{a}\" is not 0, 1 or all"))?
+                }
+                None => acks,
+            };
+            ApiCommand::Act(Action::Produce(ProduceRequest {
+                topic,
+                key,
+                value,
+                acks,
+            }))
+        }
+        "crash" => ApiCommand::Act(Action::Node(node(&need("node")?)?, BrokerAction::Crash)),
+        "restart" => ApiCommand::Act(Action::Node(node(&need("node")?)?, BrokerAction::Restart)),
+        "isolate" => ApiCommand::Act(Action::Node(node(&need("node")?)?, BrokerAction::Isolate)),
+        "heal" => ApiCommand::Act(Action::Node(NodeId::Broker(0), BrokerAction::Heal)),
+        "elect" => ApiCommand::Act(Action::ElectPreferred),
+        "consumer" => {
+            let assignor = match get("assignor") {
+                Some(a) => AssignorKind::from_protocol_name(&a).ok_or_else(|| {
+                    format!(
+                        "\"{a}\" is not an assignor (range, roundrobin, sticky, cooperative-sticky)"
+                    )
+                })?,
+                None => AssignorKind::default(),
+            };
+            ApiCommand::Act(Action::AddConsumer {
+                group: need("group")?,
+                topic: match get("topic") {
+                    Some(t) => t,
+                    None => first_topic
+                        .ok_or("there is no topic to consume")?
+                        .to_owned(),
+                },
+                assignor,
+            })
+        }
+        "play" => ApiCommand::Play,
+        "pause" => ApiCommand::Pause,
+        "step" => ApiCommand::Step,
+        "stepBack" => ApiCommand::StepBack,
+        "seek" => {
+            let t = need("time")?;
+            ApiCommand::Seek(
+                t.parse::<f64>()
+                    .ok()
+                    .filter(|t| t.is_finite() && *t >= 0.0)
+                    .map(|t| t as Millis)
+                    .ok_or_else(|| format!("time \"{t}\" is not a simulated time in ms"))?,
+            )
+        }
+        "speed" => {
+            let p = need("percent")?;
+            ApiCommand::Speed(
+                p.parse::<f64>()
+                    .ok()
+                    .filter(|p| p.is_finite() && *p > 0.0)
+                    .ok_or_else(|| format!("percent \"{p}\" is not a speed above 0"))?,
+            )
+        }
+        _ => unreachable!("fields() listed it"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Scenario;
+
+    fn cmd(pairs: &[(&str, &str)]) -> Result<ApiCommand, String> {
+        let keys: Vec<String> = pairs.iter().map(|(k, _)| (*k).to_owned()).collect();
+        parse_command(
+            &keys,
+            |k| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            },
+            Some("orders"),
+            Acks::All,
+        )
+    }
+
+    #[test]
+    fn commands_are_read_and_checked() {
+        assert_eq!(
+            cmd(&[("action", "crash"), ("node", "broker-2")]),
+            Ok(ApiCommand::Act(Action::Node(
+                NodeId::Broker(2),
+                BrokerAction::Crash
+            )))
+        );
+        assert_eq!(
+            cmd(&[("action", "restart"), ("node", "controller-101")]),
+            Ok(ApiCommand::Act(Action::Node(
+                NodeId::Controller(101),
+                BrokerAction::Restart
+            )))
+        );
+        assert_eq!(
+            cmd(&[("action", "produce"), ("key", "customer-123")]),
+            Ok(ApiCommand::Act(Action::Produce(ProduceRequest {
+                topic: "orders".into(),
+                key: Some("customer-123".into()),
+                value: "value".into(),
+                acks: Acks::All
+            })))
+        );
+        assert_eq!(
+            cmd(&[("action", "seek"), ("time", "1500")]),
+            Ok(ApiCommand::Seek(1500))
+        );
+        assert!(
+            cmd(&[("node", "1")])
+                .unwrap_err()
+                .contains("needs an \"action\"")
+        );
+        assert!(
+            cmd(&[("action", "explode")])
+                .unwrap_err()
+                .contains("unknown action")
+        );
+        assert!(
+            cmd(&[("action", "crash"), ("node", "2"), ("color", "red")])
+                .unwrap_err()
+                .contains("takes no \"color\"")
+        );
+        assert!(
+            cmd(&[("action", "crash")])
+                .unwrap_err()
+                .contains("needs \"node\"")
+        );
+        assert!(cmd(&[("action", "crash"), ("node", "x")]).is_err());
+        assert!(cmd(&[("action", "produce"), ("value", "<b>")]).is_err());
+        assert!(cmd(&[("action", "speed"), ("percent", "-1")]).is_err());
+    }
+
+    #[test]
+    fn the_watch_reports_lines_leaders_and_brokers_once() {
+        let mut w = World::new(&Scenario::default(), 1).unwrap();
+        let mut watch = Watch::default();
+        assert!(
+            watch.poll(&w).is_empty(),
+            "the opening state is not reported"
+        );
+        w.advance_to(1_000);
+        let leader = w.snapshot().topics[0].partitions[0].leader;
+        w.broker_action(leader, BrokerAction::Crash).unwrap();
+        let n = watch.poll(&w);
+        assert!(n.contains(&Notice::Broker {
+            time: w.now(),
+            id: leader,
+            up: false
+        }));
+        assert!(
+            n.iter()
+                .any(|x| matches!(x, Notice::Log { text, .. } if text.contains("crashed"))),
+            "{n:?}"
+        );
+        w.advance_to(15_000);
+        let n = watch.poll(&w);
+        assert!(
+            n.iter().any(|x| matches!(x, Notice::Leader { topic, partition: 0, leader: l, .. } if topic == "orders" && *l != leader)),
+            "{n:?}"
+        );
+        // Nothing new: only the change itself.
+        assert_eq!(watch.poll(&w), vec![Notice::Change { time: 15_000 }]);
+        // A seek back reports no old line again.
+        w.seek(2_000);
+        let n = watch.poll(&w);
+        assert!(!n.iter().any(|x| matches!(x, Notice::Log { .. })), "{n:?}");
+    }
+}
