@@ -31,6 +31,9 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use yew::prelude::*;
 
+mod lesson;
+use lesson::{LessonMsg, LessonUi};
+
 /// Lines of the event log drawn.
 const LOG_LINES_SHOWN: usize = 120;
 /// How long a dropped message's cross stays, in wall-clock ms (scaled by the speed).
@@ -49,6 +52,8 @@ pub struct AppProps {
     pub paused: bool,
     /// Timed actions to run (from the page address).
     pub script: Vec<(Millis, ScriptAction)>,
+    /// A lesson to load: `lessons/<name>.json` (`?lesson=<name>`).
+    pub lesson: Option<String>,
 }
 
 pub enum Msg {
@@ -76,6 +81,7 @@ pub enum Msg {
     VisibilityChanged,
     Resized,
     ReducedMotion(bool),
+    Lesson(LessonMsg),
 }
 
 struct Callbacks {
@@ -98,6 +104,9 @@ struct Callbacks {
     select_partition: Callback<Option<TopicPartition>>,
     apply_config: Callback<ScenarioDraft>,
     details: Callback<bool>,
+    lesson_select: Callback<String>,
+    lesson_choose: Callback<(usize, usize)>,
+    lesson_continue: Callback<()>,
 }
 
 pub struct App {
@@ -137,6 +146,8 @@ pub struct App {
     focus_broker: Option<BrokerId>,
     frame_times: VecDeque<f64>,
     cb: Callbacks,
+    /// The lesson player (`app/lesson.rs`).
+    lesson: LessonUi,
 }
 
 fn perf_now() -> f64 {
@@ -249,6 +260,7 @@ impl App {
             .and_then(|tp| self.world.partition_view(tp))
             .map(Rc::new);
         self.refresh_log();
+        self.lesson_derive();
     }
 
     fn refresh_log(&mut self) {
@@ -361,6 +373,9 @@ impl Component for App {
             select_partition: link.callback(Msg::SelectPartition),
             apply_config: link.callback(Msg::ApplyConfig),
             details: link.callback(Msg::ShowDetails),
+            lesson_select: link.callback(|n| Msg::Lesson(LessonMsg::Select(n))),
+            lesson_choose: link.callback(|(q, c)| Msg::Lesson(LessonMsg::Choose(q, c))),
+            lesson_continue: link.callback(|_| Msg::Lesson(LessonMsg::Continue)),
         };
         let mut app = App {
             world,
@@ -401,7 +416,11 @@ impl Component for App {
             focus_broker: None,
             frame_times: VecDeque::with_capacity(FRAME_SAMPLES),
             cb,
+            lesson: LessonUi::default(),
         };
+        if let Some(name) = &props.lesson {
+            app.lesson_start(ctx, name, props.start_at);
+        }
         app.derive();
         app.schedule(ctx);
         app
@@ -413,7 +432,8 @@ impl Component for App {
                 self.frame = None;
                 self.frame_start = Some(perf_now());
                 let t = self.playback.tick(ts);
-                self.world.advance_to(t as Millis);
+                let t = self.lesson_clamp(t as Millis);
+                self.world.advance_to(t);
                 self.derive();
             }
             Msg::TogglePlay => {
@@ -430,7 +450,10 @@ impl Component for App {
                 if self.world.now() < shown {
                     self.world.advance_to(shown);
                 }
-                if let Some(t) = self.world.step() {
+                // In a lesson, not past its next pause or question.
+                if let Some(t) = self.world.next_event_time() {
+                    let t = self.lesson_clamp(t);
+                    self.world.advance_to(t);
                     self.playback.jump_to(t as f64);
                 }
                 self.derive();
@@ -466,6 +489,7 @@ impl Component for App {
                 self.seed_text = s;
             }
             Msg::Reset => match self.seed_text.trim().parse::<u64>() {
+                Ok(seed) if self.lesson_reset(seed) => {}
                 Ok(seed) => match World::new(self.world.scenario(), seed) {
                     Ok(w) => self.install(w),
                     Err(e) => self.seed_error = Some(e.messages().join("; ")),
@@ -561,6 +585,7 @@ impl Component for App {
                 let built = draft.build(seed);
                 match built {
                     Ok(w) => {
+                        self.lesson_leave();
                         self.config_errors = Rc::new(ScenarioErrors::default());
                         let first = w.scenario().topics.first().map(|t| t.name.clone());
                         self.selected_tp = first.map(|t| TopicPartition::new(t, 0));
@@ -588,12 +613,14 @@ impl Component for App {
                 self.relayout();
             }
             Msg::ReducedMotion(on) => self.reduced_motion = on,
+            Msg::Lesson(m) => self.lesson_update(ctx, m),
         }
         self.schedule(ctx);
         true
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        self.lesson_rendered();
         if let Some(id) = self.focus_broker.take() {
             use wasm_bindgen::JsCast;
             let el = web_sys::window()
@@ -680,6 +707,7 @@ impl Component for App {
             })}>
                 <header class="topbar">
                     <h1>{ "Kafkascope" }<span class="tagline">{ " · an Apache Kafka cluster, message by message" }</span></h1>
+                    { self.lesson_select_view() }
                     <Toolbar playing={self.playback.playing()} speed_log10={self.playback.speed_log10()}
                         speed_label={AttrValue::from(self.playback.speed_label())} time_ms={now}
                         seed_text={AttrValue::from(self.seed_text.clone())}
@@ -707,6 +735,7 @@ impl Component for App {
                             on_details={self.cb.details.clone()} />
                     </div>
                     <aside class="side">
+                        { self.lesson_panel_view() }
                         { for menu }
                         { for node_menu }
                         if let Some(s) = &self.status {

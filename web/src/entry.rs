@@ -54,6 +54,7 @@ fn url_props() -> AppProps {
         speed_percent: None,
         paused: false,
         script: Vec::new(),
+        lesson: None,
     };
     let (mut mode, mut nodes) = (None, None);
     for pair in search.trim_start_matches('?').split('&') {
@@ -77,6 +78,7 @@ fn url_props() -> AppProps {
             "t" => props.start_at = v.parse().unwrap_or(0),
             "speed" => props.speed_percent = v.parse().ok(),
             "paused" => props.paused = v == "1" || v == "true",
+            "lesson" => props.lesson = Some(v),
             // Checks that a panic shows the error banner instead of a blank page.
             "panic" => panic!("test panic requested by the page address (?panic=1)"),
             "script" => match crate::model::parse_script(&v) {

@@ -174,6 +174,8 @@ pub struct Lesson {
 impl Lesson {
     /// Parses `lessons/<name>.json` with the core's parser. A scenario file without a
     /// `lesson` object is accepted too (titled by its name).
+    // Returned once per load: its size does not matter.
+    #[allow(clippy::result_large_err)]
     pub fn parse(name: &str, text: &str) -> Result<Lesson, LessonError> {
         let scenario = CoreScenario::parse(text).map_err(|e| LessonError {
             path: lesson_path(name),
@@ -452,10 +454,8 @@ impl LessonProgress {
             .questions
             .get(q)
             .is_some_and(|x| choice < x.choices.len());
-        if valid && !answered {
-            if let Some(c) = self.chosen.get_mut(q) {
-                *c = Some(choice);
-            }
+        if let Some(c) = self.chosen.get_mut(q).filter(|_| valid && !answered) {
+            *c = Some(choice);
         }
     }
 
@@ -470,10 +470,10 @@ impl LessonProgress {
         let Some((i, g)) = self.active_gate(lesson, now) else {
             return Err("nothing to continue from");
         };
-        if let GateKind::Question(q) = g.kind {
-            if self.chosen(q).is_none() {
-                return Err("Choose an answer first.");
-            }
+        if let GateKind::Question(q) = g.kind
+            && self.chosen(q).is_none()
+        {
+            return Err("Choose an answer first.");
         }
         self.passed[i] = true;
         Ok(())
