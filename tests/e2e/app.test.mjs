@@ -236,6 +236,13 @@ test('a lesson: the clock stops at each question, the answer is revealed by what
   assert.deepEqual((await lessonChecks(page)).map((c) => c.step), expectSteps);
   // The lesson's own cluster: two brokers, the topics ledger and safe-ledger.
   assert.equal(await page.locator('[data-broker-id]').count(), 2);
+  // The clock waits at the start, with the objectives shown; the start has the focus.
+  await page.waitForSelector('#lesson-gate[data-kind="start"]');
+  assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), '0');
+  assert.equal(await page.$eval('#lesson-objectives', (e) => e.open), true);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'lesson-gate');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'lesson-start.png') });
+  await page.click('#lesson-continue');
 
   // The first question (12 s) stops the clock, with both partitions offline.
   await page.waitForSelector('#lesson-gate[data-kind="question"][data-at="12000"]', { timeout: 30_000 });
@@ -327,6 +334,11 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
   await p1.waitForSelector('#lesson-panel[data-lesson="partitions-and-keys"]');
   assert.equal(new URL(p1.url()).searchParams.get('lesson'), 'partitions-and-keys');
   assert.equal(await p1.locator('#lesson-error').count(), 0);
+  // On a phone the long titles do not widen the page.
+  await p1.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await p1.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    'no horizontal scrolling on a phone');
+  await p1.setViewportSize({ width: 1280, height: 800 });
   // Free play again: no panel, no lesson in the address.
   await p1.selectOption('#lesson-select', '');
   await p1.waitForFunction(() => !document.querySelector('#lesson-panel'));
@@ -348,7 +360,7 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
   const errs2 = [];
   p2.on('pageerror', (e) => errs2.push(String(e)));
   await p2.goto(`${server.url}course/kafka/?lesson=kraft-mode`);
-  await p2.waitForSelector('#lesson-panel[data-lesson="kraft-mode"]', { timeout: 20_000 });
+  await p2.waitForSelector('#lesson-panel[data-lesson="kraft-mode"] #lesson-gate[data-kind="start"]', { timeout: 20_000 });
   assert.deepEqual(errs2, []);
   await p2.close();
   await context.unroute('**/course/kafka/**');

@@ -177,6 +177,7 @@ fn a_lesson_played_with_its_gates_stops_at_each_question_and_reveals_answers() {
     assert_eq!(
         stops,
         vec![
+            (0, GateKind::Start),
             (12_000, GateKind::Question(0)),
             (19_000, GateKind::Question(1)),
             (26_000, GateKind::End),

@@ -215,6 +215,10 @@ impl App {
                             .first()
                             .map(|t| TopicPartition::new(t.name.as_str(), 0));
                         self.install(w);
+                        // `?t=` skips the start.
+                        if self.lesson.start_at > 0 {
+                            let _ = self.lesson.progress.proceed(&l, 0);
+                        }
                         let t = self.lesson_clamp(self.lesson.start_at);
                         self.world.advance_to(t);
                         self.playback.jump_to(t as f64);
@@ -222,6 +226,8 @@ impl App {
                         {
                             self.playback.play();
                         }
+                        // The start (or the gate `?t=` ran into) takes the focus.
+                        self.lesson.focus_gate = true;
                         self.derive();
                     }
                     Err(e) => {

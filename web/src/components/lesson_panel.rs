@@ -70,6 +70,7 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
     let now = p.now;
     let (current, earlier) = l.narration_at(now);
     let gate = p.progress.active_gate(l, now).map(|(_, g)| g.clone());
+    let started = !matches!(p.progress.pending_gate(l), Some((_, g)) if g.kind == GateKind::Start);
     let checks = check_states(l, &p.results);
     let done = checks
         .iter()
@@ -82,6 +83,17 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
     let proceed = p.on_continue.reform(|_: MouseEvent| ());
     let gate_html = gate.map(|g| {
         let (heading, body) = match &g.kind {
+            GateKind::Start => (
+                "Ready when you are".to_owned(),
+                html! {
+                    <>
+                        if let Some(d) = &l.description {
+                            <p>{ d.clone() }</p>
+                        }
+                        <p>{ "The clock waits for you at every question and pause. Press Start to run the lesson." }</p>
+                    </>
+                },
+            ),
             GateKind::Pause(text) => (
                 "Paused".to_owned(),
                 html! { <p>{ text.clone().unwrap_or_else(|| "Look at the cluster, then continue.".into()) }</p> },
@@ -117,16 +129,23 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
                 html! { <p>{ "Read what to remember below. You can keep exploring: the cluster runs on, and every control works." }</p> },
             ),
         };
-        let label = if g.kind == GateKind::End {
-            "Keep exploring"
-        } else {
-            "Continue"
+        let label = match g.kind {
+            GateKind::Start => "Start the lesson",
+            GateKind::End => "Keep exploring",
+            _ => "Continue",
         };
         html! {
             <div id="lesson-gate" class="lesson-gate" tabindex="-1" role="group"
                 aria-labelledby="lesson-gate-title" data-at={g.at.to_string()}
-                data-kind={match g.kind { GateKind::Pause(_) => "pause", GateKind::Question(_) => "question", GateKind::End => "end" }}>
-                <h3 id="lesson-gate-title">{ format!("{heading} at {}", sim_seconds(g.at as f64)) }</h3>
+                data-kind={match g.kind {
+                    GateKind::Start => "start",
+                    GateKind::Pause(_) => "pause",
+                    GateKind::Question(_) => "question",
+                    GateKind::End => "end",
+                }}>
+                <h3 id="lesson-gate-title">
+                    { if g.kind == GateKind::Start { heading } else { format!("{heading} at {}", sim_seconds(g.at as f64)) } }
+                </h3>
                 { body }
                 <button id="lesson-continue" type="button" onclick={proceed}
                     aria-describedby="lesson-continue-error">{ label }</button>
@@ -198,7 +217,7 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
             data-lesson={l.name.clone()} data-finished={finished.to_string()}>
             <h2 id="lesson-title">{ format!("Lesson: {}", l.title) }</h2>
             if !l.objectives.is_empty() {
-                <details id="lesson-objectives" open={now == 0}>
+                <details id="lesson-objectives" open={!started}>
                     <summary>{ "What you will see" }</summary>
                     <ul>{ for l.objectives.iter().map(|o| html! { <li>{ o.clone() }</li> }) }</ul>
                 </details>
@@ -207,7 +226,7 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
                 data-step={current.map(|n| n.step.to_string())}>
                 { match current {
                     Some(n) => html! { <p><time>{ sim_seconds(n.at as f64) }</time>{ " " }{ n.text.clone() }</p> },
-                    None => html! { <p class="hint">{ "Press Play to start the lesson." }</p> },
+                    None => html! { <p class="hint">{ "The narration appears here as the lesson runs." }</p> },
                 } }
             </div>
             if !earlier.is_empty() {

@@ -127,6 +127,8 @@ pub struct LessonQuestion {
 /// Where the clock stops until the learner goes on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GateKind {
+    /// The lesson's start: its title and objectives, before the clock runs.
+    Start,
     /// A `pause` step, with its text.
     Pause(Option<String>),
     /// A question: the index in [`Lesson::questions`].
@@ -164,7 +166,7 @@ pub struct Lesson {
     pub scenario: Rc<CoreScenario>,
     pub narrations: Vec<LessonNarration>,
     pub questions: Vec<LessonQuestion>,
-    /// Pauses and questions in step order, then the end.
+    /// The start, pauses and questions in step order, then the end.
     pub gates: Vec<Gate>,
     pub checks: Vec<LessonCheck>,
     /// `run_until` (or the last step plus 10 s).
@@ -189,7 +191,10 @@ impl Lesson {
         let end = scenario.end_time();
         let mut narrations = Vec::new();
         let mut questions: Vec<LessonQuestion> = Vec::new();
-        let mut gates = Vec::new();
+        let mut gates = vec![Gate {
+            at: 0,
+            kind: GateKind::Start,
+        }];
         let mut checks = Vec::new();
         // Questions whose answer waits for the next narration step.
         let mut unrevealed: Vec<usize> = Vec::new();
@@ -553,6 +558,10 @@ mod tests {
             l.gates,
             vec![
                 Gate {
+                    at: 0,
+                    kind: GateKind::Start
+                },
+                Gate {
                     at: 500,
                     kind: GateKind::Question(0)
                 },
@@ -602,10 +611,17 @@ mod tests {
         assert_eq!(l.questions[0].reveal_at, 2000);
         assert_eq!(l.questions[1].reveal_at, 5000);
         let mut p = LessonProgress::new(&l);
+        // The clock waits at the start until the learner starts the lesson.
+        assert_eq!(p.clamp(&l, 400), (0, true));
+        assert_eq!(
+            p.active_gate(&l, 0).map(|(_, g)| &g.kind),
+            Some(&GateKind::Start)
+        );
+        p.proceed(&l, 0).unwrap();
         assert_eq!(p.clamp(&l, 400), (400, false));
         assert_eq!(p.clamp(&l, 800), (500, true));
         assert_eq!(p.active_gate(&l, 499), None);
-        assert_eq!(p.active_gate(&l, 500).map(|(i, _)| i), Some(0));
+        assert_eq!(p.active_gate(&l, 500).map(|(i, _)| i), Some(1));
         assert_eq!(p.proceed(&l, 500), Err("Choose an answer first."));
         p.choose(&l, 0, 7); // not a choice
         assert_eq!(p.chosen(0), None);
