@@ -236,13 +236,14 @@ test('a lesson: the clock stops at each question, the answer is revealed by what
   assert.deepEqual((await lessonChecks(page)).map((c) => c.step), expectSteps);
   // The lesson's own cluster: two brokers, the topics ledger and safe-ledger.
   assert.equal(await page.locator('[data-broker-id]').count(), 2);
-  // The clock waits at the start, with the objectives shown; the start has the focus.
+  // The clock waits at the start, with the objectives shown (the page does not scroll to it).
   await page.waitForSelector('#lesson-gate[data-kind="start"]');
   assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), '0');
   assert.equal(await page.$eval('#lesson-objectives', (e) => e.open), true);
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'lesson-gate');
+  assert.equal(await page.evaluate(() => window.scrollY), 0);
   await page.screenshot({ path: path.join(ARTIFACTS, 'lesson-start.png') });
-  await page.click('#lesson-continue');
+  // Play starts the lesson as well as the Start button would.
+  await page.click('#play');
 
   // The first question (12 s) stops the clock, with both partitions offline.
   await page.waitForSelector('#lesson-gate[data-kind="question"][data-at="12000"]', { timeout: 30_000 });
@@ -255,9 +256,11 @@ test('a lesson: the clock stops at each question, the answer is revealed by what
   let checks = await lessonChecks(page);
   assert.deepEqual(checks.filter((c) => c.state !== 'pending').map((c) => c.state), Array(6).fill('holds'));
   assert.match(await page.textContent('#lesson-checks li[data-state="holds"]'), /holds/);
-  // Continue without an answer: the clock stays.
+  // Continue (or Play) without an answer: the clock stays.
   await page.click('#lesson-continue');
   assert.equal(await page.textContent('#lesson-continue-error'), 'Choose an answer first.');
+  await page.click('#play');
+  assert.equal(await page.$eval('#play', (e) => e.getAttribute('aria-pressed')), 'false');
   assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), '12000');
   // Keyboard: the right answer (b), then Continue.
   await page.focus('#lesson-choice-0');
@@ -331,7 +334,8 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
   await p1.screenshot({ path: path.join(ARTIFACTS, 'lesson-error.png') });
   // The select loads a lesson, and the address follows.
   await p1.selectOption('#lesson-select', 'partitions-and-keys');
-  await p1.waitForSelector('#lesson-panel[data-lesson="partitions-and-keys"]');
+  await p1.waitForSelector('#lesson-panel[data-lesson="partitions-and-keys"] #lesson-gate[data-kind="start"]');
+  await p1.waitForFunction(() => document.activeElement?.id === 'lesson-gate');
   assert.equal(new URL(p1.url()).searchParams.get('lesson'), 'partitions-and-keys');
   assert.equal(await p1.locator('#lesson-error').count(), 0);
   // On a phone the long titles do not widen the page.

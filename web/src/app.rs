@@ -439,6 +439,10 @@ impl Component for App {
             Msg::TogglePlay => {
                 if self.playback.playing() {
                     self.playback.pause();
+                } else if self.lesson_gate_active() {
+                    // Play at a lesson's start, pause or end goes on; at a question it needs
+                    // an answer first.
+                    self.lesson_update(ctx, LessonMsg::Continue);
                 } else {
                     self.playback.play();
                 }

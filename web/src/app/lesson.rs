@@ -31,6 +31,9 @@ pub(super) struct LessonUi {
     start_at: Millis,
     /// Play once the lesson is loaded (not `?paused=1`).
     autoplay: bool,
+    /// The lesson was chosen in the select (its start then takes the focus; a lesson in the
+    /// page address does not move the focus or scroll the page as it opens).
+    chosen: bool,
 }
 
 pub enum LessonMsg {
@@ -101,6 +104,7 @@ impl App {
     pub(super) fn lesson_start(&mut self, ctx: &Context<Self>, name: &str, start_at: Millis) {
         self.lesson.start_at = start_at;
         self.lesson.autoplay = self.playback.playing();
+        self.lesson.chosen = false;
         self.load_lesson(ctx, name.to_owned());
     }
 
@@ -137,6 +141,16 @@ impl App {
             self.playback.seek_to(to as f64);
         }
         to
+    }
+
+    /// Whether the clock is stopped at a lesson's start, pause, question or end.
+    pub(super) fn lesson_gate_active(&self) -> bool {
+        self.lesson.lesson.as_ref().is_some_and(|l| {
+            self.lesson
+                .progress
+                .active_gate(l, self.world.now())
+                .is_some()
+        })
     }
 
     /// After the world changed: the checks it has reached.
@@ -187,6 +201,7 @@ impl App {
                 set_lesson_in_address(Some(&name));
                 self.lesson.start_at = 0;
                 self.lesson.autoplay = true;
+                self.lesson.chosen = true;
                 self.load_lesson(ctx, name);
             }
             LessonMsg::Loaded(name, text) => {
@@ -226,8 +241,8 @@ impl App {
                         {
                             self.playback.play();
                         }
-                        // The start (or the gate `?t=` ran into) takes the focus.
-                        self.lesson.focus_gate = true;
+                        // A lesson just chosen: its start takes the focus.
+                        self.lesson.focus_gate |= self.lesson.chosen;
                         self.derive();
                     }
                     Err(e) => {
@@ -266,7 +281,10 @@ impl App {
                             self.playback.play();
                         }
                     }
-                    Err(e) => self.lesson.continue_error = Some(e.to_owned()),
+                    Err(e) => {
+                        self.lesson.continue_error = Some(e.to_owned());
+                        self.lesson.focus_gate = true;
+                    }
                 }
             }
         }

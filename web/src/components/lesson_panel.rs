@@ -86,12 +86,7 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
             GateKind::Start => (
                 "Ready when you are".to_owned(),
                 html! {
-                    <>
-                        if let Some(d) = &l.description {
-                            <p>{ d.clone() }</p>
-                        }
-                        <p>{ "The clock waits for you at every question and pause. Press Start to run the lesson." }</p>
-                    </>
+                    <p>{ "The clock waits for you at every question and pause." }</p>
                 },
             ),
             GateKind::Pause(text) => (
@@ -219,6 +214,9 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
             if !l.objectives.is_empty() {
                 <details id="lesson-objectives" open={!started}>
                     <summary>{ "What you will see" }</summary>
+                    if let Some(d) = &l.description {
+                        <p>{ d.clone() }</p>
+                    }
                     <ul>{ for l.objectives.iter().map(|o| html! { <li>{ o.clone() }</li> }) }</ul>
                 </details>
             }
