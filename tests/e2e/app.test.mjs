@@ -322,8 +322,11 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
   p1.on('pageerror', (e) => errs1.push(String(e)));
   await p1.goto(`${server.url}?lesson=broken`);
   await p1.waitForSelector('#lesson-error');
-  assert.match(await p1.textContent('#lesson-error'),
-    /^lessons\/broken\.json: steps\[0\]\.node: "brokr-2" is not a node: .* at line 4 column \d+ \(the default cluster is shown instead\)$/);
+  // Word for word what `kafkascope validate` prints for this file (after `error: `).
+  assert.equal(await p1.textContent('#lesson-error'),
+    'lessons/broken.json: steps[0].node: "brokr-2" is not a node: write "broker-<id>", "controller-<id>", '
+    + '"zookeeper-<id>", "producer-<id>", "consumer-<id>" or {"kind": "broker", "id": <id>} at line 4 column 50'
+    + ' (the default cluster is shown instead)');
   await p1.waitForSelector('[data-broker-id]');
   assert.equal(await p1.locator('[data-broker-id]').count(), 3, 'the default cluster');
   assert.equal(await p1.locator('#lesson-panel').count(), 0);

@@ -721,7 +721,9 @@ impl Component for App {
                         at_start={self.world.now() <= session.0}
                         on_speed={self.cb.speed.clone()} on_seed={self.cb.seed.clone()}
                         on_reset={self.cb.reset.clone()} />
-                    <TimelineBar start_ms={session.0 as f64} end_ms={(session.1 as f64).max(now)}
+                    // The world runs to whole ms (the clock's floor): a fractional clock must
+                    // not round the session's end up past what a seek can show.
+                    <TimelineBar start_ms={session.0 as f64} end_ms={(session.1 as f64).max(now.floor())}
                         now_ms={now} in_past={self.world.in_past()} seek_ms={self.seek_ms}
                         status={self.timeline_status.clone().map(AttrValue::from)}
                         on_seek={self.cb.seek.clone()} />

@@ -161,11 +161,12 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
             let reveal = p.progress.reveal(l, q, now);
             let verdict = match reveal {
                 Some(Reveal { correct: true, .. }) => html! {
-                    <p class="verdict right"><span aria-hidden="true">{ "✓ " }</span>{ "Right." }</p>
+                    <p class="verdict right"><span aria-hidden="true">{ "✓ " }</span><strong>{ "Right." }</strong></p>
                 },
                 Some(Reveal { correct: false, .. }) => html! {
                     <p class="verdict wrong"><span aria-hidden="true">{ "✗ " }</span>
-                        { format!("Not quite. The answer: {}) {}", letter(question.answer), question.choices[question.answer]) }
+                        <strong>{ "Not quite." }</strong>
+                        { format!(" The answer: {}) {}", letter(question.answer), question.choices[question.answer]) }
                     </p>
                 },
                 None => html! {
