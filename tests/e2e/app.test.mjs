@@ -372,3 +372,48 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
   await p2.close();
   await context.unroute('**/course/kafka/**');
 });
+
+test('every lesson in lessons/ is in the Lesson select and runs in the page to its end with every check holding', async () => {
+  const names = fs.readdirSync(path.join(ROOT, 'lessons')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  const { page, errors } = await openApp(browser.context, `${server.url}?speed=1000`);
+  const listed = await page.$$eval('#lesson-select option', (os) => os.map((o) => o.value).filter((v) => v));
+  assert.deepEqual([...listed].sort(), names);
+  for (const name of names) {
+    const file = JSON.parse(fs.readFileSync(path.join(ROOT, 'lessons', `${name}.json`), 'utf8'));
+    const gates = file.steps.flatMap((s, i) => {
+      if (s.action === 'question') return [`question@${s.at}#${i}`];
+      return s.action === 'pause' ? [`pause@${s.at}`] : [];
+    });
+    await page.selectOption('#lesson-select', name);
+    await page.waitForSelector(`#lesson-panel[data-lesson="${name}"] #lesson-gate[data-kind="start"]`);
+    const stops = [];
+    for (;;) {
+      // Where the clock stopped: kind, time and (for a question) its step.
+      const here = await page.$eval('#lesson-gate', (g) => {
+        const q = document.querySelector('#lesson-question');
+        return `${g.dataset.kind}@${g.dataset.at}${q ? `#${q.dataset.step}` : ''}`;
+      });
+      if (here.startsWith('end')) break;
+      if (here.startsWith('question')) {
+        const step = Number(here.split('#')[1]);
+        await page.check(`#lesson-choice-${file.steps[step].answer}`);
+      }
+      if (!here.startsWith('start')) stops.push(here);
+      await page.click('#lesson-continue');
+      await page.waitForFunction((prev) => {
+        const g = document.querySelector('#lesson-gate');
+        const q = document.querySelector('#lesson-question');
+        return g && `${g.dataset.kind}@${g.dataset.at}${q ? `#${q.dataset.step}` : ''}` !== prev;
+      }, here, { timeout: 120_000 });
+    }
+    assert.deepEqual(stops, gates, `${name}: the clock stopped at every question and pause`);
+    assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), String(file.run_until ?? (file.steps.at(-1).at + 10000)));
+    const states = await page.$$eval('#lesson-checks > li', (els) => els.map((e) => e.dataset.state));
+    const expects = file.steps.filter((s) => s.action === 'expect').length;
+    assert.deepEqual(states, Array(expects).fill('holds'), `${name}: every check holds`);
+    const questions = file.steps.filter((s) => s.action === 'question').length;
+    assert.equal(await page.textContent('#lesson-score'), `You answered ${questions} of ${questions} questions right.`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -300,7 +300,14 @@ impl App {
             .and_then(|d| d.get_element_by_id("lesson-gate"))
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
         if let Some(el) = el {
-            let _ = el.focus();
+            // Scrolled only as far as needed to show it (the diagram stays in view when it
+            // can), without smooth scrolling.
+            let focus = web_sys::FocusOptions::new();
+            focus.set_prevent_scroll(true);
+            let _ = el.focus_with_options(&focus);
+            let scroll = web_sys::ScrollIntoViewOptions::new();
+            scroll.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&scroll);
         }
     }
 
