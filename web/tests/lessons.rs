@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The lessons in the page run exactly what `kafkascope run` runs: for every file in
 //! `lessons/`, the web world built from the core scenario (`World::from_lesson`) reaches the
 //! same end state as the core's scenario runner (`Scenario::run`, what the command line
