@@ -53,6 +53,8 @@ function optionsOf(el) {
     }
   }
   if (!('shareBase' in options)) options.shareBase = new URL('../index.html', here).href;
+  // Lessons live in lessons/ at the root of the site, next to www/.
+  if (!('lessonBase' in options)) options.lessonBase = new URL('../lessons/', here).href;
   return options;
 }
 

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openApp, ARTIFACTS } from './harness.mjs';
+import { serve, launch, openApp, ARTIFACTS, ROOT } from './harness.mjs';
 
 let server;
 let browser;
@@ -217,6 +217,203 @@ test('time travel: scrub back to before a crash, step back, act in the past and 
   assert.ok(Number(await page.$eval("#timeline", (e) => e.dataset.end)) < end);
   assert.equal(await page.$eval('#play', (e) => e.getAttribute('aria-pressed')), 'true');
   await page.screenshot({ path: path.join(ARTIFACTS, 'time-travel.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** The lesson panel's checks as { step, state }. */
+async function lessonChecks(page) {
+  return page.$$eval('#lesson-checks > li', (els) => els.map((e) => ({ step: Number(e.dataset.step), state: e.dataset.state })));
+}
+
+test('a lesson: the clock stops at each question, the answer is revealed by what follows, every check holds', async () => {
+  const file = JSON.parse(fs.readFileSync(path.join(ROOT, 'lessons', 'unclean-leader-election.json'), 'utf8'));
+  const expectSteps = file.steps.flatMap((s, i) => (s.action === 'expect' ? [i] : []));
+  const { page, errors } = await openApp(browser.context, `${server.url}?lesson=unclean-leader-election&speed=1000`);
+  await page.waitForSelector('#lesson-panel[data-lesson="unclean-leader-election"]');
+  assert.equal(await page.$eval('#lesson-select', (e) => e.value), 'unclean-leader-election');
+  assert.match(await page.textContent('#lesson-title'), /Unclean leader election/);
+  assert.deepEqual((await lessonChecks(page)).map((c) => c.step), expectSteps);
+  // The lesson's own cluster: two brokers, the topics ledger and safe-ledger.
+  assert.equal(await page.locator('[data-broker-id]').count(), 2);
+  // The clock waits at the start, with the objectives shown (the page does not scroll to it).
+  await page.waitForSelector('#lesson-gate[data-kind="start"]');
+  assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), '0');
+  assert.equal(await page.$eval('#lesson-objectives', (e) => e.open), true);
+  assert.equal(await page.evaluate(() => window.scrollY), 0);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'lesson-start.png') });
+  // Play starts the lesson as well as the Start button would.
+  await page.click('#play');
+
+  // The first question (12 s) stops the clock, with both partitions offline.
+  await page.waitForSelector('#lesson-gate[data-kind="question"][data-at="12000"]', { timeout: 30_000 });
+  assert.equal(await page.$eval('#play', (e) => e.getAttribute('aria-pressed')), 'false');
+  assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), '12000');
+  assert.equal(await page.$eval('#metric-offline', (e) => e.dataset.value), '2');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'lesson-gate', 'the question takes the focus');
+  assert.match(await page.textContent('#lesson-narration'), /Both partitions are offline/);
+  // The checks of 7 s and 12 s have been made, and hold; the later ones wait.
+  let checks = await lessonChecks(page);
+  assert.deepEqual(checks.filter((c) => c.state !== 'pending').map((c) => c.state), Array(6).fill('holds'));
+  assert.match(await page.textContent('#lesson-checks li[data-state="holds"]'), /holds/);
+  // Continue (or Play) without an answer: the clock stays.
+  await page.click('#lesson-continue');
+  assert.equal(await page.textContent('#lesson-continue-error'), 'Choose an answer first.');
+  await page.click('#play');
+  assert.equal(await page.$eval('#play', (e) => e.getAttribute('aria-pressed')), 'false');
+  assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), '12000');
+  // Keyboard: the right answer (b), then Continue.
+  await page.focus('#lesson-choice-0');
+  await page.keyboard.press('Space');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.$eval('#lesson-choice-1', (e) => e.checked), true);
+  await page.focus('#lesson-continue');
+  await page.keyboard.press('Enter');
+  // Answered, not yet revealed: the unclean election has not happened yet.
+  await page.waitForSelector('#lesson-answers li[data-question="0"][data-revealed="false"]');
+  assert.equal(await page.$eval('#play', (e) => e.getAttribute('aria-pressed')), 'true');
+
+  // The second question (19 s); by then the first answer is revealed (narration at 17 s).
+  await page.waitForSelector('#lesson-gate[data-kind="question"][data-at="19000"]', { timeout: 30_000 });
+  const first = page.locator('#lesson-answers li[data-question="0"]');
+  assert.equal(await first.getAttribute('data-revealed'), 'true');
+  assert.equal(await first.getAttribute('data-correct'), 'true');
+  assert.match(await first.textContent(), /Right\./);
+  assert.match(await first.textContent(), /Only ledger allows the controller to elect a replica outside the ISR/);
+  // A wrong answer this time (a), by the mouse, on its label.
+  await page.click('label[for="lesson-choice-0"]');
+  await page.click('#lesson-continue');
+
+  // The end: the second answer is revealed as wrong, with the right one and the explanation.
+  await page.waitForSelector('#lesson-gate[data-kind="end"]', { timeout: 30_000 });
+  assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), String(file.run_until));
+  const second = page.locator('#lesson-answers li[data-question="1"]');
+  assert.equal(await second.getAttribute('data-correct'), 'false');
+  assert.match(await second.textContent(), /Not quite\. The answer: b\) It truncates them/);
+  assert.match(await second.textContent(), /KIP-101/);
+  assert.match(await page.textContent('#lesson-summary'), /What to remember/);
+  assert.match(await page.textContent('#lesson-score'), /You answered 1 of 2 questions right/);
+  checks = await lessonChecks(page);
+  assert.equal(checks.length, expectSteps.length);
+  assert.deepEqual(checks.map((c) => c.state), Array(expectSteps.length).fill('holds'));
+  assert.match(await page.textContent('#lesson-checks-count'), new RegExp(`^${expectSteps.length} of ${expectSteps.length} checked, all hold\\.$`));
+  await page.screenshot({ path: path.join(ARTIFACTS, 'lesson.png'), fullPage: true });
+
+  // Time travel still works: back to 12.5 s, the later checks wait again, answers stay.
+  await page.$eval('#timeline', (e) => { e.value = '12500'; e.dispatchEvent(new Event('input', { bubbles: true })); });
+  await page.waitForSelector('#cluster[data-time="12500"]');
+  checks = await lessonChecks(page);
+  assert.equal(checks.filter((c) => c.state === 'holds').length, 6);
+  assert.equal(await first.getAttribute('data-revealed'), 'false', 'the answer waits for 17 s again');
+  assert.equal(await page.locator('#lesson-gate').count(), 0, 'a question answered is not asked again');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('lessons: a bad file shows its error over the default cluster; the Lesson select loads one; a sub-path works', async () => {
+  // A lesson file with an error (served in place of lessons/broken.json).
+  const context = browser.context;
+  await context.route('**/lessons/broken.json', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: '{\n  "cluster": {"brokers": 3},\n  "steps": [\n    {"at": 0, "action": "crash", "node": "brokr-2"}\n  ]\n}\n',
+  }));
+  const p1 = await context.newPage();
+  const errs1 = [];
+  p1.on('pageerror', (e) => errs1.push(String(e)));
+  await p1.goto(`${server.url}?lesson=broken`);
+  await p1.waitForSelector('#lesson-error');
+  // Word for word what `kafkascope validate` prints for this file (after `error: `).
+  assert.equal(await p1.textContent('#lesson-error'),
+    'lessons/broken.json: steps[0].node: "brokr-2" is not a node: write "broker-<id>", "controller-<id>", '
+    + '"zookeeper-<id>", "producer-<id>", "consumer-<id>" or {"kind": "broker", "id": <id>} at line 4 column 50'
+    + ' (the default cluster is shown instead)');
+  await p1.waitForSelector('[data-broker-id]');
+  assert.equal(await p1.locator('[data-broker-id]').count(), 3, 'the default cluster');
+  assert.equal(await p1.locator('#lesson-panel').count(), 0);
+  // A lesson that does not exist: the HTTP status.
+  await p1.goto(`${server.url}?lesson=no-such-lesson`);
+  await p1.waitForSelector('#lesson-error');
+  assert.match(await p1.textContent('#lesson-error'), /^lessons\/no-such-lesson\.json: could not be loaded \(HTTP 404/);
+  await p1.screenshot({ path: path.join(ARTIFACTS, 'lesson-error.png') });
+  // The select loads a lesson, and the address follows.
+  await p1.selectOption('#lesson-select', 'partitions-and-keys');
+  await p1.waitForSelector('#lesson-panel[data-lesson="partitions-and-keys"] #lesson-gate[data-kind="start"]');
+  await p1.waitForFunction(() => document.activeElement?.id === 'lesson-gate');
+  assert.equal(new URL(p1.url()).searchParams.get('lesson'), 'partitions-and-keys');
+  assert.equal(await p1.locator('#lesson-error').count(), 0);
+  // On a phone the long titles do not widen the page.
+  await p1.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await p1.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    'no horizontal scrolling on a phone');
+  await p1.setViewportSize({ width: 1280, height: 800 });
+  // Free play again: no panel, no lesson in the address.
+  await p1.selectOption('#lesson-select', '');
+  await p1.waitForFunction(() => !document.querySelector('#lesson-panel'));
+  assert.equal(new URL(p1.url()).searchParams.get('lesson'), null);
+  assert.deepEqual(errs1, []);
+  await p1.close();
+  await context.unroute('**/lessons/broken.json');
+
+  // Served under a sub-path: the page finds lessons/ beside itself.
+  await context.route('**/course/kafka/**', async (route) => {
+    const url = new URL(route.request().url());
+    const rest = url.pathname.replace(/^\/course\/kafka\//, '') || 'index.html';
+    const file = path.join(ROOT, rest);
+    if (!fs.existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
+    const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' };
+    return route.fulfill({ body: fs.readFileSync(file), contentType: types[path.extname(file)] ?? 'application/octet-stream' });
+  });
+  const p2 = await context.newPage();
+  const errs2 = [];
+  p2.on('pageerror', (e) => errs2.push(String(e)));
+  await p2.goto(`${server.url}course/kafka/?lesson=kraft-mode`);
+  await p2.waitForSelector('#lesson-panel[data-lesson="kraft-mode"] #lesson-gate[data-kind="start"]', { timeout: 20_000 });
+  assert.deepEqual(errs2, []);
+  await p2.close();
+  await context.unroute('**/course/kafka/**');
+});
+
+test('every lesson in lessons/ is in the Lesson select and runs in the page to its end with every check holding', async () => {
+  const names = fs.readdirSync(path.join(ROOT, 'lessons')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  const { page, errors } = await openApp(browser.context, `${server.url}?speed=1000`);
+  const listed = await page.$$eval('#lesson-select option', (os) => os.map((o) => o.value).filter((v) => v));
+  assert.deepEqual([...listed].sort(), names);
+  for (const name of names) {
+    const file = JSON.parse(fs.readFileSync(path.join(ROOT, 'lessons', `${name}.json`), 'utf8'));
+    const gates = file.steps.flatMap((s, i) => {
+      if (s.action === 'question') return [`question@${s.at}#${i}`];
+      return s.action === 'pause' ? [`pause@${s.at}`] : [];
+    });
+    await page.selectOption('#lesson-select', name);
+    await page.waitForSelector(`#lesson-panel[data-lesson="${name}"] #lesson-gate[data-kind="start"]`);
+    const stops = [];
+    for (;;) {
+      // Where the clock stopped: kind, time and (for a question) its step.
+      const here = await page.$eval('#lesson-gate', (g) => {
+        const q = document.querySelector('#lesson-question');
+        return `${g.dataset.kind}@${g.dataset.at}${q ? `#${q.dataset.step}` : ''}`;
+      });
+      if (here.startsWith('end')) break;
+      if (here.startsWith('question')) {
+        const step = Number(here.split('#')[1]);
+        await page.check(`#lesson-choice-${file.steps[step].answer}`);
+      }
+      if (!here.startsWith('start')) stops.push(here);
+      await page.click('#lesson-continue');
+      await page.waitForFunction((prev) => {
+        const g = document.querySelector('#lesson-gate');
+        const q = document.querySelector('#lesson-question');
+        return g && `${g.dataset.kind}@${g.dataset.at}${q ? `#${q.dataset.step}` : ''}` !== prev;
+      }, here, { timeout: 120_000 });
+    }
+    assert.deepEqual(stops, gates, `${name}: the clock stopped at every question and pause`);
+    assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), String(file.run_until ?? (file.steps.at(-1).at + 10000)));
+    const states = await page.$$eval('#lesson-checks > li', (els) => els.map((e) => e.dataset.state));
+    const expects = file.steps.filter((s) => s.action === 'expect').length;
+    assert.deepEqual(states, Array(expects).fill('holds'), `${name}: every check holds`);
+    const questions = file.steps.filter((s) => s.action === 'question').length;
+    assert.equal(await page.textContent('#lesson-score'), `You answered ${questions} of ${questions} questions right.`);
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -43,6 +43,16 @@ export function diagramSvg(root) {
     bg.setAttribute('fill', '#ffffff');
     out.insertBefore(bg, out.firstChild);
   }
+  // Each broker is drawn in its own SVG over the diagram, in the diagram's user units: its
+  // content goes in as it is, above the diagram and below the messages.
+  for (const layer of root.querySelectorAll('svg.broker-layer')) {
+    const copy = layer.cloneNode(true);
+    inlineStyles(layer, copy);
+    const g = document.createElementNS(SVG_NS, 'g');
+    g.setAttribute('class', 'broker-layer');
+    for (const c of [...copy.childNodes]) g.appendChild(c);
+    out.appendChild(g);
+  }
   const messages = root.querySelector('#messages');
   if (messages) {
     const copy = messages.cloneNode(true);

@@ -244,7 +244,7 @@ pub fn mount_into(root: web_sys::Element, mut props: AppProps) -> Instance {
 }
 
 /// The options `mount` accepts, and their types.
-const OPTIONS: [(&str, &str); 12] = [
+const OPTIONS: [(&str, &str); 13] = [
     ("preset", "string"),
     ("scenario", "string"),
     ("lesson", "string"),
@@ -257,6 +257,7 @@ const OPTIONS: [(&str, &str); 12] = [
     ("embed", "boolean"),
     ("script", "string"),
     ("shareBase", "string"),
+    ("lessonBase", "string"),
 ];
 
 /// Reads `mount`'s options object into page-address parameters (the same parser reads both).

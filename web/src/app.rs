@@ -35,6 +35,9 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use yew::prelude::*;
 
+mod lesson;
+use lesson::{LessonMsg, LessonUi};
+
 /// Lines of the event log drawn.
 const LOG_LINES_SHOWN: usize = 120;
 /// How long a dropped message's cross stays, in wall-clock ms (scaled by the speed).
@@ -63,6 +66,11 @@ pub struct AppProps {
     pub bus: Bus,
     /// Where share links point (the page's address by default).
     pub share_base: AttrValue,
+    /// Where lesson files are fetched from: `<lesson_base><name>.json` (`lessons/` beside the
+    /// page by default).
+    pub lesson_base: AttrValue,
+    /// A lesson to load: `lessons/<name>.json` (`?lesson=<name>`).
+    pub lesson: Option<String>,
 }
 
 pub enum Msg {
@@ -95,6 +103,7 @@ pub enum Msg {
     Share,
     ExportSvg,
     ExportTrace,
+    Lesson(LessonMsg),
 }
 
 struct Callbacks {
@@ -120,6 +129,9 @@ struct Callbacks {
     share: Callback<()>,
     export_svg: Callback<()>,
     export_trace: Callback<()>,
+    lesson_select: Callback<String>,
+    lesson_choose: Callback<(usize, usize)>,
+    lesson_continue: Callback<()>,
 }
 
 pub struct App {
@@ -168,6 +180,8 @@ pub struct App {
     root_ref: NodeRef,
     bus: Bus,
     embed: bool,
+    /// The lesson player (`app/lesson.rs`).
+    lesson: LessonUi,
 }
 
 fn perf_now() -> f64 {
@@ -281,6 +295,7 @@ impl App {
             .map(Rc::new);
         self.refresh_log();
         self.bus.after_change(&self.world);
+        self.lesson_derive();
     }
 
     fn refresh_log(&mut self) {
@@ -413,6 +428,9 @@ impl Component for App {
             share: link.callback(|_| Msg::Share),
             export_svg: link.callback(|_| Msg::ExportSvg),
             export_trace: link.callback(|_| Msg::ExportTrace),
+            lesson_select: link.callback(|n| Msg::Lesson(LessonMsg::Select(n))),
+            lesson_choose: link.callback(|(q, c)| Msg::Lesson(LessonMsg::Choose(q, c))),
+            lesson_continue: link.callback(|_| Msg::Lesson(LessonMsg::Continue)),
         };
         let first_topic = world.scenario().topics.first().map(|t| t.name.clone());
         let mut app = App {
@@ -457,7 +475,11 @@ impl Component for App {
             root_ref: NodeRef::default(),
             bus: props.bus.clone(),
             embed: props.embed,
+            lesson: LessonUi::default(),
         };
+        if let Some(name) = &props.lesson {
+            app.lesson_start(ctx, name, props.start_at);
+        }
         app.derive();
         app.schedule(ctx);
         app
@@ -469,12 +491,17 @@ impl Component for App {
                 self.frame = None;
                 self.frame_start = Some(perf_now());
                 let t = self.playback.tick(ts);
-                self.world.advance_to(t as Millis);
+                let t = self.lesson_clamp(t as Millis);
+                self.world.advance_to(t);
                 self.derive();
             }
             Msg::TogglePlay => {
                 if self.playback.playing() {
                     self.playback.pause();
+                } else if self.lesson_gate_active() {
+                    // Play at a lesson's start, pause or end goes on; at a question it needs
+                    // an answer first.
+                    self.lesson_update(ctx, LessonMsg::Continue);
                 } else {
                     self.playback.play();
                 }
@@ -486,7 +513,10 @@ impl Component for App {
                 if self.world.now() < shown {
                     self.world.advance_to(shown);
                 }
-                if let Some(t) = self.world.step() {
+                // In a lesson, not past its next pause or question.
+                if let Some(t) = self.world.next_event_time() {
+                    let t = self.lesson_clamp(t);
+                    self.world.advance_to(t);
                     self.playback.jump_to(t as f64);
                 }
                 self.derive();
@@ -522,6 +552,7 @@ impl Component for App {
                 self.seed_text = s;
             }
             Msg::Reset => match self.seed_text.trim().parse::<u64>() {
+                Ok(seed) if self.lesson_reset(seed) => {}
                 Ok(seed) => match World::new(self.world.scenario(), seed) {
                     Ok(w) => self.install(w),
                     Err(e) => self.seed_error = Some(e.messages().join("; ")),
@@ -617,6 +648,7 @@ impl Component for App {
                 let built = draft.build(seed);
                 match built {
                     Ok(w) => {
+                        self.lesson_leave();
                         self.config_errors = Rc::new(ScenarioErrors::default());
                         let first = w.scenario().topics.first().map(|t| t.name.clone());
                         self.selected_tp = first.map(|t| TopicPartition::new(t, 0));
@@ -708,12 +740,14 @@ impl Component for App {
                 self.export_status =
                     Some(AttrValue::from(format!("Saved the event trace as {name}.")));
             }
+            Msg::Lesson(m) => self.lesson_update(ctx, m),
         }
         self.schedule(ctx);
         true
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        self.lesson_rendered();
         if let Some(id) = self.focus_broker.take() {
             use wasm_bindgen::JsCast;
             let el = self
@@ -810,6 +844,7 @@ impl Component for App {
                 <header class="topbar">
                     if !embed {
                         <h1>{ "Kafkascope" }<span class="tagline">{ " · an Apache Kafka cluster, message by message" }</span></h1>
+                        { self.lesson_select_view() }
                     }
                     <Toolbar playing={self.playback.playing()} speed_log10={self.playback.speed_log10()}
                         speed_label={AttrValue::from(self.playback.speed_label())} time_ms={now}
@@ -820,7 +855,9 @@ impl Component for App {
                         at_start={self.world.now() <= session.0}
                         on_speed={self.cb.speed.clone()} on_seed={self.cb.seed.clone()}
                         on_reset={self.cb.reset.clone()} />
-                    <TimelineBar start_ms={session.0 as f64} end_ms={(session.1 as f64).max(now)}
+                    // The world runs to whole ms (the clock's floor): a fractional clock must
+                    // not round the session's end up past what a seek can show.
+                    <TimelineBar start_ms={session.0 as f64} end_ms={(session.1 as f64).max(now.floor())}
                         now_ms={now} in_past={self.world.in_past()} seek_ms={self.seek_ms}
                         status={self.timeline_status.clone().map(AttrValue::from)}
                         on_seek={self.cb.seek.clone()} />
@@ -852,6 +889,7 @@ impl Component for App {
                         }
                     </div>
                     <aside class="side">
+                        { self.lesson_panel_view() }
                         { for menu }
                         { for node_menu }
                         if let Some(s) = &self.status {

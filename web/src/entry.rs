@@ -89,6 +89,8 @@ fn props_from_params(params: &[(String, String)], query_len: usize) -> (AppProps
         embed: false,
         bus: Bus::default(),
         share_base: AttrValue::from(page_base()),
+        lesson_base: AttrValue::from("lessons/"),
+        lesson: None,
     };
     let mut problems = Vec::new();
     let (mut mode, mut nodes) = (None, None);
@@ -135,6 +137,11 @@ fn props_from_params(params: &[(String, String)], query_len: usize) -> (AppProps
             "paused" => props.paused = v == "1" || v == "true",
             "embed" => props.embed = v == "1" || v == "true",
             "shareBase" => props.share_base = AttrValue::from(v),
+            "lessonBase" => {
+                let base = if v.ends_with('/') { v } else { format!("{v}/") };
+                props.lesson_base = AttrValue::from(base);
+            }
+            "lesson" => props.lesson = Some(v),
             // Checks that a panic shows the error banner instead of a blank page.
             "panic" => panic!("test panic requested by the page address (?panic=1)"),
             "script" => match crate::model::parse_script(&v) {
@@ -179,7 +186,7 @@ fn short(s: &str) -> String {
 /// Starts Kafkascope in `target` (an element, or the id of one) and returns its handle
 /// (`send`, `on`, `destroy`). Without `options` and with an id, the page address configures
 /// it (as `index.html` does); otherwise `options`: `{preset, scenario, lesson, mode, nodes,
-/// seed, t, speed, paused, embed, script, shareBase}` (`scenario`: a preset name or a share
+/// seed, t, speed, paused, embed, script, shareBase, lessonBase}` (`scenario`: a preset name or a share
 /// link's query). Unknown options and wrong types throw a TypeError. Mounting into an element
 /// again replaces its instance; several elements hold independent instances.
 #[wasm_bindgen]

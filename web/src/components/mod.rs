@@ -8,6 +8,7 @@ pub mod consumer;
 pub mod controller;
 pub mod diagram;
 pub mod event_log;
+pub mod lesson_panel;
 pub mod message_dot;
 pub mod metrics;
 pub mod node_menu;

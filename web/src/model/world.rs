@@ -24,6 +24,9 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 
+mod lesson_run;
+use lesson_run::LessonRun;
+
 /// Most lines kept in each log (key events; everything).
 pub const LOG_CAPACITY: usize = 300;
 /// Most lost records remembered per replica.
@@ -229,6 +232,8 @@ struct Engine {
     script: VecDeque<(Millis, ScriptAction)>,
     /// Firings of the steady producer and the script, and actions applied.
     transitions: u64,
+    /// A lesson's steps and checks (`?lesson=`), when the world runs one.
+    lesson: Option<Box<LessonRun>>,
 }
 
 impl Replay for Engine {
@@ -263,6 +268,12 @@ impl Replay for Engine {
                     .map(|env| (env.id, env.message.api()));
                 self.sim.step_until(limit);
                 self.ingest(delivered);
+                true
+            }
+            (_, Some(at)) if self.next_lesson_step() == Some(at) => {
+                self.sim.advance_clock(at);
+                self.fire_lesson_step();
+                self.transitions += 1;
                 true
             }
             (_, Some(at)) => {
@@ -363,6 +374,7 @@ impl Engine {
             }),
             script: VecDeque::new(),
             transitions: 0,
+            lesson: None,
         };
         for (i, t) in scenario.topics.iter().enumerate() {
             let cmd = Command::CreateTopic {
@@ -435,7 +447,10 @@ impl Engine {
     fn next_external(&self) -> Option<Millis> {
         let steady = self.steady.as_ref().map(|s| s.next_at.ceil() as Millis);
         let script = self.script.front().map(|(at, _)| *at);
-        [steady, script].into_iter().flatten().min()
+        [steady, script, self.next_lesson_step()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Schedules an action at simulated time `at` (not before now).
@@ -651,6 +666,7 @@ impl Engine {
     /// step delivered or dropped (id and API), for naming a drop.
     fn ingest(&mut self, delivered: Option<(u64, &'static str)>) {
         let events = self.sim.drain_events();
+        self.keep_record_events(&events);
         // APIs of messages sent in this batch (they may also be dropped in it).
         let mut sent_now: Vec<(u64, &'static str)> = Vec::new();
         for ev in &events {
@@ -1013,6 +1029,28 @@ impl World {
     fn refresh(&mut self) {
         self.snapshot = Rc::new(self.engine().sim.snapshot());
         self.version += 1;
+    }
+
+    /// A world running a lesson (or any scenario file) with `seed`: its cluster, its topics
+    /// at t = 0 and its timed steps, applied as `kafkascope run` applies them.
+    pub fn from_lesson(
+        lesson: Rc<kafkascope_core::scenario::Scenario>,
+        seed: u64,
+    ) -> Result<World, String> {
+        Ok(Self::start(Engine::from_lesson(lesson, seed)?, seed))
+    }
+
+    /// The lesson this world runs, if any.
+    pub fn lesson_scenario(&self) -> Option<&Rc<kafkascope_core::scenario::Scenario>> {
+        self.engine().lesson.as_ref().map(|l| &l.scenario)
+    }
+
+    /// The lesson's `expect` steps reached so far: each step's index and its result.
+    pub fn lesson_results(&self) -> &[(usize, kafkascope_core::expect::ExpectResult)] {
+        self.engine()
+            .lesson
+            .as_ref()
+            .map_or(&[], |l| l.results.as_slice())
     }
 }
 

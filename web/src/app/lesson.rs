@@ -1,0 +1,350 @@
+//! The app's lesson player: loads `lessons/<name>.json` (relative to the page, so a page
+//! served under a sub-path finds its own lessons), parses it with the core's parser, runs it
+//! in a [`World::from_lesson`], keeps the page address's `?lesson=` in step, stops the clock
+//! at pauses, questions and the end, and draws the lesson panel.
+
+use super::{App, Msg};
+use crate::components::lesson_panel::{LessonPanel, LessonSelect};
+use crate::model::lesson::{Lesson, LessonError, LessonProgress, is_lesson_name, lesson_path};
+use crate::model::{Scenario, World};
+use kafkascope_core::TopicPartition;
+use kafkascope_core::config::Millis;
+use kafkascope_core::expect::ExpectResult;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use yew::prelude::*;
+
+/// What the lesson player holds besides the world.
+#[derive(Default)]
+pub(super) struct LessonUi {
+    pub(super) lesson: Option<Rc<Lesson>>,
+    pub(super) progress: LessonProgress,
+    /// The lesson being fetched.
+    loading: Option<String>,
+    /// Why the lesson asked for could not be loaded.
+    error: Option<String>,
+    continue_error: Option<String>,
+    results: Rc<Vec<(usize, ExpectResult)>>,
+    /// Give the gate the focus after the next render (the clock just stopped at it).
+    focus_gate: bool,
+    /// Simulated time to run to once the lesson is loaded (`?t=`).
+    start_at: Millis,
+    /// Play once the lesson is loaded (not `?paused=1`).
+    autoplay: bool,
+    /// The lesson was chosen in the select (its start then takes the focus; a lesson in the
+    /// page address does not move the focus or scroll the page as it opens).
+    chosen: bool,
+}
+
+pub enum LessonMsg {
+    /// The lesson select: a lesson's name, or "" for free play.
+    Select(String),
+    /// A fetch finished: the lesson's name and the file's text or why it failed.
+    Loaded(String, Result<String, String>),
+    Choose(usize, usize),
+    Continue,
+}
+
+/// Fetches `url` (relative to the page) as text.
+async fn fetch_text(url: String) -> Result<String, String> {
+    let js = |e: JsValue| {
+        e.as_string()
+            .or_else(|| {
+                e.dyn_ref::<js_sys::Error>()
+                    .map(|e| String::from(e.message()))
+            })
+            .unwrap_or_else(|| "the request failed".into())
+    };
+    let win = web_sys::window().ok_or("no window")?;
+    let resp = wasm_bindgen_futures::JsFuture::from(win.fetch_with_str(&url))
+        .await
+        .map_err(|e| format!("could not be loaded: {}", js(e)))?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(js)?;
+    if !resp.ok() {
+        return Err(format!(
+            "could not be loaded (HTTP {} {})",
+            resp.status(),
+            resp.status_text()
+        ));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(resp.text().map_err(js)?)
+        .await
+        .map_err(js)?;
+    text.as_string()
+        .ok_or_else(|| "the file is not text".to_owned())
+}
+
+/// Puts `?lesson=<name>` in the page address (or takes it out), keeping the other
+/// parameters, without reloading.
+fn set_lesson_in_address(name: Option<&str>) {
+    let Some(win) = web_sys::window() else {
+        return;
+    };
+    let Ok(href) = win.location().href() else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::new(&href) else {
+        return;
+    };
+    let params = url.search_params();
+    match name {
+        Some(n) => params.set("lesson", n),
+        None => params.delete("lesson"),
+    }
+    // A `t=` belongs to the page as first opened.
+    params.delete("t");
+    if let Ok(h) = win.history() {
+        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
+    }
+}
+
+impl App {
+    /// At start-up: `?lesson=<name>` starts loading it (the default cluster shows meanwhile,
+    /// paused).
+    pub(super) fn lesson_start(&mut self, ctx: &Context<Self>, name: &str, start_at: Millis) {
+        self.lesson.start_at = start_at;
+        self.lesson.autoplay = self.playback.playing();
+        self.lesson.chosen = false;
+        self.load_lesson(ctx, name.to_owned());
+    }
+
+    fn load_lesson(&mut self, ctx: &Context<Self>, name: String) {
+        self.lesson.error = None;
+        if !is_lesson_name(&name) {
+            self.lesson.error = Some(format!(
+                "\"{name}\" is not a lesson name (letters, digits, - and _): the default cluster is shown"
+            ));
+            return;
+        }
+        self.playback.pause();
+        self.lesson.loading = Some(name.clone());
+        let link = ctx.link().clone();
+        let url = format!("{}{name}.json", ctx.props().lesson_base);
+        wasm_bindgen_futures::spawn_local(async move {
+            let r = fetch_text(url).await;
+            link.send_message(Msg::Lesson(LessonMsg::Loaded(name, r)));
+        });
+    }
+
+    /// The time the clock may reach on its way to `t`; at a pause, a question or the end it
+    /// stops there (playback pauses, the gate takes the focus).
+    pub(super) fn lesson_clamp(&mut self, t: Millis) -> Millis {
+        let Some(l) = self.lesson.lesson.clone() else {
+            return t;
+        };
+        let (to, stopped) = self.lesson.progress.clamp(&l, t);
+        if stopped {
+            if self.playback.playing() {
+                self.lesson.focus_gate = true;
+            }
+            self.playback.pause();
+            self.playback.seek_to(to as f64);
+        }
+        to
+    }
+
+    /// Whether the clock is stopped at a lesson's start, pause, question or end.
+    pub(super) fn lesson_gate_active(&self) -> bool {
+        self.lesson.lesson.as_ref().is_some_and(|l| {
+            self.lesson
+                .progress
+                .active_gate(l, self.world.now())
+                .is_some()
+        })
+    }
+
+    /// After the world changed: the checks it has reached.
+    pub(super) fn lesson_derive(&mut self) {
+        if self.lesson.lesson.is_some() && *self.lesson.results != self.world.lesson_results() {
+            self.lesson.results = Rc::new(self.world.lesson_results().to_vec());
+        }
+    }
+
+    /// Leaves the lesson (free play): the config panel applied, or "Free play" chosen.
+    pub(super) fn lesson_leave(&mut self) {
+        if self.lesson.lesson.take().is_some() || self.lesson.loading.take().is_some() {
+            set_lesson_in_address(None);
+        }
+        self.lesson.error = None;
+        self.lesson.results = Rc::default();
+    }
+
+    /// Reset with a new seed: a lesson restarts from its beginning. Returns false when no
+    /// lesson runs.
+    pub(super) fn lesson_reset(&mut self, seed: u64) -> bool {
+        let Some(l) = self.lesson.lesson.clone() else {
+            return false;
+        };
+        match World::from_lesson(l.scenario.clone(), seed) {
+            Ok(w) => {
+                self.lesson.progress = LessonProgress::new(&l);
+                self.install(w);
+                self.playback.play();
+            }
+            Err(e) => self.seed_error = Some(e),
+        }
+        true
+    }
+
+    pub(super) fn lesson_update(&mut self, ctx: &Context<Self>, msg: LessonMsg) {
+        match msg {
+            LessonMsg::Select(name) if name.is_empty() => {
+                self.lesson_leave();
+                let seed = self.world.seed();
+                if let Ok(w) = World::new(&Scenario::default(), seed) {
+                    self.selected_tp = Some(TopicPartition::new("orders", 0));
+                    self.install(w);
+                    self.playback.play();
+                }
+            }
+            LessonMsg::Select(name) => {
+                set_lesson_in_address(Some(&name));
+                self.lesson.start_at = 0;
+                self.lesson.autoplay = true;
+                self.lesson.chosen = true;
+                self.load_lesson(ctx, name);
+            }
+            LessonMsg::Loaded(name, text) => {
+                if self.lesson.loading.as_deref() != Some(name.as_str()) {
+                    return; // another lesson was chosen meanwhile
+                }
+                self.lesson.loading = None;
+                let lesson = text
+                    .map_err(|e| LessonError::load(lesson_path(&name), e))
+                    .and_then(|t| Lesson::parse(&name, &t))
+                    .and_then(|l| {
+                        let w = World::from_lesson(l.scenario.clone(), l.scenario.seed)
+                            .map_err(|e| LessonError::load(lesson_path(&name), e))?;
+                        Ok((l, w))
+                    });
+                match lesson {
+                    Ok((l, w)) => {
+                        let l = Rc::new(l);
+                        self.lesson.progress = LessonProgress::new(&l);
+                        self.lesson.lesson = Some(l.clone());
+                        self.lesson.continue_error = None;
+                        self.seed_text = l.scenario.seed.to_string();
+                        self.selected_tp = l
+                            .scenario
+                            .topics
+                            .first()
+                            .map(|t| TopicPartition::new(t.name.as_str(), 0));
+                        self.install(w);
+                        // `?t=` skips the start.
+                        if self.lesson.start_at > 0 {
+                            let _ = self.lesson.progress.proceed(&l, 0);
+                        }
+                        let t = self.lesson_clamp(self.lesson.start_at);
+                        self.world.advance_to(t);
+                        self.playback.jump_to(t as f64);
+                        if self.lesson.autoplay && self.lesson.progress.active_gate(&l, t).is_none()
+                        {
+                            self.playback.play();
+                        }
+                        // A lesson just chosen: its start takes the focus.
+                        self.lesson.focus_gate |= self.lesson.chosen;
+                        self.derive();
+                    }
+                    Err(e) => {
+                        self.lesson.error = Some(format!(
+                            "{} (the default cluster is shown instead)",
+                            e.text()
+                        ));
+                        if self.lesson.autoplay {
+                            self.playback.play();
+                        }
+                    }
+                }
+            }
+            LessonMsg::Choose(q, choice) => {
+                if let Some(l) = &self.lesson.lesson {
+                    self.lesson.progress.choose(l, q, choice);
+                    self.lesson.continue_error = None;
+                }
+            }
+            LessonMsg::Continue => {
+                let Some(l) = self.lesson.lesson.clone() else {
+                    return;
+                };
+                match self.lesson.progress.proceed(&l, self.world.now()) {
+                    Ok(()) => {
+                        self.lesson.continue_error = None;
+                        // Another gate at the same moment stops the clock again at once.
+                        if self
+                            .lesson
+                            .progress
+                            .active_gate(&l, self.world.now())
+                            .is_some()
+                        {
+                            self.lesson.focus_gate = true;
+                        } else {
+                            self.playback.play();
+                        }
+                    }
+                    Err(e) => {
+                        self.lesson.continue_error = Some(e.to_owned());
+                        self.lesson.focus_gate = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gives the gate the focus when the clock has just stopped at it.
+    pub(super) fn lesson_rendered(&mut self) {
+        if !std::mem::take(&mut self.lesson.focus_gate) {
+            return;
+        }
+        let el = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("lesson-gate"))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(el) = el {
+            // Scrolled only as far as needed to show it (the diagram stays in view when it
+            // can), without smooth scrolling.
+            let focus = web_sys::FocusOptions::new();
+            focus.set_prevent_scroll(true);
+            let _ = el.focus_with_options(&focus);
+            let scroll = web_sys::ScrollIntoViewOptions::new();
+            scroll.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&scroll);
+        }
+    }
+
+    /// The "Lesson" select, and the load error or progress under it.
+    pub(super) fn lesson_select_view(&self) -> Html {
+        let current = self
+            .lesson
+            .loading
+            .clone()
+            .or_else(|| self.lesson.lesson.as_ref().map(|l| l.name.clone()))
+            .map(AttrValue::from);
+        let select = self.cb.lesson_select.clone();
+        html! {
+            <>
+                <LessonSelect {current} on_select={select} />
+                if let Some(name) = &self.lesson.loading {
+                    <p id="lesson-loading" class="status" role="status">
+                        { format!("Loading {}…", lesson_path(name)) }
+                    </p>
+                }
+                if let Some(e) = &self.lesson.error {
+                    <p id="lesson-error" class="lesson-error" role="alert">{ e.clone() }</p>
+                }
+            </>
+        }
+    }
+
+    /// The lesson panel, when a lesson runs.
+    pub(super) fn lesson_panel_view(&self) -> Html {
+        let Some(l) = &self.lesson.lesson else {
+            return Html::default();
+        };
+        html! {
+            <LessonPanel lesson={l.clone()} now={self.world.now()}
+                progress={self.lesson.progress.clone()} results={self.lesson.results.clone()}
+                continue_error={self.lesson.continue_error.clone().map(AttrValue::from)}
+                on_choose={self.cb.lesson_choose.clone()} on_continue={self.cb.lesson_continue.clone()} />
+        }
+    }
+}
