@@ -96,19 +96,20 @@ fn vm_hwm_kb() -> Option<u64> {
 }
 
 /// Bytes a checkpoint holds of its own: the active segment of every replica log and of the
-/// command log, and one pointer per closed segment (shared ones are counted once elsewhere).
+/// command log, and one pointer per group of closed segments and per closed segment not yet in
+/// a group (what they point to is shared, counted once elsewhere).
 /// The rest of the state (queues, client and controller state) is not counted here.
 fn unshared_log_bytes(sim: &Sim) -> usize {
     let mut bytes = 0;
     for b in sim.brokers().values() {
         for p in b.partitions.values() {
-            let (closed, active) = p.log.segments();
-            bytes += closed * 8 + active * std::mem::size_of::<Record>();
+            let (pointers, active) = p.log.segments();
+            bytes += pointers * 8 + active * std::mem::size_of::<Record>();
         }
     }
     let log = sim.command_log();
-    bytes +=
-        log.closed_segments() * 8 + log.active_len() * std::mem::size_of::<(Millis, Command)>();
+    let (pointers, active) = log.clone_cost();
+    bytes += pointers * 8 + active * std::mem::size_of::<(Millis, Command)>();
     bytes
 }
 
