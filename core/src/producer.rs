@@ -9,7 +9,7 @@ use crate::config::{Acks, Millis, ProducerConfig};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
-use crate::kernel::Ctx;
+use crate::kernel::{Ctx, TimerId};
 use crate::log::RecordId;
 use crate::message::{
     Message, PartitionMetadata, ProduceBatch, ProducePartitionResponse, ProducedRecord,
@@ -43,6 +43,9 @@ struct Pending {
 struct InFlight {
     broker: BrokerId,
     records: Vec<Pending>,
+    /// Its RequestTimeout, cancelled when the response comes.
+    #[serde(skip)]
+    timer: TimerId,
 }
 
 /// The producer's cached view of the cluster.
@@ -375,11 +378,17 @@ impl Producer {
             }
             return;
         }
-        self.in_flight
-            .insert(correlation_id, InFlight { broker, records });
-        ctx.set_timer(
+        let timer = ctx.set_timer(
             self.config.request_timeout_ms,
             Timer::Producer(ProducerTimer::RequestTimeout(correlation_id)),
+        );
+        self.in_flight.insert(
+            correlation_id,
+            InFlight {
+                broker,
+                records,
+                timer,
+            },
         );
     }
 
@@ -434,6 +443,8 @@ impl Producer {
         let Some(flight) = self.in_flight.remove(&correlation_id) else {
             return;
         };
+        // Correlation ids are never reused: its timeout would find nothing.
+        ctx.cancel_timer(flight.timer);
         let mut by_tp: LiteMap<&TopicPartition, &ProducePartitionResponse> = LiteMap::new_vec();
         for r in partitions {
             by_tp.insert(&r.tp, r);
