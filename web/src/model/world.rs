@@ -184,7 +184,7 @@ pub enum ActionOutput {
 /// (5 s of the stress preset replays in about 5 ms natively and 25 ms in Chromium).
 pub const CHECKPOINT_INTERVAL_MS: Millis = 5_000;
 /// Checkpoints kept before they are thinned (one hour at 5 s is 720).
-pub const MAX_CHECKPOINTS: usize = 1_024;
+pub const MAX_CHECKPOINTS: usize = 256;
 
 /// An action taken in the past, which dropped the rest of the session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
