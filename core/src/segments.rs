@@ -275,6 +275,8 @@ impl<T: PartialEq, const N: usize, const G: usize> PartialEq for Segmented<T, N,
     }
 }
 
+impl<T: Eq, const N: usize, const G: usize> Eq for Segmented<T, N, G> {}
+
 impl<T: Serialize, const N: usize, const G: usize> Serialize for Segmented<T, N, G> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.iter())
