@@ -156,15 +156,42 @@ impl<T, const N: usize, const G: usize> Segmented<T, N, G> {
         self.slices_from(i).flat_map(|s| s.iter())
     }
 
-    /// Items from the `i`-th on, as the contiguous slices they are stored in.
-    pub fn slices_from(&self, i: usize) -> impl DoubleEndedIterator<Item = &[T]> + '_ {
-        let i = i.min(self.len());
-        // (first group, its first segment, index in it), (first closed, index), active index.
-        let ((g, gs, go), (cs, co), ao) = match self.locate(i) {
+    /// Where iterating from the `i`-th item starts: (first group, its first segment, index
+    /// in it), (first closed segment, index in it), index in the active segment.
+    #[allow(clippy::type_complexity)]
+    fn starts(&self, i: usize) -> ((usize, usize, usize), (usize, usize), usize) {
+        match self.locate(i.min(self.len())) {
             Place::Group(g, s, o) => ((g, s, o), (0, 0), 0),
             Place::Closed(s, o) => ((self.groups.len(), 0, 0), (s, o), 0),
             Place::Active(o) => ((self.groups.len(), 0, 0), (self.closed.len(), 0), o),
-        };
+        }
+    }
+
+    /// Calls `f` with the items from the `i`-th on, slice by slice, until it returns false
+    /// (a plain loop: cheaper than [`Segmented::slices_from`] where it matters, reads).
+    fn each_slice_from(&self, i: usize, mut f: impl FnMut(&[T]) -> bool) {
+        let ((g, mut s, mut o), (cs, mut co), ao) = self.starts(i);
+        for group in self.groups.range(g..) {
+            for seg in &group[s..] {
+                if !f(&seg[o..]) {
+                    return;
+                }
+                o = 0;
+            }
+            s = 0;
+        }
+        for seg in &self.closed[cs..] {
+            if !f(&seg[co..]) {
+                return;
+            }
+            co = 0;
+        }
+        f(&self.active[ao..]);
+    }
+
+    /// Items from the `i`-th on, as the contiguous slices they are stored in.
+    pub fn slices_from(&self, i: usize) -> impl DoubleEndedIterator<Item = &[T]> + '_ {
+        let ((g, gs, go), (cs, co), ao) = self.starts(i);
         self.groups
             .range(g..)
             .enumerate()
@@ -247,14 +274,15 @@ impl<T: Clone, const N: usize, const G: usize> Segmented<T, N, G> {
     pub fn read(&self, i: usize, max: usize) -> Vec<T> {
         let mut left = max.min(self.len().saturating_sub(i));
         let mut out = Vec::with_capacity(left);
-        for slice in self.slices_from(i) {
-            if left == 0 {
-                break;
-            }
+        if left == 0 {
+            return out;
+        }
+        self.each_slice_from(i, |slice| {
             let take = left.min(slice.len());
             out.extend_from_slice(&slice[..take]);
             left -= take;
-        }
+            left > 0
+        });
         out
     }
 }
