@@ -186,8 +186,7 @@ pub const CHECKPOINT_INTERVAL_MS: Millis = 5_000;
 /// Checkpoints kept: past this, every second one is dropped and the interval doubles, so
 /// memory stays bounded however long the session (an hour of the stress preset ends with 181
 /// checkpoints 20 s apart, each holding about 250 KB of simulator state of its own; a seek
-/// then replays at most 20 s:
-/// about 10 ms natively).
+/// then replays at most 20 s: about 10 ms natively).
 pub const MAX_CHECKPOINTS: usize = 256;
 
 /// An action taken in the past, which dropped the rest of the session.
