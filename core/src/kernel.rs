@@ -49,7 +49,18 @@ pub enum Due {
 }
 
 /// A timer set in the queue, to cancel it once it is known to be a no-op.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct TimerId(u64);
 
 /// A queue entry, ordered by (time, sequence number): ties break by insertion order.
@@ -89,6 +100,9 @@ pub struct Kernel {
     cancelled: Vec<u64>,
     /// The sequence number of the item last taken off the queue.
     last_popped: u64,
+    /// Every item at or before this (time, sequence number) has been taken off the queue, or
+    /// would have been if it had not been cancelled.
+    horizon: (Millis, u64),
     seq: u64,
     next_message_id: u64,
     /// Bumped when a node crashes so that its pending timers die with it.
@@ -113,6 +127,7 @@ impl Kernel {
             queue: BinaryHeap::new(),
             cancelled: Vec::new(),
             last_popped: 0,
+            horizon: (0, 0),
             seq: 0,
             next_message_id: 0,
             incarnations: LiteMap::new_vec(),
@@ -147,8 +162,9 @@ impl Kernel {
 
     /// Cancels a timer that has not fired: the queue drops it as if it had never been set.
     /// Only for a timer whose firing would have done nothing (its node checks that it is
-    /// stale), so that cancelling it changes nothing but the queue's size. A timer that
-    /// already fired (or is firing) is ignored.
+    /// stale), so that cancelling it changes nothing but the queue's size, unless the node
+    /// revives it ([`Kernel::revive_timer`]) before the queue reaches it. A timer that already
+    /// fired (or is firing) is ignored.
     pub fn cancel_timer(&mut self, id: TimerId) {
         if id.0 == 0 || id.0 == self.last_popped || id.0 > self.seq {
             return;
@@ -160,6 +176,33 @@ impl Kernel {
         if self.cancelled.len() >= 32 && self.cancelled.len() * 4 >= self.queue.len() {
             self.compact();
         }
+    }
+
+    /// Whether the queue has gone past the timer set for `at` as `id` (it fired, or would
+    /// have if it had not been cancelled).
+    pub fn reached(&self, at: Millis, id: TimerId) -> bool {
+        (at, id.0) <= self.horizon
+    }
+
+    /// Puts back a cancelled timer of `node` that the queue has not reached, in its place
+    /// (its time and sequence number), as if it had never been cancelled.
+    pub fn revive_timer(&mut self, node: NodeId, at: Millis, id: TimerId, timer: Timer) {
+        debug_assert!(!self.reached(at, id));
+        if let Ok(i) = self.cancelled.binary_search(&id.0) {
+            // Still in the queue.
+            self.cancelled.remove(i);
+            return;
+        }
+        let incarnation = self.incarnation(node);
+        self.queue.push(Reverse(Scheduled {
+            at,
+            seq: id.0,
+            due: Due::Timer {
+                node,
+                incarnation,
+                timer,
+            },
+        }));
     }
 
     /// Removes cancelled timers from the queue (the order of the rest is unchanged: it is the
@@ -180,13 +223,16 @@ impl Kernel {
 
     /// Takes the next due item if it is due at or before `limit`, advancing the clock.
     pub fn pop_due(&mut self, limit: Millis) -> Option<Due> {
-        if self.next_due()? > limit {
+        if self.next_due().is_none_or(|at| at > limit) {
+            // Everything due up to `limit` is done.
+            self.horizon = self.horizon.max((limit, self.seq));
             return None;
         }
         let Reverse(s) = self.queue.pop()?;
         self.now = s.at;
         self.steps += 1;
         self.last_popped = s.seq;
+        self.horizon = self.horizon.max((s.at, s.seq));
         self.skip_cancelled();
         Some(s.due)
     }
@@ -353,9 +399,14 @@ impl<'a> Ctx<'a> {
     }
 
     /// Cancels a timer of this node known to be a no-op now and forever (see
-    /// [`Kernel::cancel_timer`]).
+    /// [`Kernel::cancel_timer`]), or until revived.
     pub fn cancel_timer(&mut self, id: TimerId) {
         self.k.cancel_timer(id);
+    }
+
+    /// Puts back a cancelled timer of this node (see [`Kernel::revive_timer`]).
+    pub fn revive_timer(&mut self, at: Millis, id: TimerId, timer: Timer) {
+        self.k.revive_timer(self.me, at, id, timer);
     }
 
     pub fn emit(&mut self, kind: EventKind) {
@@ -420,6 +471,28 @@ mod tests {
             assert_eq!(k.pending(), expected.len());
             // Stable by time, then by set order (n grows with the order here).
             assert_eq!(fired(&mut k), expected, "cancel every {cancel_every}");
+        }
+    }
+
+    #[test]
+    fn a_revived_timer_fires_in_its_place() {
+        for compact in [false, true] {
+            let mut k = kernel();
+            let t = |n| Timer::Producer(ProducerTimer::RequestTimeout(n));
+            let p = NodeId::Producer(0);
+            k.set_timer(p, 5, t(1));
+            let b = k.set_timer(p, 5, t(2));
+            k.set_timer(p, 5, t(3));
+            k.set_timer(p, 4, t(0));
+            k.cancel_timer(b);
+            if compact {
+                k.compact();
+                assert_eq!(k.pending(), 3);
+            }
+            assert!(!k.reached(5, b));
+            k.revive_timer(p, 5, b, t(2));
+            assert_eq!(fired(&mut k), vec![(4, 0), (5, 1), (5, 2), (5, 3)]);
+            assert!(k.reached(5, b));
         }
     }
 
