@@ -185,7 +185,7 @@ pub enum ActionOutput {
 pub const CHECKPOINT_INTERVAL_MS: Millis = 5_000;
 /// Checkpoints kept: past this, every second one is dropped and the interval doubles, so
 /// memory stays bounded however long the session. An hour of the stress preset thins once (at
-/// 32 min) and ends with 361 checkpoints 10 s apart, each holding about 250 KB of simulator
+/// 32 min) and ends with 361 checkpoints 10 s apart, each holding about 200 KB of simulator
 /// state of its own (natively); a seek replays at most 10 s: under 6 ms natively, 14 ms in
 /// Chromium. 256 would end at 20 s apart, and seeks in Chromium reach 40 ms.
 pub const MAX_CHECKPOINTS: usize = 384;
