@@ -6,7 +6,8 @@
 //! Prints the wall time of the hour (plain and with checkpoints), the checkpoints and what
 //! they cost in memory, and seek times (median, p95, max).
 //!
-//! `cargo bench -p kafkascope-core --bench seek [-- SECONDS [INTERVAL_MS]]`
+//! `cargo bench -p kafkascope-core --bench seek [-- SECONDS [INTERVAL_MS [MAX_CHECKPOINTS]]]`
+//! (the web app: `-- 3600 5000 256`).
 
 use kafkascope_core::config::{Acks, ClusterConfig, CoordinatorMode, Millis, Profile};
 use kafkascope_core::log::{RECORDS_PER_SEGMENT, Record};
@@ -96,19 +97,20 @@ fn vm_hwm_kb() -> Option<u64> {
 }
 
 /// Bytes a checkpoint holds of its own: the active segment of every replica log and of the
-/// command log, and one pointer per closed segment (shared ones are counted once elsewhere).
+/// command log, and one pointer per group of closed segments and per closed segment not yet in
+/// a group (what they point to is shared, counted once elsewhere).
 /// The rest of the state (queues, client and controller state) is not counted here.
 fn unshared_log_bytes(sim: &Sim) -> usize {
     let mut bytes = 0;
     for b in sim.brokers().values() {
         for p in b.partitions.values() {
-            let (closed, active) = p.log.segments();
-            bytes += closed * 8 + active * std::mem::size_of::<Record>();
+            let (pointers, active) = p.log.segments();
+            bytes += pointers * 8 + active * std::mem::size_of::<Record>();
         }
     }
     let log = sim.command_log();
-    bytes +=
-        log.closed_segments() * 8 + log.active_len() * std::mem::size_of::<(Millis, Command)>();
+    let (pointers, active) = log.clone_cost();
+    bytes += pointers * 8 + active * std::mem::size_of::<(Millis, Command)>();
     bytes
 }
 
@@ -123,6 +125,7 @@ fn main() {
         .collect();
     let seconds = args.first().copied().unwrap_or(3_600);
     let interval_ms = args.get(1).copied().unwrap_or(1_000);
+    let max_checkpoints = args.get(2).map_or(8_192, |&m| m as usize);
     let end = seconds * 1_000;
 
     // The hour without a timeline: the baseline for time and memory.
@@ -146,7 +149,7 @@ fn main() {
     // The same hour through a timeline.
     let policy = CheckpointPolicy {
         interval_ms,
-        max_checkpoints: 8_192,
+        max_checkpoints,
     };
     let start = Instant::now();
     let mut tl = Timeline::with_policy(stress_cluster(), policy);
@@ -172,7 +175,7 @@ fn main() {
         plain_wall.as_secs_f64()
     );
     println!(
-        "hour, through Timeline: {:.2} s wall ({} checkpoints every {} ms of simulated time)",
+        "hour, through Timeline: {:.2} s wall ({} checkpoints every {} ms of simulated time, at most {max_checkpoints})",
         timeline_wall.as_secs_f64(),
         checkpoints,
         tl.policy().interval_ms
@@ -189,6 +192,18 @@ fn main() {
         "peak memory (VmHWM): plain run {plain_hwm} kB; with the timeline {timeline_hwm} kB; difference {:.1} MB = {:.0} KB per checkpoint (with the timeline's own input log)",
         (timeline_hwm.saturating_sub(plain_hwm)) as f64 / 1e3,
         (timeline_hwm.saturating_sub(plain_hwm)) as f64 / checkpoints as f64
+    );
+
+    // What the checkpoints hold of their own: what cloning each allocates (shared segments
+    // are not copied).
+    let own: usize = tl
+        .checkpoint_states()
+        .map(|c| allocated_by(|| c.clone()).1)
+        .sum();
+    println!(
+        "all {checkpoints} checkpoints (bytes their clones allocate): {:.1} MB, {:.0} KB per checkpoint",
+        own as f64 / 1e6,
+        own as f64 / 1e3 / checkpoints as f64
     );
 
     let sim = tl.live();

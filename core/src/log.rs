@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Records per log segment. A clone (a timeline checkpoint) shares closed segments and copies
-/// the active one, so a small segment keeps checkpoints cheap; 32 records of 64 bytes is 2 KB.
-pub const RECORDS_PER_SEGMENT: usize = 32;
+/// the active one, so a small segment keeps checkpoints cheap; 16 records of 64 bytes is 1 KB.
+pub const RECORDS_PER_SEGMENT: usize = 16;
 
 /// The simulator's identity for a produced record (Kafka has none; the checker needs one to
 /// tell "the same record" from "another record at the same offset").
@@ -107,10 +107,10 @@ impl ReplicaLog {
         self.records.is_empty()
     }
 
-    /// Closed segments shared with clones, and records in the active segment (copied by a
-    /// clone): what a checkpoint of this log costs.
+    /// What a checkpoint of this log costs: pointers to shared segments and groups of them,
+    /// and records in the active segment (copied by a clone).
     pub fn segments(&self) -> (usize, usize) {
-        (self.records.closed_segments(), self.records.active_len())
+        self.records.clone_cost()
     }
 
     /// Records from `from` on, at most `max` of them.

@@ -9,7 +9,7 @@ use crate::config::{Acks, Millis, ProducerConfig};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
-use crate::kernel::Ctx;
+use crate::kernel::{Ctx, TimerId};
 use crate::log::RecordId;
 use crate::message::{
     Message, PartitionMetadata, ProduceBatch, ProducePartitionResponse, ProducedRecord,
@@ -43,6 +43,9 @@ struct Pending {
 struct InFlight {
     broker: BrokerId,
     records: Vec<Pending>,
+    /// Its RequestTimeout, cancelled when the response comes.
+    #[serde(skip)]
+    timer: TimerId,
 }
 
 /// The producer's cached view of the cluster.
@@ -100,6 +103,15 @@ pub struct Producer {
     in_flight: LiteMap<u64, InFlight>,
     next_correlation: u64,
     drain_scheduled: Option<Millis>,
+    /// Drain timers set and not yet reached by the kernel. Only those at `drain_scheduled`
+    /// can drain when they fire (the handler checks it); the others are cancelled, so the
+    /// queue does not carry them (a producer waiting on a full connection re-arms a drain for
+    /// its oldest record's delivery deadline after every send, and an earlier drain supersedes
+    /// it), and revived in their place in the queue if their time is armed again first. The
+    /// kernel thus pops exactly the drains that act, where they would have.
+    /// Sorted by time, then by the order they were set.
+    #[serde(skip)]
+    drain_timers: Vec<(Millis, TimerId)>,
 }
 
 impl Producer {
@@ -118,6 +130,7 @@ impl Producer {
             in_flight: LiteMap::new_vec(),
             next_correlation: 0,
             drain_scheduled: None,
+            drain_timers: Vec::new(),
         }
     }
 
@@ -232,8 +245,42 @@ impl Producer {
         {
             return;
         }
-        self.drain_scheduled = Some(at);
-        ctx.set_timer(at - ctx.now(), Timer::Producer(ProducerTimer::Drain));
+        self.arm_drain(ctx, Some(at));
+        let id = ctx.set_timer(at - ctx.now(), Timer::Producer(ProducerTimer::Drain));
+        let i = self.drain_timers.partition_point(|&e| e < (at, id));
+        self.drain_timers.insert(i, (at, id));
+    }
+
+    /// The drain timers set for `at`.
+    fn drain_timers_at(&self, at: Millis) -> std::ops::Range<usize> {
+        let from = self.drain_timers.partition_point(|&(t, _)| t < at);
+        let to = self.drain_timers.partition_point(|&(t, _)| t <= at);
+        from..to
+    }
+
+    /// Sets `drain_scheduled`, keeping in the queue exactly the drain timers at that time.
+    fn arm_drain(&mut self, ctx: &mut Ctx, armed: Option<Millis>) {
+        let old = self.drain_scheduled;
+        self.drain_scheduled = armed;
+        if old == armed {
+            return;
+        }
+        // Sorted by time then sequence number, as the queue reaches them.
+        let reached = self
+            .drain_timers
+            .partition_point(|&(at, id)| ctx.k.reached(at, id));
+        self.drain_timers.drain(..reached);
+        if let Some(old) = old {
+            for i in self.drain_timers_at(old) {
+                ctx.cancel_timer(self.drain_timers[i].1);
+            }
+        }
+        if let Some(armed) = armed {
+            for i in self.drain_timers_at(armed) {
+                let id = self.drain_timers[i].1;
+                ctx.revive_timer(armed, id, Timer::Producer(ProducerTimer::Drain));
+            }
+        }
     }
 
     fn in_flight_to(&self, broker: BrokerId) -> u32 {
@@ -246,7 +293,7 @@ impl Producer {
     /// The sender loop: group ready batches by leader and send them.
     fn drain(&mut self, ctx: &mut Ctx) {
         let now = ctx.now();
-        self.drain_scheduled = None;
+        self.arm_drain(ctx, None);
         let expiry = self.expire_queued(ctx);
         let mut per_broker: LiteMap<BrokerId, Vec<(TopicPartition, Vec<Pending>)>> =
             LiteMap::new_vec();
@@ -375,11 +422,17 @@ impl Producer {
             }
             return;
         }
-        self.in_flight
-            .insert(correlation_id, InFlight { broker, records });
-        ctx.set_timer(
+        let timer = ctx.set_timer(
             self.config.request_timeout_ms,
             Timer::Producer(ProducerTimer::RequestTimeout(correlation_id)),
+        );
+        self.in_flight.insert(
+            correlation_id,
+            InFlight {
+                broker,
+                records,
+                timer,
+            },
         );
     }
 
@@ -434,6 +487,8 @@ impl Producer {
         let Some(flight) = self.in_flight.remove(&correlation_id) else {
             return;
         };
+        // Correlation ids are never reused: its timeout would find nothing.
+        ctx.cancel_timer(flight.timer);
         let mut by_tp: LiteMap<&TopicPartition, &ProducePartitionResponse> = LiteMap::new_vec();
         for r in partitions {
             by_tp.insert(&r.tp, r);

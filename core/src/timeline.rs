@@ -71,6 +71,7 @@ impl Replay for Sim {
     }
     /// Buffered events are output, not state: a checkpoint does not copy them.
     fn checkpoint(&mut self) -> Self {
+        self.k.compact();
         let events = self.k.take_events();
         let copy = self.clone();
         self.k.restore_events(events);

@@ -322,7 +322,11 @@ fn an_isolated_leader_resigns_by_check_quorum_and_its_uncommitted_records_are_tr
         .expect("controller 100 truncated its log");
     assert_eq!(truncated, (committed_before, 1));
     let q = quorum(&sim);
-    let logs: Vec<_> = q.voters.iter().map(|v| v.log.entries().to_vec()).collect();
+    let logs: Vec<_> = q
+        .voters
+        .iter()
+        .map(|v| v.log.entries().cloned().collect::<Vec<_>>())
+        .collect();
     assert_eq!(
         logs[0], logs[1],
         "after truncation it holds the leader's log"
@@ -771,7 +775,7 @@ fn the_whole_quorum_restarts_from_its_quorum_state_and_logs() {
     create_topic(&mut sim, "t", 2, 3, 2, false);
     let mut events = Vec::new();
     run_for(&mut sim, 2_000, &mut events);
-    let committed: Vec<_> = quorum(&sim).voters[0].log.entries().to_vec();
+    let committed: Vec<_> = quorum(&sim).voters[0].log.entries().cloned().collect();
     let epoch = quorum(&sim).voters[0].epoch;
     for n in [100, 101, 102] {
         sim.apply(Command::Crash {
@@ -794,7 +798,8 @@ fn the_whole_quorum_restarts_from_its_quorum_state_and_logs() {
     assert!(act[0].2 > epoch, "a new epoch");
     for v in &quorum(&sim).voters {
         // Everything committed before the crash is still there, in the same place.
-        assert_eq!(&v.log.entries()[..committed.len()], &committed[..]);
+        let prefix: Vec<_> = v.log.entries().take(committed.len()).cloned().collect();
+        assert_eq!(prefix, committed);
         assert_eq!(v.epoch, act[0].2);
     }
     create_topic(&mut sim, "after", 1, 3, 2, false);

@@ -237,3 +237,89 @@ fn step_back_from_anywhere_lands_just_before_an_event() {
         }
     }
 }
+
+/// A straight run (a timeline that never seeks and keeps every checkpoint) of the session's
+/// inputs up to `t`.
+fn straight_to(mode: CoordinatorMode, seed: u64, reference: &Timeline<Sim>, t: Millis) -> Sim {
+    let mut straight = Timeline::with_policy(cluster(mode, seed), policy());
+    for l in reference.inputs().iter().filter(|l| l.at <= t) {
+        if l.at > straight.now() {
+            straight.advance_to(l.at);
+        }
+        straight.apply(l.input.clone()).unwrap();
+    }
+    straight.advance_to(t);
+    straight.live().clone()
+}
+
+#[test]
+fn under_a_small_checkpoint_budget_seeks_still_equal_a_straight_run() {
+    // 20 s at 200 ms would be 100 checkpoints: kept to 6, thinned (the interval doubling) as
+    // the session goes.
+    let budget = CheckpointPolicy {
+        interval_ms: 200,
+        max_checkpoints: 6,
+    };
+    for mode in MODES {
+        for seed in 0..seeds() {
+            let mut tl = session(mode, seed, budget);
+            assert!(tl.checkpoint_count() <= 6, "{mode:?} seed {seed}");
+            assert!(tl.policy().interval_ms >= 200 * 8, "{mode:?} seed {seed}");
+            let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed ^ 0x5ee4);
+            for _ in 0..4 {
+                let t = rng.random_range(0..=20_000);
+                assert_eq!(tl.seek(t), t);
+                let straight = straight_to(mode, seed, &tl, t);
+                assert_eq!(
+                    state(tl.live()),
+                    state(&straight),
+                    "{mode:?} seed {seed} seek {t}"
+                );
+                assert_eq!(tl.live().position(), straight.position());
+            }
+        }
+    }
+}
+
+#[test]
+fn checkpoints_stay_within_the_budget_over_a_long_session() {
+    // A long session (an hour of traffic at 20 records/s, a broker crash and restart every
+    // few minutes): the number of checkpoints never exceeds the budget, whatever the length.
+    let budget = CheckpointPolicy {
+        interval_ms: 1_000,
+        max_checkpoints: 32,
+    };
+    let mut tl = Timeline::with_policy(cluster(CoordinatorMode::Kraft, 3), budget);
+    let mut most = 0;
+    let mut t = 0;
+    for n in 0..72_000u32 {
+        t += 50;
+        tl.advance_to(t);
+        let cmd = match n % 6_000 {
+            0 if n > 0 => Command::Crash {
+                node: NodeId::Broker(1 + (n / 6_000 % 3) as i32),
+            },
+            1_000 => Command::Restart {
+                node: NodeId::Broker(1 + (n / 6_000 % 3) as i32),
+            },
+            _ => Command::Produce {
+                producer: 0,
+                topic: "orders".into(),
+                key: Some(format!("k{}", n % 9)),
+                value: format!("v{n}"),
+                partition: None,
+                count: None,
+            },
+        };
+        let _ = tl.apply(cmd);
+        tl.live_mut().drain_events();
+        most = most.max(tl.checkpoint_count());
+    }
+    assert!(most <= 32, "{most} checkpoints");
+    // Thinned: at least half the budget is in use, spread over the whole session.
+    assert!(tl.checkpoint_count() >= 16);
+    let times: Vec<Millis> = tl.checkpoint_times().collect();
+    let widest = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+    assert!(widest <= tl.policy().interval_ms * 2, "{times:?}");
+    assert!(t - times[times.len() - 1] <= tl.policy().interval_ms);
+}

@@ -6,7 +6,7 @@ use super::Broker;
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
-use crate::kernel::Ctx;
+use crate::kernel::{Ctx, TimerId};
 use crate::message::{FetchPartition, FetchPartitionResponse, Message};
 use crate::timer::{BrokerTimer, Timer};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,9 @@ pub struct Fetcher {
     /// The fetch in flight, with the leader epoch it asked each partition for.
     pub in_flight: Option<(u64, Vec<(TopicPartition, i32)>)>,
     pub backing_off: bool,
+    /// The FetchTimeout of the fetch in flight, cancelled when it is answered.
+    #[serde(skip)]
+    pub timer: TimerId,
 }
 
 impl Broker {
@@ -65,13 +68,17 @@ impl Broker {
                 partitions,
             },
         );
-        ctx.set_timer(
+        let timer = ctx.set_timer(
             self.timeouts.replica_fetch_wait_max_ms + self.timeouts.replica_socket_timeout_ms,
             Timer::Broker(BrokerTimer::FetchTimeout {
                 leader,
                 correlation_id,
             }),
         );
+        self.fetchers
+            .get_mut(&leader)
+            .expect("inserted above")
+            .timer = timer;
     }
 
     pub(super) fn on_fetch_response(
@@ -86,7 +93,11 @@ impl Broker {
             return;
         };
         let asked = match f.in_flight.take() {
-            Some((id, asked)) if id == correlation_id => asked,
+            Some((id, asked)) if id == correlation_id => {
+                // Ids are never reused: its timeout would find another fetch or none.
+                ctx.cancel_timer(f.timer);
+                asked
+            }
             other => {
                 f.in_flight = other; // a late answer to an abandoned fetch
                 return;

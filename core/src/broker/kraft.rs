@@ -18,6 +18,7 @@ use crate::log::EpochEndOffset;
 use crate::message::{Message, PartitionState};
 use crate::timer::{BrokerTimer, Timer};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// `controller.quorum.request.timeout.ms` (Kafka's default).
 const REQUEST_TIMEOUT_MS: u64 = 2_000;
@@ -324,7 +325,7 @@ impl Broker {
                 }
                 MetadataRecord::Topic { .. } => {}
                 MetadataRecord::Partition(st) => {
-                    self.metadata.partitions.insert(st.tp.clone(), st.clone());
+                    Arc::make_mut(&mut self.metadata.partitions).insert(st.tp.clone(), st.clone());
                     if st.replicas.contains(&self.id) {
                         hosted.insert(st.tp.clone(), st.clone());
                     }

@@ -7,7 +7,7 @@ use crate::config::{Acks, CoordinatorMode, Millis};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
-use crate::kernel::Ctx;
+use crate::kernel::{Ctx, TimerId};
 use crate::message::{
     FetchPartition, FetchPartitionResponse, Message, OffsetSpec, PartitionState, ProduceBatch,
     ProducePartitionResponse,
@@ -29,6 +29,9 @@ pub struct ParkedFetch {
     pub partitions: Vec<FetchPartition>,
     /// The leader's HW of each partition when the fetch was parked.
     pub hw_at_park: Vec<u64>,
+    /// Its FetchWaitExpired, cancelled when it is answered.
+    #[serde(skip)]
+    pub timer: TimerId,
 }
 
 /// An acks=all produce waiting for the high watermark to pass its records.
@@ -37,6 +40,9 @@ pub struct DelayedProduce {
     pub from: NodeId,
     pub correlation_id: u64,
     pub parts: Vec<DelayedPart>,
+    /// Its ProduceTimeout, cancelled when it is answered.
+    #[serde(skip)]
+    pub timer: TimerId,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -92,6 +98,7 @@ impl Broker {
                         from,
                         correlation_id,
                         parts,
+                        timer: TimerId::default(),
                     },
                 );
                 // Some partitions may already be complete (e.g. an ISR of one), or all were
@@ -111,8 +118,9 @@ impl Broker {
                 {
                     self.respond_delayed_produce(ctx, id, None);
                 }
-                if self.delayed_produces.contains_key(&id) {
-                    ctx.set_timer(timeout_ms, Timer::Broker(BrokerTimer::ProduceTimeout(id)));
+                if let Some(d) = self.delayed_produces.get_mut(&id) {
+                    d.timer =
+                        ctx.set_timer(timeout_ms, Timer::Broker(BrokerTimer::ProduceTimeout(id)));
                 }
             }
         }
@@ -218,6 +226,8 @@ impl Broker {
         let Some(d) = self.delayed_produces.remove(&id) else {
             return;
         };
+        // Ids are never reused: its timeout would find nothing (ignored if it is firing now).
+        ctx.cancel_timer(d.timer);
         let partitions = d
             .parts
             .into_iter()
@@ -313,6 +323,10 @@ impl Broker {
                         .map_or(0, |p| p.log.high_watermark())
                 })
                 .collect();
+            let timer = ctx.set_timer(
+                max_wait_ms,
+                Timer::Broker(BrokerTimer::FetchWaitExpired(id)),
+            );
             self.parked_fetches.insert(
                 id,
                 ParkedFetch {
@@ -321,11 +335,8 @@ impl Broker {
                     replica_id,
                     partitions: partitions.to_vec(),
                     hw_at_park,
+                    timer,
                 },
-            );
-            ctx.set_timer(
-                max_wait_ms,
-                Timer::Broker(BrokerTimer::FetchWaitExpired(id)),
             );
         }
     }
@@ -454,6 +465,8 @@ impl Broker {
         let Some(f) = self.parked_fetches.remove(&id) else {
             return;
         };
+        // Ids are never reused: its max wait would find nothing (ignored if it is firing now).
+        ctx.cancel_timer(f.timer);
         let (partitions, _) = self.read_fetch(f.replica_id, &f.partitions);
         ctx.send(
             f.from,

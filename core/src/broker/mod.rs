@@ -17,6 +17,7 @@ use crate::message::{Message, PartitionMetadata, PartitionState, partition_state
 use crate::replication::FollowerProgress;
 use crate::timer::{BrokerTimer, Timer};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 pub use follower::Fetcher;
 pub use leader::{DelayedProduce, ParkedFetch};
@@ -65,7 +66,8 @@ impl Partition {
 /// The broker's view of cluster metadata (from UpdateMetadata).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MetadataCache {
-    pub partitions: LiteMap<TopicPartition, PartitionState>,
+    /// Shared with clones (timeline checkpoints) until it changes, which is seldom.
+    pub partitions: Arc<LiteMap<TopicPartition, PartitionState>>,
     pub live_brokers: SortedSet<BrokerId>,
     pub controller_epoch: i32,
 }
@@ -226,7 +228,7 @@ impl Broker {
                 }
                 self.metadata.live_brokers = live_brokers.iter().copied().collect();
                 for st in partitions {
-                    self.metadata.partitions.insert(st.tp.clone(), st.clone());
+                    Arc::make_mut(&mut self.metadata.partitions).insert(st.tp.clone(), st.clone());
                 }
             }
             Message::BrokerHeartbeatResponse { .. } => {}

@@ -80,7 +80,7 @@ impl Voter {
         fetch_offset: u64,
     ) {
         let entries = if error.is_none() && diverging.is_none() {
-            self.log.entries_from(fetch_offset).to_vec()
+            self.log.entries_from(fetch_offset)
         } else {
             Vec::new()
         };

@@ -4,7 +4,12 @@
 
 use super::records::MetadataRecord;
 use crate::log::EpochEndOffset;
+use crate::segments::Segmented;
 use serde::{Deserialize, Serialize};
+
+/// Entries per segment: a clone (a timeline checkpoint) shares closed segments, as a replica
+/// log's, and copies the active one.
+pub const ENTRIES_PER_SEGMENT: usize = 8;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
@@ -16,7 +21,7 @@ pub struct LogEntry {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetadataLog {
-    entries: Vec<LogEntry>,
+    entries: Segmented<LogEntry, ENTRIES_PER_SEGMENT>,
     /// (epoch, first offset of that epoch), ascending: the leader-epoch checkpoint.
     epochs: Vec<(i32, u64)>,
 }
@@ -35,13 +40,14 @@ impl MetadataLog {
         self.entries.get(offset as usize)
     }
 
-    pub fn entries(&self) -> &[LogEntry] {
-        &self.entries
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &LogEntry> + '_ {
+        self.entries.iter()
     }
 
-    /// Entries from `offset` to the end (empty when `offset` is at or past the end).
-    pub fn entries_from(&self, offset: u64) -> &[LogEntry] {
-        self.entries.get(offset as usize..).unwrap_or(&[])
+    /// Copies of the entries from `offset` to the end (none when `offset` is at or past the
+    /// end).
+    pub fn entries_from(&self, offset: u64) -> Vec<LogEntry> {
+        self.entries.read(offset as usize, usize::MAX)
     }
 
     /// Appends a new record as the leader of `epoch`; returns its offset.
