@@ -124,6 +124,7 @@ pub struct Applied<O> {
 }
 
 /// The live state, its checkpoints and the inputs logged with their positions.
+#[derive(Clone)]
 pub struct Timeline<W: Replay> {
     live: W,
     policy: CheckpointPolicy,

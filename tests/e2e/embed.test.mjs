@@ -163,6 +163,8 @@ test('Export SVG and Export trace download files', async () => {
   const trace = JSON.parse(fs.readFileSync(await traceDownload.path(), 'utf8'));
   assert.equal(trace.format, 'kafkascope-trace');
   assert.equal(trace.version, 1);
+  assert.equal(trace.complete, true);
+  assert.equal(trace.events[0].id, 0, 'the trace starts at the session\'s first line');
   assert.ok(trace.events.length > 0 && trace.events.every((e) => typeof e.time === 'number' && typeof e.text === 'string'));
   assert.match(trace.link, /^v=1&seed=1&/);
   assert.match(await page.textContent('#export-status'), /Saved the event trace/);

@@ -6,13 +6,15 @@
 //! ```json
 //! {"format": "kafkascope-trace", "version": 1, "seed": 1, "time": 12300,
 //!  "link": "v=1&seed=1&c=...",
-//!  "events": [{"id": 0, "time": 312, "text": "created topic orders ...", "detail": false}]}
+//!  "events": [{"id": 0, "time": 312, "text": "created topic orders ...", "detail": false}],
+//!  "complete": true}
 //! ```
 //!
-//! `events` are the narrated lines of the event log with their simulated times (ms), oldest
-//! first, replication details included (`detail: true`); the log keeps the last
-//! `LOG_CAPACITY` (300) of them. `link` is the session's share-link query, which rebuilds the
-//! whole session; every core event of it is printed by the command line (`--json`).
+//! `events` are every narrated line of the session up to the time shown, with their simulated
+//! times (ms), oldest first, replication details included (`detail: true`): the session is
+//! replayed from its start for the export ([`World::full_log`]), since the page's log keeps
+//! only the last 300. `complete` is false when lines were left out (over [`TRACE_LIMIT`]).
+//! `link` is the session's share-link query, which rebuilds the whole session.
 
 use crate::model::World;
 use crate::share::Share;
@@ -47,7 +49,8 @@ pub fn trace_json(world: &World) -> String {
         world.now(),
         json_string(&Share::of_world(world).encode())
     );
-    for (i, l) in world.log_all().iter().enumerate() {
+    let (lines, left_out) = world.full_log(TRACE_LIMIT);
+    for (i, l) in lines.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -60,9 +63,12 @@ pub fn trace_json(world: &World) -> String {
             l.detail
         );
     }
-    out.push_str("\n]}\n");
+    let _ = write!(out, "\n],\"complete\":{}}}\n", !left_out);
     out
 }
+
+/// Most lines a trace holds; past it the trace says it is not complete.
+pub const TRACE_LIMIT: usize = 200_000;
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser {
@@ -93,6 +99,28 @@ mod tests {
     }
 
     #[test]
+    fn the_trace_holds_the_whole_session_not_only_the_last_lines_the_page_keeps() {
+        let mut w = World::new(&Scenario::stress(), 3).unwrap();
+        w.advance_to(20_000);
+        let (lines, left_out) = w.full_log(TRACE_LIMIT);
+        assert!(!left_out);
+        assert!(
+            lines.len() > 2 * crate::model::world::LOG_CAPACITY,
+            "{}",
+            lines.len()
+        );
+        // Every line once, in order, from the first; the tail is what the page shows.
+        assert!(lines.iter().enumerate().all(|(i, l)| l.id == i as u64));
+        assert_eq!(
+            lines[lines.len() - w.log_all().len()..],
+            w.log_all().iter().cloned().collect::<Vec<_>>()[..]
+        );
+        let (few, cut) = w.full_log(10);
+        assert_eq!((few.len(), cut), (10, true));
+        assert!(trace_json(&w).ends_with("\n],\"complete\":true}\n"));
+    }
+
+    #[test]
     fn the_trace_lists_the_log_with_times_and_the_link() {
         let mut w = World::new(&Scenario::default(), 5).unwrap();
         w.advance_to(1_000);
@@ -105,6 +133,6 @@ mod tests {
             "{j}"
         );
         assert_eq!(j.matches("\"id\":").count(), w.log_all().len());
-        assert!(j.ends_with("\n]}\n"));
+        assert!(j.ends_with("\n],\"complete\":true}\n"));
     }
 }

@@ -923,6 +923,37 @@ impl World {
     }
 
     /// Shows the world as it was at `t` (clamped to the session). Returns the time shown.
+    /// Every narrated line of the session up to the time shown, details included, at most
+    /// `limit` (the page keeps only the last [`LOG_CAPACITY`]): a copy of the timeline is
+    /// replayed from the start in short slices, taking in the lines each adds. The flag is
+    /// true when lines were left out (over `limit`, or more than [`LOG_CAPACITY`] lines in one
+    /// slice).
+    pub fn full_log(&self, limit: usize) -> (Vec<LogLine>, bool) {
+        const SLICE_MS: Millis = 20;
+        let mut tl = self.timeline.clone();
+        let until = tl.now();
+        let mut t = tl.start();
+        tl.seek(t);
+        let mut lines: Vec<LogLine> = Vec::new();
+        let mut next_id = 0;
+        let mut left_out = false;
+        loop {
+            let e = tl.live();
+            left_out |= e.log_all.front().is_some_and(|l| l.id > next_id);
+            lines.extend(e.log_all.iter().filter(|l| l.id >= next_id).cloned());
+            next_id = e.next_line;
+            if lines.len() > limit {
+                lines.truncate(limit);
+                return (lines, true);
+            }
+            if t >= until {
+                return (lines, left_out);
+            }
+            t = (t + SLICE_MS).min(until);
+            tl.advance_to(t);
+        }
+    }
+
     pub fn seek(&mut self, t: Millis) -> Millis {
         let shown = self.timeline.seek(t);
         self.fork = None;
