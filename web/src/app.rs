@@ -38,8 +38,10 @@ use yew::prelude::*;
 mod lesson;
 use lesson::{LessonMsg, LessonUi};
 
-/// Lines of the event log drawn.
-const LOG_LINES_SHOWN: usize = 120;
+/// Lines of the event log drawn (the newest; every line of the session is in Export trace, and
+/// the scrubber goes back to any moment). Each new line re-lays the list out, so fewer is
+/// cheaper per frame.
+const LOG_LINES_SHOWN: usize = 60;
 /// How long a dropped message's cross stays, in wall-clock ms (scaled by the speed).
 const DROP_FADE_WALL_MS: f64 = 1500.0;
 /// Frames kept for the frame-time percentile.
