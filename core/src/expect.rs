@@ -656,6 +656,48 @@ impl Expectation {
         }
     }
 
+    /// What the check looks at, in words (`partition ledger-0`, `records with key k`): the
+    /// subject of its result, and what the page lists before the check has run.
+    pub fn subject(&self) -> String {
+        match self {
+            Expectation::Partition { partition, .. } => format!("partition {}", partition.0),
+            Expectation::Replica {
+                partition, broker, ..
+            } => format!("replica of {} on broker {broker}", partition.0),
+            Expectation::Records {
+                step,
+                key,
+                value,
+                producer,
+                ..
+            } => {
+                let mut what = Vec::new();
+                if let Some(s) = step {
+                    what.push(format!("sent by steps[{s}]"));
+                }
+                if let Some(k) = key {
+                    what.push(format!("with key {k}"));
+                }
+                if let Some(v) = value {
+                    what.push(format!("with value {v}"));
+                }
+                if let Some(p) = producer {
+                    what.push(format!("from producer-{p}"));
+                }
+                if what.is_empty() {
+                    "every record".to_string()
+                } else {
+                    format!("records {}", what.join(" "))
+                }
+            }
+            Expectation::LostRecords { .. } => "acknowledged records lost".to_owned(),
+            Expectation::Cluster { .. } => "cluster".to_owned(),
+            Expectation::Broker { broker, .. } => format!("broker {broker}"),
+            Expectation::Controller { .. } => "controller".to_owned(),
+            Expectation::Group { group, .. } => format!("group {group}"),
+        }
+    }
+
     /// Checks the simulation as it stands. `records` are the produced records' fates now
     /// (only read by the record checks, see [`Expectation::needs_records`]).
     pub fn evaluate(&self, sim: &Sim, records: Records) -> ExpectResult {
@@ -670,7 +712,7 @@ impl Expectation {
                 high_watermark,
             } => {
                 let tp = &partition.0;
-                let r = ExpectResult::new(format!("partition {tp}"));
+                let r = ExpectResult::new(self.subject());
                 let Some(p) = meta.partition(tp) else {
                     return r.missing("no such partition");
                 };
@@ -713,7 +755,7 @@ impl Expectation {
                 in_isr,
             } => {
                 let tp = &partition.0;
-                let r = ExpectResult::new(format!("replica of {tp} on broker {broker}"));
+                let r = ExpectResult::new(self.subject());
                 let Some(rep) = sim.replica(*broker, tp) else {
                     return r.missing("broker hosts no such replica");
                 };
@@ -744,24 +786,6 @@ impl Expectation {
                 status,
                 error,
             } => {
-                let mut what = Vec::new();
-                if let Some(s) = step {
-                    what.push(format!("sent by steps[{s}]"));
-                }
-                if let Some(k) = key {
-                    what.push(format!("with key {k}"));
-                }
-                if let Some(v) = value {
-                    what.push(format!("with value {v}"));
-                }
-                if let Some(p) = producer {
-                    what.push(format!("from producer-{p}"));
-                }
-                let subject = if what.is_empty() {
-                    "every record".to_string()
-                } else {
-                    format!("records {}", what.join(" "))
-                };
                 let chosen: Vec<&RecordResult> = records
                     .iter()
                     .filter(|r| {
@@ -771,7 +795,7 @@ impl Expectation {
                             && producer.is_none_or(|p| r.producer == p)
                     })
                     .collect();
-                let mut r = ExpectResult::new(subject);
+                let mut r = ExpectResult::new(self.subject());
                 r.number("count", *count, Some(chosen.len() as u64));
                 if chosen.is_empty() {
                     if count.is_some_and(|c| c.matches(0)) && r.properties.len() == 1 {
@@ -821,7 +845,7 @@ impl Expectation {
                     .iter()
                     .filter(|r| r.status == RecordStatus::AcknowledgedThenLost)
                     .collect();
-                let mut r = ExpectResult::new("acknowledged records lost");
+                let mut r = ExpectResult::new(self.subject());
                 let found = if lost.is_empty() {
                     "0".to_string()
                 } else {
@@ -846,7 +870,7 @@ impl Expectation {
                 fenced_brokers,
             } => {
                 let m = sim.snapshot().metrics;
-                let mut r = ExpectResult::new("cluster");
+                let mut r = ExpectResult::new(self.subject());
                 r.number(
                     "offline partitions",
                     *offline_partitions,
@@ -872,7 +896,7 @@ impl Expectation {
                 r
             }
             Expectation::Broker { broker, up, fenced } => {
-                let r = ExpectResult::new(format!("broker {broker}"));
+                let r = ExpectResult::new(self.subject());
                 if !sim.brokers().contains_key(broker) {
                     return r.missing("no such broker");
                 }
@@ -882,7 +906,7 @@ impl Expectation {
                 r
             }
             Expectation::Controller { active, epoch } => {
-                let mut r = ExpectResult::new("controller");
+                let mut r = ExpectResult::new(self.subject());
                 let found = sim.coordinator().active_controller();
                 if let Some(m) = active {
                     r.prop("active", m.to_string(), opt(found), m.matches(found));
@@ -898,7 +922,7 @@ impl Expectation {
                 assignment,
                 committed,
             } => {
-                let r = ExpectResult::new(format!("group {group}"));
+                let r = ExpectResult::new(self.subject());
                 let groups = sim.groups();
                 let Some((_, g)) = groups.get(group.as_str()) else {
                     return r.missing("no coordinator knows this group");

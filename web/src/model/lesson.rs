@@ -9,7 +9,7 @@
 
 use super::scenario::{ControlPlane, Scenario, TopicSpec};
 use kafkascope_core::config::{CoordinatorMode, Millis};
-use kafkascope_core::expect::{ExpectResult, Expectation};
+use kafkascope_core::expect::ExpectResult;
 use kafkascope_core::scenario::{Narration, Scenario as CoreScenario, ScenarioError, StepKind};
 use std::rc::Rc;
 
@@ -240,7 +240,7 @@ impl Lesson {
                 StepKind::Expect(e) => checks.push(LessonCheck {
                     step: i,
                     at: s.at,
-                    subject: subject(e),
+                    subject: e.subject(),
                 }),
                 StepKind::Command(_) => {}
             }
@@ -286,43 +286,6 @@ impl Lesson {
     /// Whether the lesson has reached its end.
     pub fn finished(&self, now: Millis) -> bool {
         now >= self.end
-    }
-}
-
-/// What a check looks at, in the words of the core's results (`partition ledger-0`).
-fn subject(e: &Expectation) -> String {
-    match e {
-        Expectation::Partition { partition, .. } => format!("partition {}", partition.0),
-        Expectation::Replica {
-            partition, broker, ..
-        } => format!("replica of {} on broker {broker}", partition.0),
-        Expectation::Records {
-            step,
-            key,
-            value,
-            producer,
-            ..
-        } => {
-            let mut what = Vec::new();
-            if let Some(s) = step {
-                what.push(format!("sent by steps[{s}]"));
-            }
-            if let Some(k) = key {
-                what.push(format!("with key {k}"));
-            }
-            if let Some(v) = value {
-                what.push(format!("with value {v}"));
-            }
-            if let Some(p) = producer {
-                what.push(format!("from producer-{p}"));
-            }
-            format!("records {}", what.join(" "))
-        }
-        Expectation::LostRecords { .. } => "acknowledged records lost".to_owned(),
-        Expectation::Cluster { .. } => "cluster".to_owned(),
-        Expectation::Broker { broker, .. } => format!("broker {broker}"),
-        Expectation::Controller { .. } => "controller".to_owned(),
-        Expectation::Group { group, .. } => format!("group {group}"),
     }
 }
 
