@@ -79,3 +79,25 @@ export async function openApp(context, url) {
   await page.waitForSelector('[data-broker-id]', { timeout: 20_000 });
   return { page, errors };
 }
+
+const AXE_SOURCE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2.x A and AA rules and best practices) on the page, or on `include`
+ * (a selector); resolves to the violations of impact serious or critical, each as
+ * { id, impact, help, nodes: [target and summary] }. Evaluated through the DevTools protocol,
+ * so the page's Content-Security-Policy does not stop it.
+ */
+export async function seriousViolations(page, include) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async (sel) => {
+    const context = sel ? { include: [sel] } : document;
+    // Inside shadow roots too (the <kafka-cluster> element); axe walks open shadow DOM.
+    const r = await window.axe.run(context, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${JSON.stringify(n.target)}: ${n.failureSummary}`),
+    }));
+  }, include ?? null);
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}

@@ -135,6 +135,47 @@ fn detail(text: String) -> Option<Narration> {
     Some(Narration { text, detail: true })
 }
 
+/// What a screen reader hears of an event, in a few words, or None for events it does not
+/// hear (the page's live region says only what changes the cluster's shape: crashes and
+/// restarts, isolation, fencing, leader elections, offline partitions, ISR changes, a new
+/// active controller, records lost). The event log has the full sentence.
+pub fn announcement(kind: &EventKind) -> Option<String> {
+    Some(match kind {
+        EventKind::NodeCrashed { node } => format!("{} crashed", node_name(*node)),
+        EventKind::NodeRestarted { node } => format!("{} restarted", node_name(*node)),
+        EventKind::NodeIsolated { node } => format!("{} isolated", node_name(*node)),
+        EventKind::NetworkHealed => "network healed".to_owned(),
+        EventKind::BrokerFenced { broker, .. } => format!("broker {broker} fenced"),
+        EventKind::BrokerUnfenced { broker } => format!("broker {broker} unfenced"),
+        EventKind::LeaderElected {
+            tp,
+            leader,
+            leader_epoch,
+            reason,
+            ..
+        } => format!(
+            "broker {leader} leads {tp}{} (epoch {leader_epoch})",
+            if matches!(reason, ElectionReason::Unclean) {
+                " after an UNCLEAN election"
+            } else {
+                ""
+            }
+        ),
+        EventKind::PartitionOffline { tp, .. } => format!("{tp} OFFLINE"),
+        EventKind::IsrChanged { tp, isr, .. } => format!("ISR of {tp} now {}", broker_list(isr)),
+        EventKind::ControllerActivated { controller, epoch } => format!(
+            "{} is the active controller (epoch {epoch})",
+            node_name(*controller)
+        ),
+        EventKind::RecordsTruncated { broker, tp, lost, .. } if !lost.is_empty() => format!(
+            "broker {broker} lost {} record{} of {tp}",
+            lost.len(),
+            if lost.len() == 1 { "" } else { "s" }
+        ),
+        _ => return None,
+    })
+}
+
 /// The sentence for one event, or `None` for events the log does not show (messages being
 /// sent: the diagram animates those).
 pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {

@@ -41,7 +41,7 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
                 { format!("Consumer {}", c.id) }
             </text>
             <text class="client-sub" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 30.0)}>
-                { format!("group {}", c.group) }
+                { crate::fmt::elide_end(&format!("group {}", c.group), ((r.w - 16.0) / 5.8).max(8.0) as usize) }
             </text>
             <text class="client-sub" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 42.0)}>
                 { if !c.up { "DOWN".to_owned() }
