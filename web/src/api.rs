@@ -278,7 +278,8 @@ pub fn options_params(options: &JsValue) -> Result<(Vec<(String, String)>, usize
         let v = Reflect::get(&obj, &JsValue::from_str(&k))?;
         let Some((_, ty)) = OPTIONS.iter().find(|(n, _)| *n == k) else {
             return Err(type_error(&format!(
-                "unknown option \"{k}\"; the options are {}",
+                "unknown option \"{}\"; the options are {}",
+                crate::fmt::elide_end(&k, 40),
                 OPTIONS.map(|o| o.0).join(", ")
             )));
         };
@@ -313,7 +314,8 @@ pub fn options_params(options: &JsValue) -> Result<(Vec<(String, String)>, usize
                 rest.push(("preset".to_owned(), text));
             } else {
                 return Err(type_error(&format!(
-                    "scenario \"{text}\" is neither a preset (default, stress) nor a share link's query (v=1&...)"
+                    "scenario \"{}\" is neither a preset (default, stress) nor a share link's query (v=1&...)",
+                    crate::fmt::elide_end(&text, 40)
                 )));
             }
             continue;

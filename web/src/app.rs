@@ -329,20 +329,20 @@ impl App {
 
     /// Lets the live region say what waits, or sets a timer for when it may.
     fn announce(&mut self, ctx: &Context<Self>) {
-        if let Flush::Wait(ms) = self.announcer.flush(perf_now()) {
-            if !self.announce_timer {
-                use wasm_bindgen::JsCast;
-                self.announce_timer = true;
-                let link = ctx.link().clone();
-                let f = wasm_bindgen::closure::Closure::once_into_js(move || {
-                    link.send_message(Msg::Announce)
-                });
-                if let Some(w) = web_sys::window() {
-                    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                        f.unchecked_ref(),
-                        ms.ceil() as i32 + 1,
-                    );
-                }
+        if let Flush::Wait(ms) = self.announcer.flush(perf_now())
+            && !self.announce_timer
+        {
+            use wasm_bindgen::JsCast;
+            self.announce_timer = true;
+            let link = ctx.link().clone();
+            let f = wasm_bindgen::closure::Closure::once_into_js(move || {
+                link.send_message(Msg::Announce)
+            });
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    f.unchecked_ref(),
+                    ms.ceil() as i32 + 1,
+                );
             }
         }
     }
@@ -792,12 +792,15 @@ impl Component for App {
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
         self.lesson_rendered();
         // The broker layers' places change only with the layout (or the brokers drawn).
-        let placed = (Rc::as_ptr(&self.layout) as usize, self.world.snapshot().brokers.len());
-        if self.layers_placed != Some(placed) {
-            if let Some(root) = self.root_ref.cast::<web_sys::Element>() {
-                crate::components::diagram::place_broker_layers(&root);
-                self.layers_placed = Some(placed);
-            }
+        let placed = (
+            Rc::as_ptr(&self.layout) as usize,
+            self.world.snapshot().brokers.len(),
+        );
+        if self.layers_placed != Some(placed)
+            && let Some(root) = self.root_ref.cast::<web_sys::Element>()
+        {
+            crate::components::diagram::place_broker_layers(&root);
+            self.layers_placed = Some(placed);
         }
         if let Some(id) = self.focus_broker.take() {
             use wasm_bindgen::JsCast;

@@ -147,6 +147,11 @@ pub fn announcement(kind: &EventKind) -> Option<String> {
         EventKind::NetworkHealed => "network healed".to_owned(),
         EventKind::BrokerFenced { broker, .. } => format!("broker {broker} fenced"),
         EventKind::BrokerUnfenced { broker } => format!("broker {broker} unfenced"),
+        // A new topic's first leaders are part of setting it up, not news.
+        EventKind::LeaderElected {
+            reason: ElectionReason::NewPartition,
+            ..
+        } => return None,
         EventKind::LeaderElected {
             tp,
             leader,
@@ -167,7 +172,9 @@ pub fn announcement(kind: &EventKind) -> Option<String> {
             "{} is the active controller (epoch {epoch})",
             node_name(*controller)
         ),
-        EventKind::RecordsTruncated { broker, tp, lost, .. } if !lost.is_empty() => format!(
+        EventKind::RecordsTruncated {
+            broker, tp, lost, ..
+        } if !lost.is_empty() => format!(
             "broker {broker} lost {} record{} of {tp}",
             lost.len(),
             if lost.len() == 1 { "" } else { "s" }

@@ -129,7 +129,10 @@ mod tests {
         log.push(line(9, Some("e9")));
         a.take(log.iter());
         assert_eq!(a.flush(7000.0), Flush::Wait(1000.0));
-        assert_eq!(a.text, "e3. e4. e5. 3 more events in the event log.", "unchanged while waiting");
+        assert_eq!(
+            a.text, "e3. e4. e5. 3 more events in the event log.",
+            "unchanged while waiting"
+        );
         assert_eq!(a.flush(8000.0), Flush::Said);
         assert_eq!(a.text, "e9.");
     }
