@@ -20,8 +20,14 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** Serves the repository root on a free loopback port; resolves to { url, close }. */
-export function serve() {
+/** The Content-Security-Policy the pages carry in a <meta> element (index.html,
+ *  www/course-example.html), plus frame-ancestors, which only a header can set. */
+export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+  + "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors *";
+
+/** Serves the repository root on a free loopback port; resolves to { url, close }. With
+ *  `{ csp: true }` every response also carries the policy as a header (as a server would). */
+export function serve({ csp = false } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let file = path.normalize(path.join(ROOT, decodeURIComponent(url.pathname)));
@@ -35,7 +41,9 @@ export function serve() {
         res.writeHead(404).end('not found');
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      const headers = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' };
+      if (csp) headers['content-security-policy'] = CSP;
+      res.writeHead(200, headers);
       res.end(body);
     });
   });
@@ -69,12 +77,28 @@ export async function launch() {
   };
 }
 
-/** Opens the app and waits until the cluster is drawn; fails on page errors. */
-export async function openApp(context, url) {
-  const page = await context.newPage();
+/** Records on `page` what must never happen: page errors, console errors (Chromium logs a
+ *  CSP refusal there), Content-Security-Policy violations (`securitypolicyviolation`, also
+ *  inside shadow roots and frames) and dialogs (alert, confirm, prompt: a dialog is dismissed
+ *  and recorded). Returns the array the problems go into. */
+export function watch(page) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('dialog', (d) => { errors.push(`dialog ${d.type()}: ${d.message()}`); d.dismiss().catch(() => {}); });
+  page.on('console', (m) => { if (m.text().startsWith('CSP violation:')) errors.push(m.text()); });
+  page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.log(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+    }, true);
+  });
+  return errors;
+}
+
+/** Opens the app and waits until the cluster is drawn; fails on page errors. */
+export async function openApp(context, url) {
+  const page = await context.newPage();
+  const errors = watch(page);
   await page.goto(url);
   await page.waitForSelector('[data-broker-id]', { timeout: 20_000 });
   return { page, errors };
