@@ -117,7 +117,9 @@ export async function seriousViolations(page, include) {
   const result = await page.evaluate(async (sel) => {
     const context = sel ? { include: [sel] } : document;
     // Inside shadow roots too (the <kafka-cluster> element); axe walks open shadow DOM.
-    const r = await window.axe.run(context, { resultTypes: ['violations'] });
+    // preload: false: axe would otherwise copy the page's style sheets into <style> elements
+    // of its own (for css-orientation-lock), which a strict CSP refuses, as it should.
+    const r = await window.axe.run(context, { resultTypes: ['violations'], preload: false });
     return r.violations.map((v) => ({
       id: v.id, impact: v.impact, help: v.help,
       nodes: v.nodes.slice(0, 5).map((n) => `${JSON.stringify(n.target)}: ${n.failureSummary}`),
