@@ -7,7 +7,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// Lines longer than this (in bytes; shown in characters) are elided in the list.
-pub const LONG_LINE: usize = 400;
+pub const LONG_LINE: usize = 300;
 
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
