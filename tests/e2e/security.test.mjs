@@ -27,6 +27,14 @@ const SCRIPT = '<script>window.__pwned=2</script>';
 const SVG = '<svg onload="window.__pwned=3"></svg>';
 const UNICODE = 'مرحبا\u202Eabc\u202C 👩‍💻🚀 Z\u0334\u0321a\u0337l\u0336g\u0338o \u200Bzero\u200Dwidth\uFEFF';
 const HUGE = 'k'.repeat(100_000);
+// An override left open: quoted in a log line, it must not turn the rest of the line around.
+const RLO = 'evil\u202Ereversed';
+
+/** How the log quotes a user's string: as it is, or inside a first-strong isolate (U+2068 ...
+ *  U+2069) when it holds bidi formatting characters. */
+function quoted(s) {
+  return /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/.test(s) ? `\u2068${s}\u2069` : s;
+}
 
 /** Everything that shows the payloads did nothing: no element made from them (in the page
  *  and in open shadow roots), no script run. */
@@ -138,18 +146,18 @@ test('CSP: the checks catch a violation (an inline style attribute is refused an
 test('hostile keys and values from the produce form are text in the log, the partition view and the last-record line', async () => {
   const { page, errors } = await openApp(browser.context, `${server.url}?speed=1000`);
   const sent = [];
-  for (const [key, value] of [[IMG, SCRIPT], [UNICODE, SVG]]) {
+  for (const [key, value] of [[IMG, SCRIPT], [UNICODE, SVG], [RLO, `${RLO}-value`]]) {
     await page.fill('#produce-key', key);
     await page.fill('#produce-value', value);
     // The preview shows the key as typed.
-    assert.ok((await page.textContent('#placement-preview')).includes(`key "${key}"`));
+    assert.ok((await page.textContent('#placement-preview')).includes(`key "${quoted(key)}"`));
     await page.click('#produce-send');
     await page.waitForFunction((k) => (document.querySelector('#placement')?.textContent ?? '').includes(k), key);
     const partition = Number(await page.getAttribute('#placement', 'data-partition'));
     sent.push({ key, value, partition });
   }
   // The log narrates each record with its key, verbatim.
-  await page.waitForFunction((keys) => keys.every((k) => document.querySelector('#event-log').textContent.includes(k)), sent.map((s) => s.key));
+  await page.waitForFunction((keys) => keys.every((k) => document.querySelector('#event-log').textContent.includes(`key "${k}"`)), sent.map((s) => quoted(s.key)));
   // The partition view: "0: <value>" as text, the key in the tooltip.
   for (const { key, value, partition } of sent) {
     await page.selectOption('#partition-select', `orders-${partition}`);
