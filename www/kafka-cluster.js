@@ -29,6 +29,12 @@ function loadWasm() {
 const ATTRIBUTES = ['scenario', 'preset', 'lesson', 'mode', 'nodes', 'seed', 'speed', 'paused', 'embed'];
 const NUMBERS = new Set(['nodes', 'seed', 'speed']);
 
+/** At most 40 characters of an attribute's value, for messages (it may be huge or hostile;
+ *  messages are shown as text, never as markup). */
+function shown(value) {
+  return value.length > 40 ? value.slice(0, 39) + '…' : value;
+}
+
 /** The mount options an element's attributes stand for; throws on a bad value. */
 function optionsOf(el) {
   const options = { embed: true };
@@ -37,12 +43,12 @@ function optionsOf(el) {
     const value = el.getAttribute(name).trim();
     if (name === 'embed' || name === 'paused') {
       if (!['', 'true', 'false', '1', '0'].includes(value)) {
-        throw new TypeError(`<kafka-cluster ${name}="${value}">: use ${name}, ${name}="true" or ${name}="false"`);
+        throw new TypeError(`<kafka-cluster ${name}="${shown(value)}">: use ${name}, ${name}="true" or ${name}="false"`);
       }
       options[name] = value !== 'false' && value !== '0';
     } else if (NUMBERS.has(name)) {
       if (!/^\d{1,15}$/.test(value)) {
-        throw new TypeError(`<kafka-cluster ${name}="${value}">: ${name} must be a whole number from 0`);
+        throw new TypeError(`<kafka-cluster ${name}="${shown(value)}">: ${name} must be a whole number from 0`);
       }
       options[name] = Number(value);
     } else {
@@ -68,15 +74,21 @@ class KafkaCluster extends HTMLElement {
     this._generation = 0;
   }
 
-  connectedCallback() { this._mount(); }
+  connectedCallback() {
+    this._connected = true;
+    this._mount();
+  }
 
   disconnectedCallback() {
+    this._connected = false;
     this._generation++;
     this._destroy();
   }
 
-  attributeChangedCallback() {
-    if (this.isConnected && this.instance) this._mount();
+  // A changed attribute mounts again (also after an error: fixing the attribute recovers).
+  // Before the element is connected its attributes are read by connectedCallback.
+  attributeChangedCallback(name, old, value) {
+    if (this._connected && old !== value) this._mount();
   }
 
   _destroy() {

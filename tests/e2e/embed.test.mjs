@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openApp, ARTIFACTS } from './harness.mjs';
+import { serve, launch, openApp, watch, ARTIFACTS } from './harness.mjs';
 
 let server;
 let browser;
@@ -168,6 +168,195 @@ test('Export SVG and Export trace download files', async () => {
   assert.ok(trace.events.length > 0 && trace.events.every((e) => typeof e.time === 'number' && typeof e.text === 'string'));
   assert.match(trace.link, /^v=1&seed=1&/);
   assert.match(await page.textContent('#export-status'), /Saved the event trace/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('mount() checks what it is given: clear TypeErrors, nothing half-made, an instance already there left alone', async () => {
+  const page = await browser.context.newPage();
+  const errors = watch(page);
+  await page.goto(`${server.url}tests/e2e/fixtures/embed-host.html`);
+  await page.waitForSelector('body[data-ready="true"]');
+  // Each call made in the page (thunks: the page's CSP forbids eval), and what its error says.
+  const results = await page.evaluate(() => {
+    const here = document.getElementById('here');
+    const { mount } = window.kafkascope;
+    const IMG = '<img src=x onerror="window.__pwned=1">';
+    const calls = [
+      () => mount(),
+      () => mount(null, {}),
+      () => mount(42),
+      () => mount('no-such-element'),
+      () => mount(IMG),
+      () => mount(document.createElementNS('http://www.w3.org/2000/svg', 'g'), {}),
+      () => mount(here, 'preset=default'),
+      () => mount(here, { colour: 'red' }),
+      () => mount(here, { ['x'.repeat(100_000)]: 1 }),
+      () => mount(here, { seed: '7' }),
+      () => mount(here, { seed: -1 }),
+      () => mount(here, { seed: 1.5 }),
+      () => mount(here, { seed: NaN }),
+      () => mount(here, { seed: 1e300 }),
+      () => mount(here, { seed: Infinity }),
+      () => mount(here, { nodes: 7 }),
+      () => mount(here, { t: 1e12 }),
+      () => mount(here, { speed: 0 }),
+      () => mount(here, { speed: 1e9 }),
+      () => mount(here, { embed: 'yes' }),
+      () => mount(here, { paused: 1 }),
+      () => mount(here, { preset: {} }),
+      () => mount(here, { preset: IMG }),
+      () => mount(here, { mode: IMG }),
+      () => mount(here, { lesson: IMG }),
+      () => mount(here, { lesson: '../../etc/passwd' }),
+      () => mount(here, { scenario: 'y'.repeat(100_000) }),
+      () => mount(here, { script: `${IMG}@5` }),
+      () => mount(here, { shareBase: 'javascript:alert(1)' }),
+      () => mount(here, { lessonBase: 'data:text/html,<script>alert(1)</script>' }),
+    ];
+    return calls.map((call) => {
+      try {
+        call();
+        return { threw: false, source: call.toString() };
+      } catch (e) {
+        return { threw: true, type: e?.constructor?.name, message: String(e?.message), children: here.childElementCount, source: call.toString() };
+      }
+    });
+  });
+  const wants = [
+    /target must be an element or an element's id/,
+    /target must be an element or an element's id/,
+    /target must be an element or an element's id/,
+    /there is no element with id "no-such-element"/,
+    /there is no element with id "<img src=x onerror="window.__pwned=1">"/,
+    /target must be an HTML element/,
+    /options must be an object/,
+    /unknown option "colour"; the options are preset, scenario/,
+    /unknown option "x{39}…"/,
+    /option "seed" must be a whole number from 0, got string/,
+    /option "seed" must be a whole number from 0/,
+    /option "seed" must be a whole number from 0/,
+    /option "seed" must be a whole number from 0/,
+    /option "seed" must be a whole number from 0/,
+    /option "seed" must be a whole number from 0/,
+    /nodes must be 1, 3 or 5, not "7"/,
+    /t must be a time in ms from 0 to 3600000/,
+    /speed must be a percent of real time from 1 to 1000/,
+    /speed must be a percent of real time from 1 to 1000/,
+    /option "embed" must be boolean, got string/,
+    /option "paused" must be boolean, got number/,
+    /option "preset" must be string, got object/,
+    /There is no preset "<img src=x onerror="window.__pwned=1">"/,
+    /is not a control plane/,
+    /option "lesson" must name a lesson file/,
+    /option "lesson" must name a lesson file/,
+    /scenario "y{39}…" is neither a preset/,
+    /The script was not run/,
+    /shareBase must be an http or https address/,
+    /lessonBase must be an http or https address/,
+  ];
+  assert.equal(results.length, wants.length);
+  results.forEach((got, i) => {
+    const call = got.source.slice(0, 80);
+    assert.equal(got.threw, true, `${call} did not throw`);
+    assert.equal(got.type, 'TypeError', `${call}: ${got.type}`);
+    assert.match(got.message, wants[i], call);
+    assert.ok(got.message.length < 400, `${call}: a short message (${got.message.length})`);
+    assert.equal(got.children, 0, `${call}: nothing rendered`);
+  });
+  // A good mount, then a bad one into the same element: the running instance stays.
+  await page.evaluate(() => { window.first = window.kafkascope.mount(document.getElementById('here'), { embed: true, paused: true }); });
+  await page.waitForSelector('#here g[data-broker-id="3"]');
+  const again = await page.evaluate(() => {
+    try { window.kafkascope.mount(document.getElementById('here'), { seed: -1 }); return 'no error'; } catch (e) { return e.constructor.name; }
+  });
+  assert.equal(again, 'TypeError');
+  assert.equal(await page.evaluate(() => window.first.mounted), true);
+  assert.equal(await page.locator('#here g[data-broker-id]').count(), 3);
+  // The handle checks its commands the same way; hostile strings are data.
+  const sendErrors = await page.evaluate(() => {
+    const out = [];
+    for (const cmd of [undefined, 'crash', { action: '<img src=x onerror=alert(1)>' }, { action: 'crash' },
+      { action: 'crash', node: 'broker-x' }, { action: 'seek', time: {} }, { action: 'produce', colour: 1 }]) {
+      try { window.first.send(cmd); out.push('no error'); } catch (e) { out.push(`${e.constructor.name}: ${e.message}`); }
+    }
+    for (const [ev, cb] of [['nope', () => {}], ['log', 'not a function']]) {
+      try { window.first.on(ev, cb); out.push('no error'); } catch (e) { out.push(`${e.constructor.name}: ${e.message}`); }
+    }
+    return out;
+  });
+  assert.equal(sendErrors.length, 9);
+  assert.ok(sendErrors.every((e) => e.startsWith('TypeError: ')), JSON.stringify(sendErrors));
+  assert.match(sendErrors[2], /unknown action "<img src=x onerror=alert\(1\)>"/);
+  // Keys with < or > are refused (as in share links); quotes, ampersands and unicode are data.
+  const refused = await page.evaluate(() => {
+    try { window.first.send({ action: 'produce', key: '<img src=x onerror="window.__pwned=1">' }); return 'no error'; } catch (e) { return `${e.constructor.name}: ${e.message}`; }
+  });
+  assert.match(refused, /^TypeError: a key cannot hold control characters, < or > \("<img src=x onerror="window.__pwned=1">"\)$/);
+  const KEY = '" onmouseover="window.__pwned=1" x=\'&amp; مرحبا 👩‍💻';
+  await page.evaluate((key) => window.first.send({ action: 'produce', key, value: "' onfocus='window.__pwned=2" }), KEY);
+  await page.evaluate(() => window.first.send({ action: 'play' }));
+  await page.click('#here #log-collapsed summary');
+  await page.waitForFunction((key) => document.querySelector('#here #event-log').textContent.includes(`key "${key}"`), KEY);
+  assert.equal(await page.evaluate(() => window.__pwned ?? null), null);
+  assert.equal(await page.locator('img').count(), 0);
+  await page.evaluate(() => window.first.destroy());
+  assert.equal(await page.evaluate(() => document.getElementById('here').childElementCount), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('<kafka-cluster> checks its attributes: an error in words in place of the app, never markup; fixing the attribute mounts it', async () => {
+  const page = await browser.context.newPage();
+  const errors = watch(page);
+  await page.goto(`${server.url}tests/e2e/fixtures/embed-host.html`);
+  await page.waitForSelector('body[data-elements="true"]');
+  const cases = [
+    ['seed', '1e999', /seed must be a whole number from 0/],
+    ['speed', '-5', /speed must be a whole number from 0/],
+    ['speed', '99999', /speed must be a percent of real time from 1 to 1000/],
+    ['nodes', '7', /nodes must be 1, 3 or 5/],
+    ['paused', 'maybe', /use paused, paused="true" or paused="false"/],
+    ['scenario', '<img src=x onerror="window.__pwned=1">', /scenario "<img src=x onerror="window.__pwned=1">" is neither a preset/],
+    ['mode', '<script>window.__pwned=2</script>', /is not a control plane/],
+    ['lesson', '../secret', /option "lesson" must name a lesson file/],
+    ['seed', '9'.repeat(100_000), /seed must be a whole number from 0/],
+    ['scenario', 'z'.repeat(100_000), /give a value \(at most 8192 characters\)/],
+  ];
+  for (const [name, value, want] of cases) {
+    const got = await page.evaluate(async ([n, v]) => {
+      const el = document.createElement('kafka-cluster');
+      el.setAttribute(n, v);
+      document.querySelector('main').append(el);
+      // The error comes at once (attributes) or once the package answers (mount's checks).
+      for (let i = 0; i < 100 && !el.shadowRoot.querySelector('.link-error'); i++) await new Promise((r) => setTimeout(r, 50));
+      const out = {
+        error: el.shadowRoot.querySelector('.link-error')?.textContent ?? null,
+        role: el.shadowRoot.querySelector('.link-error')?.getAttribute('role'),
+        kids: [...el.shadowRoot.children].map((c) => c.localName),
+        instance: el.instance,
+      };
+      el.remove();
+      return out;
+    }, [name, value]);
+    assert.ok(got.error, `${name}: an error is shown`);
+    assert.match(got.error, want, `${name}=${value.slice(0, 40)}`);
+    assert.ok(got.error.length < 400, `${name}: a short message`);
+    assert.equal(got.role, 'alert');
+    assert.deepEqual(got.kids, ['link', 'p'], 'the style sheet and the message, nothing half-made');
+    assert.equal(got.instance, null);
+  }
+  // Fixing the attribute mounts the app.
+  await page.evaluate(() => {
+    const el = document.createElement('kafka-cluster');
+    el.id = 'fixed';
+    el.setAttribute('seed', 'x');
+    document.querySelector('main').append(el);
+    setTimeout(() => el.setAttribute('seed', '7'), 100);
+  });
+  await page.waitForSelector('#fixed g[data-broker-id="3"]', { timeout: 20_000 });
+  assert.equal(await page.evaluate(() => window.__pwned ?? null), null);
+  assert.equal(await page.evaluate(() => [...document.querySelectorAll('kafka-cluster')].flatMap((e) => [...e.shadowRoot.querySelectorAll('img, script')]).length), 0);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -20,8 +20,14 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** Serves the repository root on a free loopback port; resolves to { url, close }. */
-export function serve() {
+/** The Content-Security-Policy the pages carry in a <meta> element (index.html,
+ *  www/course-example.html), plus frame-ancestors, which only a header can set. */
+export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+  + "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors *";
+
+/** Serves the repository root on a free loopback port; resolves to { url, close }. With
+ *  `{ csp: true }` every response also carries the policy as a header (as a server would). */
+export function serve({ csp = false } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     let file = path.normalize(path.join(ROOT, decodeURIComponent(url.pathname)));
@@ -35,7 +41,9 @@ export function serve() {
         res.writeHead(404).end('not found');
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+      const headers = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' };
+      if (csp) headers['content-security-policy'] = CSP;
+      res.writeHead(200, headers);
       res.end(body);
     });
   });
@@ -69,13 +77,53 @@ export async function launch() {
   };
 }
 
-/** Opens the app and waits until the cluster is drawn; fails on page errors. */
-export async function openApp(context, url) {
-  const page = await context.newPage();
+/** Records on `page` what must never happen: page errors, console errors (Chromium logs a
+ *  CSP refusal there), Content-Security-Policy violations (`securitypolicyviolation`, also
+ *  inside shadow roots and frames) and dialogs (alert, confirm, prompt: a dialog is dismissed
+ *  and recorded). Returns the array the problems go into. */
+export function watch(page) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('dialog', (d) => { errors.push(`dialog ${d.type()}: ${d.message()}`); d.dismiss().catch(() => {}); });
+  page.on('console', (m) => { if (m.text().startsWith('CSP violation:')) errors.push(m.text()); });
+  page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.log(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+    }, true);
+  });
+  return errors;
+}
+
+/** Opens the app and waits until the cluster is drawn; fails on page errors. */
+export async function openApp(context, url) {
+  const page = await context.newPage();
+  const errors = watch(page);
   await page.goto(url);
   await page.waitForSelector('[data-broker-id]', { timeout: 20_000 });
   return { page, errors };
+}
+
+const AXE_SOURCE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2.x A and AA rules and best practices) on the page, or on `include`
+ * (a selector); resolves to the violations of impact serious or critical, each as
+ * { id, impact, help, nodes: [target and summary] }. Evaluated through the DevTools protocol,
+ * so the page's Content-Security-Policy does not stop it.
+ */
+export async function seriousViolations(page, include) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async (sel) => {
+    const context = sel ? { include: [sel] } : document;
+    // Inside shadow roots too (the <kafka-cluster> element); axe walks open shadow DOM.
+    // preload: false: axe would otherwise copy the page's style sheets into <style> elements
+    // of its own (for css-orientation-lock), which a strict CSP refuses, as it should.
+    const r = await window.axe.run(context, { resultTypes: ['violations'], preload: false });
+    return r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${JSON.stringify(n.target)}: ${n.failureSummary}`),
+    }));
+  }, include ?? null);
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

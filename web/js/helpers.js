@@ -10,14 +10,16 @@ const PROPS = [
   'text-decoration', 'visibility', 'display', 'paint-order', 'transform', 'transform-origin',
 ];
 
+// Through the CSSOM (`style.setProperty`), not `setAttribute('style', ...)`: a page whose
+// Content-Security-Policy has no style-src 'unsafe-inline' blocks style attributes set as
+// markup, not the CSSOM; both serialize as the same style="..." attribute.
 function inlineStyles(src, dst) {
   const cs = getComputedStyle(src);
-  let style = '';
+  dst.removeAttribute('style');
   for (const p of PROPS) {
     const v = cs.getPropertyValue(p);
-    if (v && !(p === 'transform' && v === 'none') && !(p === 'transform-origin')) style += `${p}:${v};`;
+    if (v && !(p === 'transform' && v === 'none') && !(p === 'transform-origin')) dst.style.setProperty(p, v);
   }
-  dst.setAttribute('style', style);
   dst.removeAttribute('class');
   dst.removeAttribute('tabindex');
   for (let i = 0; i < src.children.length; i++) inlineStyles(src.children[i], dst.children[i]);

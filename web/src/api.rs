@@ -278,7 +278,8 @@ pub fn options_params(options: &JsValue) -> Result<(Vec<(String, String)>, usize
         let v = Reflect::get(&obj, &JsValue::from_str(&k))?;
         let Some((_, ty)) = OPTIONS.iter().find(|(n, _)| *n == k) else {
             return Err(type_error(&format!(
-                "unknown option \"{k}\"; the options are {}",
+                "unknown option \"{}\"; the options are {}",
+                crate::fmt::elide_end(&k, 40),
                 OPTIONS.map(|o| o.0).join(", ")
             )));
         };
@@ -303,17 +304,30 @@ pub fn options_params(options: &JsValue) -> Result<(Vec<(String, String)>, usize
                 v.js_typeof().as_string().unwrap_or_default()
             )));
         };
+        if k == "lesson" && !crate::model::lesson::is_lesson_name(&text) {
+            return Err(type_error(&format!(
+                "option \"lesson\" must name a lesson file (letters, digits, - and _), not \"{}\"",
+                crate::fmt::elide_end(&text, 40)
+            )));
+        }
         if k == "scenario" {
-            if text.contains('=') {
+            let query = text.contains('=').then(|| {
                 let q = text.split_once('?').map_or(text.as_str(), |(_, q)| q);
-                let q = q.split('#').next().unwrap_or("");
-                query_len = q.len();
-                params.extend(crate::share::parse_query(q));
+                q.split('#').next().unwrap_or("").to_owned()
+            });
+            // A query is a share link's only with its version (`v=1&...`).
+            let link = query
+                .map(|q| (q.len(), crate::share::parse_query(&q)))
+                .filter(|(_, p)| crate::share::is_share_link(p));
+            if let Some((len, link)) = link {
+                query_len = len;
+                params.extend(link);
             } else if crate::model::Scenario::preset(&text).is_some() {
                 rest.push(("preset".to_owned(), text));
             } else {
                 return Err(type_error(&format!(
-                    "scenario \"{text}\" is neither a preset (default, stress) nor a share link's query (v=1&...)"
+                    "scenario \"{}\" is neither a preset (default, stress) nor a share link's query (v=1&...)",
+                    crate::fmt::elide_end(&text, 40)
                 )));
             }
             continue;

@@ -19,6 +19,7 @@ use crate::components::toolbar::Toolbar;
 use crate::coordinator_view::{CoordinatorView, coordinator_view};
 use crate::embed::ApiCommand;
 use crate::layout::{Layout, LayoutInput, Orientation};
+use crate::model::announce::{Announcer, Flush};
 use crate::model::world::{Action, LogLine, ProduceRequest, TopicInfo};
 use crate::model::{
     BrokerAction, PartitionView, Playback, Scenario, ScenarioDraft, ScenarioErrors, ScriptAction,
@@ -106,6 +107,8 @@ pub enum Msg {
     ExportSvg,
     ExportTrace,
     Lesson(LessonMsg),
+    /// Time to say what the live region holds back (`model/announce.rs`).
+    Announce,
 }
 
 struct Callbacks {
@@ -184,6 +187,12 @@ pub struct App {
     embed: bool,
     /// The lesson player (`app/lesson.rs`).
     lesson: LessonUi,
+    /// The layout (its address) and broker count the broker layers were last placed for.
+    layers_placed: Option<(usize, usize)>,
+    /// The live region's brief, throttled summaries of important events.
+    announcer: Announcer,
+    /// A timer will flush the announcer.
+    announce_timer: bool,
 }
 
 fn perf_now() -> f64 {
@@ -257,6 +266,8 @@ impl App {
         self.produce_error = None;
         self.consumer_error = None;
         self.derive();
+        // A new world's opening lines are not news.
+        self.announcer.skip(self.world.log().iter());
     }
 
     /// After an action: if it was taken in the past, the rest of the session was dropped;
@@ -296,6 +307,7 @@ impl App {
             .and_then(|tp| self.world.partition_view(tp))
             .map(Rc::new);
         self.refresh_log();
+        self.announcer.take(self.world.log().iter());
         self.bus.after_change(&self.world);
         self.lesson_derive();
     }
@@ -313,6 +325,26 @@ impl App {
             return;
         }
         self.log_lines = Rc::new(src.iter().rev().take(LOG_LINES_SHOWN).cloned().collect());
+    }
+
+    /// Lets the live region say what waits, or sets a timer for when it may.
+    fn announce(&mut self, ctx: &Context<Self>) {
+        if let Flush::Wait(ms) = self.announcer.flush(perf_now())
+            && !self.announce_timer
+        {
+            use wasm_bindgen::JsCast;
+            self.announce_timer = true;
+            let link = ctx.link().clone();
+            let f = wasm_bindgen::closure::Closure::once_into_js(move || {
+                link.send_message(Msg::Announce)
+            });
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    f.unchecked_ref(),
+                    ms.ceil() as i32 + 1,
+                );
+            }
+        }
     }
 
     fn relayout(&mut self) {
@@ -478,11 +510,15 @@ impl Component for App {
             bus: props.bus.clone(),
             embed: props.embed,
             lesson: LessonUi::default(),
+            layers_placed: None,
+            announcer: Announcer::default(),
+            announce_timer: false,
         };
         if let Some(name) = &props.lesson {
             app.lesson_start(ctx, name, props.start_at);
         }
         app.derive();
+        app.announcer.skip(app.world.log().iter());
         app.schedule(ctx);
         app
     }
@@ -536,6 +572,8 @@ impl Component for App {
                 self.playback
                     .seek_to(t.unwrap_or_else(|| self.world.now()) as f64);
                 self.derive();
+                // A jump in time is not news (playing on from here is).
+                self.announcer.skip(self.world.log().iter());
             }
             Msg::Seek(t) => {
                 self.playback.pause();
@@ -546,6 +584,7 @@ impl Component for App {
                     self.timeline_status = None;
                     self.playback.seek_to(shown as f64);
                     self.derive();
+                    self.announcer.skip(self.world.log().iter());
                 }
             }
             Msg::Speed(v) => self.playback.set_speed_log10(v),
@@ -743,13 +782,26 @@ impl Component for App {
                     Some(AttrValue::from(format!("Saved the event trace as {name}.")));
             }
             Msg::Lesson(m) => self.lesson_update(ctx, m),
+            Msg::Announce => self.announce_timer = false,
         }
+        self.announce(ctx);
         self.schedule(ctx);
         true
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
         self.lesson_rendered();
+        // The broker layers' places change only with the layout (or the brokers drawn).
+        let placed = (
+            Rc::as_ptr(&self.layout) as usize,
+            self.world.snapshot().brokers.len(),
+        );
+        if self.layers_placed != Some(placed)
+            && let Some(root) = self.root_ref.cast::<web_sys::Element>()
+        {
+            crate::components::diagram::place_broker_layers(&root);
+            self.layers_placed = Some(placed);
+        }
         if let Some(id) = self.focus_broker.take() {
             use wasm_bindgen::JsCast;
             let el = self
@@ -843,6 +895,11 @@ impl Component for App {
                 if let Some(n) = &self.notice {
                     <div id="link-error" class="link-error" role="alert">{ n.clone() }</div>
                 }
+                // What a screen reader hears as the cluster changes: a polite status, at most
+                // one brief summary every 2 s (`model/announce.rs`); hidden from sight (the
+                // event log shows the same, in full).
+                <div id="announcer" class="visually-hidden" role="status" aria-live="polite"
+                    aria-atomic="true">{ self.announcer.text.clone() }</div>
                 <header class="topbar">
                     if !embed {
                         <h1>{ "Kafkascope" }<span class="tagline">{ " · an Apache Kafka cluster, message by message" }</span></h1>

@@ -178,6 +178,7 @@ pub fn parse_command(
     let action = get("action")
         .ok_or("a command needs an \"action\" (e.g. {action: \"crash\", node: \"broker-2\"})")?;
     let allowed = fields(&action).ok_or_else(|| {
+        let action = crate::fmt::elide_end(&action, 40);
         format!("unknown action \"{action}\": use produce, crash, restart, isolate, heal, elect, consumer, play, pause, step, stepBack, seek or speed")
     })?;
     if let Some(k) = keys

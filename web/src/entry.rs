@@ -133,14 +133,32 @@ fn props_from_params(params: &[(String, String)], query_len: usize) -> (AppProps
                     short(&v)
                 )),
             },
-            "speed" => props.speed_percent = v.parse().ok(),
+            "speed" => match v.parse().ok().filter(|p| (1..=1000).contains(p)) {
+                Some(p) => props.speed_percent = Some(p),
+                None => problems.push(format!(
+                    "speed must be a percent of real time from 1 to 1000, not \"{}\".",
+                    short(&v)
+                )),
+            },
             "paused" => props.paused = v == "1" || v == "true",
             "embed" => props.embed = v == "1" || v == "true",
-            "shareBase" => props.share_base = AttrValue::from(v),
-            "lessonBase" => {
-                let base = if v.ends_with('/') { v } else { format!("{v}/") };
-                props.lesson_base = AttrValue::from(base);
-            }
+            "shareBase" => match web_url(&v) {
+                Some(u) => props.share_base = AttrValue::from(u),
+                None => problems.push(format!(
+                    "shareBase must be an http or https address, not \"{}\".",
+                    short(&v)
+                )),
+            },
+            "lessonBase" => match web_url(&v) {
+                Some(u) => {
+                    let base = if u.ends_with('/') { u } else { format!("{u}/") };
+                    props.lesson_base = AttrValue::from(base);
+                }
+                None => problems.push(format!(
+                    "lessonBase must be an http or https address, not \"{}\".",
+                    short(&v)
+                )),
+            },
             "lesson" => props.lesson = Some(v),
             // Checks that a panic shows the error banner instead of a blank page.
             "panic" => panic!("test panic requested by the page address (?panic=1)"),
@@ -150,7 +168,10 @@ fn props_from_params(params: &[(String, String)], query_len: usize) -> (AppProps
                     "A script time is later than {} ms.",
                     crate::share::MAX_TIME_MS
                 )),
-                Err(e) => problems.push(format!("The script was not run: {e}.")),
+                Err(e) => problems.push(format!(
+                    "The script was not run: {}.",
+                    crate::fmt::elide_end(&e.to_string(), 200)
+                )),
             },
             _ => {}
         }
@@ -178,6 +199,14 @@ fn props_from_params(params: &[(String, String)], query_len: usize) -> (AppProps
     (props, problems)
 }
 
+/// `s` as an absolute http(s) address (relative to the page), or None (`javascript:`,
+/// `data:` and the like are refused).
+fn web_url(s: &str) -> Option<String> {
+    let base = web_sys::window()?.location().href().ok()?;
+    let u = web_sys::Url::new_with_base(s, &base).ok()?;
+    matches!(u.protocol().as_str(), "http:" | "https:").then(|| u.href())
+}
+
 /// At most 40 characters of a parameter, for messages.
 fn short(s: &str) -> String {
     s.chars().take(40).collect()
@@ -196,7 +225,10 @@ pub fn mount(target: JsValue, options: JsValue) -> Result<Instance, JsValue> {
         .ok_or_else(|| JsValue::from_str("no document"))?;
     let (root, by_id) = if let Some(id) = target.as_string() {
         let el = doc.get_element_by_id(&id).ok_or_else(|| {
-            JsValue::from(js_sys::Error::new(&format!("no element with id \"{id}\"")))
+            JsValue::from(js_sys::TypeError::new(&format!(
+                "mount(target, options): there is no element with id \"{}\"",
+                short(&id)
+            )))
         })?;
         (el, true)
     } else {
@@ -207,6 +239,13 @@ pub fn mount(target: JsValue, options: JsValue) -> Result<Instance, JsValue> {
         })?;
         (el, false)
     };
+    // The app is HTML: an SVG or MathML element cannot hold it.
+    if !root.is_instance_of::<web_sys::HtmlElement>() {
+        return Err(js_sys::TypeError::new(
+            "mount(target, options): target must be an HTML element (a div, say)",
+        )
+        .into());
+    }
     let props = if by_id && (options.is_undefined() || options.is_null()) {
         url_props()
     } else {

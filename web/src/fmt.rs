@@ -67,6 +67,19 @@ pub fn fit_tp_label(tp_label: &str, offsets: &str, width: f64) -> String {
 
 /// `text` cut to at most `max_chars` characters, ending in `…` when cut (the start says the
 /// most; the whole text goes in a tooltip).
+/// `text` wrapped in Unicode's first-strong isolate (U+2068 ... U+2069) if it holds bidi
+/// formatting characters (embeddings, overrides, isolates, marks), as it is; an unterminated
+/// right-to-left override in a key then turns only the key around, not the rest of the line
+/// it is quoted in (a PDI closes whatever was opened after its isolate, UAX #9).
+pub fn bidi_isolated(text: &str) -> std::borrow::Cow<'_, str> {
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+    if text.chars().any(bidi) {
+        std::borrow::Cow::Owned(format!("\u{2068}{text}\u{2069}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 pub fn elide_end(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_owned();

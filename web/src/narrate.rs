@@ -1,6 +1,7 @@
 //! Plain-English narration of the simulator's events, for the event log: what happened, to
 //! whom, and why, in Kafka's own words (ISR, leader epoch, high watermark, murmur2).
 
+use crate::fmt::bidi_isolated;
 use kafkascope_core::event::{DropReason, ElectionReason, IsrChangeReason};
 use kafkascope_core::log::{Record, RecordId};
 use kafkascope_core::partitioner::{KeyPlacement, KeylessStrategy};
@@ -93,7 +94,7 @@ pub fn seconds(ms: u64) -> String {
 /// A negative hash shows Kafka's `toPositive` step (`hash & 0x7fffffff`).
 pub fn key_arithmetic(key: Option<&str>, kp: &KeyPlacement) -> String {
     let mut s = match key {
-        Some(k) => format!("key \"{k}\": murmur2 = {}", kp.murmur2),
+        Some(k) => format!("key \"{}\": murmur2 = {}", bidi_isolated(k), kp.murmur2),
         None => format!("key: murmur2 = {}", kp.murmur2),
     };
     if kp.murmur2 != kp.positive {
@@ -109,8 +110,13 @@ pub fn key_arithmetic(key: Option<&str>, kp: &KeyPlacement) -> String {
 
 fn record_label(r: &Record) -> String {
     match &r.key {
-        Some(k) => format!("{}: {} (key \"{k}\")", r.offset, r.value),
-        None => format!("{}: {}", r.offset, r.value),
+        Some(k) => format!(
+            "{}: {} (key \"{}\")",
+            r.offset,
+            bidi_isolated(&r.value),
+            bidi_isolated(k)
+        ),
+        None => format!("{}: {}", r.offset, bidi_isolated(&r.value)),
     }
 }
 
@@ -133,6 +139,54 @@ fn key(text: String) -> Option<Narration> {
 
 fn detail(text: String) -> Option<Narration> {
     Some(Narration { text, detail: true })
+}
+
+/// What a screen reader hears of an event, in a few words, or None for events it does not
+/// hear (the page's live region says only what changes the cluster's shape: crashes and
+/// restarts, isolation, fencing, leader elections, offline partitions, ISR changes, a new
+/// active controller, records lost). The event log has the full sentence.
+pub fn announcement(kind: &EventKind) -> Option<String> {
+    Some(match kind {
+        EventKind::NodeCrashed { node } => format!("{} crashed", node_name(*node)),
+        EventKind::NodeRestarted { node } => format!("{} restarted", node_name(*node)),
+        EventKind::NodeIsolated { node } => format!("{} isolated", node_name(*node)),
+        EventKind::NetworkHealed => "network healed".to_owned(),
+        EventKind::BrokerFenced { broker, .. } => format!("broker {broker} fenced"),
+        EventKind::BrokerUnfenced { broker } => format!("broker {broker} unfenced"),
+        // A new topic's first leaders are part of setting it up, not news.
+        EventKind::LeaderElected {
+            reason: ElectionReason::NewPartition,
+            ..
+        } => return None,
+        EventKind::LeaderElected {
+            tp,
+            leader,
+            leader_epoch,
+            reason,
+            ..
+        } => format!(
+            "broker {leader} leads {tp}{} (epoch {leader_epoch})",
+            if matches!(reason, ElectionReason::Unclean) {
+                " after an UNCLEAN election"
+            } else {
+                ""
+            }
+        ),
+        EventKind::PartitionOffline { tp, .. } => format!("{tp} OFFLINE"),
+        EventKind::IsrChanged { tp, isr, .. } => format!("ISR of {tp} now {}", broker_list(isr)),
+        EventKind::ControllerActivated { controller, epoch } => format!(
+            "{} is the active controller (epoch {epoch})",
+            node_name(*controller)
+        ),
+        EventKind::RecordsTruncated {
+            broker, tp, lost, ..
+        } if !lost.is_empty() => format!(
+            "broker {broker} lost {} record{} of {tp}",
+            lost.len(),
+            if lost.len() == 1 { "" } else { "s" }
+        ),
+        _ => return None,
+    })
 }
 
 /// The sentence for one event, or `None` for events the log does not show (messages being
@@ -361,7 +415,8 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             coordinator,
             reason,
         } => key(format!(
-            "group {group}: rebalance started by coordinator broker {coordinator} ({reason})"
+            "group {group}: rebalance started by coordinator broker {coordinator} ({reason})",
+            group = bidi_isolated(group)
         )),
         EventKind::GroupStable {
             group,
@@ -369,13 +424,17 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             leader,
             protocol,
         } => key(format!(
-            "group {group} is stable: generation {generation}, leader {leader}, assignor {protocol}"
+            "group {group} is stable: generation {generation}, leader {leader}, assignor {protocol}",
+            group = bidi_isolated(group)
         )),
         EventKind::MemberRemoved {
             group,
             member,
             reason,
-        } => key(format!("group {group}: member {member} removed ({reason})")),
+        } => key(format!(
+            "group {group}: member {member} removed ({reason})",
+            group = bidi_isolated(group)
+        )),
         EventKind::PartitionsAssigned {
             consumer,
             group,
@@ -383,7 +442,8 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             partitions,
         } => key(format!(
             "consumer {consumer} (group {group}, generation {generation}) assigned {}",
-            tps(partitions)
+            tps(partitions),
+            group = bidi_isolated(group)
         )),
         EventKind::PartitionsRevoked {
             consumer,
@@ -391,7 +451,8 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             partitions,
         } => key(format!(
             "consumer {consumer} (group {group}) revoked {}",
-            tps(partitions)
+            tps(partitions),
+            group = bidi_isolated(group)
         )),
         EventKind::RecordsConsumed {
             consumer,
@@ -410,7 +471,8 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
                 .iter()
                 .map(|(tp, o)| format!("{tp}@{o}"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            group = bidi_isolated(group)
         )),
         EventKind::RequestTimedOut { node, to, api } => key(format!(
             "{}: {api} to {} timed out",
@@ -700,6 +762,24 @@ mod tests {
         assert_eq!(
             t,
             "producer 0: record 9 to orders-2 FAILED with NOT_ENOUGH_REPLICAS (19)"
+        );
+    }
+
+    #[test]
+    fn a_key_or_group_with_bidi_controls_is_isolated_so_it_cannot_turn_the_line_around() {
+        let kp = kafkascope_core::partitioner::partition_for_key(b"x", 3);
+        assert_eq!(
+            key_arithmetic(Some("evil\u{202E}key"), &kp)
+                .split(':')
+                .next()
+                .unwrap(),
+            "key \"\u{2068}evil\u{202E}key\u{2069}\""
+        );
+        assert!(key_arithmetic(Some("customer-123"), &kp).starts_with("key \"customer-123\": "));
+        assert_eq!(
+            crate::fmt::bidi_isolated("مرحبا"),
+            "مرحبا",
+            "RTL letters alone need no isolate"
         );
     }
 }

@@ -112,7 +112,8 @@ impl App {
         self.lesson.error = None;
         if !is_lesson_name(&name) {
             self.lesson.error = Some(format!(
-                "\"{name}\" is not a lesson name (letters, digits, - and _): the default cluster is shown"
+                "\"{}\" is not a lesson name (letters, digits, - and _): the default cluster is shown",
+                crate::fmt::elide_end(&name, 60)
             ));
             return;
         }

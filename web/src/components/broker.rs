@@ -120,8 +120,12 @@ pub fn Broker(p: &BrokerProps) -> Html {
     html! {
         <g class={class} data-broker-id={id.to_string()} data-rack={b.rack.clone()} data-up={b.up.to_string()}
             data-live={b.live.to_string()} data-isolated={b.isolated.to_string()}
-            role="button" tabindex="0" aria-label={label} aria-expanded={p.selected.to_string()}
+            role="button" tabindex="0" aria-expanded={p.selected.to_string()}
             aria-controls="broker-menu" {onclick} {onkeydown}>
+            // The accessible name (and the tooltip): an SVG element's <title>. Not aria-label,
+            // which would have to contain every visible word inside the box (WCAG 2.5.3,
+            // axe's label-content-name-mismatch), replicas included.
+            <title>{ label }</title>
             <rect class="broker-box" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)}
                 width={crate::fmt::num(r.w)} height={crate::fmt::num(r.h)} rx="6" />
             <text class="broker-name" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 15.0)}>

@@ -37,11 +37,16 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
                 c.id, c.group, c.generation, c.assignment.len()) }</title>
             <rect class="client-box" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)} width={crate::fmt::num(r.w)}
                 height={crate::fmt::num(r.h)} rx="6" />
+            // The lines, clipped to the box (a nested <svg> clips to its viewport; its viewBox
+            // keeps the diagram's coordinates): a long group id cannot spill over.
+            <svg class="client-lines" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)}
+                width={crate::fmt::num(r.w)} height={crate::fmt::num(r.h)}
+                viewBox={format!("{} {} {} {}", crate::fmt::num(r.x), crate::fmt::num(r.y), crate::fmt::num(r.w), crate::fmt::num(r.h))}>
             <text class="client-name" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 16.0)}>
                 { format!("Consumer {}", c.id) }
             </text>
             <text class="client-sub" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 30.0)}>
-                { format!("group {}", c.group) }
+                { crate::fmt::elide_end(&format!("group {}", c.group), ((r.w - 16.0) / 6.2).max(8.0) as usize) }
             </text>
             <text class="client-sub" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 42.0)}>
                 { if !c.up { "DOWN".to_owned() }
@@ -53,6 +58,7 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
                     x={crate::fmt::num(r.x + 8.0)}
                     y={crate::fmt::num(r.y + 42.0 + CONSUMER_LINE * (i as f64 + 1.0))}>{ l }</text>
             }) }
+            </svg>
         </g>
     }
 }

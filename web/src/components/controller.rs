@@ -55,14 +55,19 @@ pub fn Controller(p: &ControllerProps) -> Html {
                     }
                     None => (None, None, None, None),
                 };
-                let label = format!("{} {} · {}. Press Enter for actions.", nv.name, nv.title, nv.detail);
+                // The accessible name is the <title> (in full, where the drawn lines may be
+                // elided), not an aria-label that would have to repeat every visible word.
+                let title = if p.on_select.is_some() {
+                    format!("{} {} · {}. Press Enter for actions.", nv.name, nv.title, nv.detail)
+                } else {
+                    format!("{} {} · {}", nv.name, nv.title, nv.detail)
+                };
                 Some(html! {
                     <g key={nv.node.to_string()}
                         class={classes!("controller-node", nv.leading.then_some("active"), (!nv.up).then_some("down"))}
                         data-node={nv.node.to_string()} data-role={nv.role} data-up={nv.up.to_string()}
-                        data-active={nv.leading.to_string()} {role} {tabindex} {onclick} {onkeydown}
-                        aria-label={p.on_select.is_some().then_some(label)}>
-                        <title>{ format!("{} {} · {}", nv.name, nv.title, nv.detail) }</title>
+                        data-active={nv.leading.to_string()} {role} {tabindex} {onclick} {onkeydown}>
+                        <title>{ title }</title>
                         <rect x={n(r.x)} y={n(r.y)} width={n(r.w)} height={n(r.h)} rx="6" />
                         <text class="controller-name" x={n(r.x + r.w / 2.0)} y={n(r.y + 13.0)} text-anchor="middle">
                             { crate::fmt::elide_end(&nv.name, (r.w / 6.0) as usize) }

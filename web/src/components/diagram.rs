@@ -95,8 +95,11 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
             let r = bbox.rect;
             // Room around the box for the focus and selection outline.
             let pad = 4.0;
-            let style = format!(
-                "left:{}%;top:{}%;width:{}%;height:{}%",
+            // Where the layer sits, in percent of the diagram: left, top, width, height. Set
+            // through the CSSOM after rendering (`place_broker_layers`), not as a style
+            // attribute, which a Content-Security-Policy without 'unsafe-inline' blocks.
+            let place = format!(
+                "{} {} {} {}",
                 fixed((r.x - pad) / l.width * 100.0, 3),
                 fixed((r.y - pad) / l.height * 100.0, 3),
                 fixed((r.w + 2.0 * pad) / l.width * 100.0, 3),
@@ -104,7 +107,7 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
             );
             let vb = format!("{} {} {} {}", num(r.x - pad), num(r.y - pad), num(r.w + 2.0 * pad), num(r.h + 2.0 * pad));
             Some(html! {
-                <svg key={b.id} class="cluster broker-layer" viewBox={vb} {style}>
+                <svg key={b.id} class="cluster broker-layer" viewBox={vb} data-place={place}>
                     <Broker snapshot={s.clone()} index={i} {bbox}
                         selected={a.selected_broker == Some(b.id)} on_select={a.on_select.clone()}
                         badge={view.broker_badges.iter().find(|x| x.0 == b.id).map(|x| x.1.clone())} />
@@ -142,5 +145,35 @@ pub fn legend() -> Html {
                        Filled: request; hollow: response; ✕: dropped." }</li>
             </ul>
         </details>
+    }
+}
+
+/// Puts each broker layer under `root` where its `data-place` says (left, top, width and
+/// height in percent), through the CSSOM; a layer already placed there is left alone.
+#[cfg(target_arch = "wasm32")]
+pub fn place_broker_layers(root: &web_sys::Element) {
+    use wasm_bindgen::JsCast;
+    let Ok(layers) = root.query_selector_all("svg.broker-layer[data-place]") else {
+        return;
+    };
+    for i in 0..layers.length() {
+        let Some(el) = layers
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::SvgElement>().ok())
+        else {
+            continue;
+        };
+        let place = el.get_attribute("data-place").unwrap_or_default();
+        if el.get_attribute("data-placed").as_deref() == Some(place.as_str()) {
+            continue;
+        }
+        let style = el.style();
+        for (name, v) in ["left", "top", "width", "height"]
+            .into_iter()
+            .zip(place.split(' '))
+        {
+            let _ = style.set_property(name, &format!("{v}%"));
+        }
+        let _ = el.set_attribute("data-placed", &place);
     }
 }

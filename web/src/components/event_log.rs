@@ -1,10 +1,13 @@
-//! The event log: what happened, in plain words, newest first. A polite live region, so a
-//! screen reader announces key events without interrupting.
+//! The event log: what happened, in plain words, newest first. Screen readers hear the
+//! important events from the app's `#announcer` live region instead, briefly and throttled.
 
 use super::{sim_seconds, target_checked};
 use crate::model::world::LogLine;
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// Lines longer than this (in bytes; shown in characters) are elided in the list.
+pub const LONG_LINE: usize = 300;
 
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
@@ -24,13 +27,21 @@ pub fn EventLog(p: &EventLogProps) -> Html {
                 <input id="log-details" type="checkbox" checked={p.show_details} onchange={toggle} />
                 { " show replication details (appends, high watermark, dropped messages)" }
             </label>
-            <ol id="event-log" class="event-log" aria-live="polite" aria-relevant="additions"
-                aria-label="Events, newest first">
-                { for p.lines.iter().map(|l| html! {
-                    <li key={l.id} class={classes!(l.detail.then_some("detail"))}>
-                        <time>{ sim_seconds(l.time as f64) }</time>
-                        <span class="text">{ l.text.clone() }</span>
-                    </li>
+            // Not a live region: a busy cluster logs several lines a second, too many to hear.
+            // The page's #announcer says the important ones, briefly (`model/announce.rs`).
+            // Focusable, so the keyboard can scroll it.
+            <ol id="event-log" class="event-log" tabindex="0" aria-label="Events, newest first">
+                { for p.lines.iter().map(|l| {
+                    // A line with a huge key or name is shown in part; all of it in the
+                    // tooltip (and in the exported trace).
+                    let long = l.text.len() > LONG_LINE;
+                    let text = if long { crate::fmt::elide_end(&l.text, LONG_LINE) } else { l.text.clone() };
+                    html! {
+                        <li key={l.id} class={classes!(l.detail.then_some("detail"))}>
+                            <time>{ sim_seconds(l.time as f64) }</time>
+                            <span class="text" title={long.then(|| l.text.clone())}>{ text }</span>
+                        </li>
+                    }
                 }) }
             </ol>
         </section>

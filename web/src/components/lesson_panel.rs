@@ -269,7 +269,8 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
                     (d, f) => format!("{d} of {} checked, {f} failed.", checks.len()),
                 } }
             </p>
-            <ol id="lesson-checks" class="lesson-checks" aria-labelledby="lesson-checks-title">
+            // Focusable: it scrolls, and the keyboard must reach what is below.
+            <ol id="lesson-checks" class="lesson-checks" tabindex="0" aria-labelledby="lesson-checks-title">
                 { for check_items }
             </ol>
         </section>

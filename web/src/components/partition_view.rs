@@ -20,6 +20,10 @@ pub struct PartitionPanelProps {
     pub on_select: Callback<Option<TopicPartition>>,
 }
 
+/// A record cell shows at most this many characters of "offset: value"; its tooltip has
+/// all of it (and the key).
+pub const REC_CHARS: usize = 48;
+
 /// `orders-0` back to a topic-partition (topic names may contain '-').
 pub fn parse_tp(s: &str) -> Option<TopicPartition> {
     let (topic, p) = s.rsplit_once('-')?;
@@ -42,8 +46,9 @@ fn row(r: &ReplicaRow) -> Html {
             hw_drawn = true;
         }
         let committed = c.offset < r.high_watermark;
+        let label = c.label();
         let title = format!(
-            "offset {}, leader epoch {}{}{}",
+            "{label}\noffset {}, leader epoch {}{}{}",
             c.offset,
             c.leader_epoch,
             c.key
@@ -58,7 +63,7 @@ fn row(r: &ReplicaRow) -> Html {
         );
         cells.push(html! {
             <li class={classes!("rec", (!committed).then_some("uncommitted"))} {title}
-                data-offset={c.offset.to_string()}>{ c.label() }</li>
+                data-offset={c.offset.to_string()}>{ crate::fmt::elide_end(&label, REC_CHARS) }</li>
         });
     }
     if !hw_drawn {
@@ -89,8 +94,8 @@ fn row(r: &ReplicaRow) -> Html {
                     <ol class="log-cells">
                         { for r.lost.iter().map(|c| html! {
                             <li class="rec lost-rec" data-offset={c.offset.to_string()}
-                                title={format!("offset {} (epoch {}) was truncated away", c.offset, c.leader_epoch)}>
-                                <del>{ c.label() }</del>
+                                title={format!("{}\noffset {} (epoch {}) was truncated away", c.label(), c.offset, c.leader_epoch)}>
+                                <del>{ crate::fmt::elide_end(&c.label(), REC_CHARS) }</del>
                             </li>
                         }) }
                     </ol>

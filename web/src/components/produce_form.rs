@@ -10,6 +10,9 @@ use kafkascope_core::partitioner::{KeylessStrategy, partition_for_key};
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// The preview and the last-record line show at most this many characters.
+pub const SHOWN_CHARS: usize = 300;
+
 #[derive(Properties, PartialEq)]
 pub struct ProduceFormProps {
     pub topics: Rc<Vec<TopicInfo>>,
@@ -96,6 +99,22 @@ pub fn ProduceForm(p: &ProduceFormProps) -> Html {
             }
         })
     };
+    // A huge key is shown in part (all of it in the tooltip): the preview is also the key
+    // field's description, which a screen reader reads out.
+    let shown = |text: String| {
+        if text.chars().count() > SHOWN_CHARS {
+            (crate::fmt::elide_end(&text, SHOWN_CHARS), Some(text))
+        } else {
+            (text, None)
+        }
+    };
+    let (preview_text, preview_title) = shown(preview(&key, partitions, p.keyless));
+    let (placement_text, placement_title) = shown(
+        p.placement
+            .as_ref()
+            .map(|pl| format!("{} ({})", pl.text, pl.topic))
+            .unwrap_or_else(|| "nothing sent yet".to_owned()),
+    );
     let placement_partition = p
         .placement
         .as_ref()
@@ -147,15 +166,15 @@ pub fn ProduceForm(p: &ProduceFormProps) -> Html {
                     { "Send" }
                 </button>
             </form>
-            <p id="placement-preview" class="arith">
+            <p id="placement-preview" class="arith" title={preview_title}>
                 <span class="arith-label">{ "Before sending: " }</span>
-                { preview(&key, partitions, p.keyless) }
+                { preview_text }
             </p>
             <p id="placement" class="arith" data-partition={placement_partition}
-                data-record={p.placement.as_ref().map(|pl| pl.record.to_string())}>
+                data-record={p.placement.as_ref().map(|pl| pl.record.to_string())}
+                title={placement_title}>
                 <span class="arith-label">{ "Last record: " }</span>
-                { p.placement.as_ref().map(|pl| format!("{} ({})", pl.text, pl.topic))
-                    .unwrap_or_else(|| "nothing sent yet".to_owned()) }
+                { placement_text }
             </p>
             if let Some(err) = &p.error {
                 <p class="field-error" role="alert">{ err.clone() }</p>

@@ -2,6 +2,7 @@
 //! the playback clock, the scenario the user configured, and the world that owns the
 //! simulator and everything derived from its events. Components only draw it.
 
+pub mod announce;
 pub mod lesson;
 pub mod partition_view;
 pub mod playback;

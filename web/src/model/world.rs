@@ -42,6 +42,9 @@ pub struct LogLine {
     pub time: Millis,
     pub text: String,
     pub detail: bool,
+    /// What the page's live region says of it, briefly (`narrate::announcement`); None for
+    /// lines it does not announce.
+    pub announce: Option<String>,
 }
 
 /// A message the network dropped, kept for a moment so its dot can fade where it died.
@@ -647,11 +650,22 @@ impl Engine {
     }
 
     fn push_line(&mut self, time: Millis, text: String, detail: bool) {
+        self.push_announced(time, text, detail, None);
+    }
+
+    fn push_announced(
+        &mut self,
+        time: Millis,
+        text: String,
+        detail: bool,
+        announce: Option<String>,
+    ) {
         let line = LogLine {
             id: self.next_line,
             time,
             text,
             detail,
+            announce,
         };
         self.next_line += 1;
         if !detail {
@@ -757,7 +771,8 @@ impl Engine {
                 _ => {}
             }
             if let Some(n) = narrate(&ev.kind, &self.ctx) {
-                self.push_line(ev.time, n.text, n.detail);
+                let announce = crate::narrate::announcement(&ev.kind);
+                self.push_announced(ev.time, n.text, n.detail, announce);
             }
             if let EventKind::RecordPartitioned { record, .. } = &ev.kind {
                 self.ctx.keys.remove(record);

@@ -1,0 +1,21 @@
+// The page's entry point (a file, not an inline script, so the Content-Security-Policy
+// needs no 'unsafe-inline'): loads the wasm app and mounts it into #app, configured by the
+// page address.
+import init, { mount } from './pkg/kafkascope_web.js';
+
+// Shows what went wrong, unless the Rust panic hook already explained it.
+function showError(text) {
+  const banner = document.getElementById('error-banner');
+  if (!banner.hidden) return;
+  banner.textContent = 'Kafkascope could not run: ' + text;
+  banner.hidden = false;
+}
+window.addEventListener('error', (e) => showError(e.message || String(e.error)));
+window.addEventListener('unhandledrejection', (e) => showError(String(e.reason)));
+
+try {
+  await init();
+  mount('app');
+} catch (e) {
+  showError(e && e.message ? e.message : String(e));
+}
