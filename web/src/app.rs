@@ -187,8 +187,8 @@ pub struct App {
     embed: bool,
     /// The lesson player (`app/lesson.rs`).
     lesson: LessonUi,
-    /// The layout (its address) and broker count the broker layers were last placed for.
-    layers_placed: Option<(usize, usize)>,
+    /// The broker count the broker layers were last placed for; None after a new layout.
+    layers_placed: Option<usize>,
     /// The live region's brief, throttled summaries of important events.
     announcer: Announcer,
     /// A timer will flush the announcer.
@@ -293,6 +293,7 @@ impl App {
         let input = layout_input(self.world.snapshot());
         if input != self.layout_input || self.layout.orientation != self.orientation {
             self.layout = Rc::new(Layout::compute(&input, self.orientation));
+            self.layers_placed = None;
             self.layout_input = input;
         }
         let topics = self.world.topics();
@@ -349,6 +350,7 @@ impl App {
 
     fn relayout(&mut self) {
         self.layout = Rc::new(Layout::compute(&self.layout_input, self.orientation));
+        self.layers_placed = None;
     }
 
     fn schedule(&mut self, ctx: &Context<Self>) {
@@ -792,10 +794,7 @@ impl Component for App {
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
         self.lesson_rendered();
         // The broker layers' places change only with the layout (or the brokers drawn).
-        let placed = (
-            Rc::as_ptr(&self.layout) as usize,
-            self.world.snapshot().brokers.len(),
-        );
+        let placed = self.world.snapshot().brokers.len();
         if self.layers_placed != Some(placed)
             && let Some(root) = self.root_ref.cast::<web_sys::Element>()
         {
