@@ -394,7 +394,6 @@ impl Engine {
                     min_insync_replicas: t.min_insync_replicas,
                     unclean_leader_election_enable: t.unclean_leader_election,
                     retention_ms: scenario.retention_ms,
-                    ..TopicConfig::default()
                 },
             };
             if let Err(e) = w.sim.apply(cmd) {
