@@ -43,8 +43,9 @@ if (native.length || wasm.length) {
   const same = native.length && wasm.length
     && native.every((r) => r.events === wasm[0].events && r.records === wasm[0].records);
   results.throughput = { native_runs: native, wasm_runs: wasm, native_records_per_s: n, wasm_records_per_s: w, wasm_over_native: n && w ? +(w / n).toFixed(3) : null, identical_work: !!same };
-  row('a. core throughput, native (records/s, median of runs)', fmt(n));
-  row(`a. core throughput, wasm in ${wasm[0]?.engine ?? 'Node'} (records/s)`, fmt(w));
+  const range = (rs) => `${fmt(Math.min(...rs.map((r) => r.records_per_s)))}–${fmt(Math.max(...rs.map((r) => r.records_per_s)))}`;
+  row(`a. core throughput, native (records/s, median of ${native.length} runs; range)`, `${fmt(n)} (${range(native)})`);
+  row(`a. core throughput, wasm in ${wasm[0]?.engine ?? 'Node'} (records/s, median of ${wasm.length}; range)`, `${fmt(w)} (${range(wasm)})`);
   row('a. wasm / native', n && w ? fmt(w / n, 2) : 'n/a', 'same work', same ? 'same events' : 'DIFFERENT work');
 }
 if (browser.page_total_gzipped !== undefined) {

@@ -38,16 +38,15 @@ node -e '
   }));' >"$OUT/machine.json"
 
 if wants throughput; then
-  log "throughput, native: cargo bench -p kafkascope-core --bench throughput ($RUNS runs of $RECORDS records)"
+  log "throughput: building the native bench and bench/wasm (wasm-pack, --target nodejs, release profile, no wasm-opt)"
   cargo bench -q -p kafkascope-core --bench throughput --no-run
-  for _ in $(seq "$RUNS"); do
-    cargo bench -q -p kafkascope-core --bench throughput -- "$RECORDS" --json 2>/dev/null | tail -n 1
-  done >"$OUT/native.json"
-  log "throughput, wasm: bench/wasm built for Node by wasm-pack (release profile, no wasm-opt)"
   wasm-pack --quiet build bench/wasm --target nodejs --release --out-dir ../../target/bench/wasm-pkg --no-pack
+  # Native and wasm runs alternate, so both see the same conditions on the machine.
+  log "throughput: $RUNS runs of $RECORDS records each, native (cargo bench --bench throughput) and wasm (Node)"
   for _ in $(seq "$RUNS"); do
-    node bench/wasm/run.mjs target/bench/wasm-pkg "$RECORDS"
-  done >"$OUT/wasm.json"
+    cargo bench -q -p kafkascope-core --bench throughput -- "$RECORDS" --json 2>/dev/null | tail -n 1 >>"$OUT/native.json"
+    node bench/wasm/run.mjs target/bench/wasm-pkg "$RECORDS" >>"$OUT/wasm.json"
+  done
 fi
 
 BROWSER=()

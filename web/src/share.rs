@@ -19,7 +19,9 @@
 //!
 //! Config entries: `b:3` (brokers), `racks:a:a:b` (one per broker, omitted without racks),
 //! `cp:kraft:3` (control plane and ensemble/quorum size), `acks:all`, `keyless:round_robin`,
-//! `rate:50` (records/s of the steady producer), `topic:NAME:PARTITIONS:RF:MIN_ISR:UNCLEAN`
+//! `rate:50` (records/s of the steady producer), `ret:300000` (`log.retention.ms` of every
+//! topic, -1 keeps every record; omitted for Kafka's default of 7 days, so links made before
+//! it was carried still read), `topic:NAME:PARTITIONS:RF:MIN_ISR:UNCLEAN`
 //! (one per topic, `UNCLEAN` 0 or 1), `group:NAME:TOPIC:MEMBERS:ASSIGNOR` (one per group).
 //!
 //! Actions: `produce:KEY:VALUE:TOPIC:ACKS` (an empty key: no key), `crash:NODE`,
