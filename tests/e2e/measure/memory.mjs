@@ -1,11 +1,12 @@
 // Memory over a one-hour session of the stress preset played at the page's top speed (10x:
-// about 6 minutes of wall time when the page keeps up), sampled at 15, 30, 45 and 60
-// simulated minutes, so a plateau (memory bounded by retention and the time-travel window)
-// or growth is visible.
+// about 6 minutes of wall time when the page keeps up), sampled at load (the baseline) and at
+// 15, 30, 45 and 60 simulated minutes, so a plateau (memory bounded by retention and the
+// time-travel window) or growth is visible.
 import { largestRendererRssKb } from './stats.mjs';
 
 const MINUTE = 60_000;
-const MARKS = [15, 30, 45, 60];
+// 0: just after the first render, the baseline (Chromium's own memory is most of the RSS).
+const MARKS = [0, 15, 30, 45, 60];
 
 /**
  * Per sample: the wall time so far, the JS heap (CDP Runtime.getHeapUsage: used and total;
