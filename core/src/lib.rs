@@ -35,6 +35,7 @@ pub mod snapshot;
 pub mod timeline;
 pub mod timer;
 pub mod topic;
+pub mod workload;
 
 pub use command::{Command, CommandOutcome};
 pub use config::{Acks, ClusterConfig, CoordinatorMode, Millis, Profile};

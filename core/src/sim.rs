@@ -34,6 +34,10 @@ pub struct Sim {
     control_nodes: LiteMap<NodeId, Option<BrokerId>>,
     next_record_id: u64,
     command_log: CommandLog,
+    /// Commands accepted so far (the log may keep fewer: see [`Sim::limit_command_log`]).
+    commands_applied: u64,
+    /// Most commands the log keeps (the newest); None keeps them all.
+    command_log_limit: Option<usize>,
 }
 
 /// Commands per segment of the command log (shared between clones, like a replica log's).
@@ -88,6 +92,8 @@ impl Sim {
             control_nodes,
             next_record_id: 0,
             command_log: CommandLog::new(),
+            commands_applied: 0,
+            command_log_limit: None,
         };
         sim.coordinator.as_dyn_mut().start(&mut sim.k);
         for (&id, b) in sim.brokers.iter_mut() {
@@ -110,8 +116,30 @@ impl Sim {
 
     /// Accepted commands with the time they were applied: with the config and the seed, this
     /// reproduces the run.
+    /// With [`Sim::limit_command_log`], only the newest commands.
     pub fn command_log(&self) -> &CommandLog {
         &self.command_log
+    }
+
+    /// Commands accepted so far, whether or not the command log still holds them.
+    pub fn commands_applied(&self) -> u64 {
+        self.commands_applied
+    }
+
+    /// Keeps at most the newest `limit` commands in the command log from now on (None, the
+    /// default, keeps every one). For a long-running world that rebuilds its past another way
+    /// (the web app's timeline logs its own inputs), so memory does not grow with the session.
+    pub fn limit_command_log(&mut self, limit: Option<usize>) {
+        self.command_log_limit = limit;
+        self.trim_command_log();
+    }
+
+    fn trim_command_log(&mut self) {
+        if let Some(limit) = self.command_log_limit {
+            while self.command_log.len() > limit {
+                self.command_log.pop_front();
+            }
+        }
     }
 
     pub fn brokers(&self) -> &LiteMap<BrokerId, Broker> {
@@ -308,7 +336,11 @@ impl Sim {
     /// Applies a command now. On error nothing changed.
     pub fn apply(&mut self, cmd: Command) -> Result<CommandOutcome, KafkaError> {
         let out = self.apply_inner(&cmd)?;
-        self.command_log.push((self.k.now, cmd));
+        self.commands_applied += 1;
+        if self.command_log_limit != Some(0) {
+            self.command_log.push((self.k.now, cmd));
+            self.trim_command_log();
+        }
         Ok(out)
     }
 

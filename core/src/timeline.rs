@@ -12,6 +12,11 @@
 //! Seeking into the past keeps the future: playing on replays it, logged inputs included.
 //! Applying an input while viewing the past forks: every later input is dropped (and counted),
 //! and the session ends where the new input is.
+//!
+//! With a window ([`CheckpointPolicy::window_ms`]), time travel covers only the last part of
+//! the session: older checkpoints are dropped, so memory does not grow with the session's
+//! length. The first checkpoint (the session's origin) and the inputs are kept, so the whole
+//! session can still be replayed from its start ([`Timeline::rewind`]).
 
 use crate::command::{Command, CommandOutcome};
 use crate::config::Millis;
@@ -52,7 +57,7 @@ impl Replay for Sim {
         Sim::now(self)
     }
     fn position(&self) -> u64 {
-        self.steps() + self.command_log().len() as u64
+        self.steps() + self.commands_applied()
     }
     fn events_emitted(&self) -> u64 {
         Sim::events_emitted(self)
@@ -102,6 +107,9 @@ pub struct CheckpointPolicy {
     pub interval_ms: Millis,
     /// When there are more, every second one is dropped and the interval doubles.
     pub max_checkpoints: usize,
+    /// Time travel covers at most this much simulated time before the session's end (None:
+    /// the whole session). Checkpoints older than that are dropped, except the first.
+    pub window_ms: Option<Millis>,
 }
 
 impl Default for CheckpointPolicy {
@@ -109,6 +117,7 @@ impl Default for CheckpointPolicy {
         Self {
             interval_ms: 1_000,
             max_checkpoints: 4_096,
+            window_ms: None,
         }
     }
 }
@@ -135,6 +144,9 @@ pub struct Timeline<W: Replay> {
     /// The furthest point the session reached: time and position.
     end: Millis,
     end_position: u64,
+    /// With a window: where it starts (never moves back, even when a fork ends the session
+    /// earlier, since the checkpoints before it are gone).
+    window_start: Millis,
 }
 
 impl<W: Replay> Timeline<W> {
@@ -157,6 +169,7 @@ impl<W: Replay> Timeline<W> {
             checkpoints: vec![first],
             inputs: Vec::new(),
             applied: 0,
+            window_start: 0,
         }
     }
 
@@ -181,8 +194,18 @@ impl<W: Replay> Timeline<W> {
         [input, self.live.next_time()].into_iter().flatten().min()
     }
 
-    /// When the session starts (the first checkpoint).
+    /// The earliest time a seek can show: the session's origin, or with a window the start
+    /// of the window (the last `window_ms` before the session's end).
     pub fn start(&self) -> Millis {
+        let window = self
+            .policy
+            .window_ms
+            .map_or(0, |w| self.end.saturating_sub(w));
+        self.origin().max(self.window_start).max(window)
+    }
+
+    /// When the session started (its first checkpoint, which is always kept).
+    pub fn origin(&self) -> Millis {
         self.checkpoints[0].state.now()
     }
 
@@ -238,8 +261,24 @@ impl<W: Replay> Timeline<W> {
             state,
             inputs: self.applied,
         });
+        self.drop_outside_window();
         if self.checkpoints.len() > self.policy.max_checkpoints {
             self.thin();
+        }
+    }
+
+    /// With a window, drops the checkpoints before the window (but the first, the origin, and
+    /// the last one at or before the window's start, from which a seek into it replays).
+    fn drop_outside_window(&mut self) {
+        let Some(w) = self.policy.window_ms else {
+            return;
+        };
+        let cutoff = self.end.saturating_sub(w);
+        self.window_start = self.window_start.max(cutoff);
+        // Checkpoints 1..i are all before the last one at or before the cutoff.
+        let i = self.checkpoints[1..].partition_point(|c| c.state.now() <= cutoff);
+        if i > 1 {
+            self.checkpoints.drain(1..i);
         }
     }
 
@@ -323,6 +362,12 @@ impl<W: Replay> Timeline<W> {
         i.saturating_sub(1)
     }
 
+    /// Goes back to the session's origin (even before a window): for replaying the whole
+    /// session, e.g. to export it. Seeks clamp to [`Timeline::start`] again afterwards.
+    pub fn rewind(&mut self) {
+        self.restore(0);
+    }
+
     /// Shows the state at simulated time `t`: every transition at or before `t` made, none
     /// after. Clamped to the session (its start and its end). Returns the time shown.
     pub fn seek(&mut self, t: Millis) -> Millis {
@@ -374,15 +419,22 @@ impl<W: Replay> Timeline<W> {
                     found = Some((before.0, t));
                 }
             }
-            if let Some((p, t)) = found {
+            if let Some((p, t)) = found.filter(|&(_, t)| t >= self.start()) {
                 self.restore(cp);
                 self.forward(t, p);
                 self.live.set_clock(t);
                 return Some(t);
             }
-            if cp == 0 {
+            if cp == 0 || self.checkpoints[cp].state.now() <= self.start() {
                 // Nothing happened since the start: show the start.
-                self.restore(0);
+                let start = self.start();
+                if start == self.origin() {
+                    self.restore(0);
+                } else {
+                    self.restore(self.checkpoint_before(start, u64::MAX));
+                    self.forward(start, u64::MAX);
+                    self.live.set_clock(start);
+                }
                 return None;
             }
             cp -= 1;
@@ -492,6 +544,7 @@ mod tests {
         CheckpointPolicy {
             interval_ms: 700,
             max_checkpoints: 1_000,
+            window_ms: None,
         }
     }
 
@@ -654,6 +707,7 @@ mod tests {
         let small = CheckpointPolicy {
             interval_ms: 100,
             max_checkpoints: 8,
+            window_ms: None,
         };
         let mut tl = session(small);
         assert!(tl.checkpoint_count() <= 8);
@@ -662,5 +716,79 @@ mod tests {
         tl.seek(5_000);
         tl.advance_to(12_000);
         assert_eq!(snap(&tl), snap(&reference));
+    }
+
+    #[test]
+    fn a_window_bounds_the_checkpoints_and_seeks_stay_exact_inside_it() {
+        let windowed = CheckpointPolicy {
+            window_ms: Some(3_000),
+            ..policy()
+        };
+        let mut tl = session(windowed);
+        let reference = session(policy());
+        assert_eq!((tl.origin(), tl.end()), (reference.start(), 12_000));
+        assert_eq!(tl.start(), 9_000);
+        // The origin, the last checkpoint at or before 9 s, and those after it (700 ms apart).
+        let times: Vec<Millis> = tl.checkpoint_times().collect();
+        assert_eq!(times[0], reference.start());
+        assert!(times[1] <= 9_000 && times[2] > 9_000, "{times:?}");
+        assert!(tl.checkpoint_count() <= 2 + 3_000 / 700 + 1, "{times:?}");
+        // Before the window, a seek shows the window's start.
+        assert_eq!(tl.seek(1_000), 9_000);
+        assert_eq!(snap(&tl), snap(&played_to(9_000)));
+        for t in [9_500, 10_200, 12_000] {
+            tl.seek(t);
+            assert_eq!(snap(&tl), snap(&played_to(t)), "at {t}");
+        }
+        // Stepping back stops at the window's start.
+        tl.seek(9_300);
+        while tl.step_back().is_some() {
+            assert!(tl.now() >= 9_000);
+        }
+        assert_eq!(tl.now(), 9_000);
+        // The whole session can still be replayed from its origin, inputs included.
+        tl.rewind();
+        assert_eq!(tl.now(), reference.start());
+        tl.advance_to(12_000);
+        assert_eq!(snap(&tl), snap(&reference));
+    }
+
+    #[test]
+    fn a_fork_in_the_window_keeps_its_start() {
+        let windowed = CheckpointPolicy {
+            window_ms: Some(3_000),
+            ..policy()
+        };
+        let mut tl = session(windowed);
+        tl.seek(10_000);
+        tl.apply(produce(500)).unwrap();
+        // The session now ends at 10 s; the window still starts at 9 s (not 7 s: the
+        // checkpoints before 9 s are gone).
+        assert_eq!((tl.start(), tl.end()), (9_000, 10_000));
+        assert_eq!(tl.seek(0), 9_000);
+    }
+
+    #[test]
+    fn a_sim_keeping_no_command_log_replays_the_same() {
+        let mut tl = session(policy());
+        let mut lean = sim();
+        lean.limit_command_log(Some(0));
+        let mut lean = Timeline::with_policy(lean, policy());
+        for l in tl.inputs().to_vec() {
+            if l.at > lean.now() {
+                lean.advance_to(l.at);
+            }
+            lean.apply(l.input).unwrap();
+        }
+        lean.advance_to(12_000);
+        assert_eq!(snap(&lean), snap(&tl));
+        assert!(lean.live().command_log().is_empty());
+        assert_eq!(
+            lean.live().commands_applied(),
+            tl.live().command_log().len() as u64
+        );
+        tl.seek(4_000);
+        lean.seek(4_000);
+        assert_eq!(snap(&lean), snap(&tl));
     }
 }

@@ -91,6 +91,7 @@ fn policy() -> CheckpointPolicy {
     CheckpointPolicy {
         interval_ms: 900,
         max_checkpoints: 1_000,
+        window_ms: None,
     }
 }
 
@@ -259,6 +260,7 @@ fn under_a_small_checkpoint_budget_seeks_still_equal_a_straight_run() {
     let budget = CheckpointPolicy {
         interval_ms: 200,
         max_checkpoints: 6,
+        window_ms: None,
     };
     for mode in MODES {
         for seed in 0..seeds() {
@@ -288,6 +290,7 @@ fn checkpoints_stay_within_the_budget_over_a_long_session() {
     let budget = CheckpointPolicy {
         interval_ms: 1_000,
         max_checkpoints: 32,
+        window_ms: None,
     };
     let mut tl = Timeline::with_policy(cluster(CoordinatorMode::Kraft, 3), budget);
     let mut most = 0;

@@ -226,6 +226,31 @@ async function lessonChecks(page) {
   return page.$$eval('#lesson-checks > li', (els) => els.map((e) => ({ step: Number(e.dataset.step), state: e.dataset.state })));
 }
 
+test('the stress preset keeps 5 minutes of records; time travel covers the last 15 minutes of a longer session', async () => {
+  // 20 simulated minutes run before the first frame.
+  const { page, errors } = await openApp(browser.context, `${server.url}?preset=stress&t=1200000&paused=1`);
+  assert.equal(await page.inputValue('#config-retention'), '300000');
+  const range = await page.$eval('#timeline', (e) => ({ min: Number(e.min), start: Number(e.dataset.start), end: Number(e.dataset.end) }));
+  assert.deepEqual(range, { min: 300000, start: 300000, end: 1200000 });
+  assert.equal(await page.$eval('#timeline-window', (e) => e.dataset.windowMin), '15');
+  assert.match(await page.textContent('#timeline-window'), /time travel covers the last 15 minutes/);
+  // Retention has deleted the oldest records: orders-0's log no longer starts at offset 0.
+  await page.selectOption('#partition-select', 'orders-0');
+  const rows = await page.$$eval('#partition-rows > li', (els) => els.map((e) => ({
+    start: Number(e.dataset.rowLogStart), leo: Number(e.dataset.rowLeo), text: e.textContent,
+  })));
+  assert.equal(rows.length, 3);
+  for (const r of rows) {
+    assert.ok(r.start > 0 && r.leo - r.start < r.leo / 2, JSON.stringify(r));
+    assert.match(r.text, new RegExp(`log start ${r.start}`));
+  }
+  // A seek before the window shows its start.
+  await page.$eval('#timeline', (e) => { e.value = '0'; e.dispatchEvent(new Event('input', { bubbles: true })); });
+  await page.waitForFunction(() => document.querySelector('#timeline-time').textContent.startsWith('300.000 s of'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a lesson: the clock stops at each question, the answer is revealed by what follows, every check holds', async () => {
   const file = JSON.parse(fs.readFileSync(path.join(ROOT, 'lessons', 'unclean-leader-election.json'), 'utf8'));
   const expectSteps = file.steps.flatMap((s, i) => (s.action === 'expect' ? [i] : []));

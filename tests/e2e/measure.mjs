@@ -1,38 +1,57 @@
-// Measures the browser figures issue #5 asks for, in Debian's Chromium:
-//   node tests/e2e/measure.mjs        (after ./scripts/serve.sh or build_web has built www/pkg)
-// - what the page loads: every file's size raw and gzipped (-9), and the total;
-// - time to first render: navigation start -> the first broker drawn;
-// - per-frame main-thread work with the stress preset (9 brokers, 3 x 12 partitions, RF 3,
-//   a producer at 50 records/s) at 1x speed for 10 s, median, p95 and max: measured in the
-//   page (see probeFrames), and the app's own update + render p95 (#frame-p95); then, for
+// Measures the browser figures of the performance budget in Debian's Chromium (headless),
+// after `source scripts/web-tools.sh && build_web` has built www/pkg:
+//   node tests/e2e/measure.mjs [all|page|frames|seek|idle|memory]...   (default: all)
+// `scripts/bench.sh` runs it with `all` and prints the table; the JSON goes to stdout.
+// - page: what the page loads, every file's size raw and gzipped (-9), and the total; and
+//   the time to first render: navigation start -> the first broker drawn;
+// - frames: per-frame main-thread work with the stress preset (9 brokers, 3 x 12 partitions,
+//   RF 3, a producer at 50 records/s) at 1x speed for 10 s, median, p95 and max: measured in
+//   the page (see probeFrames), and the app's own update + render p95 (#frame-p95); then, for
 //   comparison, from a Chrome trace of 10 s (every top-level task between one frame's start
 //   and the next; the tracer's instrumentation slows the page, so these read higher);
-// - time travel: the stress preset run to one simulated hour before the first frame
+// - seek: the stress preset run to one simulated hour before the first frame
 //   (`?preset=stress&t=3600000&paused=1`), then 200 seeks to random times through the
 //   #timeline scrubber (an input event, as a drag sends): the simulator's seek alone
 //   (#timeline[data-seek-ms], timed with performance.now() in the app) and the whole
 //   update, from the input event to the next animation frame after the render, as
-//   median, p95 and max. `node tests/e2e/measure.mjs seek` measures only this.
+//   median, p95 and max;
+// - idle: CPU while paused and while playing in a hidden tab (measure/idle.mjs);
+// - memory: JS heap, wasm memory and renderer RSS at 15, 30, 45 and 60 simulated minutes of
+//   the stress preset played at the top speed (measure/memory.mjs; about 6 min of wall time).
 import { serve, launch, ROOT } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { stats, sum, largestRendererRssKb } from './measure/stats.mjs';
+import { measureIdle } from './measure/idle.mjs';
+import { measureMemoryHour } from './measure/memory.mjs';
+
+const PARTS = ['page', 'frames', 'seek', 'idle', 'memory'];
+const asked = process.argv.slice(2).filter((a) => a !== 'all');
+const unknown = asked.filter((a) => !PARTS.includes(a));
+if (unknown.length) {
+  console.error(`unknown part: ${unknown.join(', ')} (parts: all, ${PARTS.join(', ')})`);
+  process.exit(2);
+}
+const parts = asked.length ? asked : PARTS;
 
 const server = await serve();
 const browser = await launch();
-const onlySeek = process.argv.includes('seek');
 try {
-  if (onlySeek) {
-    console.log(JSON.stringify(await measureSeek(), null, 2));
-  } else {
-    await all();
-  }
+  const out = {};
+  if (parts.includes('page')) Object.assign(out, await measurePage());
+  if (parts.includes('frames')) Object.assign(out, await measureFrames());
+  if (parts.includes('seek')) out.time_travel = await measureSeek();
+  if (parts.includes('idle')) out.idle_cpu = await measureIdle(browser, server);
+  if (parts.includes('memory')) out.memory_hour = await measureMemoryHour(browser, server);
+  console.log(JSON.stringify(out, null, 2));
 } finally {
   await browser.close();
   await server.close();
 }
 
-async function all() {
+/** What the page loads (raw and gzipped) and the time to the first broker drawn. */
+async function measurePage() {
   const page = await browser.context.newPage();
   const loaded = [];
   page.on('response', (r) => loaded.push(new URL(r.url()).pathname));
@@ -48,7 +67,16 @@ async function all() {
     const body = fs.readFileSync(file);
     return { path: p, bytes: body.length, gzipped: zlib.gzipSync(body, { level: 9 }).length };
   });
+  return {
+    page_files: files,
+    page_total_bytes: sum(files.map((f) => f.bytes)),
+    page_total_gzipped: sum(files.map((f) => f.gzipped)),
+    first_render_ms: Math.round(firstRender),
+  };
+}
 
+/** Per-frame main-thread work in the stress scene at 1x: probed in the page, then traced. */
+async function measureFrames() {
   const stress = await browser.context.newPage();
   await stress.goto(`${server.url}?preset=stress&speed=100`);
   await stress.waitForSelector('[data-broker-id]');
@@ -57,25 +85,13 @@ async function all() {
   const probed = await probeFrames(stress, 10_000);
   const p95App = await stress.$eval('#frame-p95', (e) => e.dataset.ms ?? e.textContent);
   const frames = await traceFrames(stress, 10_000);
-  console.log(JSON.stringify({
-    page_files: files,
-    page_total_bytes: sum(files.map((f) => f.bytes)),
-    page_total_gzipped: sum(files.map((f) => f.gzipped)),
-    first_render_ms: Math.round(firstRender),
+  await stress.close();
+  return {
     stress_frames_in_10s: probed.length,
-    stress_frame_work_ms: {
-      median: quantile(probed, 0.5),
-      p95: quantile(probed, 0.95),
-      max: quantile(probed, 1),
-    },
+    stress_frame_work_ms: stats(probed),
     stress_app_update_render_p95_ms: Number(p95App),
-    stress_main_thread_ms_per_frame_traced: {
-      median: quantile(frames, 0.5),
-      p95: quantile(frames, 0.95),
-      max: quantile(frames, 1),
-    },
-    time_travel: await measureSeek(),
-  }, null, 2));
+    stress_main_thread_ms_per_frame_traced: stats(frames),
+  };
 }
 
 /** A one-hour stress session, then 200 seeks to random times (a fixed pseudo-random list). */
@@ -85,7 +101,8 @@ async function measureSeek() {
   await page.goto(`${server.url}?preset=stress&t=3600000&paused=1`, { timeout: 600_000 });
   await page.waitForSelector('[data-broker-id]', { timeout: 600_000 });
   const loadS = (Date.now() - started) / 1000;
-  const { min, max } = await page.$eval('#timeline', (e) => ({ min: Number(e.min), max: Number(e.max) }));
+  // The span time travel covers (the session, or its last part if it is bounded).
+  const { min, max } = await page.$eval('#timeline', (e) => ({ min: Number(e.dataset.start), max: Number(e.dataset.end) }));
   const result = await page.evaluate(async ({ min, max }) => {
     const input = document.querySelector('#timeline');
     const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
@@ -107,14 +124,8 @@ async function measureSeek() {
   }, { min, max });
   const mem = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? null);
   // The largest Chromium renderer process (Linux `ps`): the wasm memory lives there.
-  let rendererRssKb = null;
-  try {
-    const { execSync } = await import('node:child_process');
-    rendererRssKb = Math.max(...execSync('ps -eo rss=,args=').toString().split('\n')
-      .filter((l) => l.includes('--type=renderer')).map((l) => Number(l.trim().split(/\s+/)[0])));
-  } catch { /* not Linux */ }
+  const rendererRssKb = largestRendererRssKb();
   await page.close();
-  const stats = (v) => ({ median: quantile(v, 0.5), p95: quantile(v, 0.95), max: quantile(v, 1) });
   return {
     session_ms: max - min,
     load_and_run_the_hour_s: loadS,
@@ -186,11 +197,3 @@ function upperBound(sorted, x) {
   while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid] <= x) lo = mid + 1; else hi = mid; }
   return lo;
 }
-
-function quantile(values, q) {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return +sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)].toFixed(2);
-}
-
-function sum(xs) { return xs.reduce((a, b) => a + b, 0); }

@@ -916,6 +916,8 @@ impl Component for App {
                     // The world runs to whole ms (the clock's floor): a fractional clock must
                     // not round the session's end up past what a seek can show.
                     <TimelineBar start_ms={session.0 as f64} end_ms={(session.1 as f64).max(now.floor())}
+                        window_min={self.world.time_travel_clipped().then_some(
+                            (crate::model::world::TIME_TRAVEL_WINDOW_MS / 60_000) as u32)}
                         now_ms={now} in_past={self.world.in_past()} seek_ms={self.seek_ms}
                         status={self.timeline_status.clone().map(AttrValue::from)}
                         on_seek={self.cb.seek.clone()} />

@@ -19,7 +19,9 @@
 //!
 //! Config entries: `b:3` (brokers), `racks:a:a:b` (one per broker, omitted without racks),
 //! `cp:kraft:3` (control plane and ensemble/quorum size), `acks:all`, `keyless:round_robin`,
-//! `rate:50` (records/s of the steady producer), `topic:NAME:PARTITIONS:RF:MIN_ISR:UNCLEAN`
+//! `rate:50` (records/s of the steady producer), `ret:300000` (`log.retention.ms` of every
+//! topic, -1 keeps every record; omitted for Kafka's default of 7 days, so links made before
+//! it was carried still read), `topic:NAME:PARTITIONS:RF:MIN_ISR:UNCLEAN`
 //! (one per topic, `UNCLEAN` 0 or 1), `group:NAME:TOPIC:MEMBERS:ASSIGNOR` (one per group).
 //!
 //! Actions: `produce:KEY:VALUE:TOPIC:ACKS` (an empty key: no key), `crash:NODE`,
@@ -40,6 +42,7 @@
 //! [`MAX_TEXT`] characters with no control characters and no `<` or `>`.
 
 use crate::model::scenario::{ControlPlane, GroupSpec, Scenario, TopicSpec};
+use crate::model::scenario::{KAFKA_DEFAULT_RETENTION_MS, parse_retention, retention_text};
 use crate::model::scenario::{acks_label, keyless_label, parse_acks, parse_keyless};
 use crate::model::world::{Action, ProduceRequest};
 use crate::model::{BrokerAction, ScriptAction, World, parse_script};
@@ -261,6 +264,10 @@ fn encode_config(s: &Scenario) -> String {
         keyless_label(s.keyless),
         s.produce_rate.round() as u32
     );
+    // Only when not Kafka's default, so links made before retention was carried still read.
+    if s.retention_ms != Some(KAFKA_DEFAULT_RETENTION_MS) {
+        let _ = write!(c, ";ret:{}", retention_text(s.retention_ms));
+    }
     for t in &s.topics {
         let _ = write!(
             c,
@@ -486,6 +493,10 @@ fn decode_config(c: &str) -> Result<Scenario, String> {
                 want(2)?;
                 s.produce_rate = f64::from(number::<u32>("the produce rate", f[1], 0, 200)?);
             }
+            "ret" => {
+                want(2)?;
+                s.retention_ms = parse_retention(f[1])?;
+            }
             "topic" => {
                 want(6)?;
                 if topics.len() == MAX_TOPICS {
@@ -522,7 +533,7 @@ fn decode_config(c: &str) -> Result<Scenario, String> {
             }
             other => {
                 return Err(format!(
-                    "\"{}\" is not a config entry (b, racks, cp, acks, keyless, rate, topic, group)",
+                    "\"{}\" is not a config entry (b, racks, cp, acks, keyless, rate, ret, topic, group)",
                     shorten(other)
                 ));
             }
@@ -767,6 +778,29 @@ mod tests {
         w.elect_preferred_leaders().unwrap();
         w.advance_to(16_000);
         w
+    }
+
+    #[test]
+    fn retention_rides_in_the_link_only_when_not_kafkas_default() {
+        let stress = encode_config(&Scenario::stress());
+        assert!(stress.contains(";ret:300000;"), "{stress}");
+        assert_eq!(decode_config(&stress).unwrap(), Scenario::stress());
+        let keep_all = Scenario {
+            retention_ms: None,
+            ..Scenario::default()
+        };
+        let c = encode_config(&keep_all);
+        assert!(c.contains(";ret:-1"), "{c}");
+        assert_eq!(decode_config(&c).unwrap(), keep_all);
+        // Links from before retention was carried (no `ret`) keep Kafka's default.
+        let default = encode_config(&Scenario::default());
+        assert!(!default.contains("ret:"), "{default}");
+        assert_eq!(decode_config(&default).unwrap(), Scenario::default());
+        assert!(
+            decode_config("b:3;ret:5")
+                .unwrap_err()
+                .contains("log.retention.ms")
+        );
     }
 
     #[test]

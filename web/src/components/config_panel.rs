@@ -278,6 +278,9 @@ pub fn ConfigPanel(p: &ConfigPanelProps) -> Html {
                 { number_field("config-rate".into(), "Steady producer (records/s, 0 = off)",
                     &d.produce_rate, e.produce_rate.as_ref(),
                     edit_text(&draft, |d, v| d.produce_rate = v)) }
+                { number_field("config-retention".into(), "log.retention.ms (every topic; -1 keeps every record)",
+                    &d.retention_ms, e.retention_ms.as_ref(),
+                    edit_text(&draft, |d, v| d.retention_ms = v)) }
                 { for group_rows }
                 <button id="config-add-group" type="button" onclick={add_group}>{ "Add consumer group" }</button>
                 <button id="config-apply" type="submit">{ "Apply" }</button>

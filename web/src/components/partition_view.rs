@@ -78,12 +78,16 @@ fn row(r: &ReplicaRow) -> Html {
         // a selector for a replica never matches a row of this view.
         <li key={r.broker} class={classes!("replica-row", role)} data-row-broker={r.broker.to_string()}
             data-row-role={role} data-row-in-isr={r.in_isr.to_string()}
-            data-row-leo={r.log_end_offset.to_string()} data-row-hw={r.high_watermark.to_string()}>
+            data-row-leo={r.log_end_offset.to_string()} data-row-hw={r.high_watermark.to_string()}
+            data-row-log-start={r.log_start_offset.to_string()}>
             <div class="row-head">
                 <b>{ format!("Broker {}", r.broker) }</b>
-                { format!(" · {} · {} · epoch {} · LEO {} · HW {}{}",
+                { format!(" · {} · {} · epoch {} · LEO {} · HW {}{}{}",
                     role, if r.in_isr { "in ISR" } else { "OUT of ISR" }, r.leader_epoch,
-                    r.log_end_offset, r.high_watermark, if r.broker_up { "" } else { " · broker DOWN" }) }
+                    r.log_end_offset, r.high_watermark,
+                    // Once retention has deleted records, where the log now starts.
+                    if r.log_start_offset > 0 { format!(" · log start {}", r.log_start_offset) } else { String::new() },
+                    if r.broker_up { "" } else { " · broker DOWN" }) }
             </div>
             <ol class="log-cells" aria-label={format!("log of broker {}", r.broker)}>
                 { for cells }

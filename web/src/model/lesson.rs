@@ -328,6 +328,11 @@ pub fn web_scenario(s: &CoreScenario) -> Scenario {
         keyless: c.producer.keyless,
         produce_rate: 0.0,
         groups: Vec::new(),
+        // The panel has one retention for every topic: the first topic's.
+        retention_ms: s.topics.first().map_or(
+            Some(crate::model::scenario::KAFKA_DEFAULT_RETENTION_MS),
+            |t| t.config.retention_ms,
+        ),
     }
 }
 

@@ -5,7 +5,7 @@
 
 use kafkascope_core::Acks;
 use kafkascope_core::assignor::AssignorKind;
-use kafkascope_core::config::{ClusterConfig, CoordinatorMode};
+use kafkascope_core::config::{ClusterConfig, CoordinatorMode, Millis};
 use kafkascope_core::partitioner::KeylessStrategy;
 
 /// Which control plane the cluster runs, as the config panel offers it.
@@ -107,7 +107,16 @@ pub struct Scenario {
     /// `n % topics` with key `customer-<n % 20>`.
     pub produce_rate: f64,
     pub groups: Vec<GroupSpec>,
+    /// `log.retention.ms`, the retention of every topic (`retention.ms`): records older than
+    /// this are deleted. None keeps every record (-1 in Kafka).
+    pub retention_ms: Option<Millis>,
 }
+
+/// Kafka's default `log.retention.ms` (`log.retention.hours` = 168: 7 days).
+pub const KAFKA_DEFAULT_RETENTION_MS: Millis = 7 * 24 * 3_600_000;
+/// The stress preset's retention: 5 minutes of records (15,000 at 50 records/s), so its
+/// memory stays bounded however long it runs.
+pub const STRESS_RETENTION_MS: Millis = 300_000;
 
 impl Default for Scenario {
     /// The scenario at load: 3 brokers, topic "orders" with 3 partitions, RF 3,
@@ -129,13 +138,14 @@ impl Default for Scenario {
             keyless: KeylessStrategy::RoundRobin,
             produce_rate: 0.0,
             groups: Vec::new(),
+            retention_ms: Some(KAFKA_DEFAULT_RETENTION_MS),
         }
     }
 }
 
 impl Scenario {
     /// The load test of the performance budget: 9 brokers, 3 topics x 12 partitions, RF 3,
-    /// a producer at 50 records/s.
+    /// a producer at 50 records/s, `log.retention.ms` 5 minutes.
     pub fn stress() -> Self {
         Self {
             brokers: 9,
@@ -156,6 +166,7 @@ impl Scenario {
             keyless: KeylessStrategy::RoundRobin,
             produce_rate: 50.0,
             groups: Vec::new(),
+            retention_ms: Some(STRESS_RETENTION_MS),
         }
     }
 
@@ -234,6 +245,8 @@ pub struct ScenarioDraft {
     pub keyless: KeylessStrategy,
     pub produce_rate: String,
     pub groups: Vec<GroupDraft>,
+    /// `log.retention.ms`; -1 keeps every record.
+    pub retention_ms: String,
 }
 
 /// Errors of one consumer-group row, per field.
@@ -275,6 +288,7 @@ pub struct ScenarioErrors {
     pub coordinator_nodes: Option<String>,
     pub topics: Vec<TopicErrors>,
     pub produce_rate: Option<String>,
+    pub retention_ms: Option<String>,
     pub groups: Vec<GroupErrors>,
     /// Anything not tied to one field.
     pub other: Option<String>,
@@ -286,6 +300,7 @@ impl ScenarioErrors {
             && self.racks.is_none()
             && self.coordinator_nodes.is_none()
             && self.produce_rate.is_none()
+            && self.retention_ms.is_none()
             && self.other.is_none()
             && self.topics.iter().all(TopicErrors::is_empty)
             && self.groups.iter().all(GroupErrors::is_empty)
@@ -325,6 +340,7 @@ impl ScenarioErrors {
             );
         }
         v.extend(self.produce_rate.iter().cloned());
+        v.extend(self.retention_ms.iter().cloned());
         for g in &self.groups {
             v.extend([&g.group, &g.members].into_iter().flatten().cloned());
         }
@@ -364,7 +380,29 @@ impl From<&Scenario> for ScenarioDraft {
                     assignor: g.assignor,
                 })
                 .collect(),
+            retention_ms: retention_text(s.retention_ms),
         }
+    }
+}
+
+/// `log.retention.ms` as the config panel and a share link write it (-1: keep everything).
+pub fn retention_text(ms: Option<Millis>) -> String {
+    ms.map_or_else(|| "-1".to_owned(), |ms| ms.to_string())
+}
+
+/// Parses `log.retention.ms`: -1 (keep everything) or at least 1000 ms, at most Kafka's
+/// default (7 days); the error is Kafka's config parser's where it has one.
+pub fn parse_retention(s: &str) -> Result<Option<Millis>, String> {
+    let t = s.trim();
+    match t.parse::<i64>() {
+        Ok(-1) => Ok(None),
+        Ok(n) if (1_000..=KAFKA_DEFAULT_RETENTION_MS as i64).contains(&n) => Ok(Some(n as Millis)),
+        Ok(n) => Err(format!(
+            "log.retention.ms {n}: here -1 (keep every record) or 1000 to {KAFKA_DEFAULT_RETENTION_MS} (7 days)"
+        )),
+        Err(_) => Err(format!(
+            "Invalid value {t} for configuration log.retention.ms: Not a number of type LONG"
+        )),
     }
 }
 
@@ -485,6 +523,10 @@ impl ScenarioDraft {
                 0.0
             }
         };
+        let retention_ms = parse_retention(&self.retention_ms).unwrap_or_else(|e| {
+            errs.retention_ms = Some(e);
+            Some(KAFKA_DEFAULT_RETENTION_MS)
+        });
         let mut groups = Vec::with_capacity(self.groups.len());
         for (i, g) in self.groups.iter().enumerate() {
             let members = match parse_int(&g.members) {
@@ -518,6 +560,7 @@ impl ScenarioDraft {
             keyless: self.keyless,
             produce_rate,
             groups,
+            retention_ms,
         };
         (scenario, errs)
     }
@@ -561,6 +604,34 @@ impl ScenarioDraft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stress_preset_keeps_five_minutes_of_records_and_the_default_kafkas_seven_days() {
+        assert_eq!(Scenario::stress().retention_ms, Some(300_000));
+        assert_eq!(Scenario::default().retention_ms, Some(604_800_000));
+        let d = ScenarioDraft::from(&Scenario::stress());
+        assert_eq!(d.retention_ms, "300000");
+        assert_eq!(d.parse().unwrap(), Scenario::stress());
+    }
+
+    #[test]
+    fn retention_is_minus_one_or_a_second_to_seven_days() {
+        assert_eq!(parse_retention("-1"), Ok(None));
+        assert_eq!(parse_retention(" 60000 "), Ok(Some(60_000)));
+        assert_eq!(parse_retention("604800000"), Ok(Some(604_800_000)));
+        assert!(parse_retention("999").unwrap_err().contains("1000 to"));
+        assert!(parse_retention("604800001").is_err());
+        assert_eq!(
+            parse_retention("5 min").unwrap_err(),
+            "Invalid value 5 min for configuration log.retention.ms: Not a number of type LONG"
+        );
+        let mut d = ScenarioDraft::from(&Scenario::default());
+        d.retention_ms = "x".into();
+        let e = d.parse().unwrap_err();
+        assert!(e.retention_ms.is_some() && e.messages().len() == 1, "{e:?}");
+        d.retention_ms = "-1".into();
+        assert_eq!(d.parse().unwrap().retention_ms, None);
+    }
 
     #[test]
     fn default_scenario_is_the_course_cluster() {

@@ -189,11 +189,13 @@ pub enum ActionOutput {
 /// Simulated time between the timeline's checkpoints: a seek replays at most this much
 /// (5 s of the stress preset replays in about 5 ms natively and 25 ms in Chromium).
 pub const CHECKPOINT_INTERVAL_MS: Millis = 5_000;
-/// Checkpoints kept: past this, every second one is dropped and the interval doubles, so
-/// memory stays bounded however long the session. An hour of the stress preset thins once (at
-/// 32 min) and ends with 361 checkpoints 10 s apart, each holding about 200 KB of simulator
-/// state of its own (natively); a seek replays at most 10 s: under 6 ms natively, 14 ms in
-/// Chromium. 256 would end at 20 s apart, and seeks in Chromium reach 40 ms.
+/// How far back time travel goes: the last 15 minutes of simulated time before the session's
+/// end. Older checkpoints are dropped (all but the session's first, kept so the whole session
+/// can still be replayed for an export), so memory does not grow with the session's length:
+/// 182 checkpoints at most, 5 s apart.
+pub const TIME_TRAVEL_WINDOW_MS: Millis = 15 * 60_000;
+/// Checkpoints kept at most: past this, every second one is dropped and the interval doubles.
+/// The window keeps fewer (182), so this only guards against a window made longer.
 pub const MAX_CHECKPOINTS: usize = 384;
 
 /// An action taken in the past, which dropped the rest of the session.
@@ -304,7 +306,7 @@ impl Replay for Engine {
         self.sim.advance_clock(t);
     }
     fn apply_input(&mut self, action: Action) -> Result<ActionOutput, KafkaError> {
-        let commands = self.sim.command_log().len();
+        let commands = self.sim.commands_applied();
         let out = match action {
             Action::Produce(req) => self.produce(&req).map(ActionOutput::Records),
             Action::Node(node, a) => self.node_action(node, a).map(|()| ActionOutput::Done),
@@ -318,7 +320,7 @@ impl Replay for Engine {
                 .map(ActionOutput::Consumer),
         };
         // A refused action must change nothing, or a replay would miss the change.
-        debug_assert!(out.is_ok() || self.sim.command_log().len() == commands);
+        debug_assert!(out.is_ok() || self.sim.commands_applied() == commands);
         let out = out?;
         self.transitions += 1;
         Ok(out)
@@ -343,7 +345,7 @@ impl Engine {
         scenario
             .control_plane
             .apply(&mut config, scenario.coordinator_nodes);
-        let sim = match Sim::new(config, seed) {
+        let mut sim = match Sim::new(config, seed) {
             Ok(sim) => sim,
             Err(e) if e.starts_with("coordinator.") => {
                 errs.coordinator_nodes = Some(e);
@@ -358,6 +360,9 @@ impl Engine {
                 return Err(errs);
             }
         };
+        // The timeline logs the actions and the steady producer is replayed from the seed, so
+        // the simulator's own command log would only grow with the session.
+        sim.limit_command_log(Some(0));
         let mut w = Engine {
             scenario: Rc::new(scenario.clone()),
             sim,
@@ -391,7 +396,7 @@ impl Engine {
                 config: TopicConfig {
                     min_insync_replicas: t.min_insync_replicas,
                     unclean_leader_election_enable: t.unclean_leader_election,
-                    ..TopicConfig::default()
+                    retention_ms: scenario.retention_ms,
                 },
             };
             if let Err(e) = w.sim.apply(cmd) {
@@ -809,6 +814,7 @@ impl World {
         let policy = CheckpointPolicy {
             interval_ms: CHECKPOINT_INTERVAL_MS,
             max_checkpoints: MAX_CHECKPOINTS,
+            window_ms: Some(TIME_TRAVEL_WINDOW_MS),
         };
         World {
             seed,
@@ -927,9 +933,15 @@ impl World {
         Some(t)
     }
 
-    /// The session's span: its start and the furthest time it reached.
+    /// The session's span time travel covers: its start (at most [`TIME_TRAVEL_WINDOW_MS`]
+    /// before its end) and the furthest time it reached.
     pub fn session(&self) -> (Millis, Millis) {
         (self.timeline.start(), self.timeline.end())
+    }
+
+    /// Whether the session is longer than time travel covers (its start is out of reach).
+    pub fn time_travel_clipped(&self) -> bool {
+        self.timeline.start() > self.timeline.origin()
     }
 
     /// Whether the shown state is in the past (a future is ahead of it).
@@ -947,8 +959,9 @@ impl World {
         const SLICE_MS: Millis = 20;
         let mut tl = self.timeline.clone();
         let until = tl.now();
-        let mut t = tl.start();
-        tl.seek(t);
+        // From the session's origin, even when time travel covers only its last part.
+        tl.rewind();
+        let mut t = tl.origin();
         let mut lines: Vec<LogLine> = Vec::new();
         let mut next_id = 0;
         let mut left_out = false;
@@ -1107,6 +1120,67 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Memory does not grow with the session: time travel covers the last 15 minutes, the
+    /// simulator keeps no command log, and the whole session still exports from its origin.
+    #[test]
+    fn time_travel_covers_the_last_fifteen_minutes_and_the_rest_is_dropped() {
+        let s = Scenario {
+            produce_rate: 2.0,
+            ..Scenario::default()
+        };
+        let mut w = World::new(&s, 1).unwrap();
+        let origin = w.session().0;
+        w.advance_to(10 * 60_000);
+        assert!(!w.time_travel_clipped());
+        assert_eq!(w.session(), (origin, 10 * 60_000));
+        w.advance_to(20 * 60_000);
+        assert!(w.time_travel_clipped());
+        assert_eq!(w.session(), (5 * 60_000, 20 * 60_000));
+        // The origin, the checkpoint at the window's start, and one every 5 s after it.
+        assert!(
+            w.checkpoints() <= 2 + 180,
+            "{} checkpoints",
+            w.checkpoints()
+        );
+        assert!(w.sim().command_log().is_empty());
+        assert!(w.sim().commands_applied() > 2 * 60 * 20);
+        assert_eq!(w.seek(0), 5 * 60_000);
+        w.seek(12 * 60_000);
+        let mut straight = World::new(&s, 1).unwrap();
+        straight.advance_to(12 * 60_000);
+        assert_eq!(w.snapshot(), straight.snapshot());
+        assert_eq!(w.log_all(), straight.log_all());
+        let (lines, left_out) = w.full_log(usize::MAX);
+        assert!(!left_out && lines[0].id == 0 && lines[0].time < 1_000);
+        assert_eq!(lines.last().map(|l| l.id), w.log_all().back().map(|l| l.id));
+    }
+
+    #[test]
+    fn the_scenarios_retention_deletes_old_records_from_every_replica() {
+        let s = Scenario {
+            produce_rate: 20.0,
+            retention_ms: Some(2_000),
+            ..Scenario::default()
+        };
+        let mut w = World::new(&s, 1).unwrap();
+        w.advance_to(12_000);
+        let tp = TopicPartition::new("orders", 0);
+        for b in 1..=3 {
+            let log = &w.sim().replica(b, &tp).unwrap().log;
+            // 20 records/s over 3 partitions: ~7 a second each; at most about 2 s (retention)
+            // plus 5 s (the teaching profile's retention check interval) of them are kept.
+            assert!(log.log_start_offset() > 10, "broker {b}: nothing deleted");
+            assert!(log.log_end_offset() - log.log_start_offset() < 60);
+        }
+        let keep_all = Scenario {
+            retention_ms: None,
+            ..s
+        };
+        let mut w = World::new(&keep_all, 1).unwrap();
+        w.advance_to(12_000);
+        assert_eq!(w.sim().replica(1, &tp).unwrap().log.log_start_offset(), 0);
+    }
     use crate::model::scenario::ScenarioDraft;
     use kafkascope_core::snapshot::ReplicaRole;
 
@@ -1538,5 +1612,42 @@ mod tests {
             "seek: median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
             times[25], times[47], times[49]
         );
+    }
+
+    /// What the stress preset holds after 15, 30, 45 and 60 simulated minutes (figures, not a
+    /// check): `cargo test --release -p kafkascope-web stress_memory -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn stress_memory_figures() {
+        let rss_kb = || {
+            std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    let l = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+                    l.split_whitespace().nth(1)?.parse::<u64>().ok()
+                })
+                .unwrap_or(0)
+        };
+        let mut w = World::new(&Scenario::stress(), 1).unwrap();
+        for minute in [15, 30, 45, 60] {
+            w.advance_to(minute * 60_000);
+            let sim = w.sim();
+            let records: u64 = sim
+                .brokers()
+                .values()
+                .flat_map(|b| b.partitions.values())
+                .map(|p| p.log.log_end_offset() - p.log.log_start_offset())
+                .sum();
+            let (start, end) = w.session();
+            println!(
+                "{minute} min: RSS {} kB, {} checkpoints, time travel {start}..{end} ms, \
+                 {records} records in replica logs, command log {} of {} commands, {} actions",
+                rss_kb(),
+                w.checkpoints(),
+                sim.command_log().len(),
+                sim.commands_applied(),
+                w.actions().count()
+            );
+        }
     }
 }
