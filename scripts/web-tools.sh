@@ -30,8 +30,11 @@ ensure_wasm_tools() {
 }
 
 ensure_npm_packages() {
-  if [ ! -d "$ROOT/node_modules/playwright-core" ]; then
-    log "installing npm packages (playwright-core for the browser tests)"
+  # npm writes node_modules/.package-lock.json on install: older than package-lock.json (or
+  # missing) means a package was added or changed since.
+  local installed="$ROOT/node_modules/.package-lock.json"
+  if [ ! -f "$installed" ] || [ "$ROOT/package-lock.json" -nt "$installed" ]; then
+    log "installing npm packages (playwright-core and axe-core for the browser tests)"
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }

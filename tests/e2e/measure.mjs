@@ -16,8 +16,8 @@
 //   update, from the input event to the next animation frame after the render, as
 //   median, p95 and max;
 // - idle: CPU while paused and while playing in a hidden tab (measure/idle.mjs);
-// - memory: JS heap, wasm memory and renderer RSS at 15, 30, 45 and 60 simulated minutes of
-//   the stress preset played at the top speed (measure/memory.mjs; about 6 min of wall time).
+// - memory: JS heap, wasm memory and renderer RSS of the stress preset run at full speed to
+//   15, 30, 45, 60, 75, 90 and 120 simulated minutes, a fresh page each (measure/memory.mjs).
 import { serve, launch, ROOT } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -189,13 +189,14 @@ pub enum ActionOutput {
 /// Simulated time between the timeline's checkpoints: a seek replays at most this much
 /// (5 s of the stress preset replays in about 5 ms natively and 25 ms in Chromium).
 pub const CHECKPOINT_INTERVAL_MS: Millis = 5_000;
-/// How far back time travel goes: the last 15 minutes of simulated time before the session's
-/// end. Older checkpoints are dropped (all but the session's first, kept so the whole session
-/// can still be replayed for an export), so memory does not grow with the session's length:
-/// 182 checkpoints at most, 5 s apart.
-pub const TIME_TRAVEL_WINDOW_MS: Millis = 15 * 60_000;
-/// Checkpoints kept at most: past this, every second one is dropped and the interval doubles.
-/// The window keeps fewer (182), so this only guards against a window made longer.
+/// How far back time travel goes: the last hour of simulated time before the session's end,
+/// so the whole of a one-hour session can be scrubbed. Older checkpoints are dropped (all but
+/// the session's first, kept so the whole session can still be replayed for an export), so
+/// memory stops growing once the session is longer than the window: with the stress preset's
+/// 5-minute retention, about 190 MB natively from the hour on (a 15-minute window: 82 MB).
+pub const TIME_TRAVEL_WINDOW_MS: Millis = 60 * 60_000;
+/// Checkpoints kept at most: past this, every second one is dropped and the interval doubles
+/// (an hour's window holds about 360, 10 s apart).
 pub const MAX_CHECKPOINTS: usize = 384;
 
 /// An action taken in the past, which dropped the rest of the session.
@@ -1121,34 +1122,34 @@ impl World {
 mod tests {
     use super::*;
 
-    /// Memory does not grow with the session: time travel covers the last 15 minutes, the
+    /// Memory does not grow with the session: time travel covers the last hour, the
     /// simulator keeps no command log, and the whole session still exports from its origin.
     #[test]
-    fn time_travel_covers_the_last_fifteen_minutes_and_the_rest_is_dropped() {
+    fn time_travel_covers_the_last_hour_and_the_rest_is_dropped() {
         let s = Scenario {
             produce_rate: 2.0,
             ..Scenario::default()
         };
         let mut w = World::new(&s, 1).unwrap();
         let origin = w.session().0;
-        w.advance_to(10 * 60_000);
+        w.advance_to(50 * 60_000);
         assert!(!w.time_travel_clipped());
-        assert_eq!(w.session(), (origin, 10 * 60_000));
-        w.advance_to(20 * 60_000);
+        assert_eq!(w.session(), (origin, 50 * 60_000));
+        w.advance_to(70 * 60_000);
         assert!(w.time_travel_clipped());
-        assert_eq!(w.session(), (5 * 60_000, 20 * 60_000));
-        // The origin, the checkpoint at the window's start, and one every 5 s after it.
+        assert_eq!(w.session(), (10 * 60_000, 70 * 60_000));
+        // At most the cap: an hour's checkpoints, thinned to one every 10 s.
         assert!(
-            w.checkpoints() <= 2 + 180,
+            w.checkpoints() <= MAX_CHECKPOINTS,
             "{} checkpoints",
             w.checkpoints()
         );
         assert!(w.sim().command_log().is_empty());
-        assert!(w.sim().commands_applied() > 2 * 60 * 20);
-        assert_eq!(w.seek(0), 5 * 60_000);
-        w.seek(12 * 60_000);
+        assert!(w.sim().commands_applied() > 2 * 60 * 70);
+        assert_eq!(w.seek(0), 10 * 60_000);
+        w.seek(62 * 60_000);
         let mut straight = World::new(&s, 1).unwrap();
-        straight.advance_to(12 * 60_000);
+        straight.advance_to(62 * 60_000);
         assert_eq!(w.snapshot(), straight.snapshot());
         assert_eq!(w.log_all(), straight.log_all());
         let (lines, left_out) = w.full_log(usize::MAX);
@@ -1629,7 +1630,7 @@ mod tests {
                 .unwrap_or(0)
         };
         let mut w = World::new(&Scenario::stress(), 1).unwrap();
-        for minute in [15, 30, 45, 60] {
+        for minute in [15, 30, 45, 60, 75, 90] {
             w.advance_to(minute * 60_000);
             let sim = w.sim();
             let records: u64 = sim
