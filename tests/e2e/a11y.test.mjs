@@ -1,24 +1,12 @@
 // Accessibility in the browser: axe-core on every page and state that matters, a keyboard-only
 // path through the main interactions, the live region's announcements, reduced motion.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openApp, watch, seriousViolations, ARTIFACTS } from './harness.mjs';
+import { openApp, watch, seriousViolations, ARTIFACTS, useBrowser } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** Fails with axe's words if the page (or `include`) has serious or critical violations. */
 async function assertAccessible(page, what, include) {
@@ -27,7 +15,7 @@ async function assertAccessible(page, what, include) {
 }
 
 test('axe: the main page (default, a partition selected, after a crash, the config panel in use), also in the dark scheme and on a phone', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=400`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=400`);
   await page.waitForFunction(() => document.querySelectorAll('g.replica[data-topic="orders"][data-role="leader"]').length === 3);
   await assertAccessible(page, 'default');
   await page.selectOption('#partition-select', 'orders-0');
@@ -58,7 +46,7 @@ test('axe: the main page (default, a partition selected, after a crash, the conf
 });
 
 test('axe: a lesson (start, a question, the end), the embedded frame, the example course page, mount() on a page', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?lesson=unclean-leader-election&speed=1000`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?lesson=unclean-leader-election&speed=1000`);
   await page.waitForSelector('#lesson-gate[data-kind="start"]');
   await assertAccessible(page, 'lesson start');
   await page.click('#lesson-continue');
@@ -74,7 +62,7 @@ test('axe: a lesson (start, a question, the end), the embedded frame, the exampl
   assert.deepEqual(errors, []);
   await page.close();
 
-  const embed = await openApp(browser.context, `${server.url}?embed=1`);
+  const embed = await openApp(env.browser.context, `${env.server.url}?embed=1`);
   await embed.page.setViewportSize({ width: 800, height: 500 });
   await assertAccessible(embed.page, 'embed');
   await embed.page.click('#log-collapsed summary');
@@ -82,18 +70,18 @@ test('axe: a lesson (start, a question, the end), the embedded frame, the exampl
   assert.deepEqual(embed.errors, []);
   await embed.page.close();
 
-  const example = await browser.context.newPage();
+  const example = await env.browser.context.newPage();
   const exampleErrors = watch(example);
-  await example.goto(`${server.url}www/course-example.html`);
+  await example.goto(`${env.server.url}www/course-example.html`);
   await example.waitForSelector('#first g[data-broker-id="2"]', { timeout: 20_000 });
   await example.waitForSelector('#second g[data-broker-id="2"]', { timeout: 20_000 });
   await assertAccessible(example, 'example course page');
   assert.deepEqual(exampleErrors, []);
   await example.close();
 
-  const host = await browser.context.newPage();
+  const host = await env.browser.context.newPage();
   const hostErrors = watch(host);
-  await host.goto(`${server.url}tests/e2e/fixtures/embed-host.html`);
+  await host.goto(`${env.server.url}tests/e2e/fixtures/embed-host.html`);
   await host.waitForSelector('body[data-ready="true"]');
   await host.evaluate(() => window.kafkascope.mount(document.getElementById('here'), { embed: true }));
   await host.waitForSelector('#here g[data-broker-id="3"]');
@@ -130,7 +118,7 @@ async function focusedId(page) {
 }
 
 test('keyboard only: play and pause, step, send a keyed record, crash and restart a broker, pick a partition, change the config', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=400`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=400`);
   await page.waitForFunction(() => document.querySelectorAll('g.replica[data-topic="orders"][data-role="leader"]').length === 3);
   // Nothing is clicked below: Tab, Shift+Tab, Enter, Space, arrow keys and typing only.
   await tabTo(page, '#play');
@@ -208,7 +196,7 @@ test('keyboard only: play and pause, step, send a keyed record, crash and restar
 });
 
 test('keyboard only: a lesson question answered with Tab, Space and the arrow keys', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?lesson=partitions-and-keys&speed=1000`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?lesson=partitions-and-keys&speed=1000`);
   await page.waitForSelector('#lesson-gate[data-kind="start"]');
   await tabTo(page, '#lesson-continue');
   assert.equal(await focusVisible(page), true);
@@ -230,7 +218,7 @@ test('keyboard only: a lesson question answered with Tab, Space and the arrow ke
 });
 
 test('the live region: brief, throttled announcements of crashes and elections, not a flood; the log is not live', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=400`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=400`);
   assert.equal(await page.getAttribute('#event-log', 'aria-live'), null, 'the event log is not a live region');
   const region = await page.$eval('#announcer', (e) => ({
     role: e.getAttribute('role'), live: e.getAttribute('aria-live'), atomic: e.getAttribute('aria-atomic'),
@@ -276,11 +264,11 @@ test('the live region: brief, throttled announcements of crashes and elections, 
 });
 
 test('reduced motion: messages are drawn as still links, nothing glides or transitions; the app follows a change of the setting', async () => {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   const errors = watch(page);
   await page.emulateMedia({ reducedMotion: 'reduce' });
   // 0.1x: a 40 ms link takes 400 ms to cross, so a message is seen twice below.
-  await page.goto(`${server.url}?speed=10`);
+  await page.goto(`${env.server.url}?speed=10`);
   await page.waitForSelector('[data-broker-id]');
   await page.waitForSelector('#messages .msg-link', { timeout: 10_000 });
   assert.equal(await page.$eval('#cluster', (e) => e.classList.contains('reduced-motion')), true);

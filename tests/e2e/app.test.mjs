@@ -1,23 +1,11 @@
 // End-to-end tests in Debian's Chromium: the page a learner opens, driven as they would.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openApp, ARTIFACTS, ROOT } from './harness.mjs';
+import { openApp, ARTIFACTS, ROOT, useBrowser } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** The replica of orders-<p> that is drawn as leader, as { broker, leo, hw, inIsr }. */
 async function replicas(page, partition) {
@@ -32,7 +20,7 @@ async function replicas(page, partition) {
 }
 
 test('the page loads and draws the default cluster', async () => {
-  const { page, errors } = await openApp(browser.context, server.url);
+  const { page, errors } = await openApp(env.browser.context, env.server.url);
   assert.equal(await page.locator('[data-broker-id]').count(), 3);
   // Replicas appear once LeaderAndIsr reaches the brokers (a simulated network hop).
   await page.waitForFunction(() => document.querySelectorAll('g.replica[data-topic="orders"]').length === 9);
@@ -43,7 +31,7 @@ test('the page loads and draws the default cluster', async () => {
 });
 
 test('a keyed message lands in the partition Kafka would choose, and is replicated', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=100`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=100`);
   await page.fill('#produce-key', 'customer-123');
   await page.fill('#produce-value', 'order-1');
   await page.click('#produce-send');
@@ -60,7 +48,7 @@ test('a keyed message lands in the partition Kafka would choose, and is replicat
 });
 
 test('crashing the leader of orders-0 shows a new leader chosen from the ISR', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=200`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=200`);
   const before = await replicas(page, 0);
   const oldLeader = before.find((r) => r.role === 'leader').broker;
   const isr = before.filter((r) => r.inIsr).map((r) => r.broker);
@@ -87,7 +75,7 @@ test('crashing the leader of orders-0 shows a new leader chosen from the ISR', a
 });
 
 test('ZooKeeper mode: the controller broker dies; after its session expires another broker wins /controller', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?mode=zookeeper&speed=400`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?mode=zookeeper&speed=400`);
   await page.waitForSelector('g.coordinator[data-mode="zookeeper"]');
   assert.equal(await page.locator('.controller-node[data-node^="zookeeper-"]').count(), 3);
   await page.waitForSelector('.controller-node[data-node^="zookeeper-"][data-role="leader"]');
@@ -110,7 +98,7 @@ test('ZooKeeper mode: the controller broker dies; after its session expires anot
 });
 
 test('KRaft mode: crashing the active controller makes a standby leader of a new epoch', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?mode=kraft&speed=200`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?mode=kraft&speed=200`);
   await page.waitForSelector('g.coordinator[data-mode="kraft"] .controller-node[data-role="leader"]');
   const old = await page.$eval('.controller-node[data-role="leader"]', (e) => e.dataset.node);
   await page.focus(`.controller-node[data-node="${old}"]`);
@@ -127,11 +115,11 @@ test('KRaft mode: crashing the active controller makes a standby leader of a new
 });
 
 test('a phone-sized screen shows the whole app without errors', async () => {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   await page.setViewportSize({ width: 390, height: 844 });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   await page.waitForSelector('[data-broker-id]');
   await page.screenshot({ path: path.join(ARTIFACTS, 'phone.png'), fullPage: true });
   assert.deepEqual(errors, []);
@@ -139,7 +127,7 @@ test('a phone-sized screen shows the whole app without errors', async () => {
 });
 
 test('the config panel: racks that miss a broker get Kafka\'s error; a consumer group starts with its assignor', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=100`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=100`);
   await page.fill('#config-racks', 'a, b');
   await page.click('#config-apply');
   await page.waitForSelector('#config-racks-error:has-text("Not all brokers have rack information")');
@@ -164,7 +152,7 @@ test('the config panel: racks that miss a broker get Kafka\'s error; a consumer 
 });
 
 test('time travel: scrub back to before a crash, step back, act in the past and see the fork', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?t=2000&paused=1`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?t=2000&paused=1`);
   await page.waitForFunction(() => document.querySelectorAll('g.replica[data-topic="orders"][data-role="leader"]').length === 3);
   const before = await replicas(page, 0);
   const oldLeader = before.find((r) => r.role === 'leader').broker;
@@ -228,7 +216,7 @@ async function lessonChecks(page) {
 
 test('the stress preset keeps 5 minutes of records; time travel covers the whole of a 20-minute session', async () => {
   // 20 simulated minutes run before the first frame.
-  const { page, errors } = await openApp(browser.context, `${server.url}?preset=stress&t=1200000&paused=1`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?preset=stress&t=1200000&paused=1`);
   assert.equal(await page.inputValue('#config-retention'), '300000');
   const range = await page.$eval('#timeline', (e) => ({ min: Number(e.min), start: Number(e.dataset.start), end: Number(e.dataset.end) }));
   assert.equal(range.min, 0);
@@ -258,7 +246,7 @@ test('the stress preset keeps 5 minutes of records; time travel covers the whole
 test('a lesson: the clock stops at each question, the answer is revealed by what follows, every check holds', async () => {
   const file = JSON.parse(fs.readFileSync(path.join(ROOT, 'lessons', 'unclean-leader-election.json'), 'utf8'));
   const expectSteps = file.steps.flatMap((s, i) => (s.action === 'expect' ? [i] : []));
-  const { page, errors } = await openApp(browser.context, `${server.url}?lesson=unclean-leader-election&speed=1000`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?lesson=unclean-leader-election&speed=1000`);
   await page.waitForSelector('#lesson-panel[data-lesson="unclean-leader-election"]');
   assert.equal(await page.$eval('#lesson-select', (e) => e.value), 'unclean-leader-election');
   assert.match(await page.textContent('#lesson-title'), /Unclean leader election/);
@@ -341,7 +329,7 @@ test('a lesson: the clock stops at each question, the answer is revealed by what
 
 test('lessons: a bad file shows its error over the default cluster; the Lesson select loads one; a sub-path works', async () => {
   // A lesson file with an error (served in place of lessons/broken.json).
-  const context = browser.context;
+  const context = env.browser.context;
   await context.route('**/lessons/broken.json', (route) => route.fulfill({
     contentType: 'application/json',
     body: '{\n  "cluster": {"brokers": 3},\n  "steps": [\n    {"at": 0, "action": "crash", "node": "brokr-2"}\n  ]\n}\n',
@@ -349,7 +337,7 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
   const p1 = await context.newPage();
   const errs1 = [];
   p1.on('pageerror', (e) => errs1.push(String(e)));
-  await p1.goto(`${server.url}?lesson=broken`);
+  await p1.goto(`${env.server.url}?lesson=broken`);
   await p1.waitForSelector('#lesson-error');
   // Word for word what `kafkascope validate` prints for this file (after `error: `).
   assert.equal(await p1.textContent('#lesson-error'),
@@ -360,7 +348,7 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
   assert.equal(await p1.locator('[data-broker-id]').count(), 3, 'the default cluster');
   assert.equal(await p1.locator('#lesson-panel').count(), 0);
   // A lesson that does not exist: the HTTP status.
-  await p1.goto(`${server.url}?lesson=no-such-lesson`);
+  await p1.goto(`${env.server.url}?lesson=no-such-lesson`);
   await p1.waitForSelector('#lesson-error');
   assert.match(await p1.textContent('#lesson-error'), /^lessons\/no-such-lesson\.json: could not be loaded \(HTTP 404/);
   await p1.screenshot({ path: path.join(ARTIFACTS, 'lesson-error.png') });
@@ -395,7 +383,7 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
   const p2 = await context.newPage();
   const errs2 = [];
   p2.on('pageerror', (e) => errs2.push(String(e)));
-  await p2.goto(`${server.url}course/kafka/?lesson=kraft-mode`);
+  await p2.goto(`${env.server.url}course/kafka/?lesson=kraft-mode`);
   await p2.waitForSelector('#lesson-panel[data-lesson="kraft-mode"] #lesson-gate[data-kind="start"]', { timeout: 20_000 });
   assert.deepEqual(errs2, []);
   await p2.close();
@@ -404,7 +392,7 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
 
 test('every lesson in lessons/ is in the Lesson select and runs in the page to its end with every check holding', async () => {
   const names = fs.readdirSync(path.join(ROOT, 'lessons')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=1000`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=1000`);
   const listed = await page.$$eval('#lesson-select option', (os) => os.map((o) => o.value).filter((v) => v));
   assert.deepEqual([...listed].sort(), names);
   for (const name of names) {

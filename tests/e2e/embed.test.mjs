@@ -1,23 +1,11 @@
 // End-to-end tests of sharing, embedding and exporting, in Debian's Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openApp, watch, ARTIFACTS } from './harness.mjs';
+import { openApp, watch, ARTIFACTS, useBrowser } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useBrowser();
 
 /** Every replica drawn (under `scope`), sorted: what "the same state" compares. */
 async function state(page, scope = '') {
@@ -31,7 +19,7 @@ async function state(page, scope = '') {
 }
 
 test('a share link round trip: act, share, open the link, same state at the same time', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?paused=1&t=800`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?paused=1&t=800`);
   await page.fill('#produce-key', 'kunde 7: ä&ö');
   await page.fill('#produce-value', 'order #1');
   await page.click('#produce-send');
@@ -56,7 +44,7 @@ test('a share link round trip: act, share, open the link, same state at the same
   assert.ok(link.length < 8192);
   await page.screenshot({ path: path.join(ARTIFACTS, 'share.png') });
 
-  const loaded = await browser.context.newPage();
+  const loaded = await env.browser.context.newPage();
   const loadErrors = [];
   loaded.on('pageerror', (e) => loadErrors.push(String(e)));
   await loaded.goto(link);
@@ -79,7 +67,7 @@ test('a hostile or broken link shows an error in words and the default cluster',
     ['?v=7', /version/],
   ];
   for (const [query, want] of links) {
-    const { page, errors } = await openApp(browser.context, server.url + query);
+    const { page, errors } = await openApp(env.browser.context, env.server.url + query);
     const text = await page.textContent('#link-error');
     assert.match(text, /This link could not be opened/);
     assert.match(text, want);
@@ -93,9 +81,9 @@ test('a hostile or broken link shows an error in words and the default cluster',
 });
 
 test('?embed=1: no config panel, a collapsed log, and it fits an 800x500 frame', async () => {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   await page.setViewportSize({ width: 800, height: 500 });
-  await page.goto(`${server.url}?embed=1&preset=default&lesson=ignored-here`);
+  await page.goto(`${env.server.url}?embed=1&preset=default&lesson=ignored-here`);
   await page.waitForSelector('[data-broker-id]');
   assert.equal(await page.locator('#config-apply').count(), 0);
   assert.equal(await page.locator('#produce-send').count(), 0);
@@ -114,10 +102,10 @@ test('?embed=1: no config panel, a collapsed log, and it fits an 800x500 frame',
 });
 
 test('the course page: two <kafka-cluster> instances work independently', async () => {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${server.url}www/course-example.html`);
+  await page.goto(`${env.server.url}www/course-example.html`);
   await page.waitForSelector('#first g[data-broker-id="2"]', { timeout: 20_000 });
   await page.waitForSelector('#second g[data-broker-id="2"]', { timeout: 20_000 });
   // The second runs in ZooKeeper mode, the first in KRaft.
@@ -149,7 +137,7 @@ test('the course page: two <kafka-cluster> instances work independently', async 
 });
 
 test('Export SVG and Export trace download files', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?paused=1&t=1500`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?paused=1&t=1500`);
   const [svgDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
   assert.match(svgDownload.suggestedFilename(), /^kafkascope-\d+ms\.svg$/);
   const svg = fs.readFileSync(await svgDownload.path(), 'utf8');
@@ -173,9 +161,9 @@ test('Export SVG and Export trace download files', async () => {
 });
 
 test('mount() checks what it is given: clear TypeErrors, nothing half-made, an instance already there left alone', async () => {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   const errors = watch(page);
-  await page.goto(`${server.url}tests/e2e/fixtures/embed-host.html`);
+  await page.goto(`${env.server.url}tests/e2e/fixtures/embed-host.html`);
   await page.waitForSelector('body[data-ready="true"]');
   // Each call made in the page (thunks: the page's CSP forbids eval), and what its error says.
   const results = await page.evaluate(() => {
@@ -307,9 +295,9 @@ test('mount() checks what it is given: clear TypeErrors, nothing half-made, an i
 });
 
 test('<kafka-cluster> checks its attributes: an error in words in place of the app, never markup; fixing the attribute mounts it', async () => {
-  const page = await browser.context.newPage();
+  const page = await env.browser.context.newPage();
   const errors = watch(page);
-  await page.goto(`${server.url}tests/e2e/fixtures/embed-host.html`);
+  await page.goto(`${env.server.url}tests/e2e/fixtures/embed-host.html`);
   await page.waitForSelector('body[data-elements="true"]');
   const cases = [
     ['seed', '1e999', /seed must be a whole number from 0/],

@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -126,4 +127,22 @@ export async function seriousViolations(page, include) {
     }));
   }, include ?? null);
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/**
+ * For a test file: starts the server (options as `serve`) and Chromium before its tests and
+ * stops them after. Returns an object whose `server` and `browser` are set once started.
+ */
+export function useBrowser(options = {}) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    env.server = await serve(options);
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }

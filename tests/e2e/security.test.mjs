@@ -1,25 +1,13 @@
 // Browser security and robustness: the pages under a strict Content-Security-Policy, and
 // hostile input (markup, script, huge and unusual unicode strings) shown as text everywhere.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openApp, watch, ARTIFACTS, CSP } from './harness.mjs';
+import { openApp, watch, ARTIFACTS, CSP, useBrowser } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  // Every response carries the policy as a header too (the pages also carry it in a meta).
-  server = await serve({ csp: true });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// Every response carries the policy as a header too (the pages also carry it in a meta).
+const env = useBrowser({ csp: true });
 
 // Payloads: each would run script or make an element if it were ever parsed as markup.
 const IMG = '<img src=x onerror="window.__pwned=1">';
@@ -62,8 +50,8 @@ const CLEAN = { pwned: null, img: 0, inlineScripts: 0, onAttributes: [], svgOuts
 
 test('CSP: the app, a lesson, the example page and both embeddings run with no violation', async () => {
   // The policy is on every page, as a header and as a meta element.
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=1000`);
-  const response = await page.goto(`${server.url}?speed=1000`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=1000`);
+  const response = await page.goto(`${env.server.url}?speed=1000`);
   assert.equal(response.headers()['content-security-policy'], CSP);
   assert.match(await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content'), /script-src 'self' 'wasm-unsafe-eval'; style-src 'self'/);
   await page.waitForSelector('[data-broker-id]');
@@ -97,7 +85,7 @@ test('CSP: the app, a lesson, the example page and both embeddings run with no v
   await page.close();
 
   // A lesson (fetches its file: connect-src falls back to 'self').
-  const lesson = await openApp(browser.context, `${server.url}?lesson=partitions-and-keys`);
+  const lesson = await openApp(env.browser.context, `${env.server.url}?lesson=partitions-and-keys`);
   await lesson.page.waitForSelector('#lesson-gate[data-kind="start"]');
   await lesson.page.click('#lesson-continue');
   await lesson.page.waitForSelector('#lesson-gate[data-kind="question"]', { timeout: 20_000 });
@@ -105,9 +93,9 @@ test('CSP: the app, a lesson, the example page and both embeddings run with no v
   await lesson.page.close();
 
   // The example course page: two <kafka-cluster> elements, styles in their shadow roots.
-  const example = await browser.context.newPage();
+  const example = await env.browser.context.newPage();
   const exampleErrors = watch(example);
-  await example.goto(`${server.url}www/course-example.html`);
+  await example.goto(`${env.server.url}www/course-example.html`);
   await example.waitForSelector('#first g[data-broker-id="2"]', { timeout: 20_000 });
   await example.waitForSelector('#second g[data-broker-id="2"]', { timeout: 20_000 });
   assert.notEqual(await example.$eval('#first .app', (e) => getComputedStyle(e).display), 'inline', 'the shadow root\'s style sheet applies');
@@ -117,9 +105,9 @@ test('CSP: the app, a lesson, the example page and both embeddings run with no v
   await example.close();
 
   // An embedding page: mount() from a module script, and an ?embed=1 iframe.
-  const host = await browser.context.newPage();
+  const host = await env.browser.context.newPage();
   const hostErrors = watch(host);
-  await host.goto(`${server.url}tests/e2e/fixtures/embed-host.html`);
+  await host.goto(`${env.server.url}tests/e2e/fixtures/embed-host.html`);
   await host.waitForSelector('body[data-ready="true"]');
   await host.evaluate(() => { window.handle = window.kafkascope.mount(document.getElementById('here'), { preset: 'default', embed: true, seed: 3 }); });
   await host.waitForSelector('#here g[data-broker-id="3"]');
@@ -135,7 +123,7 @@ test('CSP: the app, a lesson, the example page and both embeddings run with no v
 
 test('CSP: the checks catch a violation (an inline style attribute is refused and reported)', async () => {
   // Proves the listeners above would fail a test: the same page, one forbidden thing done.
-  const { page, errors } = await openApp(browser.context, `${server.url}?paused=1`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?paused=1`);
   await page.evaluate(() => { document.body.insertAdjacentHTML('beforeend', '<p style="color: red">x</p>'); });
   await page.waitForFunction(() => true);
   await page.waitForTimeout(200);
@@ -144,7 +132,7 @@ test('CSP: the checks catch a violation (an inline style attribute is refused an
 });
 
 test('hostile keys and values from the produce form are text in the log, the partition view and the last-record line', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=1000`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=1000`);
   const sent = [];
   for (const [key, value] of [[IMG, SCRIPT], [UNICODE, SVG], [RLO, `${RLO}-value`]]) {
     await page.fill('#produce-key', key);
@@ -175,7 +163,7 @@ test('hostile keys and values from the produce form are text in the log, the par
 });
 
 test('a 100 KB key and value: elided in the log and the partition view (all of it in the tooltip), no page widening', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=1000`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=1000`);
   await page.fill('#produce-key', HUGE);
   await page.fill('#produce-value', `v${HUGE}`);
   await page.click('#produce-send');
@@ -213,7 +201,7 @@ test('a 100 KB key and value: elided in the log and the partition view (all of i
 });
 
 test('hostile consumer group ids and topic names: text in the diagram, the forms and the config errors', async () => {
-  const { page, errors } = await openApp(browser.context, `${server.url}?speed=1000`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=1000`);
   // A consumer group named with markup (Kafka allows any group.id).
   await page.fill('#consumer-group', IMG);
   await page.click('#consumer-add');
@@ -251,7 +239,7 @@ test('hostile consumer group ids and topic names: text in the diagram, the forms
 });
 
 test('hostile lesson text: narration, questions, choices and checks are text', async () => {
-  const context = browser.context;
+  const context = env.browser.context;
   const lesson = {
     lesson: { title: `Title ${IMG}`, objectives: [`Objective ${SCRIPT}`, UNICODE], summary: `Summary ${SVG}` },
     seed: 0,
@@ -267,7 +255,7 @@ test('hostile lesson text: narration, questions, choices and checks are text', a
     run_until: 1500,
   };
   await context.route('**/lessons/hostile.json', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(lesson) }));
-  const { page, errors } = await openApp(context, `${server.url}?lesson=hostile&speed=1000`);
+  const { page, errors } = await openApp(context, `${env.server.url}?lesson=hostile&speed=1000`);
   await page.waitForSelector('#lesson-panel[data-lesson="hostile"]');
   assert.match(await page.textContent('#lesson-title'), /Title <img src=x onerror="window.__pwned=1">$/);
   assert.ok((await page.textContent('#lesson-objectives')).includes(`Objective ${SCRIPT}`));
@@ -303,7 +291,7 @@ test('hostile page addresses: markup and huge values are named in words, the app
     [`?v=1&c=b:3&a=produce:${enc('~3Cimg~20src~3Dx~3E')}:v:orders:all@5`, 'This link could not be opened'],
   ];
   for (const [query, want] of addresses) {
-    const { page, errors } = await openApp(browser.context, server.url + query);
+    const { page, errors } = await openApp(env.browser.context, env.server.url + query);
     const notice = (await page.locator('#link-error, #lesson-error').allTextContents()).join(' ');
     if (want) assert.ok(notice.includes(want), `${query.slice(0, 80)}: ${notice.slice(0, 300)}`);
     assert.ok(notice.length < 2000, `${query.slice(0, 80)}: the notice is short (${notice.length})`);
