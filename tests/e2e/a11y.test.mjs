@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openApp, watch, seriousViolations, ARTIFACTS, useBrowser } from './harness.mjs';
+import { openApp, watch, seriousViolations, ARTIFACTS, useBrowser, openExample } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -70,11 +70,7 @@ test('axe: a lesson (start, a question, the end), the embedded frame, the exampl
   assert.deepEqual(embed.errors, []);
   await embed.page.close();
 
-  const example = await env.browser.context.newPage();
-  const exampleErrors = watch(example);
-  await example.goto(`${env.server.url}www/course-example.html`);
-  await example.waitForSelector('#first g[data-broker-id="2"]', { timeout: 20_000 });
-  await example.waitForSelector('#second g[data-broker-id="2"]', { timeout: 20_000 });
+  const { page: example, errors: exampleErrors } = await openExample(env.browser.context, env.server.url);
   await assertAccessible(example, 'example course page');
   assert.deepEqual(exampleErrors, []);
   await example.close();

@@ -146,3 +146,14 @@ export function useBrowser(options = {}) {
   });
   return env;
 }
+
+/** Opens www/course-example.html and waits until both of its clusters are drawn; `errors`
+ * collects what `watch` sees. */
+export async function openExample(context, url) {
+  const page = await context.newPage();
+  const errors = watch(page);
+  await page.goto(`${url}www/course-example.html`);
+  await page.waitForSelector('#first g[data-broker-id="2"]', { timeout: 20_000 });
+  await page.waitForSelector('#second g[data-broker-id="2"]', { timeout: 20_000 });
+  return { page, errors };
+}

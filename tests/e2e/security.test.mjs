@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openApp, watch, ARTIFACTS, CSP, useBrowser } from './harness.mjs';
+import { openApp, watch, ARTIFACTS, CSP, useBrowser, openExample } from './harness.mjs';
 
 // Every response carries the policy as a header too (the pages also carry it in a meta).
 const env = useBrowser({ csp: true });
@@ -93,11 +93,7 @@ test('CSP: the app, a lesson, the example page and both embeddings run with no v
   await lesson.page.close();
 
   // The example course page: two <kafka-cluster> elements, styles in their shadow roots.
-  const example = await env.browser.context.newPage();
-  const exampleErrors = watch(example);
-  await example.goto(`${env.server.url}www/course-example.html`);
-  await example.waitForSelector('#first g[data-broker-id="2"]', { timeout: 20_000 });
-  await example.waitForSelector('#second g[data-broker-id="2"]', { timeout: 20_000 });
+  const { page: example, errors: exampleErrors } = await openExample(env.browser.context, env.server.url);
   assert.notEqual(await example.$eval('#first .app', (e) => getComputedStyle(e).display), 'inline', 'the shadow root\'s style sheet applies');
   assert.equal(await example.$eval('kafka-cluster', (e) => getComputedStyle(e).height), '520px', 'the page\'s own style sheet applies');
   await example.waitForTimeout(300);
