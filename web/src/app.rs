@@ -159,7 +159,7 @@ pub struct App {
     coordinator: Rc<CoordinatorView>,
     topics: Rc<Vec<TopicInfo>>,
     user_topics: Rc<Vec<TopicInfo>>,
-    log_lines: Rc<Vec<LogLine>>,
+    log_lines: Rc<Vec<Rc<LogLine>>>,
     seed_text: String,
     seed_error: Option<String>,
     config_errors: Rc<ScenarioErrors>,
@@ -267,7 +267,7 @@ impl App {
         self.consumer_error = None;
         self.derive();
         // A new world's opening lines are not news.
-        self.announcer.skip(self.world.log().iter());
+        self.announcer.skip(self.world.log().iter().map(Rc::as_ref));
     }
 
     /// After an action: if it was taken in the past, the rest of the session was dropped;
@@ -308,7 +308,7 @@ impl App {
             .and_then(|tp| self.world.partition_view(tp))
             .map(Rc::new);
         self.refresh_log();
-        self.announcer.take(self.world.log().iter());
+        self.announcer.take(self.world.log().iter().map(Rc::as_ref));
         self.bus.after_change(&self.world);
         self.lesson_derive();
     }
@@ -520,7 +520,7 @@ impl Component for App {
             app.lesson_start(ctx, name, props.start_at);
         }
         app.derive();
-        app.announcer.skip(app.world.log().iter());
+        app.announcer.skip(app.world.log().iter().map(Rc::as_ref));
         app.schedule(ctx);
         app
     }
@@ -575,7 +575,7 @@ impl Component for App {
                     .seek_to(t.unwrap_or_else(|| self.world.now()) as f64);
                 self.derive();
                 // A jump in time is not news (playing on from here is).
-                self.announcer.skip(self.world.log().iter());
+                self.announcer.skip(self.world.log().iter().map(Rc::as_ref));
             }
             Msg::Seek(t) => {
                 self.playback.pause();
@@ -586,7 +586,7 @@ impl Component for App {
                     self.timeline_status = None;
                     self.playback.seek_to(shown as f64);
                     self.derive();
-                    self.announcer.skip(self.world.log().iter());
+                    self.announcer.skip(self.world.log().iter().map(Rc::as_ref));
                 }
             }
             Msg::Speed(v) => self.playback.set_speed_log10(v),

@@ -113,7 +113,10 @@ mod tests {
         assert!(lines.iter().enumerate().all(|(i, l)| l.id == i as u64));
         assert_eq!(
             lines[lines.len() - w.log_all().len()..],
-            w.log_all().iter().cloned().collect::<Vec<_>>()[..]
+            w.log_all()
+                .iter()
+                .map(|l| (**l).clone())
+                .collect::<Vec<_>>()[..]
         );
         let (few, cut) = w.full_log(10);
         assert_eq!((few.len(), cut), (10, true));

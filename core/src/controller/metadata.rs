@@ -38,7 +38,9 @@ pub struct TopicMetadata {
 pub struct ClusterMetadata {
     pub brokers: LiteMap<BrokerId, BrokerRegistration>,
     /// A `BTreeMap` so that it can be indexed by `&str` (`topics["t"]`), which `LiteMap` cannot.
-    pub topics: BTreeMap<TopicName, TopicMetadata>,
+    /// Each topic behind an `Arc`, changed through `Arc::make_mut`: a clone (every checkpoint
+    /// of a timeline clones a dozen images) shares the topics that did not change since.
+    pub topics: BTreeMap<TopicName, Arc<TopicMetadata>>,
     pub controller_epoch: i32,
 }
 
@@ -63,8 +65,7 @@ impl ClusterMetadata {
     }
 
     fn partition_mut(&mut self, tp: &TopicPartition) -> Option<&mut PartitionState> {
-        self.topics
-            .get_mut(&tp.topic)?
+        Arc::make_mut(self.topics.get_mut(&tp.topic)?)
             .partitions
             .get_mut(tp.partition as usize)
     }
@@ -126,8 +127,10 @@ impl ClusterMetadata {
         for p in &partitions {
             events.push(elected(p, NO_LEADER, ElectionReason::NewPartition));
         }
-        self.topics
-            .insert(t.name.clone(), TopicMetadata { config, partitions });
+        self.topics.insert(
+            t.name.clone(),
+            Arc::new(TopicMetadata { config, partitions }),
+        );
         Ok(assignment)
     }
 
@@ -140,7 +143,7 @@ impl ClusterMetadata {
         events: &mut Vec<EventKind>,
     ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
         let live = self.live_broker_metas();
-        let Some(t) = self.topics.get_mut(topic) else {
+        let Some(t) = self.topics.get_mut(topic).map(Arc::make_mut) else {
             return Err(KafkaError::new(
                 ErrorCode::UnknownTopicOrPartition,
                 format!("The topic '{topic}' does not exist."),
@@ -176,6 +179,15 @@ impl ClusterMetadata {
         let live: Vec<BrokerId> = self.live_brokers();
         let mut changed = Vec::new();
         for t in self.topics.values_mut() {
+            // Only a topic with a partition to change is copied (when shared).
+            if !t
+                .partitions
+                .iter()
+                .any(|p| p.leader == broker || p.isr.contains(&broker))
+            {
+                continue;
+            }
+            let t = Arc::make_mut(t);
             let unclean_ok = t.config.unclean_leader_election_enable;
             for p in t.partitions.iter_mut() {
                 let in_isr = p.isr.contains(&broker);
@@ -221,6 +233,14 @@ impl ClusterMetadata {
         let live: Vec<BrokerId> = self.live_brokers();
         let mut changed = Vec::new();
         for t in self.topics.values_mut() {
+            if !t
+                .partitions
+                .iter()
+                .any(|p| p.leader == NO_LEADER && p.replicas.contains(&broker))
+            {
+                continue;
+            }
+            let t = Arc::make_mut(t);
             let unclean_ok = t.config.unclean_leader_election_enable;
             for p in t.partitions.iter_mut() {
                 if p.leader == NO_LEADER && p.replicas.contains(&broker) {
@@ -313,18 +333,21 @@ impl ClusterMetadata {
     ) -> Vec<TopicPartition> {
         let live: Vec<BrokerId> = self.live_brokers();
         let mut changed = Vec::new();
+        // The preferred leader a partition should move to, if any.
+        let wanted = |p: &PartitionState| {
+            if only.is_some_and(|tps| !tps.contains(&p.tp)) {
+                return None;
+            }
+            preferred_leader(&p.replicas, &p.isr, |b| live.contains(&b)).filter(|&b| b != p.leader)
+        };
         for t in self.topics.values_mut() {
-            for p in t.partitions.iter_mut() {
-                if only.is_some_and(|tps| !tps.contains(&p.tp)) {
-                    continue;
-                }
-                let Some(preferred) = preferred_leader(&p.replicas, &p.isr, |b| live.contains(&b))
-                else {
+            if !t.partitions.iter().any(|p| wanted(p).is_some()) {
+                continue;
+            }
+            for p in Arc::make_mut(t).partitions.iter_mut() {
+                let Some(preferred) = wanted(p) else {
                     continue;
                 };
-                if p.leader == preferred {
-                    continue;
-                }
                 let previous = p.leader;
                 p.leader = preferred;
                 p.leader_epoch += 1;

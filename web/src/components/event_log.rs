@@ -12,7 +12,7 @@ pub const LONG_LINE: usize = 300;
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
     /// Newest first.
-    pub lines: Rc<Vec<LogLine>>,
+    pub lines: Rc<Vec<Rc<LogLine>>>,
     pub show_details: bool,
     pub on_details: Callback<bool>,
 }

@@ -86,15 +86,15 @@ pub fn replay(meta: &mut ClusterMetadata, record: &MetadataRecord) {
             }
         }
         MetadataRecord::Topic { name, config } => {
-            meta.topics
-                .entry(name.clone())
-                .or_insert_with(|| TopicMetadata {
+            meta.topics.entry(name.clone()).or_insert_with(|| {
+                Arc::new(TopicMetadata {
                     config: config.clone(),
                     partitions: Vec::new(),
-                });
+                })
+            });
         }
         MetadataRecord::Partition(p) => {
-            let Some(t) = meta.topics.get_mut(&p.tp.topic) else {
+            let Some(t) = meta.topics.get_mut(&p.tp.topic).map(Arc::make_mut) else {
                 return;
             };
             let idx = p.tp.partition as usize;

@@ -88,14 +88,14 @@ impl CommittedView {
             Some((ZnodeData::TopicAssignment { config, .. }, _)) => {
                 let name: TopicName = Arc::from(rest);
                 match self.meta.topics.get_mut(&name) {
-                    Some(t) => t.config = config,
+                    Some(t) => Arc::make_mut(t).config = config,
                     None => {
                         self.meta.topics.insert(
                             name.clone(),
-                            TopicMetadata {
+                            Arc::new(TopicMetadata {
                                 config,
                                 partitions: Vec::new(),
-                            },
+                            }),
                         );
                     }
                 }
@@ -107,7 +107,7 @@ impl CommittedView {
     }
 
     fn put_state(&mut self, state: PartitionState) {
-        let Some(t) = self.meta.topics.get_mut(&state.tp.topic) else {
+        let Some(t) = self.meta.topics.get_mut(&state.tp.topic).map(Arc::make_mut) else {
             self.pending.insert(state.tp.clone(), state);
             return;
         };
@@ -133,7 +133,7 @@ impl CommittedView {
         loop {
             let next = TopicPartition::new(topic.clone(), t.partitions.len() as u32);
             match self.pending.remove(&next) {
-                Some(s) => t.partitions.push(s),
+                Some(s) => Arc::make_mut(t).partitions.push(s),
                 None => break,
             }
         }

@@ -165,7 +165,7 @@ impl KafkaController {
                 })
                 .collect();
             meta.topics
-                .insert(topic, TopicMetadata { config, partitions });
+                .insert(topic, Arc::new(TopicMetadata { config, partitions }));
         }
         self.context = meta;
         self.published = load.states;
