@@ -172,3 +172,21 @@ fn safe_settings_never_lose_an_acknowledged_record_across_random_fault_schedules
         "{n} ZooKeeper seeds, {events} events checked, {committed} acknowledged records tracked"
     );
 }
+
+/// Seeds `kafkascope soak --seeds 100000 --mode zookeeper` caught losing acknowledged records:
+/// a ZooKeeper-mode leader dropped its pending ISR expansion when the controller (which had
+/// already elected another leader in memory, its ZooKeeper write pending) answered
+/// NOT_LEADER_OR_FOLLOWER, advanced the HW without the follower being added, and that follower
+/// was then made leader. Kafka keeps the maximal ISR on that error; so does the model now.
+#[test]
+fn zookeeper_seeds_once_caught_losing_acknowledged_records_keep_them() {
+    for seed in [
+        26618, 38888, 39377, 40597, 44637, 51538, 60428, 62583, 66757,
+    ] {
+        if let Err(v) = run_seed_in(seed, Safety::Safe, CoordinatorMode::Zookeeper) {
+            panic!(
+                "seed {seed}: {v}\nreproduce: cargo run -p kafkascope-core --example trace_seed -- {seed} safe \"\" zookeeper"
+            );
+        }
+    }
+}

@@ -572,26 +572,38 @@ impl Broker {
         let Some(leader) = p.leader.as_mut() else {
             return;
         };
-        if self.mode == CoordinatorMode::Kraft
-            && matches!(
-                error,
-                Some(ErrorCode::FencedLeaderEpoch | ErrorCode::NotController)
-            )
-        {
-            // As Kafka does: the proposal may have been applied (its answer lost), so the
-            // maximal ISR stays until the metadata log says what the partition is now.
-            if error == Some(ErrorCode::NotController) {
-                // Resend once the heartbeats have found the active controller.
-                ctx.set_timer(
-                    self.timeouts.broker_heartbeat_interval_ms,
-                    Timer::Broker(BrokerTimer::AlterPartitionRetry { tp: tp.clone() }),
-                );
+        match error {
+            None => leader.pending_isr = None,
+            // INELIGIBLE_REPLICA (INVALID_REQUEST here): the controller says the change was
+            // not applied, so the leader goes back to its committed ISR (Kafka's
+            // `handleAlterPartitionError`). The built-in controller, which resyncs brokers by
+            // digest, is answered the same way for every error.
+            Some(ErrorCode::InvalidRequest) => {
+                leader.pending_isr = None;
+                return;
             }
-            return;
-        }
-        leader.pending_isr = None;
-        if error.is_some() {
-            return;
+            Some(_) if self.mode == CoordinatorMode::Builtin => {
+                leader.pending_isr = None;
+                return;
+            }
+            // Any other error, in ZooKeeper and KRaft mode, as Kafka's
+            // `handleAlterPartitionError`: the proposal may have been applied (its answer
+            // lost, or the controller already knows a newer state), so the maximal ISR stays
+            // (the HW keeps waiting for a member being added) until newer metadata says what
+            // the partition is now; the retry timer set with the request resends it
+            // meanwhile. Dropping it on NOT_LEADER_OR_FOLLOWER let a ZooKeeper-mode leader
+            // acknowledge acks=all writes without a follower the controller had counted in
+            // the ISR and then elected (found by `kafkascope soak`).
+            Some(e) => {
+                if e == ErrorCode::NotController {
+                    // Resend once the heartbeats have found the active controller.
+                    ctx.set_timer(
+                        self.timeouts.broker_heartbeat_interval_ms,
+                        Timer::Broker(BrokerTimer::AlterPartitionRetry { tp: tp.clone() }),
+                    );
+                }
+                return;
+            }
         }
         if let Some(st) = state
             && st.leader_epoch == p.state.leader_epoch
