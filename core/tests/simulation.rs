@@ -173,19 +173,31 @@ fn safe_settings_never_lose_an_acknowledged_record_across_random_fault_schedules
     );
 }
 
-/// Seeds `kafkascope soak --seeds 100000 --mode zookeeper` caught losing acknowledged records:
-/// a ZooKeeper-mode leader dropped its pending ISR expansion when the controller (which had
-/// already elected another leader in memory, its ZooKeeper write pending) answered
+/// Seeds `kafkascope soak --seeds 100000` caught losing acknowledged records: a leader dropped
+/// its pending ISR expansion when the controller (which had already moved the partition on,
+/// in ZooKeeper mode in memory with its ZooKeeper write pending) answered
 /// NOT_LEADER_OR_FOLLOWER, advanced the HW without the follower being added, and that follower
 /// was then made leader. Kafka keeps the maximal ISR on that error; so does the model now.
 #[test]
-fn zookeeper_seeds_once_caught_losing_acknowledged_records_keep_them() {
-    for seed in [
-        26618, 38888, 39377, 40597, 44637, 51538, 60428, 62583, 66757,
+fn seeds_once_caught_losing_acknowledged_records_keep_them() {
+    use CoordinatorMode::{Kraft, Zookeeper};
+    for (mode, seed) in [
+        (Zookeeper, 26618),
+        (Zookeeper, 38888),
+        (Zookeeper, 39377),
+        (Zookeeper, 40597),
+        (Zookeeper, 44637),
+        (Zookeeper, 51538),
+        (Zookeeper, 60428),
+        (Zookeeper, 62583),
+        (Zookeeper, 66757),
+        (Kraft, 12230),
+        (Kraft, 62583),
     ] {
-        if let Err(v) = run_seed_in(seed, Safety::Safe, CoordinatorMode::Zookeeper) {
+        if let Err(v) = run_seed_in(seed, Safety::Safe, mode) {
             panic!(
-                "seed {seed}: {v}\nreproduce: cargo run -p kafkascope-core --example trace_seed -- {seed} safe \"\" zookeeper"
+                "seed {seed} ({mode:?}): {v}\nreproduce: cargo run -p kafkascope-core --example trace_seed -- {seed} safe \"\" {}",
+                format!("{mode:?}").to_lowercase()
             );
         }
     }
