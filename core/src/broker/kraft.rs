@@ -438,10 +438,10 @@ mod tests {
         b.on_alter_partition_response(ctx, &tp, Some(ErrorCode::InvalidRequest), None);
         assert_eq!(b.partitions[&tp].maximal_isr(), vec![1]);
 
-        // Builtin mode keeps its behaviour (its controller resyncs brokers by digest).
+        // And with the built-in controller (it resyncs the leader by digest soon after).
         let (mut b, tp) = leader_with_pending_expansion(CoordinatorMode::Builtin, &mut k);
         let ctx = &mut Ctx::new(NodeId::Broker(1), &mut k);
         b.on_alter_partition_response(ctx, &tp, Some(ErrorCode::FencedLeaderEpoch), None);
-        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1]);
+        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1, 2]);
     }
 }

@@ -374,8 +374,7 @@ impl Broker {
                 let newer = st.partition_epoch > p.state.partition_epoch;
                 p.state = st.clone();
                 if let Some(l) = p.leader.as_mut()
-                    && (l.pending_isr.as_ref() == Some(&st.isr)
-                        || (self.mode != CoordinatorMode::Builtin && newer))
+                    && (l.pending_isr.as_ref() == Some(&st.isr) || newer)
                 {
                     // A newer committed state supersedes any proposal in flight (Kafka's
                     // `makeLeader` takes the ISR it is given as committed).
