@@ -395,6 +395,17 @@ impl ClusterConfig {
         if racked != 0 && racked != n {
             return Err("brokers: either every broker has a rack or none has".into());
         }
+        for (name, v) in [
+            ("network.latency_ms", self.network.latency_ms),
+            ("network.jitter_ms", self.network.jitter_ms),
+        ] {
+            if v > crate::network::MAX_LATENCY_MS {
+                return Err(format!(
+                    "{name}: {v} ms is more than {} ms (one hour)",
+                    crate::network::MAX_LATENCY_MS
+                ));
+            }
+        }
         if !(0.0..=1.0).contains(&self.network.loss) {
             return Err(format!(
                 "network.loss: {} is not in [0, 1]",
