@@ -379,6 +379,10 @@ impl ClusterConfig {
 
     /// Checks the config; the message names the field at fault.
     pub fn validate(&self) -> Result<(), String> {
+        check_durations("broker", &self.broker)?;
+        check_durations("producer", &self.producer)?;
+        check_durations("consumer", &self.consumer)?;
+        check_durations("coordinator", &self.coordinator)?;
         let n = self.brokers.len();
         if !(1..=9).contains(&n) {
             return Err(format!("brokers: a cluster has 1 to 9 brokers, got {n}"));
@@ -567,4 +571,27 @@ impl ClusterConfig {
         }
         Ok(())
     }
+}
+
+/// The longest duration a setting may have: `Integer.MAX_VALUE` ms (about 24.8 days), the bound
+/// of Kafka's int-typed `*.ms` settings. A run lasts at most an hour, so a longer one could only
+/// mean "never", and would overflow the simulated clock.
+pub const MAX_DURATION_MS: Millis = i32::MAX as Millis;
+
+/// Every `*_ms` field of a section at most [`MAX_DURATION_MS`] (read through its serialised
+/// form, so that a new setting is covered without being listed here).
+fn check_durations(section: &str, settings: &impl Serialize) -> Result<(), String> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(settings) else {
+        return Ok(());
+    };
+    for (name, v) in fields {
+        if let Some(ms) = v.as_u64().filter(|&ms| ms > MAX_DURATION_MS)
+            && name.ends_with("_ms")
+        {
+            return Err(format!(
+                "{section}.{name}: {ms} ms is more than {MAX_DURATION_MS} ms (Integer.MAX_VALUE, about 24.8 days)"
+            ));
+        }
+    }
+    Ok(())
 }

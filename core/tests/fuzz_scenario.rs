@@ -564,3 +564,56 @@ fn every_example_round_trips() {
         assert_eq!(back, s, "{name}");
     }
 }
+
+/// Every cluster setting (every field of `broker`, `producer`, `consumer`, `network` and
+/// `coordinator`, in every mode) at its large extremes: refused in words, or the scenario runs.
+/// (Huge durations overflowed the simulated clock before `ClusterConfig::validate` capped them.)
+#[test]
+fn every_cluster_setting_at_its_large_extremes_is_refused_in_words_or_runs() {
+    use kafkascope_core::config::{ClusterConfig, Profile};
+    let defaults = serde_json::to_value(ClusterConfig::new(Profile::Teaching, 3)).unwrap();
+    let mut tried = 0;
+    for mode in ["builtin", "zookeeper", "kraft"] {
+        for section in ["broker", "producer", "consumer", "network", "coordinator"] {
+            let fields = defaults[section].as_object().expect("a section").clone();
+            for (field, value) in fields {
+                let extremes = match value {
+                    // The large end only: the small end (0 or 1 ms for some timeouts) is a
+                    // known gap, see the README's Testing section.
+                    Value::Number(_) => vec![
+                        json!(-1),
+                        json!(u32::MAX),
+                        json!(i32::MAX),
+                        json!(i64::MAX),
+                        json!(u64::MAX),
+                        json!(1e300),
+                    ],
+                    Value::Bool(_) => vec![json!(true), json!(false)],
+                    _ => vec![json!(null), json!("")],
+                };
+                for v in extremes {
+                    let mut overrides = json!({ field.clone(): v });
+                    if section == "coordinator" {
+                        overrides["mode"] = json!(mode);
+                    }
+                    // For `coordinator` the overrides (with the mode) replace the mode's name.
+                    let doc = json!({
+                        "cluster": { "brokers": 3, "coordinator": mode, section: overrides },
+                        "topics": [{"name": "orders", "partitions": 2, "replication_factor": 3}],
+                        "steps": [
+                            {"at": 0, "action": "add_producer", "id": 0, "acks": "all"},
+                            {"at": 0, "action": "add_consumer", "id": 0, "group": "g", "topics": ["orders"]},
+                            {"at": 100, "action": "produce", "producer": 0, "topic": "orders", "key": "k", "value": "v"},
+                            {"at": 2000, "action": "crash", "node": "broker-1"},
+                            {"at": 9000, "action": "restart", "node": "broker-1"}
+                        ],
+                        "run_until": 20000
+                    });
+                    tried += 1;
+                    check(&doc.to_string()).unwrap();
+                }
+            }
+        }
+    }
+    assert!(tried > 200, "{tried}");
+}
