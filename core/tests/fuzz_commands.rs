@@ -3,10 +3,10 @@
 //! latencies), interleaved with time advances, applied to clusters in every coordinator mode.
 //!
 //! Properties: nothing panics; a rejected command returns Kafka's error in words and changes
-//! nothing the log of applied commands can see; with safe topic settings (min.insync.replicas
-//! >= 2, clean election only) every invariant of `invariants::Checker` holds after every step.
-//! `chaos` (`tests/simulation.rs`) runs long, well-formed fault schedules; this test runs short,
-//! ill-formed ones.
+//! nothing the log of applied commands can see; with safe topic settings (at least 2 in-sync
+//! replicas, clean election only) every invariant of `invariants::Checker` holds after every
+//! step. `chaos` (`tests/simulation.rs`) runs long, well-formed fault schedules; this test runs
+//! short, ill-formed ones.
 //!
 //! `PROPTEST_CASES=N` sets the number of sequences per property (default below, for CI).
 

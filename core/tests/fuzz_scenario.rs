@@ -477,7 +477,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
         COUNTS[i].fetch_add(1, Ordering::Relaxed);
         if std::env::var_os("FUZZ_STATS").is_some() && i == 0 {
             let c: Vec<u64> = COUNTS.iter().map(|c| c.load(Ordering::Relaxed)).collect();
-            if c[0] % 1000 == 0 {
+            if c[0].is_multiple_of(1000) {
                 eprintln!("{} refused, {} parsed, {} ran", c[0], c[1], c[2]);
             }
         }
