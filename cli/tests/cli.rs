@@ -444,6 +444,90 @@ fn compare_coordinators_measures_both_modes() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+#[test]
+fn soak_runs_seeds_in_every_mode_and_counts_what_it_checked() {
+    let o = run(&[
+        "soak",
+        "--seeds",
+        "12",
+        "--from",
+        "100",
+        "--threads",
+        "2",
+        "--unsafe-seeds",
+        "30",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let modes: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["mode"].as_str().unwrap(), r["safety"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        modes,
+        [
+            ("zookeeper", "safe"),
+            ("kraft", "safe"),
+            ("builtin", "safe"),
+            ("zookeeper", "unsafe"),
+            ("kraft", "unsafe"),
+            ("builtin", "unsafe"),
+        ]
+    );
+    let n = |r: &serde_json::Value, k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k}: {r}"));
+    for r in &rows[..3] {
+        assert_eq!(n(r, "seeds"), 12, "{r}");
+        assert_eq!(n(r, "first_seed"), 100, "{r}");
+        assert_eq!(n(r, "violations"), 0, "{r}");
+        // Every seed runs 70 s of simulated time: thousands of events each, and acks=all
+        // writes acknowledged and tracked.
+        assert!(n(r, "events_checked") > 12 * 1_000, "{r}");
+        assert!(n(r, "steps_checked") > 12 * 100, "{r}");
+        assert!(n(r, "acknowledged_records") > 12, "{r}");
+        assert!(n(r, "faults_injected") > 12, "{r}");
+    }
+    // The checker can fail: unsafe settings are caught losing acknowledged records.
+    let caught: u64 = rows[3..]
+        .iter()
+        .map(|r| n(r, "caught_losing_records"))
+        .sum();
+    assert!(caught > 0, "{rows:?}");
+
+    // The table: a header, one line per mode, the same figures.
+    let o = run(&[
+        "soak",
+        "--seeds",
+        "12",
+        "--from",
+        "100",
+        "--mode",
+        "kraft",
+        "--unsafe-seeds",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("mode           seeds  events checked  acked records"),
+        "{out}"
+    );
+    let line = out.lines().find(|l| l.starts_with("kraft ")).expect(&out);
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols[1], "12", "{line}");
+    assert_eq!(cols[2], rows[1]["events_checked"].to_string(), "{line}");
+    assert_eq!(cols[5], "0", "{line}");
+    assert!(!out.contains("Unsafe settings"), "{out}");
+
+    let bad = run(&["soak", "--seeds", "1", "--threads", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = run(&["soak", "--mode", "raft"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
 // ---------------------------------------------------------------------------------------
 // Lessons
 

@@ -379,6 +379,10 @@ impl ClusterConfig {
 
     /// Checks the config; the message names the field at fault.
     pub fn validate(&self) -> Result<(), String> {
+        check_durations("broker", &self.broker)?;
+        check_durations("producer", &self.producer)?;
+        check_durations("consumer", &self.consumer)?;
+        check_durations("coordinator", &self.coordinator)?;
         let n = self.brokers.len();
         if !(1..=9).contains(&n) {
             return Err(format!("brokers: a cluster has 1 to 9 brokers, got {n}"));
@@ -394,6 +398,17 @@ impl ClusterConfig {
         let racked = self.brokers.iter().filter(|b| b.rack.is_some()).count();
         if racked != 0 && racked != n {
             return Err("brokers: either every broker has a rack or none has".into());
+        }
+        for (name, v) in [
+            ("network.latency_ms", self.network.latency_ms),
+            ("network.jitter_ms", self.network.jitter_ms),
+        ] {
+            if v > crate::network::MAX_LATENCY_MS {
+                return Err(format!(
+                    "{name}: {v} ms is more than {} ms (one hour)",
+                    crate::network::MAX_LATENCY_MS
+                ));
+            }
         }
         if !(0.0..=1.0).contains(&self.network.loss) {
             return Err(format!(
@@ -556,4 +571,27 @@ impl ClusterConfig {
         }
         Ok(())
     }
+}
+
+/// The longest duration a setting may have: `Integer.MAX_VALUE` ms (about 24.8 days), the bound
+/// of Kafka's int-typed `*.ms` settings. A run lasts at most an hour, so a longer one could only
+/// mean "never", and would overflow the simulated clock.
+pub const MAX_DURATION_MS: Millis = i32::MAX as Millis;
+
+/// Every `*_ms` field of a section at most [`MAX_DURATION_MS`] (read through its serialised
+/// form, so that a new setting is covered without being listed here).
+fn check_durations(section: &str, settings: &impl Serialize) -> Result<(), String> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(settings) else {
+        return Ok(());
+    };
+    for (name, v) in fields {
+        if let Some(ms) = v.as_u64().filter(|&ms| ms > MAX_DURATION_MS)
+            && name.ends_with("_ms")
+        {
+            return Err(format!(
+                "{section}.{name}: {ms} ms is more than {MAX_DURATION_MS} ms (Integer.MAX_VALUE, about 24.8 days)"
+            ));
+        }
+    }
+    Ok(())
 }

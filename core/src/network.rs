@@ -16,6 +16,10 @@ fn link(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
     if a <= b { (a, b) } else { (b, a) }
 }
 
+/// The longest one-way latency (and jitter) a link may have: one hour, the longest run a
+/// scenario may ask for. Anything longer is a typo, and would overflow the clock.
+pub const MAX_LATENCY_MS: Millis = 3_600_000;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Network {
     pub config: NetworkConfig,

@@ -293,7 +293,8 @@ pub fn assign_replicas_to_brokers(
 /// list all the same, and so does this. Errors: brokers with incomplete racks (checked first,
 /// with the message of Kafka's rack-aware mode "enforced"); no partitions at all
 /// (`UNKNOWN_TOPIC_OR_PARTITION`); `new_total` not above the current count (`INVALID_PARTITIONS`,
-/// "Topic already has N partition(s)."); then those of [`assign_replicas_to_brokers`]. `rng` is
+/// "Topic already has N partition(s)."), or above the simulator's limit per topic
+/// ([`validate_partition_count`]); then those of [`assign_replicas_to_brokers`]. `rng` is
 /// not drawn from: the start is always fixed on this path.
 pub fn add_partitions(
     brokers: &[BrokerMeta],
@@ -319,6 +320,8 @@ pub fn add_partitions(
             format!("Topic already has {current} partition(s)."),
         ));
     }
+    // The simulator's own limit per topic holds for growing one as for creating it.
+    validate_partition_count(new_total)?;
     // new_total > current, so both fit in i32 / u32.
     let to_add = i32::try_from(to_add).unwrap_or(i32::MAX);
     let start_partition_id = u32::try_from(current).unwrap_or(u32::MAX);

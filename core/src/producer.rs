@@ -114,8 +114,13 @@ pub struct Producer {
     drain_timers: Vec<(Millis, TimerId)>,
 }
 
+/// The longest `linger.ms` a producer uses: `Integer.MAX_VALUE` (about 24.8 days).
+pub const MAX_LINGER_MS: Millis = i32::MAX as Millis;
+
 impl Producer {
-    pub fn new(id: u32, config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Self {
+    pub fn new(id: u32, mut config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Self {
+        // `KafkaProducer` reads `linger.ms` (a long) as `Math.min(linger.ms, Integer.MAX_VALUE)`.
+        config.linger_ms = config.linger_ms.min(MAX_LINGER_MS);
         let keyless = KeylessPartitioner::new(config.keyless, config.batch_size);
         Self {
             id,

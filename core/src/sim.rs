@@ -518,6 +518,12 @@ impl Sim {
             Command::SetLinkLatency { a, b, latency_ms } => {
                 self.check_node_exists(*a)?;
                 self.check_node_exists(*b)?;
+                if *latency_ms > crate::network::MAX_LATENCY_MS {
+                    return Err(Self::invalid(format!(
+                        "latency_ms {latency_ms} is more than {} ms (one hour)",
+                        crate::network::MAX_LATENCY_MS
+                    )));
+                }
                 self.k.network.set_latency(*a, *b, *latency_ms);
                 Ok(CommandOutcome::Done)
             }

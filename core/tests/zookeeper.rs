@@ -512,11 +512,12 @@ fn a_decision_whose_write_was_lost_never_reaches_a_broker() {
 
 #[test]
 fn a_session_closed_from_a_new_leaders_history_is_narrated_with_its_real_silence() {
-    // In both seeds a leader proposes a session close it cannot commit (its quorum goes);
+    // In these seeds a leader proposes a session close it cannot commit (its quorum goes);
     // the next leader commits its whole history at once when established, close included.
     // That leader never tracked the session's pings: the silence used to be measured from
-    // t=0 (40,126 ms in seed 2677). It is now the one the proposing leader saw.
-    for seed in [2677, 226] {
+    // t=0 (40,126 ms in seed 2677, whose schedule no longer leads there since leaders keep
+    // their maximal ISR on AlterPartition errors). It is now the one the proposing leader saw.
+    for seed in [11, 19, 226] {
         let mut expiries = Vec::new();
         let mut at_establishment = 0;
         let mut watch = |_: &Sim, events: &[Event]| {

@@ -421,10 +421,27 @@ mod tests {
         assert_eq!(p.state.isr, vec![1, 2]);
         assert!(p.leader.as_ref().expect("leads").pending_isr.is_none());
 
-        // Builtin mode keeps its behaviour (its controller resyncs brokers by digest).
+        // ZooKeeper mode too: a controller that has already moved the partition on (in
+        // memory, its ZooKeeper write still pending) answers NOT_LEADER_OR_FOLLOWER, and the
+        // leader keeps waiting for broker 2 until a LeaderAndIsr says what was decided.
+        let (mut b, tp) = leader_with_pending_expansion(CoordinatorMode::Zookeeper, &mut k);
+        let ctx = &mut Ctx::new(NodeId::Broker(1), &mut k);
+        b.on_alter_partition_response(ctx, &tp, Some(ErrorCode::NotLeaderOrFollower), None);
+        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1, 2]);
+        let mut st = b.partitions[&tp].state.clone();
+        st.partition_epoch = 5;
+        b.on_leader_and_isr(ctx, &[st]);
+        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1]);
+        // INELIGIBLE_REPLICA (INVALID_REQUEST here) says the change was not applied.
+        let (mut b, tp) = leader_with_pending_expansion(CoordinatorMode::Zookeeper, &mut k);
+        let ctx = &mut Ctx::new(NodeId::Broker(1), &mut k);
+        b.on_alter_partition_response(ctx, &tp, Some(ErrorCode::InvalidRequest), None);
+        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1]);
+
+        // And with the built-in controller (it resyncs the leader by digest soon after).
         let (mut b, tp) = leader_with_pending_expansion(CoordinatorMode::Builtin, &mut k);
         let ctx = &mut Ctx::new(NodeId::Broker(1), &mut k);
         b.on_alter_partition_response(ctx, &tp, Some(ErrorCode::FencedLeaderEpoch), None);
-        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1]);
+        assert_eq!(b.partitions[&tp].maximal_isr(), vec![1, 2]);
     }
 }

@@ -3,7 +3,7 @@
 //! watermark passes them, and proposing ISR changes to the controller.
 
 use super::Broker;
-use crate::config::{Acks, CoordinatorMode, Millis};
+use crate::config::{Acks, Millis};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -572,26 +572,34 @@ impl Broker {
         let Some(leader) = p.leader.as_mut() else {
             return;
         };
-        if self.mode == CoordinatorMode::Kraft
-            && matches!(
-                error,
-                Some(ErrorCode::FencedLeaderEpoch | ErrorCode::NotController)
-            )
-        {
-            // As Kafka does: the proposal may have been applied (its answer lost), so the
-            // maximal ISR stays until the metadata log says what the partition is now.
-            if error == Some(ErrorCode::NotController) {
-                // Resend once the heartbeats have found the active controller.
-                ctx.set_timer(
-                    self.timeouts.broker_heartbeat_interval_ms,
-                    Timer::Broker(BrokerTimer::AlterPartitionRetry { tp: tp.clone() }),
-                );
+        match error {
+            None => leader.pending_isr = None,
+            // INELIGIBLE_REPLICA (INVALID_REQUEST here): the controller says the change was
+            // not applied, so the leader goes back to its committed ISR (Kafka's
+            // `handleAlterPartitionError`).
+            Some(ErrorCode::InvalidRequest) => {
+                leader.pending_isr = None;
+                return;
             }
-            return;
-        }
-        leader.pending_isr = None;
-        if error.is_some() {
-            return;
+            // Any other error, in every mode, as Kafka's `handleAlterPartitionError`: the
+            // proposal may have been applied (its answer lost, or the controller already
+            // knows a newer state), so the maximal ISR stays (the HW keeps waiting for a
+            // member being added) until newer metadata says what the partition is now; the
+            // retry timer set with the request resends it meanwhile. Dropping it on
+            // NOT_LEADER_OR_FOLLOWER let a ZooKeeper- or KRaft-mode leader acknowledge
+            // acks=all writes without a follower the controller had counted in the ISR and
+            // then elected; dropping it on FENCED_LEADER_EPOCH left a built-in-mode ISR short
+            // after every fault had healed (all found by `kafkascope soak`).
+            Some(e) => {
+                if e == ErrorCode::NotController {
+                    // Resend once the heartbeats have found the active controller.
+                    ctx.set_timer(
+                        self.timeouts.broker_heartbeat_interval_ms,
+                        Timer::Broker(BrokerTimer::AlterPartitionRetry { tp: tp.clone() }),
+                    );
+                }
+                return;
+            }
         }
         if let Some(st) = state
             && st.leader_epoch == p.state.leader_epoch

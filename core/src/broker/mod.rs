@@ -374,10 +374,10 @@ impl Broker {
                 let newer = st.partition_epoch > p.state.partition_epoch;
                 p.state = st.clone();
                 if let Some(l) = p.leader.as_mut()
-                    && (l.pending_isr.as_ref() == Some(&st.isr)
-                        || (self.mode == CoordinatorMode::Kraft && newer))
+                    && (l.pending_isr.as_ref() == Some(&st.isr) || newer)
                 {
-                    // KRaft: a newer committed state supersedes any proposal in flight.
+                    // A newer committed state supersedes any proposal in flight (Kafka's
+                    // `makeLeader` takes the ISR it is given as committed).
                     l.pending_isr = None;
                 }
                 if p.leader.is_some() {
