@@ -5,8 +5,8 @@
 # packages: scripts/web-tools.sh), builds the page (build_web) and the wasm benchmark
 # (bench/wasm), runs the core's throughput workload natively and in wasm (Node), then
 # tests/e2e/measure.mjs in Chromium, prints one table and writes target/bench/results.json.
-# Takes about 10 minutes on an idle 2-core machine, most of it the one-hour run at 10x
-# (`memory`). Figures are only meaningful on an otherwise idle machine.
+# Takes about 5 minutes on an idle 2-core machine. Figures are only meaningful on an otherwise
+# idle machine.
 set -euo pipefail
 source "$(dirname "$0")/web-tools.sh"
 cd "$ROOT"
