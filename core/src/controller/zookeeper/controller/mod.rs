@@ -414,6 +414,7 @@ impl KafkaController {
             ClientEvent::NewSession => {
                 self.resign(ctx);
                 self.registered = false;
+                self.retry_register = false;
                 self.register(ctx);
                 self.watch_controller(ctx);
             }
@@ -485,6 +486,17 @@ impl KafkaController {
                 Some(_) => self.retry_register = true,
                 None => self.register(ctx),
             },
+            // The ZooKeeper leader is closing this session (it expired there) and refused the
+            // create. Neither ZooKeeper's client (ClientCnxn leaves its state alone on an error
+            // code in a reply) nor Kafka's ZooKeeperClient treats that answer as an expiry:
+            // a new session comes only when a reconnect is refused. The close may never commit
+            // (the leader fails first, and a new leader rebuilds its session tracker from the
+            // data tree, live), so the session goes on, unregistered. Kafka's startup turns a
+            // failed registerBroker into a failed start, and the broker is started again: here
+            // the registration is tried again a tick later (as after a foreign znode), and it
+            // succeeds once a leader serves the session, or the committed close brings a new
+            // session that registers.
+            (Purpose::Register, Err(_)) => self.retry_register = true,
             (Purpose::WatchController, Ok(ZkAnswer::Exists(found))) => {
                 self.on_controller_znode(ctx, found)
             }
