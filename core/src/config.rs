@@ -477,6 +477,32 @@ impl ClusterConfig {
         if self.consumer.heartbeat_interval_ms >= self.consumer.session_timeout_ms {
             return Err("consumer.heartbeat_interval_ms: must be below session_timeout_ms".into());
         }
+        // KafkaConfig.validateValues: the replica fetcher's long poll must fit in its socket
+        // timeout and in the ISR's lag allowance.
+        if b.replica_socket_timeout_ms < b.replica_fetch_wait_max_ms {
+            return Err(format!(
+                "broker.replica_socket_timeout_ms: {} ms is below replica_fetch_wait_max_ms ({} ms); replica.socket.timeout.ms should always be at least replica.fetch.wait.max.ms to prevent unnecessary socket timeouts",
+                b.replica_socket_timeout_ms, b.replica_fetch_wait_max_ms
+            ));
+        }
+        if b.replica_fetch_wait_max_ms > b.replica_lag_time_max_ms {
+            return Err(format!(
+                "broker.replica_fetch_wait_max_ms: {} ms is above replica_lag_time_max_ms ({} ms); replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR",
+                b.replica_fetch_wait_max_ms, b.replica_lag_time_max_ms
+            ));
+        }
+        // ConsumerConfig: `max.poll.interval.ms` is atLeast(1).
+        if self.consumer.max_poll_interval_ms == 0 {
+            return Err("consumer.max_poll_interval_ms: Invalid value 0 for configuration max.poll.interval.ms: Value must be at least 1".into());
+        }
+        // ReplicationConfigs: `leader.imbalance.check.interval.seconds` is atLeast(1).
+        if b.leader_imbalance_check_interval_ms < 1_000 {
+            return Err(format!(
+                "broker.leader_imbalance_check_interval_ms: {} ms is below 1000 ms; Invalid value {} for configuration leader.imbalance.check.interval.seconds: Value must be at least 1",
+                b.leader_imbalance_check_interval_ms,
+                b.leader_imbalance_check_interval_ms / 1_000
+            ));
+        }
         if b.offsets_topic_num_partitions > 1_000 {
             return Err(
                 "broker.offsets_topic_num_partitions: at most 1000 in the simulator".into(),
@@ -594,4 +620,87 @@ fn check_durations(section: &str, settings: &impl Serialize) -> Result<(), Strin
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn teaching() -> ClusterConfig {
+        ClusterConfig::new(Profile::Teaching, 3)
+    }
+
+    #[test]
+    fn the_profiles_are_valid() {
+        for p in [Profile::Teaching, Profile::KafkaDefaults] {
+            ClusterConfig::new(p, 3).validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn replica_socket_timeout_is_at_least_replica_fetch_wait_max() {
+        let mut c = teaching();
+        c.broker.replica_fetch_wait_max_ms = 500;
+        c.broker.replica_socket_timeout_ms = 499;
+        let e = c.validate().unwrap_err();
+        assert!(e.starts_with("broker.replica_socket_timeout_ms: 499 ms is below replica_fetch_wait_max_ms (500 ms); replica.socket.timeout.ms should always be at least replica.fetch.wait.max.ms to prevent unnecessary socket timeouts"), "{e}");
+        c.broker.replica_socket_timeout_ms = 0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .starts_with("broker.replica_socket_timeout_ms:")
+        );
+        c.broker.replica_socket_timeout_ms = 500;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn replica_fetch_wait_max_is_at_most_replica_lag_time_max() {
+        let mut c = teaching();
+        c.broker.replica_fetch_wait_max_ms = 500;
+        c.broker.replica_lag_time_max_ms = 499;
+        let e = c.validate().unwrap_err();
+        assert_eq!(
+            e,
+            "broker.replica_fetch_wait_max_ms: 500 ms is above replica_lag_time_max_ms (499 ms); replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR"
+        );
+        c.broker.replica_lag_time_max_ms = 500;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn the_smallest_replica_settings_kafka_accepts_are_valid() {
+        let mut c = teaching();
+        c.broker.replica_lag_time_max_ms = 1;
+        c.broker.replica_fetch_wait_max_ms = 1;
+        c.broker.replica_socket_timeout_ms = 1;
+        c.broker.replica_fetch_backoff_ms = 0;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn leader_imbalance_check_interval_is_at_least_one_second() {
+        let mut c = teaching();
+        c.broker.leader_imbalance_check_interval_ms = 999;
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "broker.leader_imbalance_check_interval_ms: 999 ms is below 1000 ms; Invalid value 0 for configuration leader.imbalance.check.interval.seconds: Value must be at least 1"
+        );
+        c.broker.leader_imbalance_check_interval_ms = 0;
+        assert!(c.validate().is_err());
+        c.broker.leader_imbalance_check_interval_ms = 1_000;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn max_poll_interval_is_at_least_one_ms() {
+        let mut c = teaching();
+        c.consumer.max_poll_interval_ms = 0;
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "consumer.max_poll_interval_ms: Invalid value 0 for configuration max.poll.interval.ms: Value must be at least 1"
+        );
+        c.consumer.max_poll_interval_ms = 1;
+        c.validate().unwrap();
+    }
 }

@@ -127,6 +127,7 @@ impl Broker {
                 last_fetched_epoch: self.kraft.log.last_epoch(),
                 max_wait_ms: FETCH_MAX_WAIT_MS,
                 high_watermark: self.kraft.high_watermark,
+                correlation: self.kraft.fetch_seq,
             }),
         );
         ctx.set_timer(
@@ -177,6 +178,7 @@ impl Broker {
                 diverging,
                 entries,
                 high_watermark,
+                ..
             } => self.on_metadata_fetch_response(
                 ctx,
                 *epoch,
