@@ -444,10 +444,6 @@ impl ClusterConfig {
                 self.consumer.heartbeat_interval_ms,
             ),
             (
-                "consumer.session_timeout_ms",
-                self.consumer.session_timeout_ms,
-            ),
-            (
                 "consumer.auto_commit_interval_ms",
                 self.consumer.auto_commit_interval_ms,
             ),
@@ -474,8 +470,23 @@ impl ClusterConfig {
                     .into(),
             );
         }
-        if self.consumer.heartbeat_interval_ms >= self.consumer.session_timeout_ms {
-            return Err("consumer.heartbeat_interval_ms: must be below session_timeout_ms".into());
+        let (session, heartbeat) = (
+            self.consumer.session_timeout_ms,
+            self.consumer.heartbeat_interval_ms,
+        );
+        // The group coordinator refuses a JoinGroup whose session timeout is outside
+        // [group.min.session.timeout.ms, group.max.session.timeout.ms] (INVALID_SESSION_TIMEOUT);
+        // the simulated brokers use Kafka's defaults for both.
+        if !(GROUP_MIN_SESSION_TIMEOUT_MS..=GROUP_MAX_SESSION_TIMEOUT_MS).contains(&session) {
+            return Err(format!(
+                "consumer.session_timeout_ms: {session} ms: The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms): {GROUP_MIN_SESSION_TIMEOUT_MS} to {GROUP_MAX_SESSION_TIMEOUT_MS} ms here, Kafka's defaults"
+            ));
+        }
+        // The consumer's `Heartbeat` refuses a heartbeat interval not below the session timeout.
+        if heartbeat >= session {
+            return Err(format!(
+                "consumer.heartbeat_interval_ms: {heartbeat} ms is not below session_timeout_ms ({session} ms): Heartbeat must be set lower than the session timeout"
+            ));
         }
         // KafkaConfig.validateValues: the replica fetcher's long poll must fit in its socket
         // timeout and in the ISR's lag allowance.
@@ -599,6 +610,11 @@ impl ClusterConfig {
     }
 }
 
+/// `group.min.session.timeout.ms`'s default: the shortest consumer session a broker accepts.
+pub const GROUP_MIN_SESSION_TIMEOUT_MS: Millis = 6_000;
+/// `group.max.session.timeout.ms`'s default: the longest consumer session a broker accepts.
+pub const GROUP_MAX_SESSION_TIMEOUT_MS: Millis = 1_800_000;
+
 /// The longest duration a setting may have: `Integer.MAX_VALUE` ms (about 24.8 days), the bound
 /// of Kafka's int-typed `*.ms` settings. A run lasts at most an hour, so a longer one could only
 /// mean "never", and would overflow the simulated clock.
@@ -689,6 +705,39 @@ mod tests {
         c.broker.leader_imbalance_check_interval_ms = 0;
         assert!(c.validate().is_err());
         c.broker.leader_imbalance_check_interval_ms = 1_000;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn the_consumer_session_is_within_the_brokers_group_session_range() {
+        let mut c = teaching();
+        c.consumer.heartbeat_interval_ms = 1;
+        for bad in [0, 2, 5_999, 1_800_001] {
+            c.consumer.session_timeout_ms = bad;
+            let e = c.validate().unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "consumer.session_timeout_ms: {bad} ms: The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms): 6000 to 1800000 ms here, Kafka's defaults"
+                )
+            );
+        }
+        for good in [6_000, 1_800_000] {
+            c.consumer.session_timeout_ms = good;
+            c.validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn the_consumer_heartbeat_is_below_the_session_timeout() {
+        let mut c = teaching();
+        c.consumer.session_timeout_ms = 6_000;
+        c.consumer.heartbeat_interval_ms = 6_000;
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "consumer.heartbeat_interval_ms: 6000 ms is not below session_timeout_ms (6000 ms): Heartbeat must be set lower than the session timeout"
+        );
+        c.consumer.heartbeat_interval_ms = 5_999;
         c.validate().unwrap();
     }
 

@@ -746,10 +746,11 @@ fn every_timing_setting_at_its_small_extremes_is_refused_in_words_or_runs_bounde
                 "replica_socket_timeout_ms": v.max(1),
                 "replica_fetch_backoff_ms": v,
             }});
-            // The smallest consumer session Kafka's client accepts (heartbeat below it).
+            // The shortest consumer session the brokers accept (group.min.session.timeout.ms),
+            // with the shortest heartbeats.
             let session = json!({ "brokers": 3, "coordinator": mode, "consumer": {
-                "session_timeout_ms": v + 2,
-                "heartbeat_interval_ms": v + 1,
+                "session_timeout_ms": 6_000,
+                "heartbeat_interval_ms": v.max(1),
             }});
             for (what, doc) in [
                 (
