@@ -502,6 +502,15 @@ impl ClusterConfig {
                 b.replica_fetch_wait_max_ms, b.replica_lag_time_max_ms
             ));
         }
+        // KafkaProducer.configureDeliveryTimeout (for an explicitly set delivery.timeout.ms; a
+        // scenario's value, given or the profile's, is treated as set).
+        let p = &self.producer;
+        if p.delivery_timeout_ms < p.linger_ms.min(MAX_DURATION_MS) + p.request_timeout_ms {
+            return Err(format!(
+                "producer.delivery_timeout_ms: {} ms is below linger_ms + request_timeout_ms ({} + {} ms): delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms",
+                p.delivery_timeout_ms, p.linger_ms, p.request_timeout_ms
+            ));
+        }
         // ConsumerConfig: `max.poll.interval.ms` is atLeast(1).
         if self.consumer.max_poll_interval_ms == 0 {
             return Err("consumer.max_poll_interval_ms: Invalid value 0 for configuration max.poll.interval.ms: Value must be at least 1".into());
@@ -738,6 +747,20 @@ mod tests {
             "consumer.heartbeat_interval_ms: 6000 ms is not below session_timeout_ms (6000 ms): Heartbeat must be set lower than the session timeout"
         );
         c.consumer.heartbeat_interval_ms = 5_999;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn the_delivery_timeout_covers_linger_and_request_timeout() {
+        let mut c = teaching();
+        c.producer.linger_ms = 10;
+        c.producer.request_timeout_ms = 5_000;
+        c.producer.delivery_timeout_ms = 5_009;
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "producer.delivery_timeout_ms: 5009 ms is below linger_ms + request_timeout_ms (10 + 5000 ms): delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"
+        );
+        c.producer.delivery_timeout_ms = 5_010;
         c.validate().unwrap();
     }
 
