@@ -444,10 +444,6 @@ impl ClusterConfig {
                 self.consumer.heartbeat_interval_ms,
             ),
             (
-                "consumer.session_timeout_ms",
-                self.consumer.session_timeout_ms,
-            ),
-            (
                 "consumer.auto_commit_interval_ms",
                 self.consumer.auto_commit_interval_ms,
             ),
@@ -474,8 +470,58 @@ impl ClusterConfig {
                     .into(),
             );
         }
-        if self.consumer.heartbeat_interval_ms >= self.consumer.session_timeout_ms {
-            return Err("consumer.heartbeat_interval_ms: must be below session_timeout_ms".into());
+        let (session, heartbeat) = (
+            self.consumer.session_timeout_ms,
+            self.consumer.heartbeat_interval_ms,
+        );
+        // The group coordinator refuses a JoinGroup whose session timeout is outside
+        // [group.min.session.timeout.ms, group.max.session.timeout.ms] (INVALID_SESSION_TIMEOUT);
+        // the simulated brokers use Kafka's defaults for both.
+        if !(GROUP_MIN_SESSION_TIMEOUT_MS..=GROUP_MAX_SESSION_TIMEOUT_MS).contains(&session) {
+            return Err(format!(
+                "consumer.session_timeout_ms: {session} ms: The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms): {GROUP_MIN_SESSION_TIMEOUT_MS} to {GROUP_MAX_SESSION_TIMEOUT_MS} ms here, Kafka's defaults"
+            ));
+        }
+        // The consumer's `Heartbeat` refuses a heartbeat interval not below the session timeout.
+        if heartbeat >= session {
+            return Err(format!(
+                "consumer.heartbeat_interval_ms: {heartbeat} ms is not below session_timeout_ms ({session} ms): Heartbeat must be set lower than the session timeout"
+            ));
+        }
+        // KafkaConfig.validateValues: the replica fetcher's long poll must fit in its socket
+        // timeout and in the ISR's lag allowance.
+        if b.replica_socket_timeout_ms < b.replica_fetch_wait_max_ms {
+            return Err(format!(
+                "broker.replica_socket_timeout_ms: {} ms is below replica_fetch_wait_max_ms ({} ms); replica.socket.timeout.ms should always be at least replica.fetch.wait.max.ms to prevent unnecessary socket timeouts",
+                b.replica_socket_timeout_ms, b.replica_fetch_wait_max_ms
+            ));
+        }
+        if b.replica_fetch_wait_max_ms > b.replica_lag_time_max_ms {
+            return Err(format!(
+                "broker.replica_fetch_wait_max_ms: {} ms is above replica_lag_time_max_ms ({} ms); replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR",
+                b.replica_fetch_wait_max_ms, b.replica_lag_time_max_ms
+            ));
+        }
+        // KafkaProducer.configureDeliveryTimeout (for an explicitly set delivery.timeout.ms; a
+        // scenario's value, given or the profile's, is treated as set).
+        let p = &self.producer;
+        if p.delivery_timeout_ms < p.linger_ms.min(MAX_DURATION_MS) + p.request_timeout_ms {
+            return Err(format!(
+                "producer.delivery_timeout_ms: {} ms is below linger_ms + request_timeout_ms ({} + {} ms): delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms",
+                p.delivery_timeout_ms, p.linger_ms, p.request_timeout_ms
+            ));
+        }
+        // ConsumerConfig: `max.poll.interval.ms` is atLeast(1).
+        if self.consumer.max_poll_interval_ms == 0 {
+            return Err("consumer.max_poll_interval_ms: Invalid value 0 for configuration max.poll.interval.ms: Value must be at least 1".into());
+        }
+        // ReplicationConfigs: `leader.imbalance.check.interval.seconds` is atLeast(1).
+        if b.leader_imbalance_check_interval_ms < 1_000 {
+            return Err(format!(
+                "broker.leader_imbalance_check_interval_ms: {} ms is below 1000 ms; Invalid value {} for configuration leader.imbalance.check.interval.seconds: Value must be at least 1",
+                b.leader_imbalance_check_interval_ms,
+                b.leader_imbalance_check_interval_ms / 1_000
+            ));
         }
         if b.offsets_topic_num_partitions > 1_000 {
             return Err(
@@ -573,6 +619,11 @@ impl ClusterConfig {
     }
 }
 
+/// `group.min.session.timeout.ms`'s default: the shortest consumer session a broker accepts.
+pub const GROUP_MIN_SESSION_TIMEOUT_MS: Millis = 6_000;
+/// `group.max.session.timeout.ms`'s default: the longest consumer session a broker accepts.
+pub const GROUP_MAX_SESSION_TIMEOUT_MS: Millis = 1_800_000;
+
 /// The longest duration a setting may have: `Integer.MAX_VALUE` ms (about 24.8 days), the bound
 /// of Kafka's int-typed `*.ms` settings. A run lasts at most an hour, so a longer one could only
 /// mean "never", and would overflow the simulated clock.
@@ -594,4 +645,134 @@ fn check_durations(section: &str, settings: &impl Serialize) -> Result<(), Strin
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn teaching() -> ClusterConfig {
+        ClusterConfig::new(Profile::Teaching, 3)
+    }
+
+    #[test]
+    fn the_profiles_are_valid() {
+        for p in [Profile::Teaching, Profile::KafkaDefaults] {
+            ClusterConfig::new(p, 3).validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn replica_socket_timeout_is_at_least_replica_fetch_wait_max() {
+        let mut c = teaching();
+        c.broker.replica_fetch_wait_max_ms = 500;
+        c.broker.replica_socket_timeout_ms = 499;
+        let e = c.validate().unwrap_err();
+        assert!(e.starts_with("broker.replica_socket_timeout_ms: 499 ms is below replica_fetch_wait_max_ms (500 ms); replica.socket.timeout.ms should always be at least replica.fetch.wait.max.ms to prevent unnecessary socket timeouts"), "{e}");
+        c.broker.replica_socket_timeout_ms = 0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .starts_with("broker.replica_socket_timeout_ms:")
+        );
+        c.broker.replica_socket_timeout_ms = 500;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn replica_fetch_wait_max_is_at_most_replica_lag_time_max() {
+        let mut c = teaching();
+        c.broker.replica_fetch_wait_max_ms = 500;
+        c.broker.replica_lag_time_max_ms = 499;
+        let e = c.validate().unwrap_err();
+        assert_eq!(
+            e,
+            "broker.replica_fetch_wait_max_ms: 500 ms is above replica_lag_time_max_ms (499 ms); replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR"
+        );
+        c.broker.replica_lag_time_max_ms = 500;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn the_smallest_replica_settings_kafka_accepts_are_valid() {
+        let mut c = teaching();
+        c.broker.replica_lag_time_max_ms = 1;
+        c.broker.replica_fetch_wait_max_ms = 1;
+        c.broker.replica_socket_timeout_ms = 1;
+        c.broker.replica_fetch_backoff_ms = 0;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn leader_imbalance_check_interval_is_at_least_one_second() {
+        let mut c = teaching();
+        c.broker.leader_imbalance_check_interval_ms = 999;
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "broker.leader_imbalance_check_interval_ms: 999 ms is below 1000 ms; Invalid value 0 for configuration leader.imbalance.check.interval.seconds: Value must be at least 1"
+        );
+        c.broker.leader_imbalance_check_interval_ms = 0;
+        assert!(c.validate().is_err());
+        c.broker.leader_imbalance_check_interval_ms = 1_000;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn the_consumer_session_is_within_the_brokers_group_session_range() {
+        let mut c = teaching();
+        c.consumer.heartbeat_interval_ms = 1;
+        for bad in [0, 2, 5_999, 1_800_001] {
+            c.consumer.session_timeout_ms = bad;
+            let e = c.validate().unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "consumer.session_timeout_ms: {bad} ms: The session timeout is not within the range allowed by the broker (as configured by group.min.session.timeout.ms and group.max.session.timeout.ms): 6000 to 1800000 ms here, Kafka's defaults"
+                )
+            );
+        }
+        for good in [6_000, 1_800_000] {
+            c.consumer.session_timeout_ms = good;
+            c.validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn the_consumer_heartbeat_is_below_the_session_timeout() {
+        let mut c = teaching();
+        c.consumer.session_timeout_ms = 6_000;
+        c.consumer.heartbeat_interval_ms = 6_000;
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "consumer.heartbeat_interval_ms: 6000 ms is not below session_timeout_ms (6000 ms): Heartbeat must be set lower than the session timeout"
+        );
+        c.consumer.heartbeat_interval_ms = 5_999;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn the_delivery_timeout_covers_linger_and_request_timeout() {
+        let mut c = teaching();
+        c.producer.linger_ms = 10;
+        c.producer.request_timeout_ms = 5_000;
+        c.producer.delivery_timeout_ms = 5_009;
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "producer.delivery_timeout_ms: 5009 ms is below linger_ms + request_timeout_ms (10 + 5000 ms): delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"
+        );
+        c.producer.delivery_timeout_ms = 5_010;
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn max_poll_interval_is_at_least_one_ms() {
+        let mut c = teaching();
+        c.consumer.max_poll_interval_ms = 0;
+        assert_eq!(
+            c.validate().unwrap_err(),
+            "consumer.max_poll_interval_ms: Invalid value 0 for configuration max.poll.interval.ms: Value must be at least 1"
+        );
+        c.consumer.max_poll_interval_ms = 1;
+        c.validate().unwrap();
+    }
 }

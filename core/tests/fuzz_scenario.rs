@@ -578,8 +578,7 @@ fn every_cluster_setting_at_its_large_extremes_is_refused_in_words_or_runs() {
             let fields = defaults[section].as_object().expect("a section").clone();
             for (field, value) in fields {
                 let extremes = match value {
-                    // The large end only: the small end (0 or 1 ms for some timeouts) is a
-                    // known gap, see the README's Testing section.
+                    // The small end is in the test below.
                     Value::Number(_) => vec![
                         json!(-1),
                         json!(u32::MAX),
@@ -616,4 +615,172 @@ fn every_cluster_setting_at_its_large_extremes_is_refused_in_words_or_runs() {
         }
     }
     assert!(tried > 200, "{tried}");
+}
+
+/// Most scheduled items (deliveries and timers) a run of the short scenario below may process
+/// per simulated millisecond. The busiest legal setting, `broker_heartbeat_interval_ms: 1`,
+/// takes about 10 (three brokers heartbeating every millisecond, each with its timeout).
+const STEPS_PER_MS: u64 = 25;
+
+/// Runs a parsed scenario to its end, one scheduled item at a time, and fails as soon as it
+/// processes more than [`STEPS_PER_MS`] per simulated millisecond (so a run-away timer or an
+/// ever-growing queue fails fast instead of exhausting memory). Returns the items processed.
+fn run_bounded(s: &Scenario, what: &str) -> u64 {
+    use kafkascope_core::scenario::StepKind;
+    use kafkascope_core::sim::Sim;
+    let end = s.end_time();
+    let bound = STEPS_PER_MS * end.max(1_000);
+    let mut sim = Sim::new(s.cluster.clone(), s.seed).unwrap_or_else(|e| panic!("{what}: {e}"));
+    for t in &s.topics {
+        let _ = sim.apply(t.to_command());
+    }
+    let mut next = 0;
+    let times: Vec<u64> = s.steps.iter().map(|st| st.at).chain([end]).collect();
+    for t in times {
+        while sim.step_until(t) {
+            assert!(
+                sim.steps() <= bound,
+                "{what}: more than {bound} scheduled items by t = {} ms (run to {end} ms, {} pending)",
+                sim.now(),
+                sim.pending()
+            );
+        }
+        sim.advance_clock(t);
+        while next < s.steps.len() && s.steps[next].at <= t {
+            if let StepKind::Command(c) = &s.steps[next].kind {
+                let _ = sim.apply(c.clone());
+            }
+            next += 1;
+        }
+        sim.drain_events();
+    }
+    sim.steps()
+}
+
+/// The short scenario of these tests, with `cluster` overrides, an `add_producer` step's
+/// extra fields, a `set_link_latency` latency and topic config.
+fn small_scenario(
+    cluster: Value,
+    producer: Value,
+    link_latency: Value,
+    topic_config: Value,
+) -> Value {
+    let mut add_producer = json!({"at": 0, "action": "add_producer", "id": 0, "acks": "all"});
+    for (k, v) in producer.as_object().expect("fields") {
+        add_producer[k] = v.clone();
+    }
+    json!({
+        "cluster": cluster,
+        "topics": [{"name": "orders", "partitions": 2, "replication_factor": 3, "config": topic_config}],
+        "steps": [
+            add_producer,
+            {"at": 0, "action": "add_consumer", "id": 0, "group": "g", "topics": ["orders"]},
+            {"at": 50, "action": "set_link_latency", "a": "broker-1", "b": "broker-2", "latency_ms": link_latency},
+            {"at": 100, "action": "produce", "producer": 0, "topic": "orders", "key": "k", "value": "v", "count": 5},
+            {"at": 2000, "action": "crash", "node": "broker-1"},
+            {"at": 9000, "action": "restart", "node": "broker-1"},
+            {"at": 12000, "action": "produce", "producer": 0, "topic": "orders", "value": "w", "count": 5}
+        ],
+        "run_until": 20000
+    })
+}
+
+/// Parses; a refusal must be in words; what parses must run to its end within the bound.
+/// Returns whether it ran.
+fn refused_in_words_or_runs_bounded(doc: &Value, what: &str) -> bool {
+    let text = doc.to_string();
+    match Scenario::parse(&text) {
+        Err(e) => {
+            assert_clear(&text, &e);
+            false
+        }
+        Ok(s) => {
+            run_bounded(&s, what);
+            true
+        }
+    }
+}
+
+/// Every timing setting at its small extremes (0, 1 and 2 ms): every `*_ms` field of
+/// `broker`, `producer`, `consumer`, `network` and `coordinator` in every mode, and the
+/// per-producer `linger_ms`, the `set_link_latency` command and the topic's `retention.ms`.
+/// Each is refused in words (Kafka's rule, or the simulator's where Kafka has none) or runs the
+/// short scenario to its end within [`STEPS_PER_MS`] scheduled items per simulated ms.
+/// (`replica_socket_timeout_ms: 0` once exhausted memory, `replica_lag_time_max_ms: 1` re-armed
+/// the ISR check at the same instant forever, `controller_quorum_request_timeout_ms: 1` forked
+/// a KRaft fetch loop per timeout.)
+#[test]
+fn every_timing_setting_at_its_small_extremes_is_refused_in_words_or_runs_bounded() {
+    use kafkascope_core::config::{ClusterConfig, Profile};
+    let defaults = serde_json::to_value(ClusterConfig::new(Profile::Teaching, 3)).unwrap();
+    let (mut tried, mut ran) = (0, 0);
+    let none = || json!({});
+    for mode in ["builtin", "zookeeper", "kraft"] {
+        for section in ["broker", "producer", "consumer", "network", "coordinator"] {
+            let fields = defaults[section].as_object().expect("a section").clone();
+            for (field, value) in fields {
+                if !field.ends_with("_ms") || !value.is_number() {
+                    continue;
+                }
+                for v in [0, 1, 2] {
+                    let mut overrides = json!({ field.clone(): v });
+                    if section == "coordinator" {
+                        overrides["mode"] = json!(mode);
+                    }
+                    let cluster = json!({ "brokers": 3, "coordinator": mode, section: overrides });
+                    let doc = small_scenario(cluster, none(), json!(40), none());
+                    tried += 1;
+                    ran += usize::from(refused_in_words_or_runs_bounded(
+                        &doc,
+                        &format!("{mode}: {section}.{field} = {v}"),
+                    ));
+                }
+            }
+        }
+        for v in [0, 1, 2] {
+            let cluster = || json!({ "brokers": 3, "coordinator": mode });
+            // The smallest replica settings Kafka accepts together (lag >= fetch wait <= socket).
+            let replica = json!({ "brokers": 3, "coordinator": mode, "broker": {
+                "replica_lag_time_max_ms": v.max(1),
+                "replica_fetch_wait_max_ms": v.max(1),
+                "replica_socket_timeout_ms": v.max(1),
+                "replica_fetch_backoff_ms": v,
+            }});
+            // The shortest consumer session the brokers accept (group.min.session.timeout.ms),
+            // with the shortest heartbeats.
+            let session = json!({ "brokers": 3, "coordinator": mode, "consumer": {
+                "session_timeout_ms": 6_000,
+                "heartbeat_interval_ms": v.max(1),
+            }});
+            for (what, doc) in [
+                (
+                    "replica settings",
+                    small_scenario(replica, none(), json!(40), none()),
+                ),
+                (
+                    "consumer session",
+                    small_scenario(session, none(), json!(40), none()),
+                ),
+                (
+                    "add_producer linger_ms",
+                    small_scenario(cluster(), json!({ "linger_ms": v }), json!(40), none()),
+                ),
+                (
+                    "set_link_latency",
+                    small_scenario(cluster(), none(), json!(v), none()),
+                ),
+                (
+                    "retention.ms",
+                    small_scenario(cluster(), none(), json!(40), json!({ "retention.ms": v })),
+                ),
+            ] {
+                tried += 1;
+                ran += usize::from(refused_in_words_or_runs_bounded(
+                    &doc,
+                    &format!("{mode}: {what} = {v}"),
+                ));
+            }
+        }
+    }
+    assert!(tried > 200 && ran > 150, "{tried} tried, {ran} ran");
 }

@@ -127,6 +127,7 @@ impl Broker {
                 last_fetched_epoch: self.kraft.log.last_epoch(),
                 max_wait_ms: FETCH_MAX_WAIT_MS,
                 high_watermark: self.kraft.high_watermark,
+                correlation: self.kraft.fetch_seq,
             }),
         );
         ctx.set_timer(
@@ -177,8 +178,10 @@ impl Broker {
                 diverging,
                 entries,
                 high_watermark,
+                correlation,
             } => self.on_metadata_fetch_response(
                 ctx,
+                *correlation,
                 *epoch,
                 *leader,
                 *error,
@@ -228,6 +231,7 @@ impl Broker {
     fn on_metadata_fetch_response(
         &mut self,
         ctx: &mut Ctx,
+        correlation: u64,
         epoch: i32,
         leader: Option<i32>,
         error: Option<ErrorCode>,
@@ -235,6 +239,12 @@ impl Broker {
         entries: &[LogEntry],
         high_watermark: u64,
     ) {
+        // The answer to a fetch since retried (to the next voter): dropped, as Kafka's client
+        // drops the response of a timed-out request; acting on it would start a second fetch
+        // loop beside the retry's.
+        if self.kraft.fetch_pending != Some(correlation) {
+            return;
+        }
         // An observer adopts an epoch only with its leader: a candidate's epoch that never got
         // a leader may exceed the epoch a later majority elects in (its voters never saw it).
         if epoch > self.kraft.epoch

@@ -7,7 +7,7 @@ mod kraft;
 mod leader;
 
 use crate::collections::{LiteMap, SortedSet, map_from_iter};
-use crate::config::{BrokerTimeouts, CoordinatorMode};
+use crate::config::{BrokerTimeouts, CoordinatorMode, Millis};
 use crate::event::EventKind;
 use crate::group::GroupCoordinator;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicPartition};
@@ -164,7 +164,7 @@ impl Broker {
             CoordinatorMode::Kraft => self.kraft_start(ctx),
         }
         ctx.set_timer(
-            self.timeouts.replica_lag_time_max_ms / 2,
+            self.isr_check_interval(),
             Timer::Broker(BrokerTimer::IsrCheck),
         );
         ctx.set_timer(
@@ -279,13 +279,22 @@ impl Broker {
         }
     }
 
+    /// How often the leader looks for followers to drop from the ISR: half of
+    /// `replica.lag.time.max.ms`, as `ReplicaManager` schedules its `isr-expiration` task, and
+    /// at least 1 ms (Kafka refuses `replica.lag.time.max.ms` below `replica.fetch.wait.max.ms`,
+    /// itself at least 1 ms here; a period of 0 would re-arm the check at the same instant
+    /// forever).
+    fn isr_check_interval(&self) -> Millis {
+        (self.timeouts.replica_lag_time_max_ms / 2).max(1)
+    }
+
     pub fn on_timer(&mut self, ctx: &mut Ctx, timer: &BrokerTimer) {
         match timer {
             BrokerTimer::Heartbeat => self.send_heartbeat(ctx),
             BrokerTimer::IsrCheck => {
                 self.maybe_shrink_isr(ctx);
                 ctx.set_timer(
-                    self.timeouts.replica_lag_time_max_ms / 2,
+                    self.isr_check_interval(),
                     Timer::Broker(BrokerTimer::IsrCheck),
                 );
             }

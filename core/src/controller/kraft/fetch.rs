@@ -25,7 +25,7 @@ impl Voter {
         replica: i32,
         observer: bool,
         epoch: i32,
-        fetch_offset: u64,
+        (fetch_offset, correlation): (u64, u64),
         last_fetched_epoch: i32,
         known_hw: u64,
     ) {
@@ -38,11 +38,11 @@ impl Voter {
             None
         };
         if let Some(e) = error {
-            self.respond_fetch(ctx, from, Some(e), None, 0);
+            self.respond_fetch(ctx, (from, correlation), Some(e), None, 0);
             return;
         }
         if let Some(d) = self.log.diverging(fetch_offset, last_fetched_epoch) {
-            self.respond_fetch(ctx, from, None, Some(d), 0);
+            self.respond_fetch(ctx, (from, correlation), None, Some(d), 0);
             return;
         }
         let now = ctx.now();
@@ -56,14 +56,21 @@ impl Voter {
         let hw_moved = self.maybe_advance_high_watermark(ctx);
         let has_data = fetch_offset < self.log.end_offset();
         if has_data || hw_moved || known_hw < self.high_watermark {
-            self.respond_fetch(ctx, from, None, None, fetch_offset);
+            self.respond_fetch(ctx, (from, correlation), None, None, fetch_offset);
             return;
         }
         // Nothing new: hold the fetch (long poll) until data, a HW change or the max wait.
         if let Role::Leader(ls) = &mut self.role {
             ls.next_park_id += 1;
             let id = ls.next_park_id;
-            ls.parked.insert(id, ParkedFetch { from, fetch_offset });
+            ls.parked.insert(
+                id,
+                ParkedFetch {
+                    from,
+                    fetch_offset,
+                    correlation,
+                },
+            );
             ctx.set_timer(
                 FETCH_MAX_WAIT_MS,
                 timer(KraftTimer::FetchWaitExpired { id }),
@@ -74,7 +81,7 @@ impl Voter {
     fn respond_fetch(
         &self,
         ctx: &mut Ctx,
-        to: NodeId,
+        (to, correlation): (NodeId, u64),
         error: Option<ErrorCode>,
         diverging: Option<EpochEndOffset>,
         fetch_offset: u64,
@@ -93,6 +100,7 @@ impl Voter {
                 diverging,
                 entries,
                 high_watermark: self.high_watermark,
+                correlation,
             }),
         );
     }
@@ -102,7 +110,7 @@ impl Voter {
             return;
         };
         if let Some(p) = ls.parked.remove(&id) {
-            self.respond_fetch(ctx, p.from, None, None, p.fetch_offset);
+            self.respond_fetch(ctx, (p.from, p.correlation), None, None, p.fetch_offset);
         }
     }
 
@@ -113,7 +121,7 @@ impl Voter {
         };
         let parked = std::mem::take(&mut ls.parked);
         for p in parked.into_values() {
-            self.respond_fetch(ctx, p.from, None, None, p.fetch_offset);
+            self.respond_fetch(ctx, (p.from, p.correlation), None, None, p.fetch_offset);
         }
     }
 
@@ -168,6 +176,7 @@ impl Voter {
                 last_fetched_epoch: self.log.last_epoch(),
                 max_wait_ms: FETCH_MAX_WAIT_MS,
                 high_watermark: self.high_watermark,
+                correlation: self.fetch_seq,
             }),
         );
         ctx.set_timer(
@@ -188,6 +197,7 @@ impl Voter {
     pub fn on_fetch_response(
         &mut self,
         ctx: &mut Ctx,
+        correlation: u64,
         epoch: i32,
         leader: Option<i32>,
         error: Option<ErrorCode>,
@@ -203,6 +213,12 @@ impl Voter {
             return;
         }
         if epoch < self.epoch || !matches!(self.role, Role::Follower) {
+            return;
+        }
+        // The answer to a fetch this voter has since retried (its request timeout passed): as
+        // Kafka's client, which drops the response of a timed-out request. Acting on it would
+        // start a second fetch loop beside the retry's, one more per timeout.
+        if self.fetch_pending != Some(correlation) {
             return;
         }
         if error.is_some() {

@@ -42,6 +42,11 @@ pub enum KraftMessage {
         /// The fetcher's high watermark: the leader answers at once when it knows a higher
         /// one (as KIP-1166 does), so a commit reaches brokers without waiting out the hold.
         high_watermark: u64,
+        /// The request's correlation id, echoed by the response: a voter acts only on the
+        /// response to its latest fetch (Kafka's client drops the answer to a request it timed
+        /// out), so a retry never starts a second fetch loop.
+        #[serde(default)]
+        correlation: u64,
     },
     FetchMetadataResponse {
         epoch: i32,
@@ -51,6 +56,9 @@ pub enum KraftMessage {
         diverging: Option<EpochEndOffset>,
         entries: Vec<LogEntry>,
         high_watermark: u64,
+        /// The fetch's correlation id.
+        #[serde(default)]
+        correlation: u64,
     },
     /// KIP-631 `BrokerRegistration`: a (re)started broker asks for a broker epoch.
     BrokerRegistration {
@@ -396,6 +404,7 @@ mod tests {
             last_fetched_epoch: 2,
             max_wait_ms: 500,
             high_watermark: 9,
+            correlation: 4,
         };
         assert_eq!(fetch.api(), "FetchMetadata");
         assert_eq!(

@@ -216,6 +216,7 @@ impl Coordinator for KraftQuorum {
                     fetch_offset,
                     last_fetched_epoch,
                     high_watermark,
+                    correlation,
                     ..
                 } => v.on_fetch(
                     ctx,
@@ -223,7 +224,7 @@ impl Coordinator for KraftQuorum {
                     *replica,
                     *observer,
                     *epoch,
-                    *fetch_offset,
+                    (*fetch_offset, *correlation),
                     *last_fetched_epoch,
                     *high_watermark,
                 ),
@@ -234,8 +235,10 @@ impl Coordinator for KraftQuorum {
                     diverging,
                     entries,
                     high_watermark,
+                    correlation,
                 } => v.on_fetch_response(
                     ctx,
+                    *correlation,
                     *epoch,
                     *leader,
                     *error,

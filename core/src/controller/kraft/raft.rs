@@ -60,6 +60,8 @@ impl RaftTimeouts {
 pub struct ParkedFetch {
     pub from: NodeId,
     pub fetch_offset: u64,
+    #[serde(default)]
+    pub correlation: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -724,15 +726,51 @@ mod tests {
         // the older epoch's entries alone.
         assert_eq!(v.log.end_offset(), 4);
         let hw0 = v.high_watermark;
-        v.on_fetch(ctx, NodeId::Controller(102), 102, false, 2, 3, 1, 0);
+        v.on_fetch(ctx, NodeId::Controller(102), 102, false, 2, (3, 0), 1, 0);
         assert_eq!(
             v.high_watermark, hw0,
             "nothing of epoch 2 is on a majority yet"
         );
         // An observer's fetch never counts.
-        v.on_fetch(ctx, NodeId::Broker(1), 1, true, 2, 4, 2, 0);
+        v.on_fetch(ctx, NodeId::Broker(1), 1, true, 2, (4, 0), 2, 0);
         assert_eq!(v.high_watermark, hw0);
-        v.on_fetch(ctx, NodeId::Controller(102), 102, false, 2, 4, 2, 0);
+        v.on_fetch(ctx, NodeId::Controller(102), 102, false, 2, (4, 0), 2, 0);
         assert_eq!(v.high_watermark, 4);
+    }
+
+    fn fetches_sent(k: &mut Kernel) -> Vec<u64> {
+        k.drain_events()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EventKind::MessageSent { message, .. } => match &*message {
+                    Message::Kraft(KraftMessage::FetchMetadata { correlation, .. }) => {
+                        Some(*correlation)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_follower_acts_only_on_the_answer_to_its_latest_fetch() {
+        let mut k = kernel();
+        let mut v = voter_with_log(&[1]);
+        let ctx = &mut Ctx::new(NodeId::Controller(101), &mut k);
+        v.become_follower(ctx, 1, 100);
+        let first = fetches_sent(ctx.k);
+        assert_eq!(first.len(), 1);
+        // The request timeout passes: the fetch is sent again under a new correlation id.
+        v.on_retry_fetch(ctx, first[0]);
+        let retry = fetches_sent(ctx.k);
+        assert_eq!(retry.len(), 1);
+        assert_ne!(retry, first);
+        // The first fetch's late answer is dropped: no second fetch loop starts.
+        v.on_fetch_response(ctx, first[0], 1, Some(100), None, None, &[], 0);
+        assert!(fetches_sent(ctx.k).is_empty());
+        // The retry's answer is acted on: one next fetch.
+        v.on_fetch_response(ctx, retry[0], 1, Some(100), None, None, &[], 0);
+        assert_eq!(fetches_sent(ctx.k).len(), 1);
     }
 }
