@@ -17,7 +17,8 @@
 //   median, p95 and max;
 // - idle: CPU while paused and while playing in a hidden tab (measure/idle.mjs);
 // - memory: JS heap, wasm memory and renderer RSS of the stress preset run at full speed to
-//   15, 30, 45, 60, 75, 90 and 120 simulated minutes, a fresh page each (measure/memory.mjs).
+//   15, 30, 45 and 60 simulated minutes (a fresh page each), then played on at 10x to 75 and
+//   90 minutes (measure/memory.mjs; about 3.5 minutes).
 import { serve, launch, ROOT } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
