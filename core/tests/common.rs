@@ -111,3 +111,17 @@ pub fn restart(sim: &mut Sim, broker: i32) {
     })
     .expect("restart");
 }
+
+/// proptest's settings for the fuzz tests: `ci_cases` inputs per property, or
+/// `PROPTEST_CASES` when set (a long run); no failure files (found failures become regression
+/// tests in the file itself).
+pub fn proptest_config(ci_cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(ci_cases),
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

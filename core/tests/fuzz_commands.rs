@@ -10,6 +10,8 @@
 //!
 //! `PROPTEST_CASES=N` sets the number of sequences per property (default below, for CI).
 
+mod common;
+
 use kafkascope_core::assignor::AssignorKind;
 use kafkascope_core::config::{Acks, ClusterConfig, CoordinatorMode, Millis, Profile};
 use kafkascope_core::invariants::Checker;
@@ -25,15 +27,10 @@ const CI_CASES: u32 = 128;
 
 fn config() -> Config {
     Config {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(CI_CASES),
         // Shrinking a long failing sequence takes long; a handful of steps is enough.
         max_shrink_iters: 2_000,
         // Failures found are kept as the regression tests at the end of this file.
-        failure_persistence: None,
-        ..Config::default()
+        ..common::proptest_config(CI_CASES)
     }
 }
 

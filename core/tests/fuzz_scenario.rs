@@ -8,6 +8,8 @@
 //!
 //! `PROPTEST_CASES=N` sets the number of inputs per property (default below, for CI).
 
+mod common;
+
 use kafkascope_core::Scenario;
 use kafkascope_core::scenario::ScenarioError;
 use proptest::prelude::*;
@@ -21,14 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const CI_CASES: u32 = 300;
 
 fn config() -> Config {
-    Config {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(CI_CASES),
-        failure_persistence: None,
-        ..Config::default()
-    }
+    common::proptest_config(CI_CASES)
 }
 
 // ---------------------------------------------------------------------------------------
