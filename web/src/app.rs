@@ -6,7 +6,7 @@ use crate::api::Bus;
 use crate::components::broker_menu::BrokerMenu;
 use crate::components::config_panel::ConfigPanel;
 use crate::components::consumer::ConsumerForm;
-use crate::components::diagram::{DiagramArgs, diagram, legend};
+use crate::components::diagram::{DiagramArgs, Legend, diagram};
 use crate::components::event_log::EventLog;
 use crate::components::message_dot::api_letter;
 use crate::components::metrics::MetricsStrip;
@@ -196,9 +196,12 @@ pub struct App {
 }
 
 fn perf_now() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    // Looked up once: `window.performance` through the bindings cost more than `now()`.
+    thread_local! {
+        static PERFORMANCE: Option<web_sys::Performance> =
+            web_sys::window().and_then(|w| w.performance());
+    }
+    PERFORMANCE.with(|p| p.as_ref().map_or(0.0, |p| p.now()))
 }
 
 fn viewport_orientation() -> Orientation {
@@ -936,7 +939,7 @@ impl Component for App {
                     <div class="left">
                         <section class="diagram-panel" aria-label="Cluster diagram">
                             { svg }
-                            { legend() }
+                            <Legend />
                             { for in_flight_list }
                         </section>
                         if embed {
@@ -974,7 +977,7 @@ impl Component for App {
                         <PartitionPanel topics={self.topics.clone()} selected={self.selected_tp.clone()}
                             view={self.partition_view.clone()} on_select={self.cb.select_partition.clone()} />
                     </div>
-                    <ConfigPanel scenario={self.world.scenario().clone()} errors={self.config_errors.clone()}
+                    <ConfigPanel scenario={self.world.scenario_rc()} errors={self.config_errors.clone()}
                         on_apply={self.cb.apply_config.clone()} />
                 }
             </div>

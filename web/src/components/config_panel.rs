@@ -15,11 +15,21 @@ use kafkascope_core::partitioner::KeylessStrategy;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct ConfigPanelProps {
-    pub scenario: Scenario,
+    /// The world's own scenario, shared: the app renders every frame, and this panel only
+    /// when the scenario is another one.
+    pub scenario: Rc<Scenario>,
     pub errors: Rc<ScenarioErrors>,
     pub on_apply: Callback<ScenarioDraft>,
+}
+
+impl PartialEq for ConfigPanelProps {
+    fn eq(&self, other: &Self) -> bool {
+        (Rc::ptr_eq(&self.scenario, &other.scenario) || self.scenario == other.scenario)
+            && self.errors == other.errors
+            && self.on_apply == other.on_apply
+    }
 }
 
 fn edit_text(
@@ -72,12 +82,12 @@ fn number_field(
 
 #[component]
 pub fn ConfigPanel(p: &ConfigPanelProps) -> Html {
-    let draft = use_state(|| ScenarioDraft::from(&p.scenario));
+    let draft = use_state(|| ScenarioDraft::from(&*p.scenario));
     {
         // A newly applied scenario (or a preset) becomes the draft.
         let draft = draft.clone();
         use_effect_with(p.scenario.clone(), move |s| {
-            draft.set(ScenarioDraft::from(s));
+            draft.set(ScenarioDraft::from(&**s));
         });
     }
     let d = &*draft;

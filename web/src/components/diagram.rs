@@ -125,8 +125,10 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
     }
 }
 
-/// What the shapes and letters mean (so nothing is told by colour alone).
-pub fn legend() -> Html {
+/// What the shapes and letters mean (so nothing is told by colour alone). A component without
+/// props: built once, never diffed again as the app re-renders.
+#[component]
+pub fn Legend() -> Html {
     html! {
         <details class="legend">
             <summary>{ "Legend" }</summary>

@@ -31,19 +31,34 @@ pub fn EventLog(p: &EventLogProps) -> Html {
             // The page's #announcer says the important ones, briefly (`model/announce.rs`).
             // Focusable, so the keyboard can scroll it.
             <ol id="event-log" class="event-log" tabindex="0" aria-label="Events, newest first">
-                { for p.lines.iter().map(|l| {
-                    // A line with a huge key or name is shown in part; all of it in the
-                    // tooltip (and in the exported trace).
-                    let long = l.text.len() > LONG_LINE;
-                    let text = if long { crate::fmt::elide_end(&l.text, LONG_LINE) } else { l.text.clone() };
-                    html! {
-                        <li key={l.id} class={classes!(l.detail.then_some("detail"))}>
-                            <time>{ sim_seconds(l.time as f64) }</time>
-                            <span class="text" title={long.then(|| l.text.clone())}>{ text }</span>
-                        </li>
-                    }
-                }) }
+                { for p.lines.iter().map(|l| html! { <LogItem key={l.id} line={l.clone()} /> }) }
             </ol>
         </section>
+    }
+}
+
+/// One line as its own component: a new line at the top does not rebuild the others (`Rc`
+/// of an `Eq` type compares pointers first).
+#[derive(Properties, PartialEq)]
+struct LogItemProps {
+    line: Rc<LogLine>,
+}
+
+#[component]
+fn LogItem(p: &LogItemProps) -> Html {
+    let l = &p.line;
+    // A line with a huge key or name is shown in part; all of it in the tooltip (and in the
+    // exported trace).
+    let long = l.text.len() > LONG_LINE;
+    let text = if long {
+        crate::fmt::elide_end(&l.text, LONG_LINE)
+    } else {
+        l.text.clone()
+    };
+    html! {
+        <li class={classes!(l.detail.then_some("detail"))}>
+            <time>{ sim_seconds(l.time as f64) }</time>
+            <span class="text" title={long.then(|| l.text.clone())}>{ text }</span>
+        </li>
     }
 }

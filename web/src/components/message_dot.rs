@@ -1,5 +1,8 @@
 //! A message on the wire, drawn as a dot on its path at `(now - sent) / (deliver - sent)`,
-//! lettered and titled with its API. Requests are filled, responses hollow. A dropped
+//! lettered with its API. No tooltip: the messages layer takes no pointer events and is
+//! hidden from assistive technology (the in-flight list and the event log say the same), and
+//! a `<title>` per dot would add two nodes to each of the several dots created every
+//! frame. Requests are filled, responses hollow. A dropped
 //! message shows as a fading cross where it died. With reduced motion, a message is a
 //! highlighted static link instead.
 
@@ -54,13 +57,6 @@ pub fn is_response(api: &str) -> bool {
     api.ends_with("Response")
 }
 
-fn describe(m: &InFlightMessage) -> String {
-    format!(
-        "{}: {} → {} (sent at {} ms, arrives at {} ms)",
-        m.api, m.from, m.to, m.sent_at, m.deliver_at
-    )
-}
-
 /// A dot in flight; None when the layout does not place one of its ends.
 pub fn message_dot(layout: &Layout, m: &InFlightMessage, now: f64) -> Option<Html> {
     let path = layout.message_path(m.from, m.to)?;
@@ -73,7 +69,6 @@ pub fn message_dot(layout: &Layout, m: &InFlightMessage, now: f64) -> Option<Htm
     Some(html! {
         <g key={m.id} class={class} data-api={m.api.clone()} data-from={m.from.to_string()}
             data-to={m.to.to_string()} transform={format!("translate({} {})", num(p.x), num(p.y))}>
-            <title>{ describe(m) }</title>
             <circle r="6" />
             <text class="msg-letter" dy="3">{ api_letter(&m.api) }</text>
         </g>
@@ -92,7 +87,6 @@ pub fn message_link(layout: &Layout, m: &InFlightMessage) -> Option<Html> {
     Some(html! {
         <g key={m.id} class={class} data-api={m.api.clone()} data-from={m.from.to_string()}
             data-to={m.to.to_string()}>
-            <title>{ describe(m) }</title>
             <path d={path.svg_d()} />
             <g transform={format!("translate({} {})", num(mid.x), num(mid.y))}>
                 <circle r="6" />

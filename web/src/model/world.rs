@@ -837,6 +837,11 @@ impl World {
         &self.engine().scenario
     }
 
+    /// The scenario, shared (cheap to hand to a view every frame).
+    pub fn scenario_rc(&self) -> Rc<Scenario> {
+        self.engine().scenario.clone()
+    }
+
     pub fn seed(&self) -> u64 {
         self.seed
     }
