@@ -262,6 +262,7 @@ impl App {
     fn install(&mut self, world: World) {
         self.world = world;
         self.playback.reset();
+        self.playback.jump_to(self.world.now() as f64);
         self.seen_version = u64::MAX;
         self.selected_broker = None;
         self.status = None;
@@ -415,7 +416,9 @@ impl Component for App {
             props.start_at
         };
         let mut playback = Playback::default();
-        playback.jump_to(start_at as f64);
+        // The cluster's set-up (a KRaft quorum electing, topics created) has already run: the
+        // clock starts where the world is, not behind it.
+        playback.jump_to(start_at.max(world.now()) as f64);
         if let Some(p) = props.speed_percent.filter(|&p| p > 0) {
             playback.set_speed_log10((f64::from(p) / 100.0).log10());
         }
