@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openApp, watch, seriousViolations, ARTIFACTS, useBrowser, openExample } from './harness.mjs';
+import { openApp, watch, seriousViolations, ARTIFACTS, useBrowser, openExample, openEmbedHost } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -75,10 +75,7 @@ test('axe: a lesson (start, a question, the end), the embedded frame, the exampl
   assert.deepEqual(exampleErrors, []);
   await example.close();
 
-  const host = await env.browser.context.newPage();
-  const hostErrors = watch(host);
-  await host.goto(`${env.server.url}tests/e2e/fixtures/embed-host.html`);
-  await host.waitForSelector('body[data-ready="true"]');
+  const { page: host, errors: hostErrors } = await openEmbedHost(env.browser.context, env.server.url);
   await host.evaluate(() => window.kafkascope.mount(document.getElementById('here'), { embed: true }));
   await host.waitForSelector('#here g[data-broker-id="3"]');
   await host.frameLocator('#frame').locator('g[data-broker-id="3"]').waitFor({ timeout: 20_000 });

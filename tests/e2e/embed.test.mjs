@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openApp, watch, ARTIFACTS, useBrowser } from './harness.mjs';
+import { openApp, ARTIFACTS, useBrowser, openEmbedHost } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -161,10 +161,7 @@ test('Export SVG and Export trace download files', async () => {
 });
 
 test('mount() checks what it is given: clear TypeErrors, nothing half-made, an instance already there left alone', async () => {
-  const page = await env.browser.context.newPage();
-  const errors = watch(page);
-  await page.goto(`${env.server.url}tests/e2e/fixtures/embed-host.html`);
-  await page.waitForSelector('body[data-ready="true"]');
+  const { page, errors } = await openEmbedHost(env.browser.context, env.server.url);
   // Each call made in the page (thunks: the page's CSP forbids eval), and what its error says.
   const results = await page.evaluate(() => {
     const here = document.getElementById('here');
@@ -295,10 +292,7 @@ test('mount() checks what it is given: clear TypeErrors, nothing half-made, an i
 });
 
 test('<kafka-cluster> checks its attributes: an error in words in place of the app, never markup; fixing the attribute mounts it', async () => {
-  const page = await env.browser.context.newPage();
-  const errors = watch(page);
-  await page.goto(`${env.server.url}tests/e2e/fixtures/embed-host.html`);
-  await page.waitForSelector('body[data-elements="true"]');
+  const { page, errors } = await openEmbedHost(env.browser.context, env.server.url, 'body[data-elements="true"]');
   const cases = [
     ['seed', '1e999', /seed must be a whole number from 0/],
     ['speed', '-5', /speed must be a whole number from 0/],

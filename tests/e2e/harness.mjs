@@ -157,3 +157,14 @@ export async function openExample(context, url) {
   await page.waitForSelector('#second g[data-broker-id="2"]', { timeout: 20_000 });
   return { page, errors };
 }
+
+/** Opens the embedding fixture (tests/e2e/fixtures/embed-host.html) and waits for `ready`:
+ *  its module script loaded (`data-ready`), or its custom elements defined (`data-elements`);
+ *  `errors` collects what `watch` sees. */
+export async function openEmbedHost(context, url, ready = 'body[data-ready="true"]') {
+  const page = await context.newPage();
+  const errors = watch(page);
+  await page.goto(`${url}tests/e2e/fixtures/embed-host.html`);
+  await page.waitForSelector(ready);
+  return { page, errors };
+}

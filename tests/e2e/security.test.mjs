@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openApp, watch, ARTIFACTS, CSP, useBrowser, openExample } from './harness.mjs';
+import { openApp, ARTIFACTS, CSP, useBrowser, openExample, openEmbedHost } from './harness.mjs';
 
 // Every response carries the policy as a header too (the pages also carry it in a meta).
 const env = useBrowser({ csp: true });
@@ -101,10 +101,7 @@ test('CSP: the app, a lesson, the example page and both embeddings run with no v
   await example.close();
 
   // An embedding page: mount() from a module script, and an ?embed=1 iframe.
-  const host = await env.browser.context.newPage();
-  const hostErrors = watch(host);
-  await host.goto(`${env.server.url}tests/e2e/fixtures/embed-host.html`);
-  await host.waitForSelector('body[data-ready="true"]');
+  const { page: host, errors: hostErrors } = await openEmbedHost(env.browser.context, env.server.url);
   await host.evaluate(() => { window.handle = window.kafkascope.mount(document.getElementById('here'), { preset: 'default', embed: true, seed: 3 }); });
   await host.waitForSelector('#here g[data-broker-id="3"]');
   await host.evaluate(() => window.handle.send({ action: 'crash', node: 'broker-1' }));
