@@ -20,6 +20,8 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings (native, and the web and wasm benchmark crates for wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p kafkascope-web -p kafkascope-bench-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+# The page's build without the lesson player (`kafkascope_play`, see build_web).
+cargo clippy -p kafkascope-web --target wasm32-unknown-unknown --no-default-features -- -D warnings
 
 step "cargo test (unit, integration, randomized fault-schedule seeds in every coordinator mode, CLI, web model)"
 cargo test --workspace

@@ -48,13 +48,21 @@ ensure_chromium() {
   fi
 }
 
-# The shipping build of the app into www/pkg: the `wasm-release` profile (opt-level z, LTO,
-# no debug info). No wasm-opt: npm's binaryen 132 made this crate's gzipped wasm ~10 % larger
-# at -Oz (measured), and wasm-pack's own binaryen download fails here.
+# The shipping builds of the app into www/pkg: the `wasm-release` profile (opt-level z, LTO,
+# no debug info), twice: `kafkascope_web` with the lesson player (for `?lesson=` and the
+# JavaScript API) and `kafkascope_play` without it (what the page loads otherwise: the lesson
+# file parser is about 90 KB of the gzipped wasm). No wasm-opt: npm's binaryen 132 made this
+# crate's gzipped wasm ~10 % larger at -Oz (measured), and wasm-pack's own binaryen download
+# fails here.
 build_web() {
   ensure_wasm_tools
-  log "building the app (wasm, profile wasm-release)"
+  log "building the app (wasm, profile wasm-release): with the lesson player, then without"
   (cd "$ROOT" && wasm-pack --quiet build web --target web --profile wasm-release --out-dir ../www/pkg --no-pack)
-  local wasm="$ROOT/www/pkg/kafkascope_web_bg.wasm"
-  log "www/pkg/kafkascope_web_bg.wasm: $(wc -c <"$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
+  (cd "$ROOT" && wasm-pack --quiet build web --target web --profile wasm-release --out-dir ../www/pkg --no-pack \
+    --out-name kafkascope_play -- --no-default-features)
+  local name wasm
+  for name in kafkascope_web kafkascope_play; do
+    wasm="$ROOT/www/pkg/${name}_bg.wasm"
+    log "www/pkg/${name}_bg.wasm: $(wc -c <"$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
+  done
 }

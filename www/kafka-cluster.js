@@ -14,16 +14,25 @@
 // live under any path of a course site.
 
 const here = new URL('.', import.meta.url);
-let ready = null;
+/** The two builds of the app (see build_web in scripts/web-tools.sh), each loaded once, when
+ *  an element first needs it: kafkascope_web has the lesson player, kafkascope_play (smaller)
+ *  has everything else. */
+const ready = new Map();
 
-function loadWasm() {
-  if (!ready) {
-    ready = import(new URL('./pkg/kafkascope_web.js', here).href).then(async (mod) => {
-      await mod.default({ module_or_path: new URL('./pkg/kafkascope_web_bg.wasm', here) });
+function loadWasm(name) {
+  if (!ready.has(name)) {
+    ready.set(name, import(new URL(`./pkg/${name}.js`, here).href).then(async (mod) => {
+      await mod.default({ module_or_path: new URL(`./pkg/${name}_bg.wasm`, here) });
       return mod;
-    });
+    }));
   }
-  return ready;
+  return ready.get(name);
+}
+
+/** The build an element's options need: a lesson, or the full app with its lesson select
+ *  (embed="false"), needs the lesson player. */
+function buildFor(options) {
+  return 'lesson' in options || options.embed === false ? 'kafkascope_web' : 'kafkascope_play';
 }
 
 const ATTRIBUTES = ['scenario', 'preset', 'lesson', 'mode', 'nodes', 'seed', 'speed', 'paused', 'embed'];
@@ -132,7 +141,7 @@ class KafkaCluster extends HTMLElement {
     this.shadowRoot.replaceChildren(this._style(), root);
     let mod;
     try {
-      mod = await loadWasm();
+      mod = await loadWasm(buildFor(options));
     } catch (e) {
       this._showError('Kafkascope could not load: ' + (e && e.message ? e.message : e));
       return;

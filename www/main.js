@@ -1,7 +1,9 @@
 // The page's entry point (a file, not an inline script, so the Content-Security-Policy
 // needs no 'unsafe-inline'): loads the wasm app and mounts it into #app, configured by the
-// page address.
-import init, { mount } from './pkg/kafkascope_web.js';
+// page address. A lesson (`?lesson=`) loads the build with the lesson player
+// (kafkascope_web); any other page the smaller build without it (kafkascope_play), which
+// reloads the page with `?lesson=` when a lesson is chosen.
+const withLessons = new URLSearchParams(window.location.search).has('lesson');
 
 // Shows what went wrong, unless the Rust panic hook already explained it.
 function showError(text) {
@@ -14,6 +16,7 @@ window.addEventListener('error', (e) => showError(e.message || String(e.error)))
 window.addEventListener('unhandledrejection', (e) => showError(String(e.reason)));
 
 try {
+  const { default: init, mount } = await import(withLessons ? './pkg/kafkascope_web.js' : './pkg/kafkascope_play.js');
   await init();
   mount('app');
 } catch (e) {

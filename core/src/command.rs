@@ -76,6 +76,29 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The command's `action` name in scenario files, e.g. `create_topic` (the serde tag;
+    /// a test checks they agree). A plain match, so the browser build needs no JSON to name a
+    /// command.
+    pub fn action_name(&self) -> &'static str {
+        match self {
+            Command::CreateTopic { .. } => "create_topic",
+            Command::AddPartitions { .. } => "add_partitions",
+            Command::AddProducer { .. } => "add_producer",
+            Command::Produce { .. } => "produce",
+            Command::AddConsumer { .. } => "add_consumer",
+            Command::StopConsumer { .. } => "stop_consumer",
+            Command::Crash { .. } => "crash",
+            Command::Restart { .. } => "restart",
+            Command::Isolate { .. } => "isolate",
+            Command::CutLink { .. } => "cut_link",
+            Command::Heal => "heal",
+            Command::ElectPreferredLeaders { .. } => "elect_preferred_leaders",
+            Command::SetLinkLatency { .. } => "set_link_latency",
+        }
+    }
+}
+
 /// What a successful command produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
@@ -84,4 +107,70 @@ pub enum CommandOutcome {
     TopicCreated { assignment: Vec<Vec<BrokerId>> },
     RecordsSent { records: Vec<u64> },
     LeadersElected { partitions: Vec<TopicPartition> },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One command of each kind (a new kind must be added here, or `action_name` fails to
+    /// compile without its arm).
+    fn one_of_each() -> Vec<Command> {
+        let b = NodeId::Broker(1);
+        vec![
+            Command::CreateTopic {
+                name: "t".into(),
+                partitions: 1,
+                replication_factor: 1,
+                config: TopicConfig::default(),
+            },
+            Command::AddPartitions {
+                topic: "t".into(),
+                partitions: 2,
+            },
+            Command::AddProducer {
+                id: 0,
+                acks: None,
+                keyless: None,
+                linger_ms: None,
+            },
+            Command::Produce {
+                producer: 0,
+                topic: "t".into(),
+                key: None,
+                value: "v".into(),
+                partition: None,
+                count: None,
+            },
+            Command::AddConsumer {
+                id: 0,
+                group: "g".into(),
+                topics: vec!["t".into()],
+                assignor: None,
+            },
+            Command::StopConsumer { id: 0 },
+            Command::Crash { node: b },
+            Command::Restart { node: b },
+            Command::Isolate { node: b },
+            Command::CutLink {
+                a: b,
+                b: NodeId::Broker(2),
+            },
+            Command::Heal,
+            Command::ElectPreferredLeaders { partitions: None },
+            Command::SetLinkLatency {
+                a: b,
+                b: NodeId::Broker(2),
+                latency_ms: 5,
+            },
+        ]
+    }
+
+    #[test]
+    fn action_names_are_the_scenario_files_action_tags() {
+        for cmd in one_of_each() {
+            let v = serde_json::to_value(&cmd).unwrap();
+            assert_eq!(v["action"], cmd.action_name(), "{cmd:?}");
+        }
+    }
 }

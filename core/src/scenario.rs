@@ -328,10 +328,7 @@ impl ScenarioRun {
 
 /// The `action` name of a command, e.g. `create_topic`.
 pub fn action_name(cmd: &Command) -> String {
-    serde_json::to_value(cmd)
-        .ok()
-        .and_then(|v| v.get("action").and_then(Value::as_str).map(String::from))
-        .unwrap_or_else(|| "?".into())
+    cmd.action_name().to_owned()
 }
 
 impl Scenario {

@@ -402,6 +402,28 @@ test('lessons: a bad file shows its error over the default cluster; the Lesson s
   await context.unroute('**/course/kafka/**');
 });
 
+test('the page loads the build without the lesson player; choosing a lesson reloads it in the build that has one', async () => {
+  const page = await env.browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const wasm = [];
+  page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
+  await page.goto(env.server.url);
+  await page.waitForSelector('[data-broker-id]');
+  assert.deepEqual(wasm, ['/www/pkg/kafkascope_play_bg.wasm']);
+  // A lesson chosen here: the page reloads with ?lesson= and the lesson player's build.
+  await page.selectOption('#lesson-select', 'replication-and-isr');
+  await page.waitForSelector('#lesson-panel[data-lesson="replication-and-isr"] #lesson-gate[data-kind="start"]');
+  assert.equal(new URL(page.url()).searchParams.get('lesson'), 'replication-and-isr');
+  assert.deepEqual(wasm, ['/www/pkg/kafkascope_play_bg.wasm', '/www/pkg/kafkascope_web_bg.wasm']);
+  // Free play from there stays in that build, in place.
+  await page.selectOption('#lesson-select', '');
+  await page.waitForFunction(() => !document.querySelector('#lesson-panel'));
+  assert.equal(wasm.length, 2);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('every lesson in lessons/ is in the Lesson select and runs in the page to its end with every check holding', async () => {
   const names = fs.readdirSync(path.join(ROOT, 'lessons')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
   const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=1000`);

@@ -198,6 +198,8 @@ test('mount() checks what it is given: clear TypeErrors, nothing half-made, an i
       () => mount(here, { script: `${IMG}@5` }),
       () => mount(here, { shareBase: 'javascript:alert(1)' }),
       () => mount(here, { lessonBase: 'data:text/html,<script>alert(1)</script>' }),
+      // The package without the lesson player says where lessons run.
+      () => window.kafkascope.mountPlay(here, { lesson: 'partitions-and-keys' }),
     ];
     return calls.map((call) => {
       try {
@@ -239,6 +241,7 @@ test('mount() checks what it is given: clear TypeErrors, nothing half-made, an i
     /The script was not run/,
     /shareBase must be an http or https address/,
     /lessonBase must be an http or https address/,
+    /option "lesson": this build \(www\/pkg\/kafkascope_play\.js\) has no lesson player: lessons run in www\/pkg\/kafkascope_web\.js/,
   ];
   assert.equal(results.length, wants.length);
   results.forEach((got, i) => {

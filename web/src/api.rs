@@ -304,6 +304,12 @@ pub fn options_params(options: &JsValue) -> Result<(Vec<(String, String)>, usize
                 v.js_typeof().as_string().unwrap_or_default()
             )));
         };
+        if k == "lesson" && !cfg!(feature = "lessons") {
+            return Err(type_error(&format!(
+                "option \"lesson\": {}",
+                crate::model::lesson::NO_LESSON_PLAYER
+            )));
+        }
         if k == "lesson" && !crate::model::lesson::is_lesson_name(&text) {
             return Err(type_error(&format!(
                 "option \"lesson\" must name a lesson file (letters, digits, - and _), not \"{}\"",

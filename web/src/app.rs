@@ -74,6 +74,9 @@ pub struct AppProps {
     pub lesson_base: AttrValue,
     /// A lesson to load: `lessons/<name>.json` (`?lesson=<name>`).
     pub lesson: Option<String>,
+    /// The page's own instance (`mount('app')` reading the page address), which may change
+    /// the address; not an instance an embedding page mounted with options.
+    pub page: bool,
 }
 
 pub enum Msg {
@@ -830,7 +833,7 @@ impl Component for App {
         }
     }
 
-    fn view(&self, _ctx: &Context<Self>) -> Html {
+    fn view(&self, ctx: &Context<Self>) -> Html {
         let snap = self.world.snapshot();
         let now = self.playback.sim_time();
         let session = self.world.session();
@@ -908,7 +911,7 @@ impl Component for App {
                 <header class="topbar">
                     if !embed {
                         <h1>{ "Kafkascope" }<span class="tagline">{ " · an Apache Kafka cluster, message by message" }</span></h1>
-                        { self.lesson_select_view() }
+                        { self.lesson_select_view(ctx) }
                     }
                     <Toolbar playing={self.playback.playing()} speed_log10={self.playback.speed_log10()}
                         speed_label={AttrValue::from(self.playback.speed_label())} time_ms={now}

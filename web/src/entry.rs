@@ -48,7 +48,8 @@ fn url_props() -> AppProps {
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
     let query = search.trim_start_matches('?');
-    let (props, problems) = props_from_params(&crate::share::parse_query(query), query.len());
+    let (mut props, problems) = props_from_params(&crate::share::parse_query(query), query.len());
+    props.page = true;
     with_notice(props, problems)
 }
 
@@ -91,6 +92,7 @@ fn props_from_params(params: &[(String, String)], query_len: usize) -> (AppProps
         share_base: AttrValue::from(page_base()),
         lesson_base: AttrValue::from("lessons/"),
         lesson: None,
+        page: false,
     };
     let mut problems = Vec::new();
     let (mut mode, mut nodes) = (None, None);

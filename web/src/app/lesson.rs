@@ -98,6 +98,44 @@ fn set_lesson_in_address(name: Option<&str>) {
     }
 }
 
+/// The lesson file parsed and its world built.
+#[cfg(feature = "lessons")]
+fn lesson_world(name: &str, text: &str) -> Result<(Lesson, World), LessonError> {
+    let l = Lesson::parse(name, text)?;
+    let w = World::from_lesson(l.scenario.clone(), l.scenario.seed)
+        .map_err(|e| LessonError::load(lesson_path(name), e))?;
+    Ok((l, w))
+}
+
+/// The lesson's world again, with another seed (Reset).
+#[cfg(feature = "lessons")]
+fn lesson_world_again(l: &Lesson, seed: u64) -> Result<World, String> {
+    World::from_lesson(l.scenario.clone(), seed)
+}
+
+// Without the lesson player no lesson is ever loaded: nothing here runs one, so none of the
+// lesson's simulation code is in that build.
+#[cfg(not(feature = "lessons"))]
+fn lesson_world(name: &str, _text: &str) -> Result<(Lesson, World), LessonError> {
+    Err(LessonError::load(
+        lesson_path(name),
+        crate::model::lesson::NO_LESSON_PLAYER,
+    ))
+}
+
+#[cfg(not(feature = "lessons"))]
+fn lesson_world_again(_: &Lesson, _: u64) -> Result<World, String> {
+    Err(crate::model::lesson::NO_LESSON_PLAYER.to_owned())
+}
+
+/// Loads the page again with `?lesson=<name>` (other parameters kept, `t=` dropped).
+fn open_lesson_page(name: &str) {
+    set_lesson_in_address(Some(name));
+    if let Some(win) = web_sys::window() {
+        let _ = win.location().reload();
+    }
+}
+
 impl App {
     /// At start-up: `?lesson=<name>` starts loading it (the default cluster shows meanwhile,
     /// paused).
@@ -176,7 +214,7 @@ impl App {
         let Some(l) = self.lesson.lesson.clone() else {
             return false;
         };
-        match World::from_lesson(l.scenario.clone(), seed) {
+        match lesson_world_again(&l, seed) {
             Ok(w) => {
                 self.lesson.progress = LessonProgress::new(&l);
                 self.install(w);
@@ -198,6 +236,15 @@ impl App {
                     self.playback.play();
                 }
             }
+            // Without the lesson player, the page opens the lesson in the build that has it
+            // (`www/main.js` loads `kafkascope_web.js` for `?lesson=`).
+            LessonMsg::Select(name) if !cfg!(feature = "lessons") => {
+                if ctx.props().page {
+                    open_lesson_page(&name);
+                } else {
+                    self.lesson.error = Some(crate::model::lesson::NO_LESSON_PLAYER.to_owned());
+                }
+            }
             LessonMsg::Select(name) => {
                 set_lesson_in_address(Some(&name));
                 self.lesson.start_at = 0;
@@ -212,12 +259,7 @@ impl App {
                 self.lesson.loading = None;
                 let lesson = text
                     .map_err(|e| LessonError::load(lesson_path(&name), e))
-                    .and_then(|t| Lesson::parse(&name, &t))
-                    .and_then(|l| {
-                        let w = World::from_lesson(l.scenario.clone(), l.scenario.seed)
-                            .map_err(|e| LessonError::load(lesson_path(&name), e))?;
-                        Ok((l, w))
-                    });
+                    .and_then(|t| lesson_world(&name, &t));
                 match lesson {
                     Ok((l, w)) => {
                         let l = Rc::new(l);
@@ -313,7 +355,12 @@ impl App {
     }
 
     /// The "Lesson" select, and the load error or progress under it.
-    pub(super) fn lesson_select_view(&self) -> Html {
+    pub(super) fn lesson_select_view(&self, ctx: &Context<Self>) -> Html {
+        // Without the lesson player only the page's own instance offers lessons (it reloads
+        // the page in the build that has one).
+        if !cfg!(feature = "lessons") && !ctx.props().page {
+            return Html::default();
+        }
         let current = self
             .lesson
             .loading
@@ -338,7 +385,12 @@ impl App {
 
     /// The lesson panel, when a lesson runs.
     pub(super) fn lesson_panel_view(&self) -> Html {
-        let Some(l) = &self.lesson.lesson else {
+        let Some(l) = self
+            .lesson
+            .lesson
+            .as_ref()
+            .filter(|_| cfg!(feature = "lessons"))
+        else {
             return Html::default();
         };
         html! {

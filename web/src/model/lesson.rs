@@ -13,6 +13,10 @@ use kafkascope_core::expect::ExpectResult;
 use kafkascope_core::scenario::{Narration, Scenario as CoreScenario, ScenarioError, StepKind};
 use std::rc::Rc;
 
+/// Why a lesson cannot open in the build without the lesson player.
+pub const NO_LESSON_PLAYER: &str = "this build (www/pkg/kafkascope_play.js) has no lesson player: \
+     lessons run in www/pkg/kafkascope_web.js";
+
 /// A lesson shipped in `lessons/`: its file name without `.json` and its title.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BuiltinLesson {
@@ -178,6 +182,7 @@ impl Lesson {
     /// `lesson` object is accepted too (titled by its name).
     // Returned once per load: its size does not matter.
     #[allow(clippy::result_large_err)]
+    #[cfg(feature = "lessons")]
     pub fn parse(name: &str, text: &str) -> Result<Lesson, LessonError> {
         let scenario = CoreScenario::parse(text).map_err(|e| LessonError {
             path: lesson_path(name),
