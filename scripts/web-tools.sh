@@ -51,17 +51,22 @@ ensure_chromium() {
 # The shipping builds of the app into www/pkg: the `wasm-release` profile (opt-level z, LTO,
 # no debug info), twice: `kafkascope_web` with the lesson player (for `?lesson=` and the
 # JavaScript API) and `kafkascope_play` without it (what the page loads otherwise: the lesson
-# file parser is about 90 KB of the gzipped wasm). No wasm-opt: npm's binaryen 132 made this
-# crate's gzipped wasm ~10 % larger at -Oz (measured), and wasm-pack's own binaryen download
-# fails here.
+# file parser is about 90 KB of the gzipped wasm). cargo and wasm-bindgen are called directly
+# (not through wasm-pack) so that the name section wasm-bindgen writes for its glue can be
+# left out (about 5 KB gzipped). No wasm-opt: npm's binaryen 132 made this crate's gzipped
+# wasm ~10 % larger at -Oz (measured), and wasm-pack's own binaryen download fails here.
 build_web() {
   ensure_wasm_tools
-  log "building the app (wasm, profile wasm-release): with the lesson player, then without"
-  (cd "$ROOT" && wasm-pack --quiet build web --target web --profile wasm-release --out-dir ../www/pkg --no-pack)
-  (cd "$ROOT" && wasm-pack --quiet build web --target web --profile wasm-release --out-dir ../www/pkg --no-pack \
-    --out-name kafkascope_play -- --no-default-features)
-  local name wasm
+  local name features wasm
   for name in kafkascope_web kafkascope_play; do
+    features=()
+    [ "$name" = kafkascope_play ] && features=(--no-default-features)
+    log "building www/pkg/$name (wasm, profile wasm-release ${features[*]})"
+    (cd "$ROOT" && cargo build --quiet -p kafkascope-web --lib --target wasm32-unknown-unknown \
+      --profile wasm-release "${features[@]}")
+    (cd "$ROOT" && wasm-bindgen --target web --out-dir www/pkg --out-name "$name" \
+      --remove-name-section --remove-producers-section \
+      target/wasm32-unknown-unknown/wasm-release/kafkascope_web.wasm)
     wasm="$ROOT/www/pkg/${name}_bg.wasm"
     log "www/pkg/${name}_bg.wasm: $(wc -c <"$wasm") bytes, $(gzip -9 -c "$wasm" | wc -c) gzipped"
   done

@@ -43,6 +43,11 @@ use lesson::{LessonMsg, LessonUi};
 /// the scrubber goes back to any moment). Each new line re-lays the list out, so fewer is
 /// cheaper per frame.
 const LOG_LINES_SHOWN: usize = 60;
+/// While playing, the event log is redrawn at most this often (wall-clock ms): a line that
+/// follows a quiet spell shows at once, a flood (a busy cluster logs a hundred lines a
+/// second) is drawn four times a second instead of in every frame. Paused, stepping or
+/// scrubbing, every change shows at once.
+const LOG_REDRAW_WALL_MS: f64 = 250.0;
 /// How long a dropped message's cross stays, in wall-clock ms (scaled by the speed).
 const DROP_FADE_WALL_MS: f64 = 1500.0;
 /// Frames kept for the frame-time percentile.
@@ -163,6 +168,8 @@ pub struct App {
     topics: Rc<Vec<TopicInfo>>,
     user_topics: Rc<Vec<TopicInfo>>,
     log_lines: Rc<Vec<Rc<LogLine>>>,
+    /// When `log_lines` was last rebuilt (`performance.now()`).
+    log_drawn_at: f64,
     seed_text: String,
     seed_error: Option<String>,
     config_errors: Rc<ScenarioErrors>,
@@ -267,6 +274,8 @@ impl App {
         self.playback.reset();
         self.playback.jump_to(self.world.now() as f64);
         self.seen_version = u64::MAX;
+        // A new world's log replaces the old one at once.
+        self.log_drawn_at = f64::NEG_INFINITY;
         self.selected_broker = None;
         self.status = None;
         self.timeline_status = None;
@@ -332,6 +341,11 @@ impl App {
         {
             return;
         }
+        let now = perf_now();
+        if self.playback.playing() && now - self.log_drawn_at < LOG_REDRAW_WALL_MS {
+            return; // drawn by a later frame (`update` asks again after every message)
+        }
+        self.log_drawn_at = now;
         self.log_lines = Rc::new(src.iter().rev().take(LOG_LINES_SHOWN).cloned().collect());
     }
 
@@ -500,6 +514,7 @@ impl Component for App {
             topics: Rc::new(Vec::new()),
             user_topics: Rc::new(Vec::new()),
             log_lines: Rc::new(Vec::new()),
+            log_drawn_at: f64::NEG_INFINITY,
             seed_text: props.seed.to_string(),
             seed_error: None,
             config_errors: Rc::new(config_errors),
@@ -795,6 +810,8 @@ impl Component for App {
             Msg::Lesson(m) => self.lesson_update(ctx, m),
             Msg::Announce => self.announce_timer = false,
         }
+        // Lines held back while playing, and any change once paused.
+        self.refresh_log();
         self.announce(ctx);
         self.schedule(ctx);
         true

@@ -30,18 +30,20 @@ pub fn parse_tp(s: &str) -> Option<TopicPartition> {
     Some(TopicPartition::new(topic, p.parse().ok()?))
 }
 
+/// The cells are keyed (records by offset), so a record appended while the oldest shown one
+/// scrolls out moves two cells instead of rewriting all forty.
 fn row(r: &ReplicaRow) -> Html {
     let role = role_word(r.role);
     let mut cells: Vec<Html> = Vec::with_capacity(r.records.len() + 3);
     if r.hidden_before > 0 {
         cells.push(
-            html! { <li class="rec elided">{ format!("… {} earlier", r.hidden_before) }</li> },
+            html! { <li key="elided" class="rec elided">{ format!("… {} earlier", r.hidden_before) }</li> },
         );
     }
     let mut hw_drawn = false;
     for c in &r.records {
         if !hw_drawn && c.offset >= r.high_watermark {
-            cells.push(html! { <li class="marker hw" title="high watermark: records before it are committed">
+            cells.push(html! { <li key="hw" class="marker hw" title="high watermark: records before it are committed">
                 { format!("HW {}", r.high_watermark) }</li> });
             hw_drawn = true;
         }
@@ -62,15 +64,17 @@ fn row(r: &ReplicaRow) -> Html {
             }
         );
         cells.push(html! {
-            <li class={classes!("rec", (!committed).then_some("uncommitted"))} {title}
+            <li key={c.offset} class={classes!("rec", (!committed).then_some("uncommitted"))} {title}
                 data-offset={c.offset.to_string()}>{ crate::fmt::elide_end(&label, REC_CHARS) }</li>
         });
     }
     if !hw_drawn {
-        cells.push(html! { <li class="marker hw">{ format!("HW {}", r.high_watermark) }</li> });
+        cells.push(
+            html! { <li key="hw" class="marker hw">{ format!("HW {}", r.high_watermark) }</li> },
+        );
     }
     cells.push(
-        html! { <li class="marker leo" title="log end offset: the next offset to write">
+        html! { <li key="leo" class="marker leo" title="log end offset: the next offset to write">
         { format!("LEO {}", r.log_end_offset) }</li> },
     );
     html! {
@@ -97,7 +101,7 @@ fn row(r: &ReplicaRow) -> Html {
                     <span>{ "Lost to truncation: " }</span>
                     <ol class="log-cells">
                         { for r.lost.iter().map(|c| html! {
-                            <li class="rec lost-rec" data-offset={c.offset.to_string()}
+                            <li key={c.offset} class="rec lost-rec" data-offset={c.offset.to_string()}
                                 title={format!("{}\noffset {} (epoch {}) was truncated away", c.label(), c.offset, c.leader_epoch)}>
                                 <del>{ crate::fmt::elide_end(&c.label(), REC_CHARS) }</del>
                             </li>
