@@ -50,7 +50,8 @@ async function sample(page, cdp, minute, started) {
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');
   const page_ = await page.evaluate(async () => {
-    const wasm = await (await import('./www/pkg/kafkascope_web.js')).default();
+    // The build the page loaded (no lesson: kafkascope_play); init returns its instance.
+    const wasm = await (await import('./www/pkg/kafkascope_play.js')).default();
     const timeline = document.querySelector('#timeline');
     return {
       wasm_memory_bytes: wasm.memory.buffer.byteLength,

@@ -4,7 +4,7 @@
 use super::broker::Broker;
 use super::consumer::Consumer;
 use super::controller::Controller;
-use super::message_dot::{dropped_mark, message_dot, message_link};
+use super::message_dot::{dropped_mark, message_dots, message_link};
 use super::producer::Producer;
 use crate::fmt::{fixed, num};
 use crate::layout::Layout;
@@ -48,10 +48,7 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
             .filter_map(|m| message_link(l, m))
             .collect()
     } else {
-        s.in_flight
-            .iter()
-            .filter_map(|m| message_dot(l, m, a.now))
-            .collect()
+        message_dots(l, s.in_flight.iter(), a.now)
     };
     let view_box = format!(
         "0 0 {} {}",
