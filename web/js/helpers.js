@@ -47,7 +47,7 @@ export function diagramSvg(root) {
   }
   // Each broker is drawn in its own SVG over the diagram, in the diagram's user units: its
   // content goes in as it is, above the diagram and below the messages.
-  for (const layer of root.querySelectorAll('svg.broker-layer')) {
+  for (const layer of root.querySelectorAll('svg.broker-layer, svg.broker-numbers-layer')) {
     const copy = layer.cloneNode(true);
     inlineStyles(layer, copy);
     const g = document.createElementNS(SVG_NS, 'g');

@@ -2,6 +2,7 @@
 //! middle, consumers right, the coordinator below, and every message in flight on its path.
 
 use super::broker::Broker;
+use super::broker_numbers::BrokerNumbers;
 use super::consumer::Consumer;
 use super::controller::Controller;
 use super::message_dot::{dropped_mark, message_dots, message_link};
@@ -87,6 +88,8 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
         // Each broker is its own small SVG laid over the diagram at its place (same user
         // units through its viewBox): a positioned element the browser paints and caches on
         // its own, so a broker whose numbers change repaints alone, not the whole diagram.
+        // Over each broker, its numbers (LEO and HW) in a layer of their own (see
+        // `broker_numbers.rs`), placed the same way.
         { for s.brokers.iter().enumerate().filter_map(|(i, b)| {
             let bbox = l.brokers.iter().find(|x| x.id == b.id)?.clone();
             let r = bbox.rect;
@@ -103,14 +106,22 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
                 fixed((r.h + 2.0 * pad) / l.height * 100.0, 3),
             );
             let vb = format!("{} {} {} {}", num(r.x - pad), num(r.y - pad), num(r.w + 2.0 * pad), num(r.h + 2.0 * pad));
-            Some(html! {
-                <svg key={b.id} class="cluster broker-layer" viewBox={vb} data-place={place}>
-                    <Broker snapshot={s.clone()} index={i} {bbox}
-                        selected={a.selected_broker == Some(b.id)} on_select={a.on_select.clone()}
-                        badge={view.broker_badges.iter().find(|x| x.0 == b.id).map(|x| x.1.clone())} />
-                </svg>
-            })
-        }) }
+            Some([
+                html! {
+                    <svg key={b.id} class="cluster broker-layer" viewBox={vb.clone()} data-place={place.clone()}>
+                        <Broker snapshot={s.clone()} index={i} bbox={bbox.clone()}
+                            selected={a.selected_broker == Some(b.id)} on_select={a.on_select.clone()}
+                            badge={view.broker_badges.iter().find(|x| x.0 == b.id).map(|x| x.1.clone())} />
+                    </svg>
+                },
+                html! {
+                    <svg key={format!("numbers-{}", b.id)} class="cluster broker-numbers-layer"
+                        viewBox={vb} data-place={place} aria-hidden="true">
+                        <BrokerNumbers snapshot={s.clone()} index={i} {bbox} />
+                    </svg>
+                },
+            ])
+        }).flatten() }
         <svg id="messages" class={classes!("cluster", "messages-layer", a.reduced_motion.then_some("reduced-motion"))}
             viewBox={view_box} aria-hidden="true">
             <g class="messages">
@@ -152,7 +163,7 @@ pub fn Legend() -> Html {
 #[cfg(target_arch = "wasm32")]
 pub fn place_broker_layers(root: &web_sys::Element) {
     use wasm_bindgen::JsCast;
-    let Ok(layers) = root.query_selector_all("svg.broker-layer[data-place]") else {
+    let Ok(layers) = root.query_selector_all("svg[data-place]") else {
         return;
     };
     for i in 0..layers.length() {

@@ -3,6 +3,7 @@
 
 pub mod broker;
 pub mod broker_menu;
+pub mod broker_numbers;
 pub mod config_panel;
 pub mod consumer;
 pub mod controller;

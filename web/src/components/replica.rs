@@ -91,10 +91,7 @@ pub fn Replica(p: &ReplicaProps) -> Html {
             <text class="badge-text" x={crate::fmt::num(x + 9.0)} y={crate::fmt::num(ty)}
                 text-anchor="middle">{ badge }</text>
             <text class="tp" x={crate::fmt::num(x + 20.0)} y={crate::fmt::num(ty)}>{ tp_label }</text>
-            <text class="offsets" x={crate::fmt::num(x + w - 40.0)} y={crate::fmt::num(ty)}
-                text-anchor="end">
-                { offsets }
-            </text>
+            // The LEO and HW are drawn in the broker's numbers layer (`broker_numbers.rs`).
             <text class="isr-mark" x={crate::fmt::num(x + w - 3.0)} y={crate::fmt::num(ty)}
                 text-anchor="end">{ isr_text }</text>
         </g>
