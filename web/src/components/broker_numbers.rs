@@ -6,6 +6,7 @@
 //! assistive technology (each replica's `<title>` says its LEO and HW).
 
 use crate::layout::BrokerBox;
+use kafkascope_core::TopicPartition;
 use kafkascope_core::snapshot::Snapshot;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -53,13 +54,34 @@ pub fn BrokerNumbers(p: &BrokerNumbersProps) -> Html {
         <g class={classes!("broker-numbers", (!b.up).then_some("down"))}>
             { for b.replicas.iter().enumerate().map(|(i, r)| {
                 let slot = p.bbox.slot(i);
-                let tp_label = r.tp.to_string();
-                let text = crate::fmt::offsets_label(&tp_label, r.log_end_offset, r.high_watermark, slot.w);
                 html! {
-                    <text key={i} class="offsets" x={crate::fmt::num(slot.x + slot.w - 40.0)}
-                        y={crate::fmt::num(slot.y + slot.h / 2.0 + 4.0)} text-anchor="end">{ text }</text>
+                    <Offsets key={i} tp={r.tp.clone()} leo={r.log_end_offset} hw={r.high_watermark}
+                        x={slot.x + slot.w - 40.0} y={slot.y + slot.h / 2.0 + 4.0} width={slot.w} />
                 }
             }) }
         </g>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct OffsetsProps {
+    /// The partition: its name's length picks the long or the short form.
+    tp: TopicPartition,
+    leo: u64,
+    hw: u64,
+    x: f64,
+    y: f64,
+    /// The slot's width.
+    width: f64,
+}
+
+/// One replica's `LEO n HW n` (or `n/n`): its own component, so that a broker with one
+/// changed number redraws one text.
+#[component]
+fn Offsets(p: &OffsetsProps) -> Html {
+    let text = crate::fmt::offsets_label(&p.tp.to_string(), p.leo, p.hw, p.width);
+    html! {
+        <text class="offsets" x={crate::fmt::num(p.x)} y={crate::fmt::num(p.y)}
+            text-anchor="end">{ text }</text>
     }
 }
