@@ -24,7 +24,7 @@ import { serve, launch, ROOT } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { stats, sum, largestRendererRssKb } from './measure/stats.mjs';
+import { stats, sum, largestRendererRssKb, probeFrames } from './measure/stats.mjs';
 import { measureIdle } from './measure/idle.mjs';
 import { measureMemoryHour } from './measure/memory.mjs';
 
@@ -152,29 +152,6 @@ async function measureSeek() {
     js_heap_bytes: mem,
     renderer_rss_kb_max: rendererRssKb,
   };
-}
-
-/**
- * The main thread's work per frame, measured in the page without a tracer: from the start of
- * the frame's first requestAnimationFrame callback (this probe registers before the app, so
- * it runs first) to a message posted from it, which the browser runs once the frame's
- * callbacks, style, layout and paint are done.
- */
-async function probeFrames(page, ms) {
-  return page.evaluate((ms) => new Promise((resolve) => {
-    const work = [];
-    const channel = new MessageChannel();
-    let start = 0;
-    channel.port1.onmessage = () => work.push(performance.now() - start);
-    const end = performance.now() + ms;
-    const frame = () => {
-      start = performance.now();
-      channel.port2.postMessage(0);
-      if (start < end) requestAnimationFrame(frame);
-      else setTimeout(() => resolve(work), 50);
-    };
-    requestAnimationFrame(frame);
-  }), ms);
 }
 
 /**

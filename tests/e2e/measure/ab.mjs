@@ -12,7 +12,7 @@ import { serve } from '../harness.mjs';
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { stats } from './stats.mjs';
+import { stats, probeFrames } from './stats.mjs';
 
 const variants = JSON.parse(process.argv[2] ?? '[["current", ""]]');
 const rounds = Number(process.argv[3] ?? 3);
@@ -42,20 +42,7 @@ try {
       await page.waitForSelector('[data-broker-id]');
       if (css) await page.addStyleTag({ content: css });
       await page.waitForTimeout(1500);
-      const work = await page.evaluate((ms) => new Promise((resolve) => {
-        const work = [];
-        const channel = new MessageChannel();
-        let start = 0;
-        channel.port1.onmessage = () => work.push(performance.now() - start);
-        const end = performance.now() + ms;
-        const frame = () => {
-          start = performance.now();
-          channel.port2.postMessage(0);
-          if (start < end) requestAnimationFrame(frame);
-          else setTimeout(() => resolve(work), 50);
-        };
-        requestAnimationFrame(frame);
-      }), 8000);
+      const work = await probeFrames(page, 8000);
       (pooled[name] ??= []).push(...work);
       const s = stats(work);
       console.log(`${name} round ${round}: median ${s.median} p95 ${s.p95} ms (${work.length} frames)`);

@@ -47,3 +47,26 @@ export function renderersCpuMs() {
   const r = renderers().filter((p) => p.cpuMs !== null);
   return r.length ? sum(r.map((p) => p.cpuMs)) : null;
 }
+
+/**
+ * The main thread's work per frame, measured in the page without a tracer: from the start of
+ * the frame's first requestAnimationFrame callback (this probe registers before the app, so
+ * it runs first) to a message posted from it, which the browser runs once the frame's
+ * callbacks, style, layout and paint are done.
+ */
+export async function probeFrames(page, ms) {
+  return page.evaluate((ms) => new Promise((resolve) => {
+    const work = [];
+    const channel = new MessageChannel();
+    let start = 0;
+    channel.port1.onmessage = () => work.push(performance.now() - start);
+    const end = performance.now() + ms;
+    const frame = () => {
+      start = performance.now();
+      channel.port2.postMessage(0);
+      if (start < end) requestAnimationFrame(frame);
+      else setTimeout(() => resolve(work), 50);
+    };
+    requestAnimationFrame(frame);
+  }), ms);
+}
