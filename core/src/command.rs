@@ -113,8 +113,8 @@ pub enum CommandOutcome {
 mod tests {
     use super::*;
 
-    /// One command of each kind (a new kind must be added here, or `action_name` fails to
-    /// compile without its arm).
+    /// One command of each kind. `action_name`'s match makes a new kind add an arm there;
+    /// add it here too, so that its name is checked against its tag.
     fn one_of_each() -> Vec<Command> {
         let b = NodeId::Broker(1);
         vec![

@@ -326,11 +326,6 @@ impl ScenarioRun {
     }
 }
 
-/// The `action` name of a command, e.g. `create_topic`.
-pub fn action_name(cmd: &Command) -> String {
-    cmd.action_name().to_owned()
-}
-
 impl Scenario {
     /// Reads a scenario from JSON text. Errors name the place at fault.
     pub fn parse(text: &str) -> Result<Self, ScenarioError> {
@@ -371,7 +366,7 @@ impl Scenario {
             outcomes.push(StepOutcome {
                 source,
                 at,
-                action: action_name(&command),
+                action: command.action_name().to_owned(),
                 command,
                 outcome,
                 error,

@@ -87,9 +87,9 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
         </svg>
         // Each broker is its own small SVG laid over the diagram at its place (same user
         // units through its viewBox): a positioned element the browser paints and caches on
-        // its own, so a broker whose numbers change repaints alone, not the whole diagram.
-        // Over each broker, its numbers (LEO and HW) in a layer of their own (see
-        // `broker_numbers.rs`), placed the same way.
+        // its own, so a changed broker repaints alone, not the whole diagram. Over it, its
+        // LEO and HW numbers in a layer of their own, placed the same way: they change with
+        // every record, and then repaint without the box (`broker_numbers.rs`).
         { for s.brokers.iter().enumerate().filter_map(|(i, b)| {
             let bbox = l.brokers.iter().find(|x| x.id == b.id)?.clone();
             let r = bbox.rect;

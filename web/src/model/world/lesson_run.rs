@@ -10,9 +10,7 @@ use super::{Engine, SteadyProducer};
 use kafkascope_core::config::Millis;
 use kafkascope_core::describe::record_results;
 use kafkascope_core::expect::ExpectResult;
-use kafkascope_core::scenario::{
-    Scenario as CoreScenario, StepKind, StepOutcome, StepSource, action_name,
-};
+use kafkascope_core::scenario::{Scenario as CoreScenario, StepKind, StepOutcome, StepSource};
 use kafkascope_core::{Command, CommandOutcome, Event, EventKind, Sim};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -108,7 +106,7 @@ impl Engine {
                             l.produced.push(StepOutcome {
                                 source: StepSource::Step(i),
                                 at: step.at,
-                                action: action_name(c),
+                                action: c.action_name().to_owned(),
                                 command: c.clone(),
                                 outcome: Some(outcome.clone()),
                                 error: None,
@@ -118,7 +116,7 @@ impl Engine {
                     }
                     Ok(_) => {}
                     Err(e) => {
-                        let text = format!("lesson steps[{i}] ({}) refused: {e}", action_name(c));
+                        let text = format!("lesson steps[{i}] ({}) refused: {e}", c.action_name());
                         self.push_line(step.at, text, false);
                     }
                 }
