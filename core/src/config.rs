@@ -411,10 +411,9 @@ impl ClusterConfig {
             }
         }
         if !(0.0..=1.0).contains(&self.network.loss) {
-            return Err(format!(
-                "network.loss: {} is not in [0, 1]",
-                self.network.loss
-            ));
+            // Without the value: formatting an f64 would pull the float formatter into the
+            // browser's wasm (the field or the file shows the value).
+            return Err("network.loss: a probability, must be in [0, 1]".to_owned());
         }
         let b = &self.broker;
         for (name, v) in [
@@ -774,6 +773,22 @@ mod tests {
     fn the_profiles_are_valid() {
         for p in [Profile::Teaching, Profile::KafkaDefaults] {
             ClusterConfig::new(p, 3).validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn network_loss_is_a_probability() {
+        let mut c = teaching();
+        for bad in [-0.1, 1.5, f64::NAN] {
+            c.network.loss = bad;
+            assert_eq!(
+                c.validate().unwrap_err(),
+                "network.loss: a probability, must be in [0, 1]"
+            );
+        }
+        for good in [0.0, 0.25, 1.0] {
+            c.network.loss = good;
+            c.validate().unwrap();
         }
     }
 

@@ -29,6 +29,7 @@ pub mod placement;
 pub mod producer;
 pub mod replication;
 pub mod scenario;
+pub mod seconds;
 pub mod segments;
 pub mod sim;
 pub mod snapshot;

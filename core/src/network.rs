@@ -9,6 +9,7 @@ use crate::collections::{LiteMap, SortedSet};
 use crate::config::{Millis, NetworkConfig};
 use crate::ids::NodeId;
 use rand::Rng;
+use rand::distr::Bernoulli;
 use serde::{Deserialize, Serialize};
 
 /// Links are undirected: a cut between a and b stops both directions.
@@ -80,7 +81,9 @@ impl Network {
 
     /// Whether this message is lost at random.
     pub fn lose(&self, rng: &mut impl Rng) -> bool {
-        self.config.loss > 0.0 && rng.random_bool(self.config.loss)
+        // `random_bool`'s own sampling, without its panic message for a `p` outside [0, 1]
+        // (validation rules that out), which would pull the float formatter into the wasm.
+        self.config.loss > 0.0 && Bernoulli::new(self.config.loss).is_ok_and(|d| rng.sample(d))
     }
 
     pub fn isolate(&mut self, node: NodeId) {
@@ -159,6 +162,27 @@ mod tests {
             "a cut to the role cuts its host's link"
         );
         assert!(n.reachable(c1, NodeId::Broker(3)));
+    }
+
+    #[test]
+    fn losses_are_drawn_as_random_bool_draws_them() {
+        // The same draws as `Rng::random_bool`, so a seed loses the same messages it did.
+        for loss in [0.01, 0.05, 0.5, 1.0] {
+            let n = Network::new(NetworkConfig {
+                latency_ms: 5,
+                jitter_ms: 0,
+                loss,
+            });
+            let mut ours = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+            let mut theirs = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+            for i in 0..2_000 {
+                assert_eq!(
+                    n.lose(&mut ours),
+                    theirs.random_bool(loss),
+                    "loss {loss}, draw {i}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -99,7 +99,7 @@ fn mode_view(s: &Snapshot) -> CoordinatorView {
                         title: format!(
                             "{}{}",
                             if leading { "★ " } else { "" },
-                            role.to_uppercase()
+                            role.to_ascii_uppercase()
                         ),
                         detail: format!(
                             "epoch {} · zxid {:#x} · {} session{}",
@@ -159,7 +159,11 @@ fn mode_view(s: &Snapshot) -> CoordinatorView {
             let voter_line = |v: &kafkascope_core::snapshot::VoterSnapshot| {
                 let role = if v.up { v.state.as_str() } else { "down" };
                 let leading = v.up && v.state == RaftState::Leader;
-                let title = format!("{}{}", if leading { "★ " } else { "" }, role.to_uppercase());
+                let title = format!(
+                    "{}{}",
+                    if leading { "★ " } else { "" },
+                    role.to_ascii_uppercase()
+                );
                 let mut detail = format!(
                     "epoch {} · LEO {} HW {}",
                     v.epoch, v.log_end_offset, v.high_watermark

@@ -610,7 +610,7 @@ impl Voter {
         let deadline = t + self.timeouts.check_quorum_ms();
         let now = ctx.now();
         if now >= deadline {
-            let secs = self.timeouts.check_quorum_ms() as f64 / 1000.0;
+            let secs = crate::seconds::seconds(self.timeouts.check_quorum_ms());
             self.leave_leadership(ctx, &format!("no majority fetched for {secs} s"));
             self.role = Role::Resigned;
             // It stays in its epoch; a new leader needs a new epoch, and this voter may run.

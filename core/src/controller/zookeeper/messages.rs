@@ -454,8 +454,8 @@ impl ZkEvent {
                 ephemerals,
                 ..
             } => format!(
-                "broker {broker}'s ZooKeeper session expired after {:.1} s without a ping; deleted {}",
-                *silent_ms as f64 / 1000.0,
+                "broker {broker}'s ZooKeeper session expired after {} s without a ping; deleted {}",
+                crate::seconds::seconds_one_decimal(*silent_ms),
                 if ephemerals.is_empty() {
                     "no znodes".to_string()
                 } else {
