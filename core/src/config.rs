@@ -413,7 +413,7 @@ impl ClusterConfig {
         if !(0.0..=1.0).contains(&self.network.loss) {
             // Without the value: formatting an f64 would pull the float formatter into the
             // browser's wasm (the field or the file shows the value).
-            return Err("network.loss: a probability, must be in [0, 1]".to_owned());
+            return Err("network.loss: must be a probability in [0, 1]".to_owned());
         }
         let b = &self.broker;
         for (name, v) in [
@@ -783,7 +783,7 @@ mod tests {
             c.network.loss = bad;
             assert_eq!(
                 c.validate().unwrap_err(),
-                "network.loss: a probability, must be in [0, 1]"
+                "network.loss: must be a probability in [0, 1]"
             );
         }
         for good in [0.0, 0.25, 1.0] {
