@@ -1,5 +1,5 @@
 //! Milliseconds written as seconds in the narration, with integer arithmetic only:
-//! formatting an `f64` (`{}` or `{:.1}`) would pull the float formatter, some 18 KB gzipped,
+//! formatting an `f64` (`{}` or `{:.1}`) would pull the float formatter, about 10 KB gzipped,
 //! into the browser's wasm.
 
 /// `ms` in seconds as `{}` prints `ms as f64 / 1000.0`: `3000` is `"3"`, `1500` is `"1.5"`,
