@@ -325,6 +325,11 @@ pub struct Metrics {
     pub under_min_isr_partitions: usize,
     /// `ActiveControllerCount` summed over the cluster (1 when healthy).
     pub active_controller_count: usize,
+    /// `PurgatorySize` of the fetch purgatory (`delayedOperation=Fetch`) summed over the running
+    /// brokers: fetches a leader holds until new records arrive or their max wait
+    /// (`fetch.max.wait.ms`, `replica.fetch.wait.max.ms`) passes. While they wait, nothing is on
+    /// the wire between follower (or consumer) and leader.
+    pub fetch_purgatory_size: usize,
 }
 
 impl Sim {
@@ -434,6 +439,12 @@ impl Sim {
             offline_partitions: 0,
             under_min_isr_partitions: 0,
             active_controller_count: usize::from(self.coordinator().active_controller().is_some()),
+            fetch_purgatory_size: self
+                .brokers()
+                .iter()
+                .filter(|(id, _)| self.is_up(NodeId::Broker(**id)))
+                .map(|(_, b)| b.parked_fetches.len())
+                .sum(),
         };
         for p in meta.partitions() {
             metrics.under_replicated_partitions += usize::from(p.isr.len() < p.replicas.len());

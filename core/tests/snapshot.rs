@@ -58,3 +58,70 @@ fn snapshot_shows_roles_isr_and_metrics_through_a_broker_failure() {
     let back: Snapshot = serde_json::from_str(&json).unwrap();
     assert_eq!(back, s);
 }
+
+/// Broker-to-broker fetches (requests and responses) on the wire now.
+fn replica_fetches_on_wire(s: &Snapshot) -> usize {
+    use kafkascope_core::NodeId::Broker;
+    s.in_flight
+        .iter()
+        .filter(|m| m.api.starts_with("Fetch") && matches!((m.from, m.to), (Broker(_), Broker(_))))
+        .count()
+}
+
+#[test]
+fn fetch_purgatory_size_counts_the_fetches_leaders_hold_while_the_wire_is_quiet() {
+    let mut sim = teaching(3, 11);
+    let mut ev = Vec::new();
+    // Each broker leads one partition and follows the other two: six follower-leader pairs,
+    // each with exactly one fetch outstanding (on the wire or parked at the leader).
+    create_topic(&mut sim, "orders", 3, 3, 2, false);
+    run_for(&mut sim, 3_000, &mut ev);
+    let mut quiet = 0;
+    for _ in 0..40 {
+        run_for(&mut sim, 37, &mut ev);
+        let s = sim.snapshot();
+        assert_eq!(
+            s.metrics.fetch_purgatory_size + replica_fetches_on_wire(&s),
+            6,
+            "at {} ms every follower's fetch is parked or on the wire",
+            s.time
+        );
+        if s.in_flight.is_empty() {
+            assert_eq!(s.metrics.fetch_purgatory_size, 6);
+            quiet += 1;
+        }
+    }
+    assert!(
+        quiet > 10,
+        "an idle cluster's wire is mostly quiet: {quiet} of 40 samples"
+    );
+    // A record wakes the fetches parked on its partition at once, long before their max
+    // wait (500 ms) ends: produce just after every fetch was parked again.
+    let mut was_full = true;
+    loop {
+        run_for(&mut sim, 1, &mut ev);
+        let full = sim.snapshot().metrics.fetch_purgatory_size == 6;
+        if full && !was_full {
+            break;
+        }
+        was_full = full;
+    }
+    let parked_at = sim.now();
+    add_producer(&mut sim, 1, kafkascope_core::config::Acks::Leader);
+    produce(&mut sim, 1, "orders", None, "v");
+    while sim.snapshot().metrics.fetch_purgatory_size == 6 {
+        run_for(&mut sim, 1, &mut ev);
+    }
+    let woken_after = sim.now() - parked_at;
+    println!("a parked fetch answered {woken_after} ms after the last park");
+    assert!(
+        woken_after < 300,
+        "answered by the record, not by the max wait: {woken_after} ms"
+    );
+    // A crashed leader's purgatory is not counted: broker 2 holds two followers' fetches.
+    while sim.snapshot().metrics.fetch_purgatory_size != 6 {
+        run_for(&mut sim, 1, &mut ev);
+    }
+    crash(&mut sim, 2);
+    assert_eq!(sim.snapshot().metrics.fetch_purgatory_size, 4);
+}

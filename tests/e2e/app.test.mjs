@@ -30,6 +30,25 @@ test('the page loads and draws the default cluster', async () => {
   await page.close();
 });
 
+test('a quiet wire is explained: the metrics strip counts the fetches the leaders hold', async () => {
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?paused=1&t=20000`);
+  const value = (id) => page.$eval(id, (e) => Number(e.dataset.value));
+  // Event by event until nothing is on the wire (an idle cluster is quiet most of the time).
+  for (let steps = 0; await value('#metric-in-flight') !== 0; steps++) {
+    assert.ok(steps < 200, 'the wire went quiet within 200 events');
+    await page.click('#step');
+  }
+  // orders has 3 partitions on 3 brokers: each broker follows two partitions led by the other
+  // two, so six follower fetches are outstanding, and with none on the wire all are parked.
+  const parked = await value('#metric-fetch-purgatory');
+  assert.ok(parked >= 6, `every follower's fetch is parked at its leader: ${parked}`);
+  assert.equal(await page.$eval('#metric-fetch-purgatory .metric-value', (e) => e.textContent), String(parked));
+  assert.match(await page.$eval('#metric-fetch-purgatory', (e) => e.title), /until a record arrives or the max wait/);
+  assert.match(await page.$eval('.legend', (e) => e.textContent), /Fetches parked.*a quiet wire is not a stalled cluster/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a keyed message lands in the partition Kafka would choose, and is replicated', async () => {
   const { page, errors } = await openApp(env.browser.context, `${env.server.url}?speed=100`);
   await page.fill('#produce-key', 'customer-123');

@@ -153,6 +153,10 @@ pub fn Legend() -> Html {
                        KRaft: V Vote, B BeginQuorumEpoch, m metadata-log fetch, R BrokerRegistration; \
                        ZooKeeper: Z a ZooKeeper request, ping or watch event, z ZAB between servers. \
                        Filled: request; hollow: response; ✕: dropped." }</li>
+                <li><b>{ "Fetches parked" }</b>{ " (metrics strip): fetches a leader holds, with nothing \
+                       new to return, until a record arrives or the max wait (500 ms by default) \
+                       passes. Meanwhile nothing moves between that follower or consumer and its \
+                       leader: a quiet wire is not a stalled cluster." }</li>
             </ul>
         </details>
     }

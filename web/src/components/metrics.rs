@@ -1,5 +1,6 @@
 //! The operators' metrics strip: under-replicated and offline partitions, partitions under
-//! min ISR, active controller count; plus messages in flight and the frame time.
+//! min ISR, active controller count, the fetch purgatory's size; plus messages in flight and
+//! the frame time.
 
 use crate::fmt::fixed;
 use kafkascope_core::snapshot::Metrics;
@@ -38,6 +39,14 @@ pub fn MetricsStrip(p: &MetricsProps) -> Html {
             <li class="metric quiet" id="metric-in-flight" data-value={p.in_flight.to_string()}>
                 <span class="metric-name">{ "Messages in flight" }</span>
                 <span class="metric-value">{ p.in_flight }</span>
+            </li>
+            // Why the wire can be quiet for a while: a leader with nothing new holds a fetch
+            // up to its max wait (500 ms by default: five seconds of watching at 0.1x).
+            <li class="metric quiet" id="metric-fetch-purgatory"
+                data-value={m.fetch_purgatory_size.to_string()}
+                title="Fetches the leaders hold, with nothing new to return, until a record arrives or the max wait passes (replica.fetch.wait.max.ms for a follower, fetch.max.wait.ms for a consumer; 500 ms by default). While one waits, nothing moves between that follower or consumer and its leader. Kafka's PurgatorySize (delayedOperation=Fetch) summed over the brokers; the KRaft quorum's own fetches are not counted.">
+                <span class="metric-name">{ "Fetches parked" }</span>
+                <span class="metric-value">{ m.fetch_purgatory_size }</span>
             </li>
             <li class="metric quiet" id="frame-p95"
                 data-ms={p.frame_p95.map(|v| fixed(v, 2)).unwrap_or_default()}>
