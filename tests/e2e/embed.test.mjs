@@ -294,6 +294,22 @@ test('mount() checks what it is given: clear TypeErrors, nothing half-made, an i
   await page.close();
 });
 
+test('the build without the lesson player, given ?lesson= in the page address, says so without fetching the lesson', async () => {
+  const page = await env.browser.context.newPage();
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  await page.goto(`${env.server.url}tests/e2e/fixtures/embed-host.html?lesson=partitions-and-keys&paused=1`);
+  await page.waitForSelector('body[data-ready="true"]');
+  // Mounted by id without options: the page address configures it, as index.html's is.
+  await page.evaluate(() => window.kafkascope.mountPlay('here'));
+  const error = await page.waitForSelector('#here #lesson-error');
+  assert.match(await error.textContent(),
+    /has no lesson player: lessons run in www\/pkg\/kafkascope_web\.js.*\(the default cluster is shown instead\)/);
+  assert.equal(await page.locator('#here g[data-broker-id]').count(), 3);
+  assert.deepEqual(requested.filter((p) => p.includes('partitions-and-keys')), []);
+  await page.close();
+});
+
 test('<kafka-cluster> checks its attributes: an error in words in place of the app, never markup; fixing the attribute mounts it', async () => {
   const { page, errors } = await openEmbedHost(env.browser.context, env.server.url, 'body[data-elements="true"]');
   const cases = [

@@ -157,6 +157,12 @@ impl App {
         }
         self.playback.pause();
         self.lesson.loading = Some(name.clone());
+        if !cfg!(feature = "lessons") {
+            // No lesson player in this build: the same error as after a fetch, without the
+            // fetch (and so without its code in the page's smaller build).
+            self.lesson_update(ctx, LessonMsg::Loaded(name, Ok(String::new())));
+            return;
+        }
         let link = ctx.link().clone();
         let url = format!("{}{name}.json", ctx.props().lesson_base);
         wasm_bindgen_futures::spawn_local(async move {
