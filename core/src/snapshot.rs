@@ -382,31 +382,39 @@ impl Sim {
         let brokers = self
             .brokers()
             .values()
-            .map(|b| BrokerSnapshot {
-                id: b.id,
-                rack: b.rack.clone(),
-                up: self.is_up(NodeId::Broker(b.id)),
-                live: meta.is_live(b.id),
-                isolated: isolated.contains(&NodeId::Broker(b.id)),
-                replicas: b
-                    .partitions
-                    .iter()
-                    .map(|(tp, p)| ReplicaSnapshot {
-                        tp: tp.clone(),
-                        role: if p.is_leader() {
-                            ReplicaRole::Leader
-                        } else if p.state.leader == NO_LEADER {
-                            ReplicaRole::None
-                        } else {
-                            ReplicaRole::Follower
-                        },
-                        leader_epoch: p.state.leader_epoch,
-                        log_start_offset: p.log.log_start_offset(),
-                        log_end_offset: p.log.log_end_offset(),
-                        high_watermark: p.log.high_watermark(),
-                        in_isr: meta.partition(tp).is_some_and(|s| s.isr.contains(&b.id)),
-                    })
-                    .collect(),
+            .map(|b| {
+                let up = self.is_up(NodeId::Broker(b.id));
+                BrokerSnapshot {
+                    id: b.id,
+                    rack: b.rack.clone(),
+                    up,
+                    live: meta.is_live(b.id),
+                    isolated: isolated.contains(&NodeId::Broker(b.id)),
+                    replicas: b
+                        .partitions
+                        .iter()
+                        .map(|(tp, p)| ReplicaSnapshot {
+                            tp: tp.clone(),
+                            // A crashed broker's roles went with its memory (what it held is kept
+                            // only for its restart to recover from): its log is on disk, its role
+                            // is nothing until the controller tells it again.
+                            role: if !up {
+                                ReplicaRole::None
+                            } else if p.is_leader() {
+                                ReplicaRole::Leader
+                            } else if p.state.leader == NO_LEADER {
+                                ReplicaRole::None
+                            } else {
+                                ReplicaRole::Follower
+                            },
+                            leader_epoch: p.state.leader_epoch,
+                            log_start_offset: p.log.log_start_offset(),
+                            log_end_offset: p.log.log_end_offset(),
+                            high_watermark: p.log.high_watermark(),
+                            in_isr: meta.partition(tp).is_some_and(|s| s.isr.contains(&b.id)),
+                        })
+                        .collect(),
+                }
             })
             .collect();
         let topics = meta

@@ -47,6 +47,23 @@ fn snapshot_shows_roles_isr_and_metrics_through_a_broker_failure() {
     let b2 = s.brokers.iter().find(|b| b.id == 2).unwrap();
     assert!(!b2.up && !b2.live);
     assert!(b2.replicas.iter().all(|r| !r.in_isr));
+    // A crashed broker holds no role: each partition has exactly one leader, on a running
+    // broker, though broker 2 led one of them before it crashed.
+    assert!(b2.replicas.iter().all(|r| r.role == ReplicaRole::None));
+    for p in 0..3 {
+        let leaders: Vec<i32> = s
+            .brokers
+            .iter()
+            .filter(|b| {
+                b.replicas
+                    .iter()
+                    .any(|r| r.tp.partition == p && r.role == ReplicaRole::Leader)
+            })
+            .map(|b| b.id)
+            .collect();
+        assert_eq!(leaders.len(), 1, "orders-{p} is led by {leaders:?}");
+        assert_ne!(leaders[0], 2);
+    }
     assert_eq!(session(&s, 2), None, "fenced: no more countdown");
     assert_eq!(s.metrics.under_replicated_partitions, 3);
     assert_eq!(s.metrics.offline_partitions, 0);

@@ -111,6 +111,11 @@ test('ZooKeeper mode: the controller broker dies; after its session expires anot
     Number(e.dataset.brokerId) !== o
     && /★ CONTROLLER \(epoch 2\)/.test(e.querySelector('.broker-role')?.getAttribute('data-coordinator-role') ?? '')),
   old, { timeout: 30_000 });
+  // In ZooKeeper's words: its session expired (fencing is KRaft's), and it holds no role.
+  const words = await page.$eval(`[data-broker-id="${old}"]`, (e) => e.textContent);
+  assert.match(words, /DOWN, session expired/);
+  assert.doesNotMatch(words, /fenced/i);
+  assert.equal(await page.locator(`g.replica[data-broker="${old}"]:not([data-role="none"])`).count(), 0);
   await page.screenshot({ path: path.join(ARTIFACTS, 'zookeeper-failover.png') });
   assert.deepEqual(errors, []);
   await page.close();

@@ -19,7 +19,7 @@ async function state(page, scope = '') {
 }
 
 test('a share link round trip: act, share, open the link, same state at the same time', async () => {
-  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?paused=1&t=800`);
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?paused=1&t=800&seed=7`);
   await page.fill('#produce-key', 'kunde 7: ä&ö');
   await page.fill('#produce-value', 'order #1');
   await page.click('#produce-send');
@@ -39,7 +39,7 @@ test('a share link round trip: act, share, open the link, same state at the same
   await page.focus('#share');
   await page.keyboard.press('Enter');
   const link = await page.inputValue('#share-url');
-  assert.match(link, /\?v=1&seed=1&c=b:3;cp:kraft:3;/);
+  assert.match(link, /\?v=1&seed=7&c=b:3;cp:kraft:3;/);
   assert.match(link, /&a=produce:kunde~207~3A~20~C3~A4~26~C3~B6:order~20~231:orders:all@800,crash:2@\d+/);
   assert.ok(link.length < 8192);
   await page.screenshot({ path: path.join(ARTIFACTS, 'share.png') });
@@ -52,6 +52,8 @@ test('a share link round trip: act, share, open the link, same state at the same
   const got = await state(loaded);
   assert.deepEqual(got, want);
   assert.equal(await loaded.getAttribute('#play', 'aria-pressed'), 'false', 'a shared session opens paused');
+  // The link's seed is the one Reset replays with.
+  assert.equal(await loaded.inputValue('#seed'), '7');
   assert.equal(await loaded.locator('#link-error').count(), 0);
   assert.deepEqual([...errors, ...loadErrors], []);
   await loaded.close();

@@ -432,6 +432,8 @@ impl Component for App {
             world.advance_to(props.start_at);
             props.start_at
         };
+        // The seed the world runs with: a share link's own, not the page's default.
+        let seed_text = world.seed().to_string();
         let mut playback = Playback::default();
         // The cluster's set-up (a KRaft quorum electing, topics created) has already run: the
         // clock starts where the world is, not behind it.
@@ -515,7 +517,7 @@ impl Component for App {
             user_topics: Rc::new(Vec::new()),
             log_lines: Rc::new(Vec::new()),
             log_drawn_at: f64::NEG_INFINITY,
-            seed_text: props.seed.to_string(),
+            seed_text,
             seed_error: None,
             config_errors: Rc::new(config_errors),
             status: None,
@@ -872,7 +874,8 @@ impl Component for App {
             let any_isolation =
                 !snap.network.isolated.is_empty() || !snap.network.cut_links.is_empty();
             Some(html! {
-                <BrokerMenu broker={b} {any_isolation} on_action={self.cb.broker_action.clone()}
+                <BrokerMenu broker={b} {any_isolation}
+                    zookeeper={crate::components::broker::is_zookeeper(snap)} on_action={self.cb.broker_action.clone()}
                     on_elect={self.cb.elect.clone()} on_close={self.cb.close_menu.clone()} />
             })
         });

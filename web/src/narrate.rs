@@ -24,6 +24,8 @@ pub struct Narration {
 pub struct NarrateCtx {
     pub keys: RecordKeys,
     pub keyless: KeylessStrategy,
+    /// ZooKeeper mode: a broker stops being alive when its session expires, not by fencing.
+    pub zookeeper: bool,
 }
 
 /// Keys of records sent and not yet placed, oldest first. A short list (records leave it
@@ -293,9 +295,14 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
                 brokers_words(added)
             ),
             IsrChangeReason::BrokerFailed { removed } => format!(
-                "ISR of {tp} shrank to {}: the controller removed {} (fenced or shut down)",
+                "ISR of {tp} shrank to {}: the controller removed {} ({})",
                 broker_list(isr),
-                brokers_words(removed)
+                brokers_words(removed),
+                if ctx.zookeeper {
+                    "its ZooKeeper session expired, or it shut down"
+                } else {
+                    "fenced or shut down"
+                }
             ),
             IsrChangeReason::UncleanElection => format!(
                 "ISR of {tp} restarts as {} after an unclean election",
@@ -666,6 +673,19 @@ mod tests {
         assert_eq!(
             t,
             "ISR of orders-0 shrank to [1,3]: the controller removed broker 2 (fenced or shut down)"
+        );
+        let zk = NarrateCtx {
+            zookeeper: true,
+            ..Default::default()
+        };
+        let e = EventKind::IsrChanged {
+            tp: tp(0),
+            isr: vec![1, 3],
+            reason: IsrChangeReason::BrokerFailed { removed: vec![2] },
+        };
+        assert_eq!(
+            narrate(&e, &zk).unwrap().text,
+            "ISR of orders-0 shrank to [1,3]: the controller removed broker 2 (its ZooKeeper session expired, or it shut down)"
         );
         let t = text(EventKind::IsrChanged {
             tp: tp(0),

@@ -59,13 +59,26 @@ pub fn fence_countdown(s: &Snapshot, b: &BrokerSnapshot) -> Option<String> {
     ))
 }
 
-/// The broker's state in words: "up, live", "DOWN", "up, FENCED", plus "ISOLATED".
-pub fn state_words(b: &BrokerSnapshot) -> String {
-    let mut s = match (b.up, b.live) {
-        (true, true) => "up, live".to_owned(),
-        (true, false) => "up, FENCED".to_owned(),
-        (false, true) => "DOWN (not yet fenced)".to_owned(),
-        (false, false) => "DOWN, fenced".to_owned(),
+/// The cluster runs in ZooKeeper mode.
+pub fn is_zookeeper(s: &Snapshot) -> bool {
+    matches!(
+        s.controller.coordinator,
+        kafkascope_core::snapshot::CoordinatorSnapshot::Zookeeper(_)
+    )
+}
+
+/// The broker's state in words: "up, live", "DOWN", "up, FENCED", plus "ISOLATED". In
+/// ZooKeeper mode a broker is alive while its session (its `/brokers/ids` znode) lasts:
+/// fencing is KRaft's word.
+pub fn state_words(b: &BrokerSnapshot, zookeeper: bool) -> String {
+    let mut s = match (b.up, b.live, zookeeper) {
+        (true, true, _) => "up, live".to_owned(),
+        (true, false, false) => "up, FENCED".to_owned(),
+        (true, false, true) => "up, NOT REGISTERED".to_owned(),
+        (false, true, false) => "DOWN (not yet fenced)".to_owned(),
+        (false, true, true) => "DOWN (session not yet expired)".to_owned(),
+        (false, false, false) => "DOWN, fenced".to_owned(),
+        (false, false, true) => "DOWN, session expired".to_owned(),
     };
     if b.isolated {
         s.push_str(", ISOLATED");
@@ -89,7 +102,7 @@ pub fn Broker(p: &BrokerProps) -> Html {
     let state = match fence_countdown(&p.snapshot, b) {
         Some(c) if !b.up => format!("DOWN · {c}"),
         Some(c) => format!("ISOLATED · {c}"),
-        None => state_words(b),
+        None => state_words(b, is_zookeeper(&p.snapshot)),
     };
     let onclick = p.on_select.reform(move |_: MouseEvent| id);
     let onkeydown = {

@@ -13,6 +13,8 @@ use yew::prelude::*;
 pub struct BrokerMenuProps {
     pub broker: BrokerSnapshot,
     pub any_isolation: bool,
+    /// ZooKeeper mode (its state words speak of sessions, not fencing).
+    pub zookeeper: bool,
     pub on_action: Callback<(BrokerId, BrokerAction)>,
     pub on_elect: Callback<()>,
     pub on_close: Callback<()>,
@@ -30,7 +32,7 @@ pub fn BrokerMenu(p: &BrokerMenuProps) -> Html {
         <section id="broker-menu" class="panel broker-menu" aria-labelledby="broker-menu-title"
             data-menu-broker={id.to_string()} onkeydown={keys}>
             <h2 id="broker-menu-title" tabindex="-1" ref={first}>{ format!("Broker {id} actions") }</h2>
-            <p class="state">{ state_words(b) }</p>
+            <p class="state">{ state_words(b, p.zookeeper) }</p>
             <div class="actions">
                 <button id="broker-crash" type="button" aria-disabled={(!b.up).to_string()}
                     onclick={act(BrokerAction::Crash)}

@@ -70,10 +70,12 @@ fn number_field(
     oninput: Callback<InputEvent>,
 ) -> Html {
     let err_id = format!("{id}-error");
+    // Wide enough for the whole value (log.retention.ms is 604800000 by default).
+    let size = (value.chars().count() + 1).clamp(4, 16).to_string();
     html! {
         <div class={classes!("field", err.is_some().then_some("invalid"))}>
             <label for={id.clone()}>{ label }</label>
-            <input id={id.clone()} type="text" inputmode="numeric" size="4" value={value.to_owned()}
+            <input id={id.clone()} type="text" inputmode="numeric" {size} value={value.to_owned()}
                 {oninput} aria-invalid={err.is_some().to_string()} aria-describedby={err_id.clone()} />
             { error_text(err_id, err) }
         </div>

@@ -35,7 +35,8 @@ pub fn preview(key: &str, partitions: u32, keyless: KeylessStrategy) -> String {
                     .to_owned()
             }
             KeylessStrategy::Sticky => {
-                "no key: uniform sticky partitioner, one partition per batch, then another"
+                "no key: uniform sticky partitioner, the same partition until batch.size bytes \
+                 (16384 by default) have gone to it, then another"
                     .to_owned()
             }
         };

@@ -51,6 +51,7 @@ pub fn Replica(p: &ReplicaProps) -> Html {
     let (badge, badge_title) = match r.role {
         ReplicaRole::Leader => ("L", "leader"),
         ReplicaRole::Follower => ("F", "follower"),
+        ReplicaRole::None if !b.up => ("–", "no role (the broker is down)"),
         ReplicaRole::None => ("–", "no leader known"),
     };
     let isr_text = if r.in_isr { "ISR ✓" } else { "OUT ✗" };

@@ -10,7 +10,7 @@ use super::partition_view::PartitionView;
 use super::scenario::{Scenario, ScenarioErrors};
 use crate::narrate::{NarrateCtx, narrate, placement_text};
 use kafkascope_core::assignor::AssignorKind;
-use kafkascope_core::config::Millis;
+use kafkascope_core::config::{CoordinatorMode, Millis};
 use kafkascope_core::event::DropReason;
 use kafkascope_core::log::{Record, RecordId};
 use kafkascope_core::message::TopicConfig;
@@ -366,6 +366,7 @@ impl Engine {
         // The timeline logs the actions and the steady producer is replayed from the seed, so
         // the simulator's own command log would only grow with the session.
         sim.limit_command_log(Some(0));
+        let zookeeper = sim.config().coordinator.mode == CoordinatorMode::Zookeeper;
         let mut w = Engine {
             scenario: Rc::new(scenario.clone()),
             sim,
@@ -375,6 +376,7 @@ impl Engine {
             ctx: NarrateCtx {
                 keys: Default::default(),
                 keyless: scenario.keyless,
+                zookeeper,
             },
             lost: Vec::new(),
             dropped: VecDeque::new(),

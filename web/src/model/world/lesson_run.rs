@@ -40,6 +40,8 @@ impl Engine {
     pub(super) fn from_lesson(lesson: Rc<CoreScenario>, seed: u64) -> Result<Engine, String> {
         let sim = Sim::new(lesson.cluster.clone(), seed).map_err(|e| format!("cluster.{e}"))?;
         let web = crate::model::lesson::web_scenario(&lesson);
+        let zookeeper =
+            sim.config().coordinator.mode == kafkascope_core::config::CoordinatorMode::Zookeeper;
         let mut w = Engine {
             scenario: Rc::new(web),
             sim,
@@ -49,6 +51,7 @@ impl Engine {
             ctx: crate::narrate::NarrateCtx {
                 keys: Default::default(),
                 keyless: lesson.cluster.producer.keyless,
+                zookeeper,
             },
             lost: Vec::new(),
             dropped: VecDeque::new(),
