@@ -158,6 +158,14 @@ test('a phone-sized screen shows the whole app without errors', async () => {
   await page.goto(env.server.url);
   await page.waitForSelector('[data-broker-id]');
   await page.screenshot({ path: path.join(ARTIFACTS, 'phone.png'), fullPage: true });
+  // The coordinator's caption (long in both modes) stays inside its area: elided, not clipped.
+  for (const mode of ['kraft', 'zookeeper']) {
+    await page.goto(`${env.server.url}?mode=${mode}&paused=1&t=20000`);
+    await page.waitForSelector('.coordinator-title');
+    const right = (sel) => page.$eval(sel, (e) => e.getBoundingClientRect().right);
+    const [title, area] = [await right('.coordinator-title'), await right('.coordinator-area')];
+    assert.ok(title <= area, `${mode}: the caption ends at ${title}, the area at ${area}`);
+  }
   assert.deepEqual(errors, []);
   await page.close();
 });

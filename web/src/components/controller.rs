@@ -28,7 +28,9 @@ pub fn Controller(p: &ControllerProps) -> Html {
             <rect class="coordinator-area" x={n(a.x)} y={n(a.y)} width={n(a.w)} height={n(a.h)} rx="8" />
             <text class="coordinator-title" x={n(a.x + 8.0)} y={n(a.y + 14.0)}>
                 <title>{ v.title.clone() }</title>
-                { crate::fmt::elide_end(&v.title, ((a.w - 16.0) / 5.8) as usize) }
+                // About 7 user units a character at its size and weight (5.8 let a long title run past
+                // the area on a phone).
+                { crate::fmt::elide_end(&v.title, ((a.w - 16.0) / 7.0) as usize) }
             </text>
             { for v.countdowns.iter().enumerate().map(|(i, line)| html! {
                 <text key={line.clone()} class="countdown" x={n(a.x + 8.0)} y={n(a.y + 28.0 + i as f64 * 12.0)}>
