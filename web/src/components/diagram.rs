@@ -142,7 +142,7 @@ pub fn Legend() -> Html {
             <summary>{ "Legend" }</summary>
             <ul>
                 <li><b>{ "L" }</b>{ " (crown, gold): leader replica · " }<b>{ "F" }</b>
-                    { " (round, blue): follower · " }<b>{ "–" }</b>{ ": no leader known" }</li>
+                    { " (round, blue): follower · " }<b>{ "–" }</b>{ ": no role (no leader known, or the broker is down)" }</li>
                 <li><b>{ "ISR ✓" }</b>{ ": in the in-sync replica set · " }<b>{ "OUT ✗" }</b>
                     { ": out of it (dashed slot)" }</li>
                 <li><b>{ "LEO" }</b>{ ": log end offset (next offset to write) · " }<b>{ "HW" }</b>
