@@ -60,6 +60,37 @@ test('a share link round trip: act, share, open the link, same state at the same
   await page.close();
 });
 
+test('Share during a lesson links to the lesson at that time; with actions of your own it says it cannot', async () => {
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?lesson=partitions-and-keys&t=1500&paused=1`);
+  await page.waitForSelector('#lesson-panel');
+  await page.click('#share');
+  const link = await page.inputValue('#share-url');
+  const want = await state(page);
+  // The time the lesson stands at (its gate before 1.5 s stopped the clock).
+  assert.ok(link.endsWith(`?lesson=partitions-and-keys&t=${want.time}&paused=1`), link);
+  const loaded = await env.browser.context.newPage();
+  await loaded.goto(link);
+  await loaded.waitForSelector('#lesson-panel');
+  assert.deepEqual(await state(loaded), want);
+  await loaded.close();
+  // An action of the learner's own is not in such a link: no link, and why.
+  await page.click('g[data-broker-id="2"]');
+  await page.click('#broker-crash');
+  await page.click('#share');
+  assert.equal(await page.locator('#share-url').count(), 0);
+  assert.match(await page.textContent('#share-error'), /cannot be shared: a link replays lesson partitions-and-keys at a time, not the actions you took/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an embedded instance whose lesson cannot be loaded says so', async () => {
+  const { page } = await openApp(env.browser.context, `${env.server.url}?embed=1&lesson=no-such-lesson`);
+  const error = await page.waitForSelector('#lesson-error');
+  assert.match(await error.textContent(), /no-such-lesson\.json: could not be loaded.*\(the default cluster is shown instead\)/);
+  assert.ok(await error.isVisible());
+  await page.close();
+});
+
 test('a hostile or broken link shows an error in words and the default cluster', async () => {
   const links = [
     ['?v=1&c=b:3;topic:<script>alert(1)</script>:3:3:2:0', /not 1 to 64 of the characters/],

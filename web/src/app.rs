@@ -769,6 +769,24 @@ impl Component for App {
                 return Component::update(self, ctx, msg);
             }
             Msg::Share => {
+                // A lesson is shared as the lesson at this time: its cluster alone (all a
+                // free-play link holds) would be another session.
+                if let Some(shared) = self.lesson_share_query() {
+                    match shared {
+                        Ok(query) => {
+                            self.share_link = Some(AttrValue::from(format!(
+                                "{}?{query}",
+                                ctx.props().share_base
+                            )));
+                            self.share_error = None;
+                        }
+                        Err(e) => {
+                            self.share_link = None;
+                            self.share_error = Some(AttrValue::from(e));
+                        }
+                    }
+                    return true;
+                }
                 let query = Share::of_world(&self.world).encode();
                 // A link the page itself could not open is not offered.
                 match crate::share::decode_query(&query) {
@@ -932,6 +950,8 @@ impl Component for App {
                     if !embed {
                         <h1>{ "Kafkascope" }<span class="tagline">{ " · an Apache Kafka cluster, message by message" }</span></h1>
                         { self.lesson_select_view(ctx) }
+                    } else {
+                        { self.lesson_error_view() }
                     }
                     <Toolbar playing={self.playback.playing()} speed_log10={self.playback.speed_log10()}
                         speed_label={AttrValue::from(self.playback.speed_label())} time_ms={now}

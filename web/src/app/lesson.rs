@@ -360,6 +360,36 @@ impl App {
         }
     }
 
+    /// What Share links to while a lesson runs: the lesson at this time
+    /// (`lesson=<name>&t=<ms>&paused=1`, which replays its steps there), or why it cannot:
+    /// actions of the learner's own, or another seed, are not in such a link. None outside a
+    /// lesson.
+    pub(super) fn lesson_share_query(&self) -> Option<Result<String, String>> {
+        let l = self.lesson.lesson.as_ref()?;
+        if self.world.actions().next().is_some() {
+            return Some(Err(format!(
+                "This lesson session cannot be shared: a link replays lesson {} at a time, not \
+                 the actions you took in it.",
+                l.name
+            )));
+        }
+        if self.world.seed() != l.scenario.seed {
+            return Some(Err(format!(
+                "This lesson session cannot be shared: a link replays lesson {} with its own \
+                 seed ({}), not seed {}.",
+                l.name,
+                l.scenario.seed,
+                self.world.seed()
+            )));
+        }
+        let embed = if self.embed { "&embed=1" } else { "" };
+        Some(Ok(format!(
+            "lesson={}&t={}&paused=1{embed}",
+            l.name,
+            self.world.now()
+        )))
+    }
+
     /// The "Lesson" select, and the load error or progress under it.
     pub(super) fn lesson_select_view(&self, ctx: &Context<Self>) -> Html {
         // Without the lesson player only the page's own instance offers lessons (it reloads
@@ -382,10 +412,20 @@ impl App {
                         { format!("Loading {}…", lesson_path(name)) }
                     </p>
                 }
-                if let Some(e) = &self.lesson.error {
-                    <p id="lesson-error" class="lesson-error" role="alert">{ e.clone() }</p>
-                }
+                { self.lesson_error_view() }
             </>
+        }
+    }
+
+    /// Why the lesson asked for could not be loaded, if it could not (an embedded instance,
+    /// which has no Lesson select, shows it too: a mistyped lesson name must not pass
+    /// silently).
+    pub(super) fn lesson_error_view(&self) -> Html {
+        match &self.lesson.error {
+            Some(e) => {
+                html! { <p id="lesson-error" class="lesson-error" role="alert">{ e.clone() }</p> }
+            }
+            None => Html::default(),
         }
     }
 
