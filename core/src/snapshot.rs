@@ -484,14 +484,23 @@ impl Sim {
             consumers: self
                 .consumers()
                 .values()
-                .map(|c| ConsumerSnapshot {
-                    id: c.id,
-                    up: self.is_up(NodeId::Consumer(c.id)),
-                    group: c.group.clone(),
-                    member_id: c.member_id.clone(),
-                    generation: c.generation,
-                    assignment: c.assignment.clone(),
-                    positions: c.positions.iter().map(|(tp, o)| (tp.clone(), *o)).collect(),
+                .map(|c| {
+                    let up = self.is_up(NodeId::Consumer(c.id));
+                    // A crashed consumer's membership and positions went with its memory (it
+                    // rejoins as a new member): it owns nothing while down.
+                    ConsumerSnapshot {
+                        id: c.id,
+                        up,
+                        group: c.group.clone(),
+                        member_id: c.member_id.clone().filter(|_| up),
+                        generation: if up { c.generation } else { -1 },
+                        assignment: if up { c.assignment.clone() } else { Vec::new() },
+                        positions: if up {
+                            c.positions.iter().map(|(tp, o)| (tp.clone(), *o)).collect()
+                        } else {
+                            Vec::new()
+                        },
+                    }
                 })
                 .collect(),
             network: NetworkSnapshot {

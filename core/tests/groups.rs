@@ -319,6 +319,12 @@ fn crashed_consumer_is_removed_after_the_session_timeout_and_its_partitions_move
         removed.time
     );
     assert_eq!(assignment_of(&sim, 1), (0..6).map(tp).collect::<Vec<_>>());
+    // The crashed consumer is drawn owning nothing: its membership went with its memory, so
+    // no partition appears owned twice.
+    let s = sim.snapshot();
+    let c2 = s.consumers.iter().find(|c| c.id == 2).unwrap();
+    assert!(!c2.up && c2.member_id.is_none() && c2.generation == -1);
+    assert!(c2.assignment.is_empty() && c2.positions.is_empty());
     // consumer-1 now reads what is produced to consumer-2's former partitions.
     let after: BTreeSet<TopicPartition> = ev
         .iter()
