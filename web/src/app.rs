@@ -822,7 +822,12 @@ impl Component for App {
             }
             Msg::ExportTrace => {
                 let name = format!("kafkascope-trace-{}ms.json", self.world.now());
-                let json = crate::export::trace_json(&self.world);
+                // During a lesson, the lesson's link (a free-play link would be another
+                // cluster).
+                let json = match self.lesson_share_query() {
+                    None => crate::export::trace_json(&self.world),
+                    Some(q) => crate::export::trace_json_linked(&self.world, q.ok().as_deref()),
+                };
                 crate::export::browser::download_text(&json, &name, "application/json");
                 self.export_status =
                     Some(AttrValue::from(format!("Saved the event trace as {name}.")));

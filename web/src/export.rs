@@ -41,13 +41,20 @@ pub fn json_string(s: &str) -> String {
     out
 }
 
-/// The event trace of `world` as JSON (see the module's documentation).
+/// The event trace of `world` as JSON (see the module's documentation), with the free-play
+/// share link's query.
 pub fn trace_json(world: &World) -> String {
+    trace_json_linked(world, Some(&Share::of_world(world).encode()))
+}
+
+/// The same with `link` as the trace's link (`null` when the session has none: a lesson
+/// session with actions of the learner's own).
+pub fn trace_json_linked(world: &World, link: Option<&str>) -> String {
     let mut out = format!(
         "{{\"format\":\"kafkascope-trace\",\"version\":1,\"seed\":{},\"time\":{},\"link\":{},\"events\":[",
         world.seed(),
         world.now(),
-        json_string(&Share::of_world(world).encode())
+        link.map_or_else(|| "null".to_owned(), json_string)
     );
     let (lines, left_out) = world.full_log(TRACE_LIMIT);
     for (i, l) in lines.iter().enumerate() {
@@ -137,5 +144,12 @@ mod tests {
         );
         assert_eq!(j.matches("\"id\":").count(), w.log_all().len());
         assert!(j.ends_with("\n],\"complete\":true}\n"));
+        // A lesson's link, or none.
+        let j = trace_json_linked(&w, Some("lesson=kraft-mode&t=2000&paused=1"));
+        assert!(
+            j.contains("\"link\":\"lesson=kraft-mode&t=2000&paused=1\""),
+            "{j}"
+        );
+        assert!(trace_json_linked(&w, None).contains("\"link\":null,"));
     }
 }
