@@ -369,6 +369,24 @@ impl App {
         }
     }
 
+    /// The query of the link Share offers, or why there is none. A lesson is shared as the
+    /// lesson at this time: its cluster alone (all a free-play link holds) would be another
+    /// session.
+    fn share_query(&self) -> Result<String, String> {
+        if let Some(lesson) = self.lesson_share_query() {
+            return lesson;
+        }
+        let query = Share::of_world(&self.world).encode();
+        // A link the page itself could not open is not offered.
+        crate::share::decode_query(&query)
+            .map_err(|e| format!("This session cannot be shared: {e}."))?;
+        Ok(if self.embed {
+            format!("{query}&embed=1")
+        } else {
+            query
+        })
+    }
+
     fn relayout(&mut self) {
         self.layout = Rc::new(Layout::compute(&self.layout_input, self.orientation));
         self.layers_placed = None;
@@ -768,44 +786,19 @@ impl Component for App {
                 };
                 return Component::update(self, ctx, msg);
             }
-            Msg::Share => {
-                // A lesson is shared as the lesson at this time: its cluster alone (all a
-                // free-play link holds) would be another session.
-                if let Some(shared) = self.lesson_share_query() {
-                    match shared {
-                        Ok(query) => {
-                            self.share_link = Some(AttrValue::from(format!(
-                                "{}?{query}",
-                                ctx.props().share_base
-                            )));
-                            self.share_error = None;
-                        }
-                        Err(e) => {
-                            self.share_link = None;
-                            self.share_error = Some(AttrValue::from(e));
-                        }
-                    }
-                    return true;
+            Msg::Share => match self.share_query() {
+                Ok(query) => {
+                    self.share_link = Some(AttrValue::from(format!(
+                        "{}?{query}",
+                        ctx.props().share_base
+                    )));
+                    self.share_error = None;
                 }
-                let query = Share::of_world(&self.world).encode();
-                // A link the page itself could not open is not offered.
-                match crate::share::decode_query(&query) {
-                    Ok(_) => {
-                        let embed = if ctx.props().embed { "&embed=1" } else { "" };
-                        self.share_link = Some(AttrValue::from(format!(
-                            "{}?{query}{embed}",
-                            ctx.props().share_base
-                        )));
-                        self.share_error = None;
-                    }
-                    Err(e) => {
-                        self.share_link = None;
-                        self.share_error = Some(AttrValue::from(format!(
-                            "This session cannot be shared: {e}."
-                        )));
-                    }
+                Err(e) => {
+                    self.share_link = None;
+                    self.share_error = Some(AttrValue::from(e));
                 }
-            }
+            },
             Msg::ExportSvg => {
                 let root = self.root_ref.cast::<web_sys::Element>();
                 let name = format!("kafkascope-{}ms.svg", self.world.now());
