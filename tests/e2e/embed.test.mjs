@@ -327,6 +327,48 @@ test('mount() checks what it is given: clear TypeErrors, nothing half-made, an i
   await page.close();
 });
 
+test('mount() then send() at once: commands wait for the world the app builds (or the lesson it loads); seek runs on past the end; a refusal shows', async () => {
+  const { page, errors } = await openEmbedHost(env.browser.context, env.server.url);
+  // The README's example: commands sent right after mount(), before the first render.
+  const sent = await page.evaluate(() => {
+    const out = [];
+    window.lines = [];
+    const h = window.kafkascope.mount(document.getElementById('here'), { preset: 'default', seed: 7, embed: true, speed: 1000 });
+    h.on('log', (e) => window.lines.push(e.text));
+    for (const c of [{ action: 'crash', node: 'broker-2' }, { action: 'produce', key: 'customer-123', value: 'order-1' }]) {
+      try { h.send(c); out.push('ok'); } catch (e) { out.push(String(e)); }
+    }
+    window.h = h;
+    return out;
+  });
+  assert.deepEqual(sent, ['ok', 'ok']);
+  await page.waitForSelector('#here g[data-broker-id="2"][data-up="false"]');
+  await page.waitForFunction(() => window.lines.some((l) => l.includes('customer-123')));
+  // Seek past the session's end: the simulation runs on to there (paused), as playing would.
+  await page.evaluate(() => window.h.send({ action: 'seek', time: 20000 }));
+  await page.waitForSelector('#here #cluster[data-time="20000"]');
+  assert.equal(await page.getAttribute('#here #play', 'aria-pressed') ?? 'false', 'false');
+  // Beyond an hour past the end: refused in words, nothing changes.
+  const far = await page.evaluate(() => { try { window.h.send({ action: 'seek', time: 9e6 }); return 'no error'; } catch (e) { return `${e.constructor.name}: ${e.message}`; } });
+  assert.match(far, /^TypeError: time 9000000 is more than an hour past the session's end \(20000 ms\): seek at most to 3620000$/);
+  // The embedded frame has no produce form: what the simulator refuses shows on its own.
+  await page.evaluate(() => window.h.send({ action: 'produce', topic: 'no-such-topic', key: 'k' }));
+  const refusal = await page.waitForSelector('#here #api-error');
+  assert.match(await refusal.textContent(), /no-such-topic/);
+  await page.evaluate(() => window.h.destroy());
+  // A lesson: a command sent while it loads is for the lesson's cluster, not the one shown meanwhile.
+  await page.evaluate(() => {
+    const base = new URL('../../../lessons/', location.href).href;
+    window.h = window.kafkascope.mount(document.getElementById('here'), { lesson: 'partitions-and-keys', lessonBase: base, embed: true });
+    window.h.send({ action: 'crash', node: 'broker-1' });
+  });
+  await page.waitForSelector('#here #lesson-panel');
+  await page.waitForSelector('#here g[data-broker-id="1"][data-up="false"]');
+  await page.evaluate(() => window.h.destroy());
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the build without the lesson player, given ?lesson= in the page address, says so without fetching the lesson', async () => {
   const page = await env.browser.context.newPage();
   const requested = [];

@@ -4,10 +4,10 @@
 //! independently on one page.
 
 use crate::app::{App, AppProps, Msg};
-use crate::embed::{ApiCommand, EVENTS, Notice, Watch, parse_command};
+use crate::embed::{ApiAction, ApiCommand, EVENTS, Notice, SEEK_PAST_END_MS, Watch, parse_command};
 use crate::model::World;
 use js_sys::{Function, Object, Reflect};
-use kafkascope_core::Acks;
+use kafkascope_core::config::Millis;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -18,8 +18,9 @@ struct BusInner {
     subs: RefCell<Vec<(u32, String, Function)>>,
     next: Cell<u32>,
     watch: RefCell<Watch>,
-    /// The defaults of `send({action: "produce"})`: the first topic and the scenario's acks.
-    defaults: RefCell<(Option<String>, Option<Acks>)>,
+    /// What `send` checks against, from the world last shown (None before the app has built
+    /// one): whether it has a topic, and the session's end.
+    known: Cell<Option<(bool, Millis)>>,
 }
 
 /// An instance's subscribers and what they last heard (shared by the app and its handle).
@@ -71,10 +72,10 @@ fn notice_js(n: &Notice) -> JsValue {
 impl Bus {
     /// Called by the app whenever the world shown changed: tells the subscribers what did.
     pub fn after_change(&self, world: &World) {
-        *self.0.defaults.borrow_mut() = (
-            world.scenario().topics.first().map(|t| t.name.clone()),
-            Some(world.scenario().acks),
-        );
+        self.0.known.set(Some((
+            !world.scenario().topics.is_empty(),
+            world.session().1,
+        )));
         let notices = self.0.watch.borrow_mut().poll(world);
         if self.0.subs.borrow().is_empty() {
             return;
@@ -142,8 +143,11 @@ impl Instance {
     /// node: "broker-2"}` (also `restart`, `isolate`; a node is `broker-N`, `N`,
     /// `controller-N` or `zookeeper-N`), `{action: "heal"}`, `{action: "elect"}`,
     /// `{action: "consumer", group, topic, assignor}`, `{action: "play"}`, `"pause"`, `"step"`,
-    /// `"stepBack"`, `{action: "seek", time}` (ms), `{action: "speed", percent}`. A malformed
-    /// command throws a TypeError; one the simulator refuses shows in the page, as a click would.
+    /// `"stepBack"`, `{action: "seek", time}` (ms; past the session's end the simulation runs
+    /// on, at most an hour), `{action: "speed", percent}`. A malformed command throws a
+    /// TypeError; one the simulator refuses shows in the page, as a click would. Commands sent
+    /// before the app has built its world (right after `mount`) or while a lesson loads run in
+    /// the world it then shows.
     pub fn send(&self, command: JsValue) -> Result<(), JsValue> {
         let slot = self.slot.borrow();
         let live = slot
@@ -170,14 +174,28 @@ impl Instance {
             fields.push((k, s));
         }
         let keys: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
-        let (topic, acks) = live.bus.0.defaults.borrow().clone();
-        let cmd: ApiCommand = parse_command(
-            &keys,
-            |k| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
-            topic.as_deref(),
-            acks.unwrap_or(Acks::All),
-        )
+        let cmd: ApiCommand = parse_command(&keys, |k| {
+            fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
         .map_err(|e| type_error(&e))?;
+        // Before the app has built its world, the world it builds checks the command.
+        if let Some((has_topic, end)) = live.bus.0.known.get() {
+            match &cmd {
+                ApiCommand::Act(a) if a.takes_default_topic() && !has_topic => {
+                    return Err(type_error(match a {
+                        ApiAction::Produce { .. } => "there is no topic to produce to",
+                        _ => "there is no topic to consume",
+                    }));
+                }
+                ApiCommand::Seek(t) if *t > end + SEEK_PAST_END_MS => {
+                    return Err(type_error(&format!(
+                        "time {t} is more than an hour past the session's end ({end} ms): seek at most to {}",
+                        end + SEEK_PAST_END_MS
+                    )));
+                }
+                _ => {}
+            }
+        }
         live.app.send_message(Msg::Api(cmd));
         Ok(())
     }

@@ -17,7 +17,7 @@ use crate::components::share_bar::ShareBar;
 use crate::components::timeline::TimelineBar;
 use crate::components::toolbar::Toolbar;
 use crate::coordinator_view::{CoordinatorView, coordinator_view};
-use crate::embed::ApiCommand;
+use crate::embed::{ApiCommand, SEEK_PAST_END_MS};
 use crate::layout::{Layout, LayoutInput, Orientation};
 use crate::model::announce::{Announcer, Flush};
 use crate::model::world::{Action, LogLine, ProduceRequest, TopicInfo};
@@ -180,6 +180,8 @@ pub struct App {
     seek_ms: Option<f64>,
     produce_error: Option<String>,
     consumer_error: Option<String>,
+    /// Commands of `handle.send` that came while a lesson loads, for the lesson's world.
+    api_queue: Vec<ApiCommand>,
     show_details: bool,
     frame_start: Option<f64>,
     /// A broker to give keyboard focus back to after the next render (its menu closed).
@@ -542,6 +544,7 @@ impl Component for App {
             timeline_status: None,
             seek_ms: None,
             produce_error: None,
+            api_queue: Vec::new(),
             consumer_error: None,
             show_details: false,
             frame_start: None,
@@ -625,7 +628,19 @@ impl Component for App {
                 self.playback.pause();
                 if t.is_finite() {
                     let start = perf_now();
-                    let shown = self.world.seek(t.max(0.0) as Millis);
+                    let (_, end) = self.world.session();
+                    let t = (t.max(0.0) as Millis).min(end + SEEK_PAST_END_MS);
+                    let shown = if t > end {
+                        // Past the session's end (only `send({action: "seek"})` asks): the
+                        // simulation runs on to there, as playing would, and a lesson stops
+                        // at its next pause or question on the way.
+                        self.world.seek(end);
+                        let t = self.lesson_clamp(t);
+                        self.world.advance_to(t);
+                        t
+                    } else {
+                        self.world.seek(t)
+                    };
                     self.seek_ms = Some(perf_now() - start);
                     self.timeline_status = None;
                     self.playback.seek_to(shown as f64);
@@ -764,15 +779,31 @@ impl Component for App {
             }
             Msg::ReducedMotion(on) => self.reduced_motion = on,
             Msg::Api(cmd) => {
+                if self.lesson_loading() {
+                    // The lesson's world replaces the one shown once it loads: the command
+                    // is for that one.
+                    self.api_queue.push(cmd);
+                    return false;
+                }
+                // The lesson was left while loading: what waited for it runs first.
+                for queued in std::mem::take(&mut self.api_queue) {
+                    Component::update(self, ctx, Msg::Api(queued));
+                }
                 let msg = match cmd {
-                    ApiCommand::Act(Action::Produce(r)) => Msg::Produce(r),
-                    ApiCommand::Act(Action::Node(n, a)) => Msg::Node(n, a),
-                    ApiCommand::Act(Action::ElectPreferred) => Msg::ElectPreferred,
-                    ApiCommand::Act(Action::AddConsumer {
-                        group,
-                        topic,
-                        assignor,
-                    }) => Msg::AddConsumer(group, topic, assignor),
+                    ApiCommand::Act(a) => match a.resolve(&self.world) {
+                        Ok(Action::Produce(r)) => Msg::Produce(r),
+                        Ok(Action::Node(n, a)) => Msg::Node(n, a),
+                        Ok(Action::ElectPreferred) => Msg::ElectPreferred,
+                        Ok(Action::AddConsumer {
+                            group,
+                            topic,
+                            assignor,
+                        }) => Msg::AddConsumer(group, topic, assignor),
+                        Err(e) => {
+                            self.produce_error = Some(e);
+                            return true;
+                        }
+                    },
                     ApiCommand::Play | ApiCommand::Pause => {
                         if self.playback.playing() == matches!(cmd, ApiCommand::Play) {
                             return false;
@@ -1005,7 +1036,13 @@ impl Component for App {
                         if self.selected_broker.is_none() && !embed {
                             <p class="hint">{ "Click a broker (or focus it and press Enter) to crash, restart or isolate it." }</p>
                         }
-                        if !embed {
+                        if embed {
+                            // The forms are not drawn here: what the simulator refused of a
+                            // `handle.send` shows on its own.
+                            if let Some(e) = self.produce_error.as_ref().or(self.consumer_error.as_ref()) {
+                                <p id="api-error" class="field-error" role="alert">{ e.clone() }</p>
+                            }
+                        } else {
                         <ProduceForm topics={self.user_topics.clone()} default_acks={self.world.scenario().acks}
                             keyless={self.world.scenario().keyless}
                             placement={self.world.placement().cloned()}

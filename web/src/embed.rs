@@ -124,10 +124,14 @@ impl Watch {
     }
 }
 
+/// How far past the session's end `send({action: "seek"})` may go: the simulation runs on to
+/// there (as the `t` option runs at most an hour before the first frame).
+pub const SEEK_PAST_END_MS: Millis = 3_600_000;
+
 /// A command of `handle.send({...})`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiCommand {
-    Act(Action),
+    Act(ApiAction),
     Play,
     Pause,
     Step,
@@ -136,6 +140,72 @@ pub enum ApiCommand {
     Seek(Millis),
     /// Playback speed in percent of real time.
     Speed(f64),
+}
+
+/// An action of `handle.send({...})`. The topic and acks a `produce` or `consumer` does not
+/// name are the world's when the command runs (its first topic, the scenario's acks): a
+/// command sent before the app has built its world, or while a lesson loads, takes that
+/// world's.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiAction {
+    /// An action that names all it needs.
+    Ready(Action),
+    Produce {
+        topic: Option<String>,
+        key: Option<String>,
+        value: String,
+        acks: Option<Acks>,
+    },
+    AddConsumer {
+        group: String,
+        topic: Option<String>,
+        assignor: AssignorKind,
+    },
+}
+
+impl ApiAction {
+    /// The action with the defaults of `world` filled in.
+    pub fn resolve(self, world: &World) -> Result<Action, String> {
+        let first_topic = |what: &str| {
+            world
+                .scenario()
+                .topics
+                .first()
+                .map(|t| t.name.clone())
+                .ok_or_else(|| format!("there is no topic to {what}"))
+        };
+        Ok(match self {
+            ApiAction::Ready(a) => a,
+            ApiAction::Produce {
+                topic,
+                key,
+                value,
+                acks,
+            } => Action::Produce(ProduceRequest {
+                topic: topic.map_or_else(|| first_topic("produce to"), Ok)?,
+                key,
+                value,
+                acks: acks.unwrap_or(world.scenario().acks),
+            }),
+            ApiAction::AddConsumer {
+                group,
+                topic,
+                assignor,
+            } => Action::AddConsumer {
+                group,
+                topic: topic.map_or_else(|| first_topic("consume"), Ok)?,
+                assignor,
+            },
+        })
+    }
+
+    /// Whether the action needs a topic it does not name.
+    pub fn takes_default_topic(&self) -> bool {
+        matches!(
+            self,
+            ApiAction::Produce { topic: None, .. } | ApiAction::AddConsumer { topic: None, .. }
+        )
+    }
 }
 
 fn node(s: &str) -> Result<NodeId, String> {
@@ -167,13 +237,10 @@ fn fields(action: &str) -> Option<&'static [&'static str]> {
 }
 
 /// Reads a command from its fields (as strings; `None` for a field not given). `keys` are the
-/// object's keys, checked against what the action takes. `first_topic` is the default topic
-/// of `produce`, `acks` its default acks.
+/// object's keys, checked against what the action takes.
 pub fn parse_command(
     keys: &[String],
     get: impl Fn(&str) -> Option<String>,
-    first_topic: Option<&str>,
-    acks: Acks,
 ) -> Result<ApiCommand, String> {
     let action = get("action")
         .ok_or("a command needs an \"action\" (e.g. {action: \"crash\", node: \"broker-2\"})")?;
@@ -202,30 +269,32 @@ pub fn parse_command(
             for (what, t) in [("key", key.as_deref().unwrap_or("")), ("value", &value)] {
                 crate::share::check_text(what, t)?;
             }
-            let topic = match get("topic") {
-                Some(t) => t,
-                None => first_topic
-                    .ok_or("there is no topic to produce to")?
-                    .to_owned(),
-            };
             let acks = match get("acks") {
                 Some(a) => {
-                    parse_acks(&a).ok_or_else(|| format!("acks \"{a}\" is not 0, 1 or all"))?
+                    Some(parse_acks(&a).ok_or_else(|| format!("acks \"{a}\" is not 0, 1 or all"))?)
                 }
-                None => acks,
+                None => None,
             };
-            ApiCommand::Act(Action::Produce(ProduceRequest {
-                topic,
+            ApiCommand::Act(ApiAction::Produce {
+                topic: get("topic"),
                 key,
                 value,
                 acks,
-            }))
+            })
         }
-        "crash" => ApiCommand::Act(Action::Node(node(&need("node")?)?, BrokerAction::Crash)),
-        "restart" => ApiCommand::Act(Action::Node(node(&need("node")?)?, BrokerAction::Restart)),
-        "isolate" => ApiCommand::Act(Action::Node(node(&need("node")?)?, BrokerAction::Isolate)),
-        "heal" => ApiCommand::Act(Action::Node(NodeId::Broker(0), BrokerAction::Heal)),
-        "elect" => ApiCommand::Act(Action::ElectPreferred),
+        "crash" | "restart" | "isolate" => {
+            let a = match action.as_str() {
+                "crash" => BrokerAction::Crash,
+                "restart" => BrokerAction::Restart,
+                _ => BrokerAction::Isolate,
+            };
+            ApiCommand::Act(ApiAction::Ready(Action::Node(node(&need("node")?)?, a)))
+        }
+        "heal" => ApiCommand::Act(ApiAction::Ready(Action::Node(
+            NodeId::Broker(0),
+            BrokerAction::Heal,
+        ))),
+        "elect" => ApiCommand::Act(ApiAction::Ready(Action::ElectPreferred)),
         "consumer" => {
             let assignor = match get("assignor") {
                 Some(a) => AssignorKind::from_protocol_name(&a).ok_or_else(|| {
@@ -235,14 +304,9 @@ pub fn parse_command(
                 })?,
                 None => AssignorKind::default(),
             };
-            ApiCommand::Act(Action::AddConsumer {
+            ApiCommand::Act(ApiAction::AddConsumer {
                 group: need("group")?,
-                topic: match get("topic") {
-                    Some(t) => t,
-                    None => first_topic
-                        .ok_or("there is no topic to consume")?
-                        .to_owned(),
-                },
+                topic: get("topic"),
                 assignor,
             })
         }
@@ -280,43 +344,38 @@ mod tests {
 
     fn cmd(pairs: &[(&str, &str)]) -> Result<ApiCommand, String> {
         let keys: Vec<String> = pairs.iter().map(|(k, _)| (*k).to_owned()).collect();
-        parse_command(
-            &keys,
-            |k| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| (*v).to_owned())
-            },
-            Some("orders"),
-            Acks::All,
-        )
+        parse_command(&keys, |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        })
     }
 
     #[test]
     fn commands_are_read_and_checked() {
         assert_eq!(
             cmd(&[("action", "crash"), ("node", "broker-2")]),
-            Ok(ApiCommand::Act(Action::Node(
+            Ok(ApiCommand::Act(ApiAction::Ready(Action::Node(
                 NodeId::Broker(2),
                 BrokerAction::Crash
-            )))
+            ))))
         );
         assert_eq!(
             cmd(&[("action", "restart"), ("node", "controller-101")]),
-            Ok(ApiCommand::Act(Action::Node(
+            Ok(ApiCommand::Act(ApiAction::Ready(Action::Node(
                 NodeId::Controller(101),
                 BrokerAction::Restart
-            )))
+            ))))
         );
         assert_eq!(
             cmd(&[("action", "produce"), ("key", "customer-123")]),
-            Ok(ApiCommand::Act(Action::Produce(ProduceRequest {
-                topic: "orders".into(),
+            Ok(ApiCommand::Act(ApiAction::Produce {
+                topic: None,
                 key: Some("customer-123".into()),
                 value: "value".into(),
-                acks: Acks::All
-            })))
+                acks: None
+            }))
         );
         assert_eq!(
             cmd(&[("action", "seek"), ("time", "1500")]),
@@ -345,6 +404,72 @@ mod tests {
         assert!(cmd(&[("action", "crash"), ("node", "x")]).is_err());
         assert!(cmd(&[("action", "produce"), ("value", "<b>")]).is_err());
         assert!(cmd(&[("action", "speed"), ("percent", "-1")]).is_err());
+    }
+
+    /// The action of a command that is one.
+    fn action(pairs: &[(&str, &str)]) -> ApiAction {
+        match cmd(pairs) {
+            Ok(ApiCommand::Act(a)) => a,
+            other => panic!("{pairs:?} is not an action: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_produce_or_consumer_takes_the_defaults_of_the_world_it_runs_in() {
+        let mut scenario = Scenario {
+            acks: Acks::Leader,
+            ..Scenario::default()
+        };
+        let w = World::new(&scenario, 1).unwrap();
+        let first = scenario.topics[0].name.clone();
+        let produce = action(&[("action", "produce"), ("key", "k")]);
+        assert!(produce.takes_default_topic());
+        assert_eq!(
+            produce.resolve(&w),
+            Ok(Action::Produce(ProduceRequest {
+                topic: first.clone(),
+                key: Some("k".into()),
+                value: "value".into(),
+                acks: Acks::Leader
+            }))
+        );
+        // What the command names stays.
+        let named = action(&[("action", "produce"), ("topic", "other"), ("acks", "0")]);
+        assert!(!named.takes_default_topic());
+        assert_eq!(
+            named.resolve(&w),
+            Ok(Action::Produce(ProduceRequest {
+                topic: "other".into(),
+                key: None,
+                value: "value".into(),
+                acks: Acks::None
+            }))
+        );
+        let consumer = action(&[("action", "consumer"), ("group", "g")]);
+        assert!(consumer.takes_default_topic());
+        assert_eq!(
+            consumer.resolve(&w),
+            Ok(Action::AddConsumer {
+                group: "g".into(),
+                topic: first,
+                assignor: AssignorKind::default()
+            })
+        );
+        // A world without topics: the command says so.
+        scenario.topics.clear();
+        let empty = World::new(&scenario, 1).unwrap();
+        assert_eq!(
+            action(&[("action", "produce")]).resolve(&empty),
+            Err("there is no topic to produce to".to_owned())
+        );
+        assert_eq!(
+            action(&[("action", "consumer"), ("group", "g")]).resolve(&empty),
+            Err("there is no topic to consume".to_owned())
+        );
+        assert_eq!(
+            action(&[("action", "crash"), ("node", "1")]).resolve(&empty),
+            Ok(Action::Node(NodeId::Broker(1), BrokerAction::Crash))
+        );
     }
 
     #[test]

@@ -188,6 +188,11 @@ impl App {
         to
     }
 
+    /// Whether a lesson is loading (its world will replace the one shown).
+    pub(super) fn lesson_loading(&self) -> bool {
+        self.lesson.loading.is_some()
+    }
+
     /// Whether the clock is stopped at a lesson's start, pause, question or end.
     pub(super) fn lesson_gate_active(&self) -> bool {
         self.lesson.lesson.as_ref().is_some_and(|l| {
@@ -303,6 +308,10 @@ impl App {
                             self.playback.play();
                         }
                     }
+                }
+                // What `handle.send` asked for while the lesson loaded, in the world now shown.
+                for cmd in std::mem::take(&mut self.api_queue) {
+                    Component::update(self, ctx, Msg::Api(cmd));
                 }
             }
             LessonMsg::Choose(q, choice) => {
