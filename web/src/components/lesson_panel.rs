@@ -71,10 +71,10 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
     let (current, earlier) = l.narration_at(now);
     let gate = p.progress.active_gate(l, now).map(|(_, g)| g.clone());
     let started = !matches!(p.progress.pending_gate(l), Some((_, g)) if g.kind == GateKind::Start);
-    let checks = check_states(l, &p.results);
+    let checks = check_states(l, &p.results, &p.progress);
     let done = checks
         .iter()
-        .filter(|(_, s)| !matches!(s, CheckState::Pending))
+        .filter(|(_, s)| matches!(s, CheckState::Holds(_) | CheckState::Fails(_)))
         .count();
     let failed = checks
         .iter()
@@ -193,6 +193,7 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
     let check_items = checks.iter().map(|(c, s)| {
         let (state, mark, words, detail) = match s {
             CheckState::Pending => ("pending", "○", "not checked yet", None),
+            CheckState::AfterAnswer => ("after-answer", "○", "shown once you answer", None),
             CheckState::Holds(r) => ("holds", "✓", "holds", Some(r.text())),
             CheckState::Fails(r) => ("fails", "✗", "FAILS", Some(r.text())),
         };

@@ -346,21 +346,31 @@ pub fn web_scenario(s: &CoreScenario) -> Scenario {
 pub enum CheckState<'a> {
     /// Its time has not come.
     Pending,
+    /// Its time has come, but a question before it (in step order, at the same time) is
+    /// not answered yet: its result would give the answer away.
+    AfterAnswer,
     Holds(&'a ExpectResult),
     Fails(&'a ExpectResult),
 }
 
 /// Each check of `lesson` with its state, given the results the world has reached
-/// (`World::lesson_results`).
+/// (`World::lesson_results`) and the questions answered.
 pub fn check_states<'a>(
     lesson: &'a Lesson,
     results: &'a [(usize, ExpectResult)],
+    progress: &LessonProgress,
 ) -> Vec<(&'a LessonCheck, CheckState<'a>)> {
     lesson
         .checks
         .iter()
         .map(|c| {
+            let withheld = lesson
+                .questions
+                .iter()
+                .enumerate()
+                .any(|(q, question)| question.step < c.step && !progress.answered(lesson, q));
             let state = match results.iter().find(|(s, _)| *s == c.step) {
+                Some(_) if withheld => CheckState::AfterAnswer,
                 Some((_, r)) if r.holds => CheckState::Holds(r),
                 Some((_, r)) => CheckState::Fails(r),
                 None => CheckState::Pending,
@@ -636,6 +646,53 @@ mod tests {
         p.proceed(&l, 5000).unwrap();
         assert_eq!(p.clamp(&l, 9000), (9000, false));
         assert_eq!(p.proceed(&l, 9000), Err("nothing to continue from"));
+    }
+
+    #[test]
+    fn a_check_after_a_question_at_its_time_waits_for_the_answer() {
+        // A check before the question (in step order) and one after it, all at 500.
+        let text = SMALL.replace(
+            r#"{"at": 500, "action": "question""#,
+            r#"{"at": 500, "action": "expect", "check": "records", "key": "a", "partition": "orders-0"},
+    {"at": 500, "action": "question""#,
+        )
+        .replace(
+            r#""explanation": "murmur2"},"#,
+            r#""explanation": "murmur2"},
+    {"at": 500, "action": "expect", "check": "records", "key": "b", "partition": "orders-0"},"#,
+        );
+        let l = Lesson::parse("small", &text).unwrap();
+        let before = l.checks[0].step;
+        let after = l.checks[1].step;
+        assert!(before < l.questions[0].step && l.questions[0].step < after);
+        let result = |holds| ExpectResult {
+            subject: "records".into(),
+            properties: Vec::new(),
+            holds,
+        };
+        let results = vec![(before, result(true)), (after, result(false))];
+        let mut p = LessonProgress::new(&l);
+        p.proceed(&l, 0).unwrap();
+        let states = |p: &LessonProgress| -> Vec<String> {
+            check_states(&l, &results, p)
+                .iter()
+                .map(|(_, s)| {
+                    match s {
+                        CheckState::Pending => "pending",
+                        CheckState::AfterAnswer => "after answer",
+                        CheckState::Holds(_) => "holds",
+                        CheckState::Fails(_) => "fails",
+                    }
+                    .to_owned()
+                })
+                .collect()
+        };
+        // At the question: the check before it is shown, the one after it is not.
+        assert_eq!(states(&p), ["holds", "after answer", "pending"]);
+        p.choose(&l, 0, 1);
+        assert_eq!(states(&p), ["holds", "after answer", "pending"]);
+        p.proceed(&l, 500).unwrap();
+        assert_eq!(states(&p), ["holds", "fails", "pending"]);
     }
 
     #[test]
