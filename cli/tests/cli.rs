@@ -258,11 +258,13 @@ fn internal_topics_and_groups_on_request() {
     let _ = std::fs::remove_file(&p);
     assert!(!plain.contains("__consumer_offsets"), "{plain}");
     assert!(all.contains("Topic: __consumer_offsets\tPartitionCount: 3\tReplicationFactor: 3\tConfigs: retention.ms=-1\n"), "{all}");
-    // The consumer joined its group within the run: the group is described with its partition.
+    // The consumer joined its group within the run: the group is described with its
+    // partition, its member id (CONSUMER-ID) and Kafka's default client.id (CLIENT-ID).
     assert!(
-        plain
-            .lines()
-            .any(|l| l.starts_with("billing") && l.contains("orders") && l.ends_with("consumer-0")),
+        plain.lines().any(|l| l.starts_with("billing")
+            && l.contains("orders")
+            && l.contains(" consumer-billing-0-")
+            && l.ends_with(" consumer-billing-0")),
         "{plain}"
     );
 }

@@ -281,7 +281,7 @@ pub fn group_inputs_from_sim(sim: &Sim) -> Vec<GroupInput> {
             input.members.push(GroupMemberInput {
                 consumer_id: m.member_id.to_string(),
                 host: None,
-                client_id: Some(m.client.to_string()),
+                client_id: Some(crate::group::client_id(m.client, &gid)),
                 assignment: m.assignment.clone(),
             });
         }

@@ -613,8 +613,13 @@ struct Parser<'a> {
     input: &'a str,
 }
 
-/// Joins a path prefix and a `serde_path_to_error` path (`.` for the root).
+/// Joins a path prefix and a `serde_path_to_error` path (`.` for the root; `?` for a place
+/// it could not name, such as the end of a truncated object: left out).
 fn join_path(prefix: &str, sub: &str) -> String {
+    let sub = match sub.strip_suffix('?') {
+        Some(rest) => rest.strip_suffix('.').unwrap_or(rest),
+        None => sub,
+    };
     match (prefix.is_empty(), sub) {
         (_, "." | "") => prefix.to_string(),
         (true, s) => s.to_string(),
@@ -763,6 +768,26 @@ impl<'a> Parser<'a> {
     }
 
     fn parse(&self) -> Result<Scenario, ScenarioError> {
+        // Not an object at all: say what the file holds, not what serde expected of a type.
+        let start = self.input.len() - self.input.trim_start().len();
+        let holds = match self.input[start..].bytes().next() {
+            None => Some("nothing (it is empty)"),
+            Some(b'[') => Some("an array"),
+            Some(b'"') => Some("a string"),
+            Some(b't' | b'f') => Some("a boolean"),
+            Some(b'n') => Some("null"),
+            Some(b'-' | b'0'..=b'9') => Some("a number"),
+            _ => None,
+        };
+        if let Some(holds) = holds {
+            return Err(ScenarioError::new(
+                "",
+                format!(
+                    "a scenario is a JSON object ({{\"cluster\": ..., \"steps\": [...]}}); this file holds {holds}"
+                ),
+            )
+            .at(Some(self.position(start))));
+        }
         let mut de = serde_json::Deserializer::from_str(self.input);
         let doc: RawDoc<'a> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
@@ -1774,8 +1799,38 @@ mod tests {
         assert_eq!(e.line, Some(3));
         let e = err("{\"cluster\": {\"brokers\": 3}} x");
         assert!(e.message.starts_with("trailing characters"), "{e}");
-        let e = err("");
-        assert!(e.message.starts_with("EOF while parsing"), "{e}");
+        // A truncated object: no path serde could not name (it printed `?`).
+        let e = err("{");
+        assert_eq!(
+            e.to_string(),
+            "EOF while parsing an object at line 1 column 1"
+        );
+        let e = err("{\"cluster\": {\"brokers\": 3}, \"steps\": [{\"at\": 0,");
+        assert_eq!(e.path, "steps[0]");
+        assert!(e.message.starts_with("EOF while parsing an object"), "{e}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_object_says_what_it_holds() {
+        for (text, holds, column) in [
+            ("", "nothing (it is empty)", 1),
+            ("  []", "an array", 3),
+            ("\"x\"", "a string", 1),
+            ("\n 42", "a number", 2),
+            ("true", "a boolean", 1),
+            ("null", "null", 1),
+        ] {
+            let e = err(text);
+            assert_eq!(e.path, "", "{text:?}");
+            assert_eq!(
+                e.message,
+                format!(
+                    "a scenario is a JSON object ({{\"cluster\": ..., \"steps\": [...]}}); this file holds {holds}"
+                ),
+                "{text:?}"
+            );
+            assert_eq!(e.column, Some(column), "{text:?}");
+        }
     }
 
     #[test]

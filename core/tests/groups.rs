@@ -280,6 +280,18 @@ fn second_consumer_rebalances_the_group_and_no_partition_has_two_owners() {
     ids.sort();
     produced.sort();
     assert_eq!(ids, produced);
+    // kafka-consumer-groups --describe: CLIENT-ID is Kafka's default client.id, and the
+    // member id (CONSUMER-ID) is it plus a suffix.
+    let described = kafkascope_core::describe::describe_groups(&sim);
+    let rows = &described.iter().find(|g| g.group == "g").unwrap().rows;
+    assert_eq!(rows.len(), 6);
+    for r in rows {
+        let client = r.client_id.as_deref().unwrap();
+        let member = r.consumer_id.as_deref().unwrap();
+        let owner = if r.partition.unwrap() < 3 { 1 } else { 2 };
+        assert_eq!(client, format!("consumer-g-{owner}"), "{r:?}");
+        assert!(member.starts_with(&format!("{client}-")), "{r:?}");
+    }
 }
 
 #[test]

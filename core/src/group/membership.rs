@@ -156,10 +156,7 @@ impl Broker {
     /// KIP-394), so that a retried JoinGroup never leaves a nameless member behind.
     fn join_new_member(&mut self, ctx: &mut Ctx, group_id: &Arc<str>, req: &JoinRequest) {
         let now = ctx.now();
-        let client_id = match req.waiter.client {
-            NodeId::Consumer(n) => format!("consumer-{group_id}-{n}"),
-            other => other.to_string(),
-        };
+        let client_id = super::client_id(req.waiter.client, group_id);
         let suffix: u32 = ctx.rng().random();
         let member_id: Arc<str> = Arc::from(format!("{client_id}-{suffix:08x}"));
         let group = self

@@ -106,6 +106,17 @@ pub struct Member {
     pub awaiting_sync: Option<Waiter>,
 }
 
+/// The `client.id` a client joins group `group` with: a consumer's is Kafka's default,
+/// `consumer-<group>-<n>` (Kafka numbers a process's consumers from 1; here `n` is the
+/// consumer's own number, as the diagram names it). The member id is it plus `-` and a
+/// random suffix, and `kafka-consumer-groups --describe` prints it as CLIENT-ID.
+pub fn client_id(client: NodeId, group: &str) -> String {
+    match client {
+        NodeId::Consumer(n) => format!("consumer-{group}-{n}"),
+        other => other.to_string(),
+    }
+}
+
 impl Member {
     /// `MemberMetadata.hasSatisfiedHeartbeat` at time `now`.
     fn heartbeat_satisfied(&self, now: Millis) -> bool {
