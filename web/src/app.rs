@@ -17,7 +17,7 @@ use crate::components::share_bar::ShareBar;
 use crate::components::timeline::TimelineBar;
 use crate::components::toolbar::Toolbar;
 use crate::coordinator_view::{CoordinatorView, coordinator_view};
-use crate::embed::{ApiCommand, SEEK_PAST_END_MS};
+use crate::embed::{ApiAction, ApiCommand, SEEK_PAST_END_MS};
 use crate::layout::{Layout, LayoutInput, Orientation};
 use crate::model::announce::{Announcer, Flush};
 use crate::model::world::{Action, LogLine, ProduceRequest, TopicInfo};
@@ -790,7 +790,7 @@ impl Component for App {
                     Component::update(self, ctx, Msg::Api(queued));
                 }
                 let msg = match cmd {
-                    ApiCommand::Act(a) => match a.resolve(&self.world) {
+                    ApiCommand::Act(a) => match a.clone().resolve(&self.world) {
                         Ok(Action::Produce(r)) => Msg::Produce(r),
                         Ok(Action::Node(n, a)) => Msg::Node(n, a),
                         Ok(Action::ElectPreferred) => Msg::ElectPreferred,
@@ -800,7 +800,11 @@ impl Component for App {
                             assignor,
                         }) => Msg::AddConsumer(group, topic, assignor),
                         Err(e) => {
-                            self.produce_error = Some(e);
+                            if matches!(a, ApiAction::AddConsumer { .. }) {
+                                self.consumer_error = Some(e);
+                            } else {
+                                self.produce_error = Some(e);
+                            }
                             return true;
                         }
                     },
