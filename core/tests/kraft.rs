@@ -271,6 +271,46 @@ fn killing_the_active_controller_activates_a_standby_after_its_fetch_timeout_wit
 }
 
 #[test]
+fn after_a_controller_failover_brokers_follow_the_new_leader_and_no_live_broker_is_fenced() {
+    // The teaching profile's 3 s broker session is shorter than a failover plus a wrong turn:
+    // a broker that left the new leader named in a NOT_LEADER_OR_FOLLOWER answer (for the
+    // next voter, the dead one) missed its heartbeats and was fenced while alive.
+    for seed in 0..12 {
+        let mut sim = kraft(Profile::Teaching, 3, seed);
+        create_topic(&mut sim, "t", 3, 3, 1, false);
+        let mut events = Vec::new();
+        run_for(&mut sim, 3_000, &mut events);
+        let active = quorum(&sim)
+            .voters
+            .iter()
+            .find(|v| v.is_leader())
+            .expect("a leader")
+            .id;
+        sim.apply(Command::Crash {
+            node: NodeId::Controller(active),
+        })
+        .expect("crash");
+        let mut after = Vec::new();
+        run_for(&mut sim, 15_000, &mut after);
+        let act = activations(&after);
+        let (_, node, _) = *act
+            .last()
+            .unwrap_or_else(|| panic!("seed {seed}: no failover"));
+        assert_eq!(
+            fenced(&after),
+            vec![],
+            "seed {seed}: a live broker was fenced after the failover"
+        );
+        for b in sim.brokers().values() {
+            assert_eq!(b.controller, node, "seed {seed}: broker {} follows", b.id);
+        }
+        for p in partitions(&sim).values() {
+            assert_ne!(p.leader, NO_LEADER, "seed {seed}: {} offline", p.tp);
+        }
+    }
+}
+
+#[test]
 fn an_isolated_leader_resigns_by_check_quorum_and_its_uncommitted_records_are_truncated() {
     let mut sim = kraft(Profile::KafkaDefaults, 3, 3);
     let mut events = Vec::new();
@@ -737,6 +777,40 @@ fn auto_leader_rebalance_moves_leadership_back_to_preferred_replicas_in_kraft_mo
         }
     )));
     no_pushes(&events);
+}
+
+#[test]
+fn kraft_rebalances_every_imbalanced_partition_without_the_ten_percent_threshold() {
+    // QuorumController's maybeBalancePartitionLeaders elects the preferred leader of every
+    // imbalanced partition; leader.imbalance.per.broker.percentage is ZooKeeper mode's.
+    let mut sim = kraft(Profile::Teaching, 3, 11);
+    create_topic(&mut sim, "t", 33, 3, 2, false);
+    let mut events = Vec::new();
+    run_for(&mut sim, 2_000, &mut events);
+    crash(&mut sim, 1);
+    run_for(&mut sim, 6_000, &mut events);
+    restart(&mut sim, 1);
+    run_for(&mut sim, 5_000, &mut events);
+    let preferring_1: Vec<TopicPartition> = partitions(&sim)
+        .values()
+        .filter(|p| p.replicas[0] == 1)
+        .map(|p| p.tp.clone())
+        .collect();
+    assert!(preferring_1.len() > 10, "{}", preferring_1.len());
+    // All but one go back by hand: broker 1 is then imbalanced by 1 of 11 or more, under 10 %.
+    let (left, by_hand) = preferring_1.split_last().unwrap();
+    sim.apply(Command::ElectPreferredLeaders {
+        partitions: Some(by_hand.to_vec()),
+    })
+    .expect("elect");
+    run_for(&mut sim, 2_000, &mut events);
+    assert_ne!(partitions(&sim)[left].leader, 1);
+    run_for(&mut sim, 31_000, &mut events);
+    assert_eq!(
+        partitions(&sim)[left].leader,
+        1,
+        "{left} led by its preferred replica"
+    );
 }
 
 #[test]

@@ -245,6 +245,8 @@ impl Broker {
         if self.kraft.fetch_pending != Some(correlation) {
             return;
         }
+        // The voter this fetch went to.
+        let asked = self.kraft.leader;
         // An observer adopts an epoch only with its leader: a candidate's epoch that never got
         // a leader may exceed the epoch a later majority elects in (its voters never saw it).
         if epoch > self.kraft.epoch
@@ -256,7 +258,11 @@ impl Broker {
         self.kraft.fetch_pending = None;
         if error.is_some() {
             match leader {
-                Some(l) if Some(l) != self.kraft.leader && epoch >= self.kraft.epoch => {
+                // Another voter named as leader (NOT_LEADER_OR_FOLLOWER with its id): fetch
+                // from it at once, as `KafkaRaftClient.maybeHandleCommonResponse` moves to
+                // it; heartbeats follow. Only an error without a new leader backs off and
+                // tries the next voter.
+                Some(l) if Some(l) != asked && epoch >= self.kraft.epoch => {
                     self.set_kraft_leader(l);
                     self.send_metadata_fetch(ctx);
                 }

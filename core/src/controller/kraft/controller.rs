@@ -340,9 +340,10 @@ impl Voter {
         }
         let t = a.timeouts.clone();
         let mut events = Vec::new();
+        // Every imbalanced partition, as `maybeBalancePartitionLeaders` does:
+        // `leader.imbalance.per.broker.percentage` is only ZooKeeper mode's.
         let changed = if t.auto_leader_rebalance_enable {
-            a.latest
-                .rebalance_leaders(t.leader_imbalance_per_broker_percentage, &mut events)
+            a.latest.rebalance_leaders(0, &mut events)
         } else {
             Vec::new()
         };
