@@ -33,6 +33,7 @@ pub mod seconds;
 pub mod segments;
 pub mod sim;
 pub mod snapshot;
+pub mod striped;
 pub mod timeline;
 pub mod timer;
 pub mod topic;

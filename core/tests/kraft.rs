@@ -814,6 +814,44 @@ fn kraft_rebalances_every_imbalanced_partition_without_the_ten_percent_threshold
 }
 
 #[test]
+fn kraft_places_replicas_on_fenced_brokers_last_and_checks_rf_against_registered_ones() {
+    // StripedReplicaPlacer: RF counts every registered broker; a fenced one is placed only
+    // when needed, never first, and is left out of the new partition's ISR.
+    for seed in 0..6 {
+        let mut sim = kraft(Profile::Teaching, 3, seed);
+        let mut events = Vec::new();
+        run_for(&mut sim, 1_000, &mut events);
+        crash(&mut sim, 3);
+        run_for(&mut sim, 6_000, &mut events);
+        assert_eq!(fenced(&events).last().map(|f| f.1), Some(3), "seed {seed}");
+        create_topic(&mut sim, "t", 4, 3, 1, false);
+        run_for(&mut sim, 1_000, &mut events);
+        for p in partitions(&sim).values() {
+            assert_eq!(p.replicas.len(), 3, "seed {seed}: {p:?}");
+            assert_ne!(p.replicas[0], 3, "seed {seed}: a fenced leader {p:?}");
+            assert_eq!(
+                p.replicas[2], 3,
+                "seed {seed}: the fenced broker last {p:?}"
+            );
+            assert_eq!(p.leader, p.replicas[0]);
+            assert!(!p.isr.contains(&3), "seed {seed}: {p:?}");
+        }
+        let too_many = sim.apply(Command::CreateTopic {
+            name: "u".into(),
+            partitions: 1,
+            replication_factor: 4,
+            config: Default::default(),
+        });
+        let e = too_many.expect_err("RF 4 on 3 registered brokers");
+        assert_eq!(e.code, ErrorCode::InvalidReplicationFactor);
+        assert_eq!(
+            e.message,
+            "Unable to replicate the partition 4 time(s): The target replication factor of 4 cannot be reached because only 3 broker(s) are registered."
+        );
+    }
+}
+
+#[test]
 fn create_partitions_goes_through_the_log_and_the_new_leaders_start_leading() {
     let mut sim = kraft(Profile::Teaching, 3, 12);
     create_topic(&mut sim, "t", 2, 3, 2, false);

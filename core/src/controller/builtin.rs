@@ -7,7 +7,7 @@ use super::{ClusterMetadata, Coordinator, NewTopic};
 use crate::collections::{LiteMap, SortedSet};
 use crate::config::Millis;
 use crate::config::{BrokerConfig, BrokerTimeouts};
-use crate::controller::metadata::BrokerRegistration;
+use crate::controller::metadata::{BrokerRegistration, Placer};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -304,7 +304,9 @@ impl Coordinator for BuiltinController {
     ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
         let ctx = &mut Ctx::new(BUILTIN_CONTROLLER, k);
         let mut events = Vec::new();
-        let assignment = self.meta.create_topic(topic, ctx.rng(), &mut events)?;
+        let assignment =
+            self.meta
+                .create_topic(topic, Placer::AdminUtils, ctx.rng(), &mut events)?;
         Self::emit_all(ctx, events);
         let changed: Vec<TopicPartition> = (0..assignment.len() as u32)
             .map(|p| TopicPartition::new(topic.name.clone(), p))
@@ -326,9 +328,13 @@ impl Coordinator for BuiltinController {
             .topics
             .get(topic)
             .map_or(0, |t| t.partitions.len() as u32);
-        let added = self
-            .meta
-            .create_partitions(topic, total, ctx.rng(), &mut events)?;
+        let added = self.meta.create_partitions(
+            topic,
+            total,
+            Placer::AdminUtils,
+            ctx.rng(),
+            &mut events,
+        )?;
         Self::emit_all(ctx, events);
         let name = self
             .meta

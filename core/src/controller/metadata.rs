@@ -12,11 +12,26 @@ use crate::event::{ElectionReason, EventKind, IsrChangeReason};
 use crate::ids::{BrokerId, NO_LEADER, TopicName, TopicPartition};
 use crate::message::{PartitionState, TopicConfig};
 use crate::placement::{BrokerMeta, StartIndex, add_partitions, assign_replicas_to_brokers};
-use crate::topic::validate_new_topic;
-use rand::Rng;
+use crate::striped::{self, UsableBroker};
+use crate::topic::{
+    check_collision, validate_new_topic, validate_partition_count, validate_topic_name,
+};
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// How a controller places the replicas of new partitions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placer {
+    /// ZooKeeper mode (and the built-in controller): `AdminUtils` over the live brokers, the
+    /// replication factor checked against them, every replica in the first ISR.
+    AdminUtils,
+    /// KRaft: `StripedReplicaPlacer` over every registered broker (fenced ones last), the
+    /// replication factor checked against all of them, the ISR the unfenced replicas.
+    Striped,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerRegistration {
@@ -85,40 +100,113 @@ impl ClusterMetadata {
             .collect()
     }
 
+    /// Every registered broker as KRaft's placer sees it.
+    fn usable_brokers(&self) -> Vec<UsableBroker> {
+        self.brokers
+            .values()
+            .map(|r| UsableBroker {
+                id: r.id,
+                rack: r.rack.clone(),
+                fenced: r.fenced,
+            })
+            .collect()
+    }
+
+    /// The replicas of `count` new partitions with `rf` replicas each.
+    fn place(
+        &self,
+        placer: Placer,
+        count: i32,
+        rf: i32,
+        rng: &mut impl Rng,
+    ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
+        match placer {
+            Placer::AdminUtils => assign_replicas_to_brokers(
+                &self.live_broker_metas(),
+                count,
+                rf,
+                StartIndex::Random,
+                0,
+                rng,
+            ),
+            // Kafka's placer has a `Random` of its own. One draw seeds one here, so that the
+            // cluster's other random choices (election timeouts) do not depend on how many
+            // partitions were placed (the placer shuffles once per pass over the brokers).
+            Placer::Striped => striped::place(
+                &self.usable_brokers(),
+                usize::try_from(count).unwrap_or(0),
+                rf,
+                &mut Pcg64Mcg::seed_from_u64(rng.random()),
+            ),
+        }
+    }
+
+    /// A new partition: its first replica leads; the ISR is every replica, or with KRaft's
+    /// placer the unfenced ones (the first of them is the first replica).
+    fn new_partition(
+        &self,
+        placer: Placer,
+        topic: &TopicName,
+        partition: u32,
+        replicas: &[BrokerId],
+        config: &Arc<TopicConfig>,
+    ) -> PartitionState {
+        let mut p = new_partition(topic, partition, replicas, config);
+        if placer == Placer::Striped {
+            p.isr.retain(|&b| self.is_live(b));
+        }
+        p
+    }
+
     /// CreateTopics: validate, place replicas, make the first replica of each partition leader.
     pub fn create_topic(
         &mut self,
         t: &NewTopic,
+        placer: Placer,
         rng: &mut impl Rng,
         events: &mut Vec<EventKind>,
     ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
-        let live = self.live_broker_metas();
-        validate_new_topic(
-            &t.name,
-            t.partitions,
-            t.replication_factor,
-            live.len(),
-            self.topics.keys().map(|k| k.as_ref()),
-        )?;
+        let existing = self.topics.keys().map(|k| k.as_ref());
+        match placer {
+            Placer::AdminUtils => validate_new_topic(
+                &t.name,
+                t.partitions,
+                t.replication_factor,
+                self.live_brokers().len(),
+                existing,
+            )?,
+            // ReplicationControlManager.createTopic: the name, then the replication factor
+            // and the partition count in its words; the placer checks the brokers.
+            Placer::Striped => {
+                validate_topic_name(&t.name)?;
+                check_collision(&t.name, existing)?;
+                if t.replication_factor <= 0 {
+                    return Err(KafkaError::new(
+                        ErrorCode::InvalidReplicationFactor,
+                        "Replication factor must be larger than 0, or -1 to use the default value.",
+                    ));
+                }
+                if t.partitions <= 0 {
+                    return Err(KafkaError::new(
+                        ErrorCode::InvalidPartitions,
+                        "Number of partitions was set to an invalid non-positive value.",
+                    ));
+                }
+                validate_partition_count(t.partitions)?;
+            }
+        }
         if t.config.min_insync_replicas == 0 {
             return Err(KafkaError::new(
                 ErrorCode::InvalidConfig,
                 "Invalid value 0 for configuration min.insync.replicas: Value must be at least 1",
             ));
         }
-        let assignment = assign_replicas_to_brokers(
-            &live,
-            t.partitions,
-            t.replication_factor,
-            StartIndex::Random,
-            0,
-            rng,
-        )?;
+        let assignment = self.place(placer, t.partitions, t.replication_factor, rng)?;
         let config = Arc::new(t.config.clone());
         let partitions = assignment
             .iter()
             .enumerate()
-            .map(|(i, replicas)| new_partition(&t.name, i as u32, replicas, &config))
+            .map(|(i, replicas)| self.new_partition(placer, &t.name, i as u32, replicas, &config))
             .collect::<Vec<_>>();
         events.push(EventKind::TopicCreated {
             topic: t.name.clone(),
@@ -139,11 +227,12 @@ impl ClusterMetadata {
         &mut self,
         topic: &str,
         total: i32,
+        placer: Placer,
         rng: &mut impl Rng,
         events: &mut Vec<EventKind>,
     ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
         let live = self.live_broker_metas();
-        let Some(t) = self.topics.get_mut(topic).map(Arc::make_mut) else {
+        let Some(t) = self.topics.get(topic) else {
             return Err(KafkaError::new(
                 ErrorCode::UnknownTopicOrPartition,
                 format!("The topic '{topic}' does not exist."),
@@ -151,11 +240,49 @@ impl ClusterMetadata {
         };
         let existing: Vec<Vec<BrokerId>> =
             t.partitions.iter().map(|p| p.replicas.clone()).collect();
-        let added = add_partitions(&live, &existing, total, rng)?;
+        let added = match placer {
+            Placer::AdminUtils => add_partitions(&live, &existing, total, rng)?,
+            // ReplicationControlManager.createPartitions: the count, then the placer with
+            // the topic's replication factor.
+            Placer::Striped => {
+                let current = existing.len();
+                let total_usize = usize::try_from(total).unwrap_or(0);
+                if total_usize < current {
+                    return Err(KafkaError::new(
+                        ErrorCode::InvalidPartitions,
+                        format!(
+                            "The topic {topic} currently has {current} partition(s); {total} would not be an increase."
+                        ),
+                    ));
+                }
+                if total_usize == current {
+                    return Err(KafkaError::new(
+                        ErrorCode::InvalidPartitions,
+                        format!("Topic already has {current} partition(s)."),
+                    ));
+                }
+                validate_partition_count(total)?;
+                let rf = existing.first().map_or(0, |r| r.len() as i32);
+                self.place(placer, total - current as i32, rf, rng)?
+            }
+        };
+        let new_parts: Vec<PartitionState> = {
+            let t = &self.topics[topic];
+            let name: TopicName = Arc::from(topic);
+            let start = t.partitions.len() as u32;
+            added
+                .iter()
+                .enumerate()
+                .map(|(i, replicas)| {
+                    self.new_partition(placer, &name, start + i as u32, replicas, &t.config)
+                })
+                .collect()
+        };
+        let Some(t) = self.topics.get_mut(topic).map(Arc::make_mut) else {
+            return Ok(Vec::new());
+        };
         let name: TopicName = Arc::from(topic);
-        let start = t.partitions.len() as u32;
-        for (i, replicas) in added.iter().enumerate() {
-            let p = new_partition(&name, start + i as u32, replicas, &t.config);
+        for p in new_parts {
             events.push(elected(&p, NO_LEADER, ElectionReason::NewPartition));
             t.partitions.push(p);
         }
@@ -488,7 +615,8 @@ mod tests {
                 ..TopicConfig::default()
             },
         };
-        m.create_topic(&t, &mut rng, &mut Vec::new()).unwrap();
+        m.create_topic(&t, Placer::AdminUtils, &mut rng, &mut Vec::new())
+            .unwrap();
     }
 
     fn tp0() -> TopicPartition {

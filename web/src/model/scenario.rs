@@ -718,7 +718,8 @@ mod tests {
         assert_eq!(
             e.topics[0].replication_factor.as_deref(),
             Some(
-                "INVALID_REPLICATION_FACTOR: Replication factor: 4 larger than available brokers: 3."
+                // The default cluster is in KRaft mode: the quorum controller's words.
+                "INVALID_REPLICATION_FACTOR: Unable to replicate the partition 4 time(s): The target replication factor of 4 cannot be reached because only 3 broker(s) are registered."
             )
         );
         let ok = ScenarioDraft::from(&Scenario::default()).build(1);

@@ -10,7 +10,7 @@ use super::records::{MetadataRecord, replay};
 use crate::collections::{LiteMap, map_from_iter};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::NewTopic;
-use crate::controller::metadata::{BrokerRegistration, ClusterMetadata};
+use crate::controller::metadata::{BrokerRegistration, ClusterMetadata, Placer};
 use crate::error::{ErrorCode, KafkaError};
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -415,7 +415,9 @@ impl Voter {
             ));
         };
         let mut events = Vec::new();
-        let assignment = a.latest.create_topic(topic, ctx.rng(), &mut events)?;
+        let assignment = a
+            .latest
+            .create_topic(topic, Placer::Striped, ctx.rng(), &mut events)?;
         let Some(t) = a.latest.topics.get(&topic.name) else {
             return Ok(assignment);
         };
@@ -444,9 +446,9 @@ impl Voter {
         };
         let mut events = Vec::new();
         let before = a.latest.topics.get(topic).map_or(0, |t| t.partitions.len());
-        let added = a
-            .latest
-            .create_partitions(topic, total, ctx.rng(), &mut events)?;
+        let added =
+            a.latest
+                .create_partitions(topic, total, Placer::Striped, ctx.rng(), &mut events)?;
         let records: Vec<MetadataRecord> = a
             .latest
             .topics

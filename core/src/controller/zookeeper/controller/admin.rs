@@ -2,6 +2,7 @@
 //! leaders. Decided now, written to ZooKeeper, published after the writes commit.
 
 use super::*;
+use crate::controller::metadata::Placer;
 
 impl KafkaController {
     // --- admin requests, at the active controller ---
@@ -12,7 +13,9 @@ impl KafkaController {
         topic: &NewTopic,
     ) -> Result<Vec<Vec<BrokerId>>, KafkaError> {
         let mut events = Vec::new();
-        let assignment = self.context.create_topic(topic, ctx.rng(), &mut events)?;
+        let assignment =
+            self.context
+                .create_topic(topic, Placer::AdminUtils, ctx.rng(), &mut events)?;
         emit_all(ctx, events);
         let tps: Vec<TopicPartition> = (0..assignment.len() as u32)
             .map(|p| TopicPartition::new(topic.name.clone(), p))
@@ -65,9 +68,13 @@ impl KafkaController {
             .topics
             .get(topic)
             .map_or(0, |t| t.partitions.len() as u32);
-        let added = self
-            .context
-            .create_partitions(topic, total, ctx.rng(), &mut events)?;
+        let added = self.context.create_partitions(
+            topic,
+            total,
+            Placer::AdminUtils,
+            ctx.rng(),
+            &mut events,
+        )?;
         emit_all(ctx, events);
         let name = self
             .context
