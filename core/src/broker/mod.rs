@@ -412,13 +412,17 @@ impl Broker {
         let p = self.partitions.get_mut(tp).expect("partition exists");
         let epoch = p.state.leader_epoch;
         p.log.assign_epoch(epoch);
-        let followers = map_from_iter(
-            p.state
-                .replicas
-                .iter()
-                .filter(|&&b| b != me)
-                .map(|&b| (b, FollowerProgress::new(now, p.state.isr.contains(&b)))),
-        );
+        // Already the leader (a new epoch for the same leader, as ZooKeeper mode's ISR shrink
+        // gives): Kafka's `makeLeader` resets the followers' states only for a new leader,
+        // so what they fetched still counts for the high watermark.
+        let before = p.leader.take().map(|l| l.followers);
+        let followers = map_from_iter(p.state.replicas.iter().filter(|&&b| b != me).map(|&b| {
+            let kept = before.as_ref().and_then(|f| f.get(&b)).cloned();
+            (
+                b,
+                kept.unwrap_or_else(|| FollowerProgress::new(now, p.state.isr.contains(&b))),
+            )
+        }));
         p.leader = Some(LeaderState {
             followers,
             pending_isr: None,

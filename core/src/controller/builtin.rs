@@ -7,7 +7,7 @@ use super::{ClusterMetadata, Coordinator, NewTopic};
 use crate::collections::{LiteMap, SortedSet};
 use crate::config::Millis;
 use crate::config::{BrokerConfig, BrokerTimeouts};
-use crate::controller::metadata::{BrokerRegistration, Placer};
+use crate::controller::metadata::{BrokerRegistration, Placer, ShrinkEpoch};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -127,7 +127,10 @@ impl BuiltinController {
         reg.broker_epoch = broker_epoch;
         if restarted && !was_fenced {
             // It came back before its session expired: its old incarnation failed.
-            changed.extend(self.meta.fence_broker(broker, &mut events));
+            changed.extend(
+                self.meta
+                    .fence_broker(broker, ShrinkEpoch::Keep, &mut events),
+            );
         }
         let rejoined = restarted || was_fenced;
         if rejoined {
@@ -178,7 +181,9 @@ impl BuiltinController {
             broker,
             silent_for_ms: silent,
         }];
-        let changed = self.meta.fence_broker(broker, &mut events);
+        let changed = self
+            .meta
+            .fence_broker(broker, ShrinkEpoch::Keep, &mut events);
         Self::emit_all(ctx, events);
         self.publish(ctx, &changed, None);
     }

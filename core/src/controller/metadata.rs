@@ -33,6 +33,17 @@ pub enum Placer {
     Striped,
 }
 
+/// Whether taking a failed follower out of an ISR starts a new leader epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShrinkEpoch {
+    /// ZooKeeper mode: `ReplicaStateMachine` moves the replica offline with
+    /// `newLeaderAndIsr`, which is the leader epoch plus one.
+    Bump,
+    /// KRaft (metadata version 3.6 and later: `isLeaderEpochBumpRequiredOnIsrShrink` is
+    /// false) and the built-in controller: the epoch stays.
+    Keep,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerRegistration {
     pub id: BrokerId,
@@ -298,6 +309,7 @@ impl ClusterMetadata {
     pub fn fence_broker(
         &mut self,
         broker: BrokerId,
+        shrink: ShrinkEpoch,
         events: &mut Vec<EventKind>,
     ) -> Vec<TopicPartition> {
         if let Some(r) = self.brokers.get_mut(&broker) {
@@ -328,6 +340,9 @@ impl ClusterMetadata {
                 if p.leader == broker {
                     elect_into(p, &live, unclean_ok, ElectionReason::LeaderFailed, events);
                 } else if p.isr != old_isr {
+                    if shrink == ShrinkEpoch::Bump {
+                        p.leader_epoch += 1;
+                    }
                     events.push(EventKind::IsrChanged {
                         tp: p.tp.clone(),
                         isr: p.isr.clone(),
@@ -639,7 +654,7 @@ mod tests {
         topic(&mut m, "t", 1, 3, false);
         let before = m.partition(&tp0()).unwrap().clone();
         let mut ev = Vec::new();
-        m.fence_broker(before.leader, &mut ev);
+        m.fence_broker(before.leader, ShrinkEpoch::Keep, &mut ev);
         let after = m.partition(&tp0()).unwrap();
         assert_eq!(after.leader, before.replicas[1]);
         assert_eq!(after.leader_epoch, before.leader_epoch + 1);
@@ -653,7 +668,7 @@ mod tests {
         let r = m.partition(&tp0()).unwrap().replicas.clone();
         let mut ev = Vec::new();
         for b in &r {
-            m.fence_broker(*b, &mut ev);
+            m.fence_broker(*b, ShrinkEpoch::Keep, &mut ev);
         }
         let p = m.partition(&tp0()).unwrap();
         assert_eq!(p.leader, NO_LEADER);
@@ -665,7 +680,7 @@ mod tests {
         let mut m2 = cluster(3);
         topic(&mut m2, "t", 1, 3, false);
         for b in &r {
-            m2.fence_broker(*b, &mut ev);
+            m2.fence_broker(*b, ShrinkEpoch::Keep, &mut ev);
         }
         m2.unfence_broker(r[0], &mut ev);
         assert_eq!(m2.partition(&tp0()).unwrap().leader, NO_LEADER);
@@ -688,7 +703,7 @@ mod tests {
             &mut ev,
         )
         .unwrap();
-        m.fence_broker(r[0], &mut ev);
+        m.fence_broker(r[0], ShrinkEpoch::Keep, &mut ev);
         let p = m.partition(&tp0()).unwrap();
         assert_eq!(p.leader, r[1]);
         assert_eq!(p.isr, vec![r[1]]);
@@ -725,7 +740,7 @@ mod tests {
         topic(&mut m, "t", 1, 3, false);
         let r = m.partition(&tp0()).unwrap().replicas.clone();
         let mut ev = Vec::new();
-        m.fence_broker(r[0], &mut ev);
+        m.fence_broker(r[0], ShrinkEpoch::Keep, &mut ev);
         m.unfence_broker(r[0], &mut ev);
         // Back, but not in the ISR yet: no preferred election possible.
         assert!(m.elect_preferred(None, &mut ev).is_empty());

@@ -10,7 +10,7 @@ use super::records::{MetadataRecord, replay};
 use crate::collections::{LiteMap, map_from_iter};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::NewTopic;
-use crate::controller::metadata::{BrokerRegistration, ClusterMetadata, Placer};
+use crate::controller::metadata::{BrokerRegistration, ClusterMetadata, Placer, ShrinkEpoch};
 use crate::error::{ErrorCode, KafkaError};
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -188,7 +188,8 @@ impl Voter {
         let mut events = Vec::new();
         // A new incarnation: whatever the old one led or was in-sync for moves away first.
         let changed = if a.latest.is_live(broker) {
-            a.latest.fence_broker(broker, &mut events)
+            a.latest
+                .fence_broker(broker, ShrinkEpoch::Keep, &mut events)
         } else {
             Vec::new()
         };
@@ -319,7 +320,9 @@ impl Voter {
             broker,
             silent_for_ms: silent,
         }];
-        let changed = a.latest.fence_broker(broker, &mut events);
+        let changed = a
+            .latest
+            .fence_broker(broker, ShrinkEpoch::Keep, &mut events);
         let mut records = vec![MetadataRecord::BrokerRegistrationChange {
             id: broker,
             fenced: true,

@@ -2,7 +2,6 @@
 //! leaders. Decided now, written to ZooKeeper, published after the writes commit.
 
 use super::*;
-use crate::controller::metadata::Placer;
 
 impl KafkaController {
     // --- admin requests, at the active controller ---

@@ -189,7 +189,10 @@ impl KafkaController {
         let ids: Vec<BrokerId> = self.context.brokers.keys().copied().collect();
         for b in &ids {
             if !self.context.is_live(*b) {
-                changed.extend(self.context.fence_broker(*b, &mut events));
+                changed.extend(
+                    self.context
+                        .fence_broker(*b, ShrinkEpoch::Bump, &mut events),
+                );
             }
         }
         for b in &ids {

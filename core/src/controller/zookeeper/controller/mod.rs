@@ -22,7 +22,7 @@ use super::messages::{
 use super::messages::{ZkMessage, ZkRequest, ZkTimer};
 use crate::collections::{LiteMap, SortedSet, map_from_iter, sort};
 use crate::config::{BrokerTimeouts, Millis};
-use crate::controller::metadata::{BrokerRegistration, TopicMetadata};
+use crate::controller::metadata::{BrokerRegistration, Placer, ShrinkEpoch, TopicMetadata};
 use crate::controller::{ClusterMetadata, NewTopic};
 use crate::error::KafkaError;
 use crate::event::EventKind;
@@ -666,12 +666,16 @@ impl KafkaController {
                         controller: self.broker,
                         broker: b,
                     }));
-                    changed.extend(self.context.fence_broker(b, &mut events));
+                    changed.extend(self.context.fence_broker(b, ShrinkEpoch::Bump, &mut events));
                 }
                 Some(&cz) if !live || cz != epoch => {
                     if live {
                         // It restarted between two looks: its old incarnation failed.
-                        changed.extend(self.context.fence_broker(b, &mut events));
+                        changed.extend(self.context.fence_broker(
+                            b,
+                            ShrinkEpoch::Bump,
+                            &mut events,
+                        ));
                     }
                     if let Some(r) = self.context.brokers.get_mut(&b) {
                         r.broker_epoch = cz;
