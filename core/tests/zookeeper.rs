@@ -912,8 +912,8 @@ fn a_dead_follower_leaves_the_isr_with_a_new_leader_epoch_in_zookeeper_mode_only
     // ReplicaStateMachine moves a dead broker's replicas offline with newLeaderAndIsr (leader
     // epoch + 1); KRaft at metadata version 3.6+ shrinks the ISR in the same epoch.
     for (mode, bump) in [(CoordinatorMode::Zookeeper, 1), (CoordinatorMode::Kraft, 0)] {
-        let mut sim = Sim::new(ClusterConfig::new(Profile::Teaching, 3).with_mode(mode), 5)
-            .expect("config");
+        let mut sim =
+            Sim::new(ClusterConfig::new(Profile::Teaching, 3).with_mode(mode), 5).expect("config");
         topic(&mut sim, "t", 3);
         let mut events = Vec::new();
         run_for(&mut sim, 3_000, &mut events);
@@ -921,17 +921,30 @@ fn a_dead_follower_leaves_the_isr_with_a_new_leader_epoch_in_zookeeper_mode_only
         crash(&mut sim, 2);
         run_for(&mut sim, 30_000, &mut events);
         for b in &before {
-            let after = sim.coordinator().metadata().partition(&b.tp).unwrap().clone();
+            let after = sim
+                .coordinator()
+                .metadata()
+                .partition(&b.tp)
+                .unwrap()
+                .clone();
             assert!(!after.isr.contains(&2), "{mode:?}: {after:?}");
             if b.leader != 2 {
                 assert_eq!(after.leader, b.leader, "{mode:?}");
-                assert_eq!(after.leader_epoch, b.leader_epoch + bump, "{mode:?}: {after:?}");
+                assert_eq!(
+                    after.leader_epoch,
+                    b.leader_epoch + bump,
+                    "{mode:?}: {after:?}"
+                );
                 // The leader took the new epoch and still leads.
                 let r = sim.replica(after.leader, &b.tp).unwrap();
                 assert!(r.is_leader(), "{mode:?}");
                 assert_eq!(r.state.leader_epoch, after.leader_epoch, "{mode:?}");
             } else {
-                assert_eq!(after.leader_epoch, b.leader_epoch + 1, "{mode:?}: an election");
+                assert_eq!(
+                    after.leader_epoch,
+                    b.leader_epoch + 1,
+                    "{mode:?}: an election"
+                );
             }
         }
     }

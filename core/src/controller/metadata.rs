@@ -444,14 +444,14 @@ impl ClusterMetadata {
             .copied()
             .filter(|b| !new_isr.contains(b))
             .collect();
-        // Keep assignment order, so the ISR reads like Kafka prints it.
-        let mut isr: Vec<BrokerId> = p
-            .replicas
-            .iter()
-            .copied()
-            .filter(|b| new_isr.contains(b))
-            .collect();
-        isr.dedup();
+        // The order the leader sent: Kafka stores the ISR as given, so a returning follower
+        // is appended (`Partition.prepareIsrExpand` sends `isr + replica`).
+        let mut isr: Vec<BrokerId> = Vec::with_capacity(new_isr.len());
+        for &b in new_isr {
+            if !isr.contains(&b) {
+                isr.push(b);
+            }
+        }
         p.isr = isr;
         p.partition_epoch += 1;
         let reason = if !removed.is_empty() {
