@@ -245,9 +245,14 @@ test('time travel: scrub back to before a crash, step back, act in the past and 
   await page.waitForSelector(`[data-broker-id="${other}"][data-up="false"]`);
   assert.match(await page.textContent('#timeline-status'), /^Acted at \d+\.\d{3} s: the 1 later action was dropped$/);
   assert.equal(await page.$eval(`[data-broker-id="${oldLeader}"]`, (e) => e.dataset.up), 'true');
-  // The session now ends where the action was, and playing resumed from there.
+  // The session now ends where the action was; playback stays paused, as after an action
+  // in the present, and plays on from the fork.
   assert.ok(Number(await page.$eval("#timeline", (e) => e.dataset.end)) < end);
-  assert.equal(await page.$eval('#play', (e) => e.getAttribute('aria-pressed')), 'true');
+  assert.equal(await page.$eval('#play', (e) => e.getAttribute('aria-pressed')), 'false');
+  const forkedAt = Number(await page.$eval('#cluster', (e) => e.dataset.time));
+  await page.click('#play');
+  await page.waitForFunction((t) => Number(document.querySelector('#cluster').dataset.time) > t + 500, forkedAt);
+  await page.click('#play');
   await page.screenshot({ path: path.join(ARTIFACTS, 'time-travel.png') });
   assert.deepEqual(errors, []);
   await page.close();

@@ -185,7 +185,9 @@ pub struct App {
     show_details: bool,
     frame_start: Option<f64>,
     /// A broker to give keyboard focus back to after the next render (its menu closed).
-    focus_broker: Option<BrokerId>,
+    /// What gets keyboard focus back after the next render (a menu closed): the selector of
+    /// its broker or node.
+    focus_after: Option<String>,
     frame_times: VecDeque<f64>,
     cb: Callbacks,
     /// Problems of the page address or share link.
@@ -292,9 +294,10 @@ impl App {
     /// say so, and play on from here.
     fn after_action(&mut self) {
         if let Some(fork) = self.world.fork() {
+            // The session now ends here; playback stays as it was (paused stays paused, as
+            // for an action in the present), so the fork can be stepped through.
             self.timeline_status = Some(fork.message());
             self.playback.seek_to(self.world.now() as f64);
-            self.playback.play();
         }
         self.derive();
     }
@@ -548,7 +551,7 @@ impl Component for App {
             consumer_error: None,
             show_details: false,
             frame_start: None,
-            focus_broker: None,
+            focus_after: None,
             frame_times: VecDeque::with_capacity(FRAME_SAMPLES),
             cb,
             notice,
@@ -683,7 +686,10 @@ impl Component for App {
                 self.status = None;
             }
             Msg::CloseNodeMenu => {
-                self.selected_node = None;
+                self.focus_after = self
+                    .selected_node
+                    .take()
+                    .map(|n| format!("g[data-node=\"{n}\"]"));
                 self.status = None;
             }
             Msg::Node(node, action) => {
@@ -698,7 +704,10 @@ impl Component for App {
                 self.after_action();
             }
             Msg::CloseBrokerMenu => {
-                self.focus_broker = self.selected_broker.take();
+                self.focus_after = self
+                    .selected_broker
+                    .take()
+                    .map(|id| format!("g[data-broker-id=\"{id}\"]"));
                 self.status = None;
             }
             Msg::Broker(id, action) => {
@@ -880,16 +889,12 @@ impl Component for App {
             crate::components::diagram::place_broker_layers(&root);
             self.layers_placed = Some(placed);
         }
-        if let Some(id) = self.focus_broker.take() {
+        if let Some(selector) = self.focus_after.take() {
             use wasm_bindgen::JsCast;
             let el = self
                 .root_ref
                 .cast::<web_sys::Element>()
-                .and_then(|d| {
-                    d.query_selector(&format!("g[data-broker-id=\"{id}\"]"))
-                        .ok()
-                        .flatten()
-                })
+                .and_then(|d| d.query_selector(&selector).ok().flatten())
                 .and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok());
             if let Some(el) = el {
                 let _ = el.focus();

@@ -196,14 +196,19 @@ fn mode_view(s: &Snapshot) -> CoordinatorView {
                 .brokers
                 .iter()
                 .map(|b| {
-                    (
-                        b.id,
+                    let up = s.brokers.iter().any(|x| x.id == b.id && x.up);
+                    // A down broker replays nothing, and its registration is the controller's
+                    // view (unfenced until its session ends), not the broker's.
+                    let text = if up {
                         format!(
                             "{} · metadata offset {}",
                             b.state.label(),
                             b.metadata_offset
-                        ),
-                    )
+                        )
+                    } else {
+                        format!("controller: {}", b.state.label())
+                    };
+                    (b.id, text)
                 })
                 .collect();
             if k.combined {
@@ -295,6 +300,33 @@ mod tests {
                 .iter()
                 .all(|(_, t)| t.starts_with("unfenced"))
         );
+    }
+
+    #[test]
+    fn a_down_brokers_badge_is_the_controllers_view_of_it() {
+        let mut sim = Sim::new(
+            ClusterConfig::new(Profile::Teaching, 3).with_mode(CoordinatorMode::Kraft),
+            1,
+        )
+        .unwrap();
+        sim.run_until(1_000);
+        sim.apply(kafkascope_core::Command::Crash {
+            node: kafkascope_core::NodeId::Broker(2),
+        })
+        .unwrap();
+        sim.run_until(1_500);
+        let badge = |sim: &Sim| {
+            coordinator_view(&sim.snapshot())
+                .broker_badges
+                .into_iter()
+                .find(|(b, _)| *b == 2)
+                .unwrap()
+                .1
+        };
+        // Not "unfenced · metadata offset 0" under DOWN: the controller has not fenced it yet.
+        assert_eq!(badge(&sim), "controller: unfenced");
+        sim.run_until(6_000);
+        assert_eq!(badge(&sim), "controller: FENCED");
     }
 
     #[test]
