@@ -1040,6 +1040,11 @@ pub fn event_text(kind: &EventKind) -> String {
             "consumer-{consumer} ({group}) revoked [{}]",
             tps(partitions)
         ),
+        K::ConsumerFailed {
+            consumer,
+            group,
+            error,
+        } => format!("consumer-{consumer} ({group}) stopped: {error}"),
         K::RecordsConsumed {
             consumer,
             tp,

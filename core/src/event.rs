@@ -242,6 +242,12 @@ pub enum EventKind {
         group: Arc<str>,
         partitions: Vec<TopicPartition>,
     },
+    /// A fatal error stopped a consumer (its `poll()` would throw): it no longer joins.
+    ConsumerFailed {
+        consumer: u32,
+        group: Arc<str>,
+        error: ErrorCode,
+    },
     RecordsConsumed {
         consumer: u32,
         tp: TopicPartition,

@@ -4,6 +4,7 @@
 
 use crate::collections::sort_by_key;
 use crate::config::{Acks, Millis};
+use crate::error::ErrorCode;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
 use crate::kernel::InFlightMessage;
 use crate::message::TopicConfig;
@@ -306,6 +307,11 @@ pub struct ConsumerSnapshot {
     pub assignment: Vec<TopicPartition>,
     /// Next offset to read, per assigned partition.
     pub positions: Vec<(TopicPartition, u64)>,
+    /// While the consumer is down: the partitions its group's coordinator still assigns to
+    /// its member, until the member's session times out (no other member reads them).
+    pub held: Vec<TopicPartition>,
+    /// The fatal error that stopped it (`INCONSISTENT_GROUP_PROTOCOL`), if one did.
+    pub fatal_error: Option<ErrorCode>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -379,6 +385,7 @@ impl Sim {
     pub fn snapshot(&self) -> Snapshot {
         let meta = self.coordinator().metadata();
         let isolated: Vec<NodeId> = self.network().isolated_nodes().collect();
+        let groups = self.groups();
         let brokers = self
             .brokers()
             .values()
@@ -486,6 +493,17 @@ impl Sim {
                 .values()
                 .map(|c| {
                     let up = self.is_up(NodeId::Consumer(c.id));
+                    let held = if up {
+                        Vec::new()
+                    } else {
+                        groups
+                            .get(&c.group)
+                            .and_then(|(_, g)| {
+                                g.members.values().find(|m| m.consumer == Some(c.id))
+                            })
+                            .map(|m| m.assignment.clone())
+                            .unwrap_or_default()
+                    };
                     // A crashed consumer's membership and positions went with its memory (it
                     // rejoins as a new member): it owns nothing while down.
                     ConsumerSnapshot {
@@ -500,6 +518,8 @@ impl Sim {
                         } else {
                             Vec::new()
                         },
+                        held,
+                        fatal_error: c.fatal_error,
                     }
                 })
                 .collect(),

@@ -315,7 +315,16 @@ fn crashed_consumer_is_removed_after_the_session_timeout_and_its_partitions_move
         node: NodeId::Consumer(2),
     })
     .unwrap();
-    produce_steadily(&mut sim, session + 5_000, 100, &mut ev);
+    // Until its session times out, the group still assigns its partitions to its member:
+    // the snapshot shows them held for the down consumer, and no one else owns them.
+    run_for(&mut sim, 1_000, &mut ev);
+    let s = sim.snapshot();
+    let c2 = s.consumers.iter().find(|c| c.id == 2).unwrap();
+    let mut held = c2.held.clone();
+    held.sort();
+    assert_eq!(held, owned2);
+    assert!(c2.assignment.is_empty());
+    produce_steadily(&mut sim, session + 4_000, 100, &mut ev);
 
     let removed = events_of(
         &ev,
@@ -337,6 +346,7 @@ fn crashed_consumer_is_removed_after_the_session_timeout_and_its_partitions_move
     let c2 = s.consumers.iter().find(|c| c.id == 2).unwrap();
     assert!(!c2.up && c2.member_id.is_none() && c2.generation == -1);
     assert!(c2.assignment.is_empty() && c2.positions.is_empty());
+    assert!(c2.held.is_empty(), "the member was removed: {:?}", c2.held);
     // consumer-1 now reads what is produced to consumer-2's former partitions.
     let after: BTreeSet<TopicPartition> = ev
         .iter()
@@ -901,4 +911,39 @@ fn kafka_defaults_first_rebalance_waits_the_initial_delay_and_latest_skips_old_r
         "auto.offset.reset=latest skips what came before"
     );
     assert_eq!(read, new.into_iter().collect());
+}
+
+#[test]
+fn a_member_whose_assignor_the_group_does_not_share_fails_and_says_so() {
+    let mut sim = teaching(3, 3);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 3, 3, 1, false);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 4_000, &mut ev);
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::RoundRobin);
+    run_for(&mut sim, 4_000, &mut ev);
+    assert!(
+        events_of(&ev, |k| matches!(
+            k,
+            EventKind::ConsumerFailed {
+                consumer: 2,
+                error: kafkascope_core::ErrorCode::InconsistentGroupProtocol,
+                ..
+            }
+        ))
+        .next()
+        .is_some()
+    );
+    let s = sim.snapshot();
+    let c2 = s.consumers.iter().find(|c| c.id == 2).unwrap();
+    assert_eq!(
+        c2.fatal_error,
+        Some(kafkascope_core::ErrorCode::InconsistentGroupProtocol)
+    );
+    assert_eq!(
+        assignment_of(&sim, 1).len(),
+        3,
+        "the group goes on without it"
+    );
 }

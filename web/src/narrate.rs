@@ -5,7 +5,7 @@ use crate::fmt::bidi_isolated;
 use kafkascope_core::event::{DropReason, ElectionReason, IsrChangeReason};
 use kafkascope_core::log::{Record, RecordId};
 use kafkascope_core::partitioner::{KeyPlacement, KeylessStrategy};
-use kafkascope_core::{BrokerId, EventKind, NO_LEADER, NodeId, TopicPartition};
+use kafkascope_core::{BrokerId, ErrorCode, EventKind, NO_LEADER, NodeId, TopicPartition};
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -461,6 +461,19 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             tps(partitions),
             group = bidi_isolated(group)
         )),
+        EventKind::ConsumerFailed {
+            consumer,
+            group,
+            error,
+        } => key(format!(
+            "consumer {consumer} stopped: group {group} refused it with {error}{}",
+            if *error == ErrorCode::InconsistentGroupProtocol {
+                " (its assignor is not one every member of the group supports)"
+            } else {
+                ""
+            },
+            group = bidi_isolated(group)
+        )),
         EventKind::RecordsConsumed {
             consumer,
             tp,
@@ -768,6 +781,20 @@ mod tests {
                 assignment: vec![vec![1, 2, 3], vec![2, 3, 1]],
             }),
             "created topic orders: partition 0 on [1,2,3], partition 1 on [2,3,1]"
+        );
+    }
+
+    #[test]
+    fn a_consumer_stopped_by_an_inconsistent_group_protocol_says_why() {
+        let t = text(EventKind::ConsumerFailed {
+            consumer: 2,
+            group: "g".into(),
+            error: ErrorCode::InconsistentGroupProtocol,
+        });
+        assert!(t.starts_with("consumer 2 stopped: group "), "{t}");
+        assert!(
+            t.ends_with(" refused it with INCONSISTENT_GROUP_PROTOCOL (23) (its assignor is not one every member of the group supports)"),
+            "{t}"
         );
     }
 

@@ -465,6 +465,11 @@ impl Consumer {
         self.fatal_error = Some(error);
         self.state = MemberState::Failed;
         self.in_flight.clear();
+        ctx.emit(EventKind::ConsumerFailed {
+            consumer: self.id,
+            group: self.group.clone(),
+            error,
+        });
     }
 
     // --- heartbeats ---

@@ -17,24 +17,64 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
     let c = &p.consumer;
     let r = p.rect;
     let joined = c.generation >= 0;
-    let lines: Vec<String> = c
-        .assignment
-        .iter()
-        .take(CONSUMER_MAX_LINES)
-        .map(|tp| {
-            let pos = c.positions.iter().find(|(t, _)| t == tp).map(|(_, o)| *o);
-            match pos {
-                Some(o) => format!("{tp} @ {o}"),
-                None => tp.to_string(),
-            }
-        })
-        .collect();
+    // A down consumer's member still holds its partitions in the group until its session
+    // times out: drawn as held (no one reads them meanwhile).
+    let lines: Vec<String> = if c.up {
+        c.assignment
+            .iter()
+            .take(CONSUMER_MAX_LINES)
+            .map(|tp| {
+                let pos = c.positions.iter().find(|(t, _)| t == tp).map(|(_, o)| *o);
+                match pos {
+                    Some(o) => format!("{tp} @ {o}"),
+                    None => tp.to_string(),
+                }
+            })
+            .collect()
+    } else {
+        c.held
+            .iter()
+            .take(CONSUMER_MAX_LINES)
+            .map(|tp| format!("{tp} held"))
+            .collect()
+    };
+    let state = if !c.up {
+        "DOWN".to_owned()
+    } else if let Some(e) = c.fatal_error {
+        format!("FAILED: {e}")
+    } else if joined {
+        format!("generation {}", c.generation)
+    } else {
+        "not joined yet".to_owned()
+    };
+    let title = if !c.up && !c.held.is_empty() {
+        format!(
+            "consumer {} in group {}: DOWN; the group still assigns it {} partition(s) until its session times out, and no other member reads them",
+            c.id,
+            c.group,
+            c.held.len()
+        )
+    } else if let Some(e) = c.fatal_error {
+        format!(
+            "consumer {} in group {}: stopped by {e} (its poll() would throw)",
+            c.id, c.group
+        )
+    } else {
+        format!(
+            "consumer {} in group {}: generation {}, assigned {} partition(s)",
+            c.id,
+            c.group,
+            c.generation,
+            c.assignment.len()
+        )
+    };
     html! {
         <g class={classes!("client", "consumer", if c.up { "up" } else { "down" })}
             data-consumer-id={c.id.to_string()} data-group={c.group.to_string()}
-            data-up={c.up.to_string()} data-assigned={c.assignment.len().to_string()}>
-            <title>{ format!("consumer {} in group {}: generation {}, assigned {} partition(s)",
-                c.id, c.group, c.generation, c.assignment.len()) }</title>
+            data-up={c.up.to_string()} data-assigned={c.assignment.len().to_string()}
+            data-held={c.held.len().to_string()}
+            data-failed={c.fatal_error.map(|e| e.to_string())}>
+            <title>{ title }</title>
             <rect class="client-box" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)} width={crate::fmt::num(r.w)}
                 height={crate::fmt::num(r.h)} rx="6" />
             // The lines, clipped to the box (a nested <svg> clips to its viewport; its viewBox
@@ -49,9 +89,7 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
                 { crate::fmt::elide_end(&format!("group {}", c.group), ((r.w - 16.0) / 6.2).max(8.0) as usize) }
             </text>
             <text class="client-sub" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 42.0)}>
-                { if !c.up { "DOWN".to_owned() }
-                  else if joined { format!("generation {}", c.generation) }
-                  else { "not joined yet".to_owned() } }
+                { state }
             </text>
             { for lines.into_iter().enumerate().map(|(i, l)| html! {
                 <text class="client-sub assignment"
