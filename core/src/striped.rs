@@ -16,6 +16,7 @@
 //! Not modelled: Kafka 4's continuation of an existing topic's stripes when partitions are
 //! added (the offsets start at random here too), and controlled shutdown (no broker is in it).
 
+use crate::collections::{sort, sort_by};
 use crate::error::{ErrorCode, KafkaError};
 use crate::ids::BrokerId;
 use rand::Rng;
@@ -61,7 +62,7 @@ struct BrokerList {
 impl BrokerList {
     fn initialize(&mut self, draws: &mut impl Draws) {
         if !self.brokers.is_empty() {
-            self.brokers.sort_unstable();
+            sort(&mut self.brokers);
             self.offset = draws.below(self.brokers.len());
         }
     }
@@ -133,7 +134,7 @@ impl RackList {
             rack.fenced.initialize(draws);
             rack.unfenced.initialize(draws);
         }
-        racks.sort_by(|a, b| a.0.cmp(&b.0));
+        sort_by(&mut racks, |a, b| a.0.cmp(&b.0));
         let offset = if racks.is_empty() {
             0
         } else {
