@@ -284,9 +284,10 @@ impl App {
                             .first()
                             .map(|t| TopicPartition::new(t.name.as_str(), 0));
                         self.install(w);
-                        // `?t=` skips the start.
+                        // `?t=` (a shared link) starts there: the start and every pause
+                        // or question before it are skipped.
                         if self.lesson.start_at > 0 {
-                            let _ = self.lesson.progress.proceed(&l, 0);
+                            self.lesson.progress.skip_before(&l, self.lesson.start_at);
                         }
                         let t = self.lesson_clamp(self.lesson.start_at);
                         self.world.advance_to(t);

@@ -368,7 +368,7 @@ pub fn check_states<'a>(
                 .questions
                 .iter()
                 .enumerate()
-                .any(|(q, question)| question.step < c.step && !progress.answered(lesson, q));
+                .any(|(q, question)| question.step < c.step && !progress.passed(lesson, q));
             let state = match results.iter().find(|(s, _)| *s == c.step) {
                 Some(_) if withheld => CheckState::AfterAnswer,
                 Some((_, r)) if r.holds => CheckState::Holds(r),
@@ -467,13 +467,29 @@ impl LessonProgress {
         Ok(())
     }
 
-    /// Whether question `q` was answered (its gate passed).
-    pub fn answered(&self, lesson: &Lesson, q: usize) -> bool {
+    /// Whether question `q` is behind the learner: answered, or skipped by a start time
+    /// past it ([`LessonProgress::skip_before`]).
+    pub fn passed(&self, lesson: &Lesson, q: usize) -> bool {
         lesson
             .gates
             .iter()
             .position(|g| g.kind == GateKind::Question(q))
             .is_some_and(|i| self.passed[i])
+    }
+
+    /// Whether question `q` was answered (a choice made and its gate passed).
+    pub fn answered(&self, lesson: &Lesson, q: usize) -> bool {
+        self.passed(lesson, q) && self.chosen(q).is_some()
+    }
+
+    /// Passes every gate before `t` without asking its question: a lesson opened at a later
+    /// time (`?lesson=<name>&t=<ms>`, a shared link) starts there.
+    pub fn skip_before(&mut self, lesson: &Lesson, t: Millis) {
+        for (i, g) in lesson.gates.iter().enumerate() {
+            if g.at < t {
+                self.passed[i] = true;
+            }
+        }
     }
 
     /// The answer to question `q`, once answered and once the simulation has reached what
@@ -646,6 +662,23 @@ mod tests {
         p.proceed(&l, 5000).unwrap();
         assert_eq!(p.clamp(&l, 9000), (9000, false));
         assert_eq!(p.proceed(&l, 9000), Err("nothing to continue from"));
+    }
+
+    #[test]
+    fn a_lesson_opened_later_skips_the_gates_before_then_without_answers() {
+        let l = small();
+        let mut p = LessonProgress::new(&l);
+        p.skip_before(&l, 3_000);
+        // The start, the question at 500 and the pause at 2000 are behind; the question at
+        // 3500 is still asked.
+        assert_eq!(p.clamp(&l, 9_000), (3_500, true));
+        assert!(p.passed(&l, 0) && !p.answered(&l, 0));
+        assert_eq!(p.reveal(&l, 0, 9_000), None);
+        assert_eq!(p.score(&l, 9_000), (0, 0));
+        // A gate exactly at the time is not skipped.
+        let mut p = LessonProgress::new(&l);
+        p.skip_before(&l, 500);
+        assert_eq!(p.clamp(&l, 9_000), (500, true));
     }
 
     #[test]
