@@ -191,6 +191,20 @@ test('the config panel: racks that miss a broker get Kafka\'s error; a consumer 
   }, null, { timeout: 20_000 });
   assert.equal(await page.locator('[data-broker-id="3"][data-rack="b"]').count(), 1, 'broker 3 is in rack b');
   await page.locator('.config').screenshot({ path: path.join(ARTIFACTS, 'config-panel.png') });
+  // Crash a member from its menu (keyboard): its partitions stay held for it until its
+  // session times out, then the other member takes all three.
+  const victim = await page.$eval('[data-consumer-id][data-group="billing"][data-assigned]:not([data-assigned="0"])', (e) => e.dataset.consumerId);
+  const held = Number(await page.getAttribute(`[data-consumer-id="${victim}"]`, 'data-assigned'));
+  await page.focus(`[data-consumer-id="${victim}"]`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`#node-menu[data-menu-node="consumer-${victim}"]`);
+  await page.click('#node-crash');
+  await page.waitForSelector(`[data-consumer-id="${victim}"][data-up="false"][data-held="${held}"]`);
+  await page.waitForFunction(() => {
+    const up = document.querySelector('[data-consumer-id][data-group="billing"][data-up="true"]');
+    return up && up.dataset.assigned === '3';
+  }, null, { timeout: 30_000 });
+  assert.equal(await page.getAttribute(`[data-consumer-id="${victim}"]`, 'data-held'), '0');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -240,7 +240,7 @@ fn layout_input(s: &Snapshot) -> LayoutInput {
         consumers: s
             .consumers
             .iter()
-            .map(|c| (c.id, c.assignment.len()))
+            .map(|c| (c.id, c.assignment.len().max(c.held.len())))
             .collect(),
         coordinators: s
             .controller
@@ -936,13 +936,23 @@ impl Component for App {
             })
         });
         let node_menu = self.selected_node.map(|node| {
-            let role = self
-                .coordinator
-                .nodes
-                .iter()
-                .find(|n| n.node == node)
-                .map_or("unknown", |n| n.role)
-                .to_owned();
+            let role = match node {
+                NodeId::Consumer(id) => snap
+                    .consumers
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map_or_else(
+                        || "unknown".to_owned(),
+                        |c| format!("consumer in group {}", c.group),
+                    ),
+                _ => self
+                    .coordinator
+                    .nodes
+                    .iter()
+                    .find(|n| n.node == node)
+                    .map_or("unknown", |n| n.role)
+                    .to_owned(),
+            };
             let any_isolation =
                 !snap.network.isolated.is_empty() || !snap.network.cut_links.is_empty();
             html! {

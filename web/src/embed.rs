@@ -218,6 +218,10 @@ fn node(s: &str) -> Result<NodeId, String> {
         Ok(NodeId::ZooKeeper(id(n)?))
     } else if let Some(n) = s.strip_prefix("controller-") {
         Ok(NodeId::Controller(id(n)?))
+    } else if let Some(n) = s.strip_prefix("consumer-") {
+        n.parse::<u32>().map(NodeId::Consumer).map_err(|_| {
+            format!("\"{s}\" is not a node (broker-2, 2, controller-101, zookeeper-1, consumer-0)")
+        })
     } else {
         Ok(NodeId::Broker(id(s.strip_prefix("broker-").unwrap_or(s))?))
     }

@@ -25,7 +25,8 @@
 //! (one per topic, `UNCLEAN` 0 or 1), `group:NAME:TOPIC:MEMBERS:ASSIGNOR` (one per group).
 //!
 //! Actions: `produce:KEY:VALUE:TOPIC:ACKS` (an empty key: no key), `crash:NODE`,
-//! `restart:NODE`, `isolate:NODE` (NODE a broker id, `zookeeper-N` or `controller-N`), `heal`,
+//! `restart:NODE`, `isolate:NODE` (NODE a broker id, `zookeeper-N`, `controller-N` or
+//! `consumer-N`), `heal`,
 //! `elect` (preferred leaders), `consumer:GROUP:TOPIC:ASSIGNOR`; each followed by `@` and the
 //! simulated ms it was taken at.
 //!
@@ -558,6 +559,13 @@ fn node(arg: &str) -> Result<NodeId, String> {
         Ok(NodeId::ZooKeeper(id(n)?))
     } else if let Some(n) = arg.strip_prefix("controller-") {
         Ok(NodeId::Controller(id(n)?))
+    } else if let Some(n) = arg.strip_prefix("consumer-") {
+        Ok(NodeId::Consumer(number::<u32>(
+            "a consumer id",
+            n,
+            0,
+            1_000,
+        )?))
     } else {
         Ok(NodeId::Broker(id(arg)?))
     }
@@ -829,6 +837,25 @@ mod tests {
         let mut r2 = rebuilt;
         r2.advance_to(20_000);
         same(&r2, &direct);
+    }
+
+    #[test]
+    fn a_consumer_crash_and_restart_ride_in_the_link() {
+        let mut w = World::new(&Scenario::default(), 3).unwrap();
+        w.advance_to(500);
+        w.add_consumer("g", "orders", AssignorKind::Range).unwrap();
+        w.advance_to(5_000);
+        w.node_action(NodeId::Consumer(0), BrokerAction::Crash)
+            .unwrap();
+        w.advance_to(9_000);
+        w.node_action(NodeId::Consumer(0), BrokerAction::Restart)
+            .unwrap();
+        w.advance_to(12_000);
+        let q = Share::of_world(&w).encode();
+        assert!(q.contains("crash:consumer-0@5000"), "{q}");
+        assert!(q.contains("restart:consumer-0@9000"), "{q}");
+        let loaded = decode_query(&q).unwrap().build().unwrap();
+        same(&loaded, &w);
     }
 
     /// A session made only of actions a link accepts.

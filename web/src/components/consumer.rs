@@ -2,6 +2,7 @@
 //! next offset it will read.
 
 use crate::layout::{CONSUMER_LINE, CONSUMER_MAX_LINES, Rect};
+use kafkascope_core::NodeId;
 use kafkascope_core::assignor::AssignorKind;
 use kafkascope_core::snapshot::ConsumerSnapshot;
 use yew::prelude::*;
@@ -10,6 +11,8 @@ use yew::prelude::*;
 pub struct ConsumerProps {
     pub consumer: ConsumerSnapshot,
     pub rect: Rect,
+    /// Opens its menu (crash, restart, isolate).
+    pub on_select: Callback<NodeId>,
 }
 
 #[component]
@@ -68,13 +71,23 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
             c.assignment.len()
         )
     };
+    let node = NodeId::Consumer(c.id);
+    let onclick = p.on_select.reform(move |_: MouseEvent| node);
+    let select = p.on_select.clone();
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            select.emit(node);
+        }
+    });
     html! {
         <g class={classes!("client", "consumer", if c.up { "up" } else { "down" })}
+            role="button" tabindex="0" {onclick} {onkeydown} data-node={node.to_string()}
             data-consumer-id={c.id.to_string()} data-group={c.group.to_string()}
             data-up={c.up.to_string()} data-assigned={c.assignment.len().to_string()}
             data-held={c.held.len().to_string()}
             data-failed={c.fatal_error.map(|e| e.to_string())}>
-            <title>{ title }</title>
+            <title>{ format!("{title}. Press Enter for actions.") }</title>
             <rect class="client-box" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)} width={crate::fmt::num(r.w)}
                 height={crate::fmt::num(r.h)} rx="6" />
             // The lines, clipped to the box (a nested <svg> clips to its viewport; its viewBox
@@ -89,7 +102,7 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
                 { crate::fmt::elide_end(&format!("group {}", c.group), ((r.w - 16.0) / 6.2).max(8.0) as usize) }
             </text>
             <text class="client-sub" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 42.0)}>
-                { state }
+                { crate::fmt::elide_end(&state, ((r.w - 16.0) / 6.2).max(8.0) as usize) }
             </text>
             { for lines.into_iter().enumerate().map(|(i, l)| html! {
                 <text class="client-sub assignment"

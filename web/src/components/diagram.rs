@@ -82,7 +82,8 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
             }) }
             { for s.consumers.iter().filter_map(|c| {
                 let rect = l.consumers.iter().find(|x| x.0 == c.id)?.1;
-                Some(html! { <Consumer key={c.id} consumer={c.clone()} {rect} /> })
+                Some(html! { <Consumer key={c.id} consumer={c.clone()} {rect}
+                    on_select={a.on_select_node.clone()} /> })
             }) }
         </svg>
         // Each broker is its own small SVG laid over the diagram at its place (same user

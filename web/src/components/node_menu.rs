@@ -1,4 +1,4 @@
-//! Actions on a selected ZooKeeper server or KRaft controller: crash, restart, isolate, heal
+//! Actions on a selected ZooKeeper server, KRaft controller or consumer: crash, restart, isolate, heal
 //! the network. Like the broker menu, an action that does not apply now is `aria-disabled`
 //! and pressing it shows the simulator's refusal.
 

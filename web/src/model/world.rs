@@ -135,6 +135,8 @@ pub fn parse_script(s: &str) -> Result<Vec<(Millis, ScriptAction)>, String> {
                 Ok(NodeId::ZooKeeper(id(n)?))
             } else if let Some(n) = a.strip_prefix("controller-") {
                 Ok(NodeId::Controller(id(n)?))
+            } else if let Some(n) = a.strip_prefix("consumer-") {
+                Ok(NodeId::Consumer(n.parse::<u32>().map_err(|_| bad())?))
             } else {
                 Ok(NodeId::Broker(id(a)?))
             }
