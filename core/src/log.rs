@@ -283,6 +283,33 @@ impl ReplicaLog {
         }
     }
 
+    /// Where this replica's log stops agreeing with `leader`'s: the offset its next fetches
+    /// from that leader would truncate it to (KIP-101/279, as [`Self::diverging_epoch`] and
+    /// [`Self::truncation_point`] play it out), or None when it holds nothing the leader does
+    /// not. What an unclean election will cost an old leader, before it fetches.
+    pub fn divergence_from(&self, leader: &ReplicaLog) -> Option<u64> {
+        // The common case, a follower in step or behind: no copy.
+        leader.diverging_epoch(self.log_end_offset(), self.epoch_at_end())?;
+        let mut log = self.clone();
+        let mut cut = None;
+        // Each round trip moves at least one epoch back; a few suffice in practice.
+        for _ in 0..16 {
+            let Some(d) = leader.diverging_epoch(log.log_end_offset(), log.epoch_at_end()) else {
+                break;
+            };
+            let (to, done) = log.truncation_point(d);
+            if to >= log.log_end_offset() {
+                break;
+            }
+            cut = Some(to);
+            log.truncate_to(to);
+            if done {
+                break;
+            }
+        }
+        cut
+    }
+
     /// Follower side: where to truncate to, given the leader's diverging epoch
     /// (`AbstractFetcherThread.getOffsetTruncationState`). Returns the offset and whether
     /// truncation is complete (false: fetch again to find the exact point).
@@ -324,6 +351,23 @@ mod tests {
             }
         }
         log
+    }
+
+    #[test]
+    fn divergence_from_a_leader_is_where_fetching_from_it_would_truncate() {
+        // KIP-101: the old leader wrote 3 records in epoch 0 beyond the 2 the new leader got,
+        // and the new leader wrote 1 in epoch 1: the old one keeps offsets 0..2.
+        let old = log_with(&[(0, 5)]);
+        let new = log_with(&[(0, 2), (1, 1)]);
+        assert_eq!(old.divergence_from(&new), Some(2));
+        // A follower that is only behind (a prefix of the leader's log) does not diverge.
+        assert_eq!(log_with(&[(0, 2)]).divergence_from(&new), None);
+        assert_eq!(new.divergence_from(&new), None);
+        // KIP-279: epochs the leader never had (the follower led epochs 1 and 2 alone): back
+        // through them to what the leader has.
+        let stale = log_with(&[(0, 2), (2, 2), (3, 1)]);
+        let leader = log_with(&[(0, 2), (4, 3)]);
+        assert_eq!(stale.divergence_from(&leader), Some(2));
     }
 
     #[test]

@@ -519,3 +519,17 @@ test('every lesson in lessons/ is in the Lesson select and runs in the page to i
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('after an unclean election the old leader\'s records the new leader lacks are marked before it truncates them', async () => {
+  // A lesson opened at a later time starts there (its questions before then skipped).
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?lesson=unclean-leader-election&t=17500&paused=1`);
+  await page.waitForSelector('#lesson-panel');
+  await page.waitForSelector('#cluster[data-time="17500"]');
+  await page.selectOption('#partition-select', 'ledger-0');
+  await page.waitForSelector('#partition-diverged');
+  const diverged = await page.$$eval('#partition-rows [data-row-broker="2"] [data-diverged="true"]', (els) => els.map((e) => e.dataset.offset));
+  assert.deepEqual(diverged, ['3', '4', '5']);
+  assert.equal(await page.locator('#partition-rows [data-row-broker="1"] [data-diverged]').count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -48,6 +48,7 @@ fn row(r: &ReplicaRow) -> Html {
             hw_drawn = true;
         }
         let committed = c.offset < r.high_watermark;
+        let diverged = r.diverges_at.is_some_and(|d| c.offset >= d);
         let label = c.label();
         let title = format!(
             "{label}\noffset {}, leader epoch {}{}{}",
@@ -57,15 +58,19 @@ fn row(r: &ReplicaRow) -> Html {
                 .as_ref()
                 .map(|k| format!(", key \"{k}\""))
                 .unwrap_or_default(),
-            if committed {
+            if diverged {
+                ": NOT in the leader's log; truncated away when this replica fetches from the leader"
+            } else if committed {
                 ", committed"
             } else {
                 ", not committed yet (above the HW)"
             }
         );
         cells.push(html! {
-            <li key={c.offset} class={classes!("rec", (!committed).then_some("uncommitted"))} {title}
-                data-offset={c.offset.to_string()}>{ crate::fmt::elide_end(&label, REC_CHARS) }</li>
+            <li key={c.offset} class={classes!("rec", (!committed).then_some("uncommitted"), diverged.then_some("diverged"))} {title}
+                data-offset={c.offset.to_string()} data-diverged={diverged.then_some("true")}>
+                if diverged { <span class="visually-hidden">{ "diverged: " }</span><span aria-hidden="true">{ "≠ " }</span> }
+                { crate::fmt::elide_end(&label, REC_CHARS) }</li>
         });
     }
     if !hw_drawn {
@@ -139,6 +144,11 @@ pub fn PartitionPanel(p: &PartitionPanelProps) -> Html {
                 <ol class="replica-rows" id="partition-rows" data-tp={v.tp.to_string()}>
                     { for v.rows.iter().map(row) }
                 </ol>
+                if v.rows.iter().any(|r| r.diverges_at.is_some()) {
+                    <p class="summary" id="partition-diverged">
+                        { "≠ marks records a replica holds that the leader's log does not (after an unclean election, or writes a leader took alone before it failed): that replica truncates them when it next fetches from the leader, and they are lost." }
+                    </p>
+                }
             }
         </section>
     }

@@ -4,7 +4,7 @@
 use super::world::World;
 use kafkascope_core::log::Record;
 use kafkascope_core::snapshot::ReplicaRole;
-use kafkascope_core::{BrokerId, TopicPartition};
+use kafkascope_core::{BrokerId, NO_LEADER, TopicPartition};
 use std::sync::Arc;
 
 /// Most records shown per replica row (the newest ones).
@@ -49,6 +49,10 @@ pub struct ReplicaRow {
     pub records: Vec<RecordCell>,
     /// Records this replica lost to truncation, oldest first.
     pub lost: Vec<RecordCell>,
+    /// A follower (or a down old leader) holding records the leader's log does not: the
+    /// offset it will truncate to when it fetches from the leader (after an unclean
+    /// election, what it will lose).
+    pub diverges_at: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +74,9 @@ impl PartitionView {
             .find(|t| t.name == tp.topic)?
             .partitions
             .get(tp.partition as usize)?;
+        let leader_log = (part.leader != NO_LEADER)
+            .then(|| world.sim().replica(part.leader, tp).map(|p| &p.log))
+            .flatten();
         let rows = part
             .replicas
             .iter()
@@ -102,6 +109,10 @@ impl PartitionView {
                         .lost(tp, b)
                         .map(|v| v.iter().map(RecordCell::of).collect())
                         .unwrap_or_default(),
+                    diverges_at: match (log, leader_log) {
+                        (Some(l), Some(leader)) if b != part.leader => l.divergence_from(leader),
+                        _ => None,
+                    },
                 }
             })
             .collect();
@@ -193,6 +204,15 @@ mod tests {
         w.broker_action(leader, BrokerAction::Crash).unwrap();
         w.broker_action(follower, BrokerAction::Restart).unwrap();
         w.advance_to(15_000);
+        // Before it is back, the old leader's two records are already marked: the new
+        // leader's log does not have them, so fetching from it will truncate them.
+        let v = w.partition_view(&tp).unwrap();
+        assert_eq!(v.leader, follower, "the stale follower leads (unclean)");
+        let old = v.rows.iter().find(|r| r.broker == leader).unwrap();
+        assert_eq!(old.diverges_at, Some(0), "{old:#?}");
+        assert!(old.lost.is_empty());
+        let new = v.rows.iter().find(|r| r.broker == follower).unwrap();
+        assert_eq!(new.diverges_at, None);
         w.broker_action(leader, BrokerAction::Restart).unwrap();
         w.advance_to(25_000);
         let v = w.partition_view(&tp).unwrap();
@@ -202,6 +222,10 @@ mod tests {
             ["0: order-0", "1: order-1"],
             "{:#?}",
             w.log()
+        );
+        assert_eq!(
+            old.diverges_at, None,
+            "truncated: it agrees with the leader now"
         );
     }
 }
