@@ -533,3 +533,21 @@ test('after an unclean election the old leader\'s records the new leader lacks a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('Step back right after Steps retraces them one by one', async () => {
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?paused=1`);
+  const time = () => page.$eval('#cluster', (e) => Number(e.dataset.time));
+  const times = [await time()];
+  for (let i = 0; i < 5; i++) {
+    await page.click('#step');
+    await page.waitForFunction((t) => Number(document.querySelector('#cluster').dataset.time) > t, times.at(-1));
+    times.push(await time());
+  }
+  for (let i = 4; i >= 0; i--) {
+    await page.click('#step-back');
+    await page.waitForFunction((t) => Number(document.querySelector('#cluster').dataset.time) === t, times[i]);
+  }
+  assert.equal(await time(), times[0], `back where it started: ${times.join(', ')}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -182,6 +182,9 @@ pub struct App {
     consumer_error: Option<String>,
     /// Commands of `handle.send` that came while a lesson loads, for the lesson's world.
     api_queue: Vec<ApiCommand>,
+    /// Each Step's (from, to, world version after it), so that Step back right after Steps
+    /// retraces them.
+    step_trail: Vec<(Millis, Millis, u64)>,
     show_details: bool,
     frame_start: Option<f64>,
     /// A broker to give keyboard focus back to after the next render (its menu closed).
@@ -275,6 +278,7 @@ fn p95(samples: &VecDeque<f64>) -> Option<f64> {
 impl App {
     fn install(&mut self, world: World) {
         self.world = world;
+        self.step_trail.clear();
         self.playback.reset();
         self.playback.jump_to(self.world.now() as f64);
         self.seen_version = u64::MAX;
@@ -548,6 +552,7 @@ impl Component for App {
             seek_ms: None,
             produce_error: None,
             api_queue: Vec::new(),
+            step_trail: Vec::new(),
             consumer_error: None,
             show_details: false,
             frame_start: None,
@@ -605,9 +610,11 @@ impl Component for App {
                 }
                 // In a lesson, not past its next pause or question.
                 if let Some(t) = self.world.next_event_time() {
+                    let from = self.world.now();
                     let t = self.lesson_clamp(t);
                     self.world.advance_to(t);
                     self.playback.jump_to(t as f64);
+                    self.step_trail.push((from, t, self.world.version()));
                 }
                 self.derive();
             }
@@ -618,7 +625,27 @@ impl Component for App {
                     self.world.advance_to(shown);
                 }
                 let start = perf_now();
-                let t = self.world.step_back();
+                // Right after Step (nothing else since), Step back undoes it: the time it came
+                // from. Otherwise to just before the last thing that happened.
+                let undo = self
+                    .step_trail
+                    .last()
+                    .filter(|&&(_, to, v)| to == self.world.now() && v == self.world.version())
+                    .map(|&(from, _, _)| from);
+                let t = match undo {
+                    Some(from) => {
+                        self.step_trail.pop();
+                        let t = self.world.seek(from);
+                        if let Some(top) = self.step_trail.last_mut().filter(|e| e.1 == t) {
+                            top.2 = self.world.version();
+                        }
+                        Some(t)
+                    }
+                    None => {
+                        self.step_trail.clear();
+                        self.world.step_back()
+                    }
+                };
                 self.seek_ms = Some(perf_now() - start);
                 self.timeline_status = None;
                 self.playback
