@@ -1053,3 +1053,22 @@ fn brokers_follow_a_leader_elected_in_a_lower_epoch_than_a_failed_candidate_reac
         "every broker reached the new controller"
     );
 }
+
+#[test]
+fn with_every_voter_down_the_quorum_shows_the_last_epoch_and_no_leader() {
+    use kafkascope_core::snapshot::CoordinatorSnapshot;
+    let mut sim = kraft(Profile::Teaching, 3, 1);
+    let mut events = Vec::new();
+    run_for(&mut sim, 1_000, &mut events);
+    for id in [100, 101, 102] {
+        sim.apply(Command::Crash {
+            node: NodeId::Controller(id),
+        })
+        .expect("crash");
+    }
+    run_for(&mut sim, 1_000, &mut events);
+    let CoordinatorSnapshot::Kraft(k) = sim.snapshot().controller.coordinator else {
+        panic!("KRaft snapshot");
+    };
+    assert_eq!((k.epoch, k.leader), (1, None));
+}

@@ -159,7 +159,8 @@ impl KraftQuorum {
             .filter(|v| v.up)
             .map(|v| (v.epoch, v.leader))
             .max_by_key(|(e, l)| (*e, l.is_some()))
-            .unwrap_or((0, None))
+            // Every voter down: the last epoch any reached, and no leader.
+            .unwrap_or_else(|| (self.voters.iter().map(|v| v.epoch).max().unwrap_or(0), None))
     }
 }
 
