@@ -243,7 +243,11 @@ fn layout_input(s: &Snapshot) -> LayoutInput {
         consumers: s
             .consumers
             .iter()
-            .map(|c| (c.id, c.assignment.len().max(c.held.len())))
+            // A failed consumer's lines name its error (two lines at most).
+            .map(|c| {
+                let failed = if c.fatal_error.is_some() { 2 } else { 0 };
+                (c.id, c.assignment.len().max(c.held.len()).max(failed))
+            })
             .collect(),
         coordinators: s
             .controller
@@ -593,6 +597,13 @@ impl Component for App {
             Msg::TogglePlay => {
                 if self.playback.playing() {
                     self.playback.pause();
+                    // The world catches up with the clock shown, so what is drawn, shared or
+                    // stepped from is the time the label says.
+                    let shown = self.lesson_clamp(self.playback.sim_time() as Millis);
+                    if shown > self.world.now() {
+                        self.world.advance_to(shown);
+                        self.derive();
+                    }
                 } else if self.lesson_gate_active() {
                     // Play at a lesson's start, pause or end goes on; at a question it needs
                     // an answer first.
@@ -614,7 +625,9 @@ impl Component for App {
                     let t = self.lesson_clamp(t);
                     self.world.advance_to(t);
                     self.playback.jump_to(t as f64);
-                    self.step_trail.push((from, t, self.world.version()));
+                    if t > from {
+                        self.step_trail.push((from, t, self.world.version()));
+                    }
                 }
                 self.derive();
             }
@@ -650,6 +663,7 @@ impl Component for App {
                 self.timeline_status = None;
                 self.playback
                     .seek_to(t.unwrap_or_else(|| self.world.now()) as f64);
+                self.lesson_rewound();
                 self.derive();
                 // A jump in time is not news (playing on from here is).
                 self.announcer.skip(self.world.log().iter().map(Rc::as_ref));
@@ -674,6 +688,7 @@ impl Component for App {
                     self.seek_ms = Some(perf_now() - start);
                     self.timeline_status = None;
                     self.playback.seek_to(shown as f64);
+                    self.lesson_rewound();
                     self.derive();
                     self.announcer.skip(self.world.log().iter().map(Rc::as_ref));
                 }
@@ -825,6 +840,9 @@ impl Component for App {
                 for queued in std::mem::take(&mut self.api_queue) {
                     Component::update(self, ctx, Msg::Api(queued));
                 }
+                // Each command's refusal, if any, replaces the last one's.
+                self.produce_error = None;
+                self.consumer_error = None;
                 let msg = match cmd {
                     ApiCommand::Act(a) => match a.clone().resolve(&self.world) {
                         Ok(Action::Produce(r)) => Msg::Produce(r),
@@ -970,7 +988,13 @@ impl Component for App {
                     .find(|c| c.id == id)
                     .map_or_else(
                         || "unknown".to_owned(),
-                        |c| format!("consumer in group {}", c.group),
+                        |c| match c.fatal_error {
+                            Some(e) => format!(
+                                "FAILED with {} (crash it, then restart it to try again)",
+                                e.name()
+                            ),
+                            None => format!("consumer in group {}", c.group),
+                        },
                     ),
                 _ => self
                     .coordinator
@@ -1080,7 +1104,7 @@ impl Component for App {
                             <p id="action-status" class="status" role="status">{ s.clone() }</p>
                         }
                         if self.selected_broker.is_none() && !embed {
-                            <p class="hint">{ "Click a broker (or focus it and press Enter) to crash, restart or isolate it." }</p>
+                            <p class="hint">{ "Click a broker, a controller or a consumer (or focus it and press Enter) to crash, restart or isolate it." }</p>
                         }
                         if embed {
                             // The forms are not drawn here: what the simulator refused of a

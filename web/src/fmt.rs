@@ -89,6 +89,19 @@ pub fn elide_end(text: &str, max_chars: usize) -> String {
     out
 }
 
+/// An error's name (`INCONSISTENT_GROUP_PROTOCOL`) on lines of at most `width` characters,
+/// broken after underscores.
+pub fn error_lines(name: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for part in name.split_inclusive('_') {
+        match lines.last_mut() {
+            Some(l) if l.len() + part.len() <= width => l.push_str(part),
+            _ => lines.push(part.to_owned()),
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +141,14 @@ mod tests {
         assert!(fitted.chars().count() < "__consumer_offsets-12".len());
         // Short names are left alone.
         assert_eq!(fit_tp_label("orders-0", "LEO 1 HW 1", 190.0), "orders-0");
+    }
+
+    #[test]
+    fn an_error_name_breaks_after_underscores() {
+        assert_eq!(
+            error_lines("INCONSISTENT_GROUP_PROTOCOL", 15),
+            ["INCONSISTENT_", "GROUP_PROTOCOL"]
+        );
+        assert_eq!(error_lines("UNKNOWN", 15), ["UNKNOWN"]);
     }
 }

@@ -203,6 +203,14 @@ impl App {
         })
     }
 
+    /// After a seek or step back: gates skipped by a later start (`?t=`) that are now ahead
+    /// of the clock are asked again.
+    pub(super) fn lesson_rewound(&mut self) {
+        if let Some(l) = self.lesson.lesson.clone() {
+            self.lesson.progress.rewind_to(&l, self.world.now());
+        }
+    }
+
     /// After the world changed: the checks it has reached.
     pub(super) fn lesson_derive(&mut self) {
         if self.lesson.lesson.is_some() && *self.lesson.results != self.world.lesson_results() {

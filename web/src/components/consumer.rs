@@ -41,10 +41,15 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
             .map(|tp| format!("{tp} held"))
             .collect()
     };
+    // A failed consumer has no partitions: its lines name the error, in full.
+    let lines = match c.fatal_error.filter(|_| c.up) {
+        Some(e) => crate::fmt::error_lines(e.name(), ((r.w - 16.0) / 6.2).max(8.0) as usize),
+        None => lines,
+    };
     let state = if !c.up {
         "DOWN".to_owned()
-    } else if let Some(e) = c.fatal_error {
-        format!("FAILED: {e}")
+    } else if c.fatal_error.is_some() {
+        "FAILED:".to_owned()
     } else if joined {
         format!("generation {}", c.generation)
     } else {
@@ -57,7 +62,7 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
             c.group,
             c.held.len()
         )
-    } else if let Some(e) = c.fatal_error {
+    } else if let Some(e) = c.fatal_error.filter(|_| c.up) {
         format!(
             "consumer {} in group {}: stopped by {e} (its poll() would throw)",
             c.id, c.group

@@ -28,7 +28,11 @@ pub fn NodeMenu(p: &NodeMenuProps) -> Html {
         <section id="node-menu" class="panel broker-menu" aria-labelledby="node-menu-title"
             data-menu-node={node.to_string()} onkeydown={keys}>
             <h2 id="node-menu-title" tabindex="-1" ref={first}>{ format!("{node} actions") }</h2>
-            <p class="state">{ if p.up { format!("up · {}", p.role) } else { "DOWN".to_owned() } }</p>
+            <p class="state">{ match (p.up, p.isolated) {
+                (false, _) => "DOWN".to_owned(),
+                (true, true) => format!("up, ISOLATED from the network · {}", p.role),
+                (true, false) => format!("up · {}", p.role),
+            } }</p>
             <div class="actions">
                 <button id="node-crash" type="button" aria-disabled={(!p.up).to_string()}
                     onclick={act(BrokerAction::Crash)}>{ "Crash" }</button>

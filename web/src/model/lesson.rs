@@ -393,6 +393,9 @@ pub struct Reveal {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LessonProgress {
     passed: Vec<bool>,
+    /// Gates passed by [`LessonProgress::skip_before`], not by the learner: asked again once
+    /// the clock goes back before them.
+    skipped: Vec<bool>,
     /// Per question: the choice selected (it counts once the question's gate is passed).
     chosen: Vec<Option<usize>>,
 }
@@ -401,6 +404,7 @@ impl LessonProgress {
     pub fn new(lesson: &Lesson) -> Self {
         Self {
             passed: vec![false; lesson.gates.len()],
+            skipped: vec![false; lesson.gates.len()],
             chosen: vec![None; lesson.questions.len()],
         }
     }
@@ -486,8 +490,19 @@ impl LessonProgress {
     /// time (`?lesson=<name>&t=<ms>`, a shared link) starts there.
     pub fn skip_before(&mut self, lesson: &Lesson, t: Millis) {
         for (i, g) in lesson.gates.iter().enumerate() {
-            if g.at < t {
+            if g.at < t && !self.passed[i] {
                 self.passed[i] = true;
+                self.skipped[i] = true;
+            }
+        }
+    }
+
+    /// The clock went back to `t`: gates skipped at or after it are ahead again, to be asked.
+    pub fn rewind_to(&mut self, lesson: &Lesson, t: Millis) {
+        for (i, g) in lesson.gates.iter().enumerate() {
+            if self.skipped[i] && g.at >= t {
+                self.passed[i] = false;
+                self.skipped[i] = false;
             }
         }
     }
@@ -675,6 +690,13 @@ mod tests {
         assert!(p.passed(&l, 0) && !p.answered(&l, 0));
         assert_eq!(p.reveal(&l, 0, 9_000), None);
         assert_eq!(p.score(&l, 9_000), (0, 0));
+        // Back before the skipped question: it is asked again (and its checks wait for it).
+        p.rewind_to(&l, 1_000);
+        assert!(p.passed(&l, 0), "the question at 0.5 s is still behind");
+        assert_eq!(p.clamp(&l, 9_000), (2_000, true), "the pause at 2 s");
+        p.rewind_to(&l, 400);
+        assert!(!p.passed(&l, 0));
+        assert_eq!(p.clamp(&l, 9_000), (500, true), "the question at 0.5 s");
         // A gate exactly at the time is not skipped.
         let mut p = LessonProgress::new(&l);
         p.skip_before(&l, 500);
