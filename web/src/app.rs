@@ -243,9 +243,9 @@ fn layout_input(s: &Snapshot) -> LayoutInput {
         consumers: s
             .consumers
             .iter()
-            // A failed consumer's lines name its error (two lines at most).
+            // A failed consumer's lines name its error (three lines at most).
             .map(|c| {
-                let failed = if c.fatal_error.is_some() { 2 } else { 0 };
+                let failed = if c.fatal_error.is_some() { 3 } else { 0 };
                 (c.id, c.assignment.len().max(c.held.len()).max(failed))
             })
             .collect(),

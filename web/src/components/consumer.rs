@@ -43,7 +43,7 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
     };
     // A failed consumer has no partitions: its lines name the error, in full.
     let lines = match c.fatal_error.filter(|_| c.up) {
-        Some(e) => crate::fmt::error_lines(e.name(), ((r.w - 16.0) / 6.2).max(8.0) as usize),
+        Some(e) => crate::fmt::error_lines(e.name(), ((r.w - 16.0) / 7.2).max(8.0) as usize),
         None => lines,
     };
     let state = if !c.up {
