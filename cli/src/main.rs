@@ -16,7 +16,7 @@ use kafkascope_core::scenario::{
     ExpectationOutcome, Lesson, Narration, NarrationOutcome, Scenario, ScenarioRun, StepKind,
     StepOutcome,
 };
-use kafkascope_core::{Event, Millis};
+use kafkascope_core::{CommandOutcome, Event, Millis};
 use serde::Serialize;
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
@@ -341,9 +341,22 @@ fn failure_line(o: &StepOutcome) -> String {
 }
 
 fn step_line(o: &StepOutcome) -> String {
-    let result = match &o.error {
-        Some(e) => format!("REJECTED {e}"),
-        None => "ok".to_string(),
+    let result = match (&o.error, &o.outcome) {
+        (Some(e), _) => format!("REJECTED {e}"),
+        // kafka-leader-election reports per partition; an election that moved nothing says so.
+        (None, Some(CommandOutcome::LeadersElected { partitions })) if partitions.is_empty() => {
+            "ok, no leader moved (each preferred replica leads already, or is down or out of the ISR)"
+                .to_string()
+        }
+        (None, Some(CommandOutcome::LeadersElected { partitions })) => format!(
+            "ok, preferred leader elected for {}",
+            partitions
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (None, _) => "ok".to_string(),
     };
     format!(
         "{:>6} ms  {}: {} -> {result}",

@@ -76,6 +76,30 @@ fn leader_failover_moves_leadership_and_shrinks_isr() {
 }
 
 #[test]
+fn a_preferred_leader_election_says_which_leaders_moved() {
+    let trace = run_example("broker-rejoin.json", &["--trace"]);
+    assert!(
+        trace.contains(
+            "steps[5]: elect_preferred_leaders -> ok, preferred leader elected for orders-1\n"
+        ),
+        "{trace}"
+    );
+    let p = temp_file(
+        "elect-nothing",
+        r#"{"cluster": {"brokers": 3},
+            "topics": [{"name": "t", "partitions": 2, "replication_factor": 3}],
+            "steps": [{"at": 1000, "action": "elect_preferred_leaders"}],
+            "run_until": 2000}"#,
+    );
+    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+    let _ = std::fs::remove_file(&p);
+    assert!(
+        trace.contains("steps[0]: elect_preferred_leaders -> ok, no leader moved (each preferred replica leads already, or is down or out of the ISR)\n"),
+        "{trace}"
+    );
+}
+
+#[test]
 fn broker_rejoin_gets_back_into_isr_and_preferred_leadership() {
     let out = run_example("broker-rejoin.json", &[]);
     assert!(out.contains("Brokers: 1, 2, 3\n"), "{out}");
