@@ -166,6 +166,15 @@ test('a phone-sized screen shows the whole app without errors', async () => {
     const [title, area] = [await right('.coordinator-title'), await right('.coordinator-area')];
     assert.ok(title <= area, `${mode}: the caption ends at ${title}, the area at ${area}`);
   }
+  // A broker's menu opens as a sheet at the bottom: the broker it acts on stays in view.
+  await page.goto(`${env.server.url}?paused=1`);
+  await page.click('[data-broker-id="2"]');
+  await page.waitForSelector('#broker-menu');
+  await page.waitForTimeout(200);
+  const head = await page.locator('[data-broker-id="2"]').boundingBox();
+  const sheet = await page.locator('#broker-menu').boundingBox();
+  assert.ok(head.y >= 0 && head.y + 40 <= sheet.y, `broker 2 at ${head.y}, the menu from ${sheet.y}`);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'phone-menu.png') });
   assert.deepEqual(errors, []);
   await page.close();
 });
