@@ -385,7 +385,16 @@ impl Sim {
     pub fn snapshot(&self) -> Snapshot {
         let meta = self.coordinator().metadata();
         let isolated: Vec<NodeId> = self.network().isolated_nodes().collect();
-        let groups = self.groups();
+        // Only a down consumer needs its group (for what the group holds for it).
+        let any_down = self
+            .consumers()
+            .keys()
+            .any(|&id| !self.is_up(NodeId::Consumer(id)));
+        let groups = if any_down {
+            self.groups()
+        } else {
+            Default::default()
+        };
         let brokers = self
             .brokers()
             .values()

@@ -209,22 +209,9 @@ impl ApiAction {
 }
 
 fn node(s: &str) -> Result<NodeId, String> {
-    let id = |n: &str| {
-        n.parse::<i32>().map_err(|_| {
-            format!("\"{s}\" is not a node (broker-2, 2, controller-101, zookeeper-1)")
-        })
-    };
-    if let Some(n) = s.strip_prefix("zookeeper-") {
-        Ok(NodeId::ZooKeeper(id(n)?))
-    } else if let Some(n) = s.strip_prefix("controller-") {
-        Ok(NodeId::Controller(id(n)?))
-    } else if let Some(n) = s.strip_prefix("consumer-") {
-        n.parse::<u32>().map(NodeId::Consumer).map_err(|_| {
-            format!("\"{s}\" is not a node (broker-2, 2, controller-101, zookeeper-1, consumer-0)")
-        })
-    } else {
-        Ok(NodeId::Broker(id(s.strip_prefix("broker-").unwrap_or(s))?))
-    }
+    crate::model::world::parse_node(s).ok_or_else(|| {
+        format!("\"{s}\" is not a node (broker-2, 2, controller-101, zookeeper-1, consumer-0)")
+    })
 }
 
 /// The fields each command takes (besides `action`).

@@ -152,21 +152,10 @@ impl ClusterMetadata {
         }
     }
 
-    /// A new partition: its first replica leads; the ISR is every replica, or with KRaft's
-    /// placer the unfenced ones (the first of them is the first replica).
-    fn new_partition(
-        &self,
-        placer: Placer,
-        topic: &TopicName,
-        partition: u32,
-        replicas: &[BrokerId],
-        config: &Arc<TopicConfig>,
-    ) -> PartitionState {
-        let mut p = new_partition(topic, partition, replicas, config);
-        if placer == Placer::Striped {
-            p.isr.retain(|&b| self.is_live(b));
-        }
-        p
+    /// The brokers a new partition's ISR is limited to: with KRaft's placer the unfenced
+    /// ones; None (every replica) otherwise.
+    fn first_isr_brokers(&self, placer: Placer) -> Option<Vec<BrokerId>> {
+        (placer == Placer::Striped).then(|| self.live_brokers())
     }
 
     /// CreateTopics: validate, place replicas, make the first replica of each partition leader.
@@ -214,10 +203,13 @@ impl ClusterMetadata {
         }
         let assignment = self.place(placer, t.partitions, t.replication_factor, rng)?;
         let config = Arc::new(t.config.clone());
+        let isr_brokers = self.first_isr_brokers(placer);
         let partitions = assignment
             .iter()
             .enumerate()
-            .map(|(i, replicas)| self.new_partition(placer, &t.name, i as u32, replicas, &config))
+            .map(|(i, replicas)| {
+                new_partition(&t.name, i as u32, replicas, &config, isr_brokers.as_deref())
+            })
             .collect::<Vec<_>>();
         events.push(EventKind::TopicCreated {
             topic: t.name.clone(),
@@ -277,23 +269,20 @@ impl ClusterMetadata {
                 self.place(placer, total - current as i32, rf, rng)?
             }
         };
-        let new_parts: Vec<PartitionState> = {
-            let t = &self.topics[topic];
-            let name: TopicName = Arc::from(topic);
-            let start = t.partitions.len() as u32;
-            added
-                .iter()
-                .enumerate()
-                .map(|(i, replicas)| {
-                    self.new_partition(placer, &name, start + i as u32, replicas, &t.config)
-                })
-                .collect()
-        };
+        let isr_brokers = self.first_isr_brokers(placer);
         let Some(t) = self.topics.get_mut(topic).map(Arc::make_mut) else {
-            return Ok(Vec::new());
+            return Ok(Vec::new()); // found above; borrowed again once placing is done
         };
         let name: TopicName = Arc::from(topic);
-        for p in new_parts {
+        let start = t.partitions.len() as u32;
+        for (i, replicas) in added.iter().enumerate() {
+            let p = new_partition(
+                &name,
+                start + i as u32,
+                replicas,
+                &t.config,
+                isr_brokers.as_deref(),
+            );
             events.push(elected(&p, NO_LEADER, ElectionReason::NewPartition));
             t.partitions.push(p);
         }
@@ -526,18 +515,25 @@ impl ClusterMetadata {
     }
 }
 
+/// A new partition: its first replica leads; the ISR is every replica, or those of them in
+/// `isr_brokers` (KRaft: the unfenced ones; the placer puts one first).
 fn new_partition(
     topic: &TopicName,
     partition: u32,
     replicas: &[BrokerId],
     config: &Arc<TopicConfig>,
+    isr_brokers: Option<&[BrokerId]>,
 ) -> PartitionState {
     PartitionState {
         tp: TopicPartition::new(topic.clone(), partition),
         leader: replicas[0],
         leader_epoch: 0,
         partition_epoch: 0,
-        isr: replicas.to_vec(),
+        isr: replicas
+            .iter()
+            .copied()
+            .filter(|b| isr_brokers.is_none_or(|ok| ok.contains(b)))
+            .collect(),
         replicas: replicas.to_vec(),
         config: config.clone(),
     }

@@ -21,9 +21,14 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
     let r = p.rect;
     let joined = c.generation >= 0;
     // A down consumer's member still holds its partitions in the group until its session
-    // times out: drawn as held (no one reads them meanwhile).
-    let lines: Vec<String> = if c.up {
-        c.assignment
+    // times out: drawn as held (no one reads them meanwhile). A failed consumer has no
+    // partitions: its lines name the error, in full.
+    let lines: Vec<String> = match (c.up, c.fatal_error) {
+        (true, Some(e)) => {
+            crate::fmt::error_lines(e.name(), ((r.w - 16.0) / 7.2).max(8.0) as usize)
+        }
+        (true, None) => c
+            .assignment
             .iter()
             .take(CONSUMER_MAX_LINES)
             .map(|tp| {
@@ -33,18 +38,13 @@ pub fn Consumer(p: &ConsumerProps) -> Html {
                     None => tp.to_string(),
                 }
             })
-            .collect()
-    } else {
-        c.held
+            .collect(),
+        (false, _) => c
+            .held
             .iter()
             .take(CONSUMER_MAX_LINES)
             .map(|tp| format!("{tp} held"))
-            .collect()
-    };
-    // A failed consumer has no partitions: its lines name the error, in full.
-    let lines = match c.fatal_error.filter(|_| c.up) {
-        Some(e) => crate::fmt::error_lines(e.name(), ((r.w - 16.0) / 7.2).max(8.0) as usize),
-        None => lines,
+            .collect(),
     };
     let state = if !c.up {
         "DOWN".to_owned()

@@ -110,9 +110,22 @@ pub enum ScriptAction {
     ElectPreferred,
 }
 
+/// A node as page addresses and `send()` name it: `2` or `broker-2`, `controller-N`,
+/// `zookeeper-N`, `consumer-N`.
+pub fn parse_node(s: &str) -> Option<NodeId> {
+    let (kind, id) = s.split_once('-').unwrap_or(("broker", s));
+    Some(match kind {
+        "broker" => NodeId::Broker(id.parse().ok()?),
+        "controller" => NodeId::Controller(id.parse().ok()?),
+        "zookeeper" => NodeId::ZooKeeper(id.parse().ok()?),
+        "consumer" => NodeId::Consumer(id.parse().ok()?),
+        _ => return None,
+    })
+}
+
 /// Parses `action@time_ms` items separated by commas: `crash:2@1500`, `restart:2@9000`,
 /// `isolate:1@3000`, `heal@5000`, `produce:KEY@600` (`produce@600` has no key),
-/// `elect@20000`. A target is a broker id, `zookeeper-N` or `controller-N`.
+/// `elect@20000`. A target is a node as [`parse_node`] reads it.
 pub fn parse_script(s: &str) -> Result<Vec<(Millis, ScriptAction)>, String> {
     let mut out = Vec::new();
     for (n, item) in s
@@ -128,19 +141,7 @@ pub fn parse_script(s: &str) -> Result<Vec<(Millis, ScriptAction)>, String> {
             Some((v, a)) => (v, Some(a)),
             None => (what, None),
         };
-        let node = |a: Option<&str>| -> Result<NodeId, String> {
-            let a = a.ok_or_else(bad)?;
-            let id = |s: &str| s.parse::<i32>().map_err(|_| bad());
-            if let Some(n) = a.strip_prefix("zookeeper-") {
-                Ok(NodeId::ZooKeeper(id(n)?))
-            } else if let Some(n) = a.strip_prefix("controller-") {
-                Ok(NodeId::Controller(id(n)?))
-            } else if let Some(n) = a.strip_prefix("consumer-") {
-                Ok(NodeId::Consumer(n.parse::<u32>().map_err(|_| bad())?))
-            } else {
-                Ok(NodeId::Broker(id(a)?))
-            }
-        };
+        let node = |a: Option<&str>| a.and_then(parse_node).ok_or_else(bad);
         let action = match verb {
             "crash" => ScriptAction::Node(node(arg)?, BrokerAction::Crash),
             "restart" => ScriptAction::Node(node(arg)?, BrokerAction::Restart),
