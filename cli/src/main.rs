@@ -12,11 +12,12 @@ use clap::{Parser, Subcommand};
 use kafkascope_core::describe::{
     self, BrokerStatus, GroupDescription, RecordResult, TopicDescription,
 };
+use kafkascope_core::election::PreferredElection;
 use kafkascope_core::scenario::{
     ExpectationOutcome, Lesson, Narration, NarrationOutcome, Scenario, ScenarioRun, StepKind,
     StepOutcome,
 };
-use kafkascope_core::{CommandOutcome, Event, Millis};
+use kafkascope_core::{CommandOutcome, Event, Millis, TopicPartition};
 use serde::Serialize;
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
@@ -343,19 +344,7 @@ fn failure_line(o: &StepOutcome) -> String {
 fn step_line(o: &StepOutcome) -> String {
     let result = match (&o.error, &o.outcome) {
         (Some(e), _) => format!("REJECTED {e}"),
-        // kafka-leader-election reports per partition; an election that moved nothing says so.
-        (None, Some(CommandOutcome::LeadersElected { partitions })) if partitions.is_empty() => {
-            "ok, no leader moved (each preferred replica leads already, or is down or out of the ISR)"
-                .to_string()
-        }
-        (None, Some(CommandOutcome::LeadersElected { partitions })) => format!(
-            "ok, preferred leader elected for {}",
-            partitions
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        (None, Some(CommandOutcome::LeadersElected(r))) => preferred_election_line(r),
         (None, _) => "ok".to_string(),
     };
     format!(
@@ -364,6 +353,39 @@ fn step_line(o: &StepOutcome) -> String {
         o.source,
         describe::command_summary(&o.command)
     )
+}
+
+/// A preferred election's results per partition, in `kafka-leader-election`'s words.
+fn preferred_election_line(r: &PreferredElection) -> String {
+    let join = |tps: &[TopicPartition]| {
+        let names: Vec<String> = tps.iter().map(ToString::to_string).collect();
+        names.join(", ")
+    };
+    let mut parts = Vec::new();
+    if !r.elected.is_empty() {
+        parts.push(format!(
+            "Successfully completed leader election (PREFERRED) for partitions {}",
+            join(&r.elected)
+        ));
+    }
+    if !r.not_needed.is_empty() {
+        parts.push(format!(
+            "Valid replica already elected for partitions {}",
+            join(&r.not_needed)
+        ));
+    }
+    for tp in &r.not_available {
+        parts.push(format!(
+            "Error completing leader election (PREFERRED) for partition: {tp}: \
+             PREFERRED_LEADER_NOT_AVAILABLE: The preferred leader was not available."
+        ));
+    }
+    if parts.is_empty() {
+        // Asked for every partition, the quorum controller leaves out those whose preferred
+        // replica leads already, and the tool prints nothing.
+        return "ok, every preferred replica leads already".to_owned();
+    }
+    format!("ok: {}", parts.join("; "))
 }
 
 fn print_run(s: &Scenario, run: &ScenarioRun, opts: &Options) -> io::Result<()> {

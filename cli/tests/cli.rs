@@ -80,13 +80,51 @@ fn a_preferred_leader_election_says_which_leaders_moved() {
     let trace = run_example("broker-rejoin.json", &["--trace"]);
     assert!(
         trace.contains(
-            "steps[5]: elect_preferred_leaders -> ok, preferred leader elected for orders-1\n"
+            "steps[5]: elect_preferred_leaders -> ok: Successfully completed leader election (PREFERRED) \
+             for partitions orders-1; Valid replica already elected for partitions orders-0, orders-2\n"
         ),
         "{trace}"
     );
+    // Broker 1, the preferred replica of t-0, is down: kafka-leader-election's error for it.
+    // Asked for every partition, KRaft's controller leaves out those that need no election;
+    // ZooKeeper mode's asks for each by name.
+    let not_available = "Error completing leader election (PREFERRED) for partition: t-0: \
+                         PREFERRED_LEADER_NOT_AVAILABLE: The preferred leader was not available.";
+    for (mode, all) in [
+        ("kraft", format!("ok: {not_available}")),
+        (
+            "zookeeper",
+            format!("ok: Valid replica already elected for partitions t-1, t-2; {not_available}"),
+        ),
+    ] {
+        let p = temp_file(
+            &format!("elect-{mode}"),
+            &format!(
+                r#"{{"cluster": {{"brokers": 3, "coordinator": "{mode}"}},
+                    "topics": [{{"name": "t", "partitions": 3, "replication_factor": 3}}],
+                    "steps": [{{"at": 1000, "action": "crash", "node": "broker-1"}},
+                        {{"at": 9000, "action": "elect_preferred_leaders"}},
+                        {{"at": 9500, "action": "elect_preferred_leaders", "partitions": ["t-0", "t-1"]}}],
+                    "run_until": 10000}}"#
+            ),
+        );
+        let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+        let _ = std::fs::remove_file(&p);
+        assert!(
+            trace.contains(&format!("steps[1]: elect_preferred_leaders -> {all}\n")),
+            "{mode}: {trace}"
+        );
+        assert!(
+            trace.contains(&format!(
+                "steps[2]: elect_preferred_leaders partitions=[t-0, t-1] -> ok: Valid replica \
+                 already elected for partitions t-1; {not_available}\n"
+            )),
+            "{mode}: {trace}"
+        );
+    }
     let p = temp_file(
         "elect-nothing",
-        r#"{"cluster": {"brokers": 3},
+        r#"{"cluster": {"brokers": 3, "coordinator": "kraft"},
             "topics": [{"name": "t", "partitions": 2, "replication_factor": 3}],
             "steps": [{"at": 1000, "action": "elect_preferred_leaders"}],
             "run_until": 2000}"#,
@@ -94,7 +132,9 @@ fn a_preferred_leader_election_says_which_leaders_moved() {
     let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
     let _ = std::fs::remove_file(&p);
     assert!(
-        trace.contains("steps[0]: elect_preferred_leaders -> ok, no leader moved (each preferred replica leads already, or is down or out of the ISR)\n"),
+        trace.contains(
+            "steps[0]: elect_preferred_leaders -> ok, every preferred replica leads already\n"
+        ),
         "{trace}"
     );
 }

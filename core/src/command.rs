@@ -3,6 +3,7 @@
 
 use crate::assignor::AssignorKind;
 use crate::config::{Acks, Millis};
+use crate::election::PreferredElection;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::message::TopicConfig;
 use crate::partitioner::KeylessStrategy;
@@ -104,9 +105,14 @@ impl Command {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum CommandOutcome {
     Done,
-    TopicCreated { assignment: Vec<Vec<BrokerId>> },
-    RecordsSent { records: Vec<u64> },
-    LeadersElected { partitions: Vec<TopicPartition> },
+    TopicCreated {
+        assignment: Vec<Vec<BrokerId>>,
+    },
+    RecordsSent {
+        records: Vec<u64>,
+    },
+    /// Each partition's result, as `kafka-leader-election` groups them.
+    LeadersElected(PreferredElection),
 }
 
 #[cfg(test)]

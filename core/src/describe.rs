@@ -666,6 +666,16 @@ pub fn command_summary(cmd: &Command) -> String {
                 }
                 Err(_) => v.to_string(),
             },
+            // A preferred election's partitions by name, as the tool takes them.
+            serde_json::Value::Array(_) if k == "partitions" => {
+                match serde_json::from_value::<Vec<TopicPartition>>(v.clone()) {
+                    Ok(tps) => {
+                        let names: Vec<String> = tps.iter().map(ToString::to_string).collect();
+                        format!("[{}]", names.join(", "))
+                    }
+                    Err(_) => v.to_string(),
+                }
+            }
             other => other.to_string(),
         };
         let _ = write!(s, " {k}={text}");

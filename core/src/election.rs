@@ -1,7 +1,7 @@
 //! Leader election rules (kafka-reference.md section 3) and the auto-rebalance imbalance
 //! test, as pure functions of the assignment, the ISR and which brokers are live.
 
-use crate::ids::BrokerId;
+use crate::ids::{BrokerId, TopicPartition};
 use serde::{Deserialize, Serialize};
 
 /// What an election decided.
@@ -30,6 +30,19 @@ pub fn elect_leader(
         return Election::Unclean(b);
     }
     Election::Offline
+}
+
+/// What a preferred leader election (ElectLeaders) did, partition by partition, in the three
+/// groups `kafka-leader-election` prints.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreferredElection {
+    /// The preferred replica was elected leader.
+    pub elected: Vec<TopicPartition>,
+    /// ELECTION_NOT_NEEDED: the preferred replica leads already ("Valid replica already
+    /// elected").
+    pub not_needed: Vec<TopicPartition>,
+    /// PREFERRED_LEADER_NOT_AVAILABLE: the preferred replica is down or out of the ISR.
+    pub not_available: Vec<TopicPartition>,
 }
 
 /// Preferred replica election: succeeds only if the first assigned replica is live and in the ISR.

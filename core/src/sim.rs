@@ -509,11 +509,11 @@ impl Sim {
                         ));
                     }
                 }
-                let partitions = self
+                let results = self
                     .coordinator
                     .as_dyn_mut()
                     .elect_preferred_leaders(&mut self.k, partitions.as_deref())?;
-                Ok(CommandOutcome::LeadersElected { partitions })
+                Ok(CommandOutcome::LeadersElected(results))
             }
             Command::SetLinkLatency { a, b, latency_ms } => {
                 self.check_node_exists(*a)?;

@@ -91,10 +91,10 @@ fn preferred_leader_election_brings_the_first_replica_back_in_every_mode() {
         let out = sim
             .apply(Command::ElectPreferredLeaders { partitions: None })
             .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
-        let CommandOutcome::LeadersElected { partitions } = out else {
+        let CommandOutcome::LeadersElected(results) = out else {
             panic!("{mode:?}: {out:?}");
         };
-        assert!(!partitions.is_empty(), "{mode:?}");
+        assert!(!results.elected.is_empty(), "{mode:?}");
         sim.run_until(50_000);
         for (replicas, leader, _) in leaders(&sim) {
             assert_eq!(leader, replicas[0], "{mode:?}: preferred leader restored");

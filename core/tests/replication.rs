@@ -348,7 +348,7 @@ fn preferred_leader_election_and_auto_rebalance_bring_leadership_back() {
         .apply(kafkascope_core::Command::ElectPreferredLeaders { partitions: None })
         .unwrap();
     assert!(
-        matches!(out, kafkascope_core::CommandOutcome::LeadersElected { ref partitions } if !partitions.is_empty())
+        matches!(out, kafkascope_core::CommandOutcome::LeadersElected(ref r) if !r.elected.is_empty())
     );
     run_for(&mut sim, 1_000, &mut ev);
     for p in 0..3 {

@@ -782,7 +782,7 @@ fn preferred_leader_election_moves_leadership_back_through_zookeeper() {
         .apply(Command::ElectPreferredLeaders { partitions: None })
         .expect("elected")
     {
-        kafkascope_core::CommandOutcome::LeadersElected { partitions } => partitions,
+        kafkascope_core::CommandOutcome::LeadersElected(r) => r.elected,
         o => panic!("{o:?}"),
     };
     assert!(!moved.is_empty());

@@ -765,16 +765,9 @@ impl Component for App {
             }
             Msg::ElectPreferred => {
                 let r = self.world.elect_preferred_leaders();
-                let text = match &r {
-                    Ok(v) if v.is_empty() => {
-                        "every partition already has its preferred leader".to_owned()
-                    }
-                    Ok(v) => format!(
-                        "preferred leader election started for {} partition(s)",
-                        v.len()
-                    ),
-                    Err(_) => String::new(),
-                };
+                let text = r
+                    .as_ref()
+                    .map_or(String::new(), crate::narrate::preferred_election);
                 self.status_of(r, text);
                 self.after_action();
             }

@@ -2,6 +2,7 @@
 //! whom, and why, in Kafka's own words (ISR, leader epoch, high watermark, murmur2).
 
 use crate::fmt::bidi_isolated;
+use kafkascope_core::election::PreferredElection;
 use kafkascope_core::event::{DropReason, ElectionReason, IsrChangeReason};
 use kafkascope_core::log::{Record, RecordId};
 use kafkascope_core::partitioner::{KeyPlacement, KeylessStrategy};
@@ -502,6 +503,44 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
     }
 }
 
+/// What the "Elect preferred leaders" button did: the partitions moved, and those whose
+/// preferred replica could not lead (PREFERRED_LEADER_NOT_AVAILABLE), named when few.
+pub fn preferred_election(r: &PreferredElection) -> String {
+    let partitions = |tps: &[TopicPartition]| {
+        if tps.len() <= 3 {
+            let names: Vec<String> = tps.iter().map(ToString::to_string).collect();
+            names.join(", ")
+        } else {
+            format!("{} partitions", tps.len())
+        }
+    };
+    let mut text = if r.elected.is_empty() {
+        "no leader moved".to_owned()
+    } else {
+        format!(
+            "preferred leader election started for {}",
+            partitions(&r.elected)
+        )
+    };
+    if !r.not_available.is_empty() {
+        let _ = write!(
+            text,
+            "; {} keep{} {} leader: the preferred replica is down or out of the ISR \
+             (PREFERRED_LEADER_NOT_AVAILABLE)",
+            partitions(&r.not_available),
+            if r.not_available.len() == 1 { "s" } else { "" },
+            if r.not_available.len() == 1 {
+                "its"
+            } else {
+                "their"
+            },
+        );
+    } else if r.elected.is_empty() {
+        text = "every partition already has its preferred leader".to_owned();
+    }
+    text
+}
+
 /// How a record's partition was chosen, in the partitioner's terms.
 pub fn placement_text(
     ctx: &NarrateCtx,
@@ -564,6 +603,33 @@ mod tests {
 
     fn text(kind: EventKind) -> String {
         narrate(&kind, &NarrateCtx::default()).unwrap().text
+    }
+
+    #[test]
+    fn preferred_election_says_what_moved_and_what_could_not() {
+        let r = |elected: &[u32], not_needed: &[u32], not_available: &[u32]| PreferredElection {
+            elected: elected.iter().map(|&p| tp(p)).collect(),
+            not_needed: not_needed.iter().map(|&p| tp(p)).collect(),
+            not_available: not_available.iter().map(|&p| tp(p)).collect(),
+        };
+        assert_eq!(
+            preferred_election(&r(&[], &[0, 1], &[])),
+            "every partition already has its preferred leader"
+        );
+        assert_eq!(
+            preferred_election(&r(&[0, 2], &[1], &[])),
+            "preferred leader election started for orders-0, orders-2"
+        );
+        assert_eq!(
+            preferred_election(&r(&[0, 1, 2, 3], &[], &[5])),
+            "preferred leader election started for 4 partitions; orders-5 keeps its leader: \
+             the preferred replica is down or out of the ISR (PREFERRED_LEADER_NOT_AVAILABLE)"
+        );
+        assert_eq!(
+            preferred_election(&r(&[], &[0], &[1, 2])),
+            "no leader moved; orders-1, orders-2 keep their leader: the preferred replica is \
+             down or out of the ISR (PREFERRED_LEADER_NOT_AVAILABLE)"
+        );
     }
 
     #[test]

@@ -358,13 +358,13 @@ impl Coordinator for BuiltinController {
         &mut self,
         k: &mut Kernel,
         partitions: Option<&[TopicPartition]>,
-    ) -> Result<Vec<TopicPartition>, KafkaError> {
+    ) -> Result<crate::election::PreferredElection, KafkaError> {
         let ctx = &mut Ctx::new(BUILTIN_CONTROLLER, k);
         let mut events = Vec::new();
-        let changed = self.meta.elect_preferred(partitions, &mut events);
+        let results = self.meta.elect_preferred(partitions, &mut events);
         Self::emit_all(ctx, events);
-        self.publish(ctx, &changed, None);
-        Ok(changed)
+        self.publish(ctx, &results.elected, None);
+        Ok(results)
     }
 
     fn metadata(&self) -> &ClusterMetadata {

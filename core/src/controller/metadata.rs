@@ -6,7 +6,9 @@
 use super::NewTopic;
 use crate::collections::LiteMap;
 use crate::config::Millis;
-use crate::election::{Election, elect_leader, imbalanced_brokers, preferred_leader};
+use crate::election::{
+    Election, PreferredElection, elect_leader, imbalanced_brokers, preferred_leader,
+};
 use crate::error::{ErrorCode, KafkaError};
 use crate::event::{ElectionReason, EventKind, IsrChangeReason};
 use crate::ids::{BrokerId, NO_LEADER, TopicName, TopicPartition};
@@ -456,38 +458,42 @@ impl ClusterMetadata {
         Ok(p.clone())
     }
 
-    /// Preferred replica election on the given partitions (all when None).
+    /// Preferred replica election on the given partitions (all when None), with each
+    /// partition's result.
     pub fn elect_preferred(
         &mut self,
         only: Option<&[TopicPartition]>,
         events: &mut Vec<EventKind>,
-    ) -> Vec<TopicPartition> {
+    ) -> PreferredElection {
         let live: Vec<BrokerId> = self.live_brokers();
-        let mut changed = Vec::new();
-        // The preferred leader a partition should move to, if any.
-        let wanted = |p: &PartitionState| {
-            if only.is_some_and(|tps| !tps.contains(&p.tp)) {
-                return None;
-            }
-            preferred_leader(&p.replicas, &p.isr, |b| live.contains(&b)).filter(|&b| b != p.leader)
-        };
+        let mut result = PreferredElection::default();
         for t in self.topics.values_mut() {
-            if !t.partitions.iter().any(|p| wanted(p).is_some()) {
-                continue;
-            }
-            for p in Arc::make_mut(t).partitions.iter_mut() {
-                let Some(preferred) = wanted(p) else {
+            for i in 0..t.partitions.len() {
+                let p = &t.partitions[i];
+                if only.is_some_and(|tps| !tps.contains(&p.tp)) {
+                    continue;
+                }
+                // `PartitionRegistration.hasPreferredLeader`, then the builder's election.
+                if p.replicas.first() == Some(&p.leader) {
+                    result.not_needed.push(p.tp.clone());
+                    continue;
+                }
+                let Some(preferred) = preferred_leader(&p.replicas, &p.isr, |b| live.contains(&b))
+                else {
+                    result.not_available.push(p.tp.clone());
                     continue;
                 };
+                // Copied on write: a topic with nothing to elect stays shared.
+                let p = &mut Arc::make_mut(t).partitions[i];
                 let previous = p.leader;
                 p.leader = preferred;
                 p.leader_epoch += 1;
                 p.partition_epoch += 1;
                 events.push(elected(p, previous, ElectionReason::Preferred));
-                changed.push(p.tp.clone());
+                result.elected.push(p.tp.clone());
             }
         }
-        changed
+        result
     }
 
     /// Auto leader rebalance: preferred election for partitions of brokers whose imbalance
@@ -511,7 +517,7 @@ impl ClusterMetadata {
         if targets.is_empty() {
             return targets;
         }
-        self.elect_preferred(Some(&targets), events)
+        self.elect_preferred(Some(&targets), events).elected
     }
 }
 
@@ -739,7 +745,9 @@ mod tests {
         m.fence_broker(r[0], ShrinkEpoch::Keep, &mut ev);
         m.unfence_broker(r[0], &mut ev);
         // Back, but not in the ISR yet: no preferred election possible.
-        assert!(m.elect_preferred(None, &mut ev).is_empty());
+        let r0 = m.elect_preferred(None, &mut ev);
+        assert!(r0.elected.is_empty() && r0.not_needed.is_empty());
+        assert_eq!(r0.not_available, vec![tp0()]);
         let p = m.partition(&tp0()).unwrap().clone();
         let mut isr = p.isr.clone();
         isr.push(r[0]);
@@ -752,7 +760,11 @@ mod tests {
             &mut ev,
         )
         .unwrap();
-        assert_eq!(m.elect_preferred(None, &mut ev), vec![tp0()]);
+        assert_eq!(m.elect_preferred(None, &mut ev).elected, vec![tp0()]);
         assert_eq!(m.partition(&tp0()).unwrap().leader, r[0]);
+        // Again: the preferred replica leads already (ELECTION_NOT_NEEDED).
+        let again = m.elect_preferred(Some(&[tp0()]), &mut ev);
+        assert!(again.elected.is_empty() && again.not_available.is_empty());
+        assert_eq!(again.not_needed, vec![tp0()]);
     }
 }

@@ -76,7 +76,7 @@ pub trait Coordinator {
         &mut self,
         k: &mut Kernel,
         partitions: Option<&[TopicPartition]>,
-    ) -> Result<Vec<TopicPartition>, KafkaError>;
+    ) -> Result<crate::election::PreferredElection, KafkaError>;
     /// The latest committed cluster metadata (what an admin `describe` would show). Never
     /// goes back (the checker holds it to monotonic leader epochs).
     fn metadata(&self) -> &ClusterMetadata;

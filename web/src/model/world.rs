@@ -11,6 +11,7 @@ use super::scenario::{Scenario, ScenarioErrors};
 use crate::narrate::{NarrateCtx, narrate, placement_text};
 use kafkascope_core::assignor::AssignorKind;
 use kafkascope_core::config::{CoordinatorMode, Millis};
+use kafkascope_core::election::PreferredElection;
 use kafkascope_core::event::DropReason;
 use kafkascope_core::log::{Record, RecordId};
 use kafkascope_core::message::TopicConfig;
@@ -184,7 +185,7 @@ pub enum Action {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ActionOutput {
     Records(Vec<RecordId>),
-    Elected(Vec<TopicPartition>),
+    Elected(PreferredElection),
     Consumer(u32),
     Done,
 }
@@ -629,10 +630,10 @@ impl Engine {
     }
 
     /// `kafka-leader-election --election-type preferred --all-topic-partitions`.
-    fn elect_preferred_leaders(&mut self) -> Result<Vec<TopicPartition>, KafkaError> {
+    fn elect_preferred_leaders(&mut self) -> Result<PreferredElection, KafkaError> {
         match self.apply(Command::ElectPreferredLeaders { partitions: None })? {
-            CommandOutcome::LeadersElected { partitions } => Ok(partitions),
-            _ => Ok(Vec::new()),
+            CommandOutcome::LeadersElected(results) => Ok(results),
+            _ => Ok(PreferredElection::default()),
         }
     }
 
@@ -1069,10 +1070,10 @@ impl World {
     }
 
     /// `kafka-leader-election --election-type preferred --all-topic-partitions`.
-    pub fn elect_preferred_leaders(&mut self) -> Result<Vec<TopicPartition>, KafkaError> {
+    pub fn elect_preferred_leaders(&mut self) -> Result<PreferredElection, KafkaError> {
         match self.act(Action::ElectPreferred)? {
             ActionOutput::Elected(p) => Ok(p),
-            _ => Ok(Vec::new()),
+            _ => Ok(PreferredElection::default()),
         }
     }
 

@@ -11,6 +11,7 @@ use crate::collections::{LiteMap, map_from_iter};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::NewTopic;
 use crate::controller::metadata::{BrokerRegistration, ClusterMetadata, Placer, ShrinkEpoch};
+use crate::election::PreferredElection;
 use crate::error::{ErrorCode, KafkaError};
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -475,19 +476,24 @@ impl Voter {
         &mut self,
         ctx: &mut Ctx,
         partitions: Option<&[TopicPartition]>,
-    ) -> Result<Vec<TopicPartition>, KafkaError> {
+    ) -> Result<PreferredElection, KafkaError> {
         let Some(a) = self.active.as_mut() else {
             return Err(crate::controller::no_active_controller(
                 "no active controller",
             ));
         };
         let mut events = Vec::new();
-        let changed = a.latest.elect_preferred(partitions, &mut events);
-        let records = partition_records(&a.latest, &changed);
+        let mut results = a.latest.elect_preferred(partitions, &mut events);
+        // `ReplicationControlManager.electLeaders`: asked for every partition, the quorum
+        // controller leaves out those whose preferred replica leads already.
+        if partitions.is_none() {
+            results.not_needed.clear();
+        }
+        let records = partition_records(&a.latest, &results.elected);
         for e in events {
             ctx.emit(e);
         }
         self.write(ctx, records);
-        Ok(changed)
+        Ok(results)
     }
 }

@@ -17,6 +17,7 @@ pub mod records;
 
 use super::{ClusterMetadata, Coordinator, NewTopic, no_active_controller};
 use crate::config::{BrokerTimeouts, ClusterConfig};
+use crate::election::PreferredElection;
 use crate::error::KafkaError;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::kernel::{Ctx, Kernel};
@@ -323,7 +324,7 @@ impl Coordinator for KraftQuorum {
         &mut self,
         k: &mut Kernel,
         partitions: Option<&[TopicPartition]>,
-    ) -> Result<Vec<TopicPartition>, KafkaError> {
+    ) -> Result<PreferredElection, KafkaError> {
         self.with_active(k, |v, ctx| v.admin_elect_preferred(ctx, partitions))
     }
 

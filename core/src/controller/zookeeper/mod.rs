@@ -18,6 +18,7 @@ pub mod view;
 use super::{ClusterMetadata, Coordinator, NewTopic, no_active_controller};
 use crate::collections::{LiteMap, LiteMapExt, map_from_iter};
 use crate::config::ClusterConfig;
+use crate::election::PreferredElection;
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -362,7 +363,7 @@ impl Coordinator for ZooKeeperMode {
         &mut self,
         k: &mut Kernel,
         partitions: Option<&[TopicPartition]>,
-    ) -> Result<Vec<TopicPartition>, KafkaError> {
+    ) -> Result<PreferredElection, KafkaError> {
         let b = self.active_id()?;
         let c = self.controllers.get_mut(&b).expect("active");
         Ok(c.elect_preferred(&mut Ctx::new(NodeId::Controller(b), k), partitions))

@@ -94,11 +94,13 @@ impl KafkaController {
         &mut self,
         ctx: &mut Ctx,
         partitions: Option<&[TopicPartition]>,
-    ) -> Vec<TopicPartition> {
+    ) -> PreferredElection {
         let mut events = Vec::new();
-        let changed = self.context.elect_preferred(partitions, &mut events);
+        // KafkaApis (ZooKeeper mode) asks for every partition by name when the request names
+        // none, so every partition has a result here, ELECTION_NOT_NEEDED included.
+        let results = self.context.elect_preferred(partitions, &mut events);
         emit_all(ctx, events);
-        self.write_and_publish(ctx, changed.clone(), Vec::new(), &SortedSet::new());
-        changed
+        self.write_and_publish(ctx, results.elected.clone(), Vec::new(), &SortedSet::new());
+        results
     }
 }

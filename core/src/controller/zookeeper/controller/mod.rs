@@ -24,6 +24,7 @@ use crate::collections::{LiteMap, SortedSet, map_from_iter, sort};
 use crate::config::{BrokerTimeouts, Millis};
 use crate::controller::metadata::{BrokerRegistration, Placer, ShrinkEpoch, TopicMetadata};
 use crate::controller::{ClusterMetadata, NewTopic};
+use crate::election::PreferredElection;
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
