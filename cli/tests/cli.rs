@@ -991,7 +991,7 @@ fn validate_describes_a_lesson_and_rejects_broken_narration_and_expectations() {
         ),
         (
             r#"{"at": 0, "action": "expect", "check": "records", "step": 0, "status": "lost"}"#,
-            "steps[0].status: unknown variant `lost`, expected one of `acknowledged`, `acknowledged_then_lost`, `sent_without_ack`, `failed`, `pending` at line 4 column 74",
+            "steps[0].status: unknown variant `lost`, expected one of `acknowledged`, `acknowledged_then_lost`, `acknowledged_then_deleted`, `sent_without_ack`, `failed`, `pending` at line 4 column 74",
         ),
         (
             r#"{"at": 0, "action": "expect", "check": "records", "step": 0, "status": "failed"}"#,
@@ -1026,4 +1026,58 @@ fn validate_describes_a_lesson_and_rejects_broken_narration_and_expectations() {
         err.starts_with("lesson.goals: unknown field `goals`"),
         "{err}"
     );
+}
+
+#[test]
+fn records_deleted_by_retention_are_not_called_lost() {
+    // Broker 2 is down while retention deletes what it missed; it comes back, starts again
+    // at the leader's log start, and rejoins the ISR.
+    let p = temp_file(
+        "retention",
+        r#"{"seed": 1, "cluster": {"brokers": 3},
+            "topics": [{"name": "t", "partitions": 1, "replication_factor": 3, "config": {"retention.ms": 2000}}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 500, "action": "crash", "node": "broker-2"},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "t", "key": "k", "value": "v", "count": 2},
+              {"at": 15000, "action": "restart", "node": "broker-2"},
+              {"at": 19000, "action": "expect", "check": "records", "step": 2, "status": "acknowledged_then_deleted"},
+              {"at": 19000, "action": "expect", "check": "partition", "partition": "t-0", "isr": [3, 1, 2]}],
+            "run_until": 20000}"#,
+    );
+    let out = stdout(&run(&["run", p.to_str().unwrap()]));
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(
+        out.matches("acknowledged, since deleted by retention\n")
+            .count(),
+        2,
+        "{out}"
+    );
+    assert!(!out.contains("LOST"), "{out}");
+    assert!(out.contains("Expectations: 2 of 2 hold"), "{out}");
+}
+
+#[test]
+fn a_retried_record_keeps_its_place_with_one_request_in_flight() {
+    // A's request is lost (the link to the leader is cut); B and C queue behind it. Kafka
+    // puts a retried batch back at the front of its queue (RecordAccumulator.reenqueue), so
+    // with max.in.flight.requests.per.connection=1 the order A, B, C holds.
+    let p = temp_file(
+        "retry-order",
+        r#"{"seed": 1, "cluster": {"brokers": 3, "producer": {"max_in_flight_requests_per_connection": 1}},
+            "topics": [{"name": "t", "partitions": 1, "replication_factor": 3}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 500, "action": "produce", "producer": 0, "topic": "t", "key": "k", "value": "warmup"},
+              {"at": 999, "action": "cut_link", "a": "producer-0", "b": "broker-3"},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "t", "key": "k", "value": "A"},
+              {"at": 1200, "action": "produce", "producer": 0, "topic": "t", "key": "k", "value": "B"},
+              {"at": 1300, "action": "produce", "producer": 0, "topic": "t", "key": "k", "value": "C"},
+              {"at": 1500, "action": "heal"},
+              {"at": 11900, "action": "expect", "check": "records", "step": 3, "offsets": [1]},
+              {"at": 11900, "action": "expect", "check": "records", "step": 4, "offsets": [2]},
+              {"at": 11900, "action": "expect", "check": "records", "step": 5, "offsets": [3]}],
+            "run_until": 12000}"#,
+    );
+    let out = stdout(&run(&["run", p.to_str().unwrap()]));
+    let _ = std::fs::remove_file(&p);
+    assert!(out.contains("Expectations: 3 of 3 hold"), "{out}");
 }

@@ -11,9 +11,10 @@
 use crate::collections::{LiteMap, LiteMapExt};
 use crate::config::Millis;
 use crate::error::ErrorCode;
-use crate::event::{DropReason, ElectionReason, Event, EventKind, IsrChangeReason};
+use crate::event::{DropReason, ElectionReason, Event, EventKind, IsrChangeReason, LogStartReason};
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicPartition};
 use crate::message::{Message, TopicConfig};
+use crate::partitioner::KeylessStrategy;
 use crate::scenario::{StepOutcome, StepSource};
 use crate::sim::Sim;
 use crate::{Command, CommandOutcome};
@@ -436,6 +437,9 @@ pub enum RecordStatus {
     /// Acknowledged, but the current leader's log no longer holds it (an unclean election
     /// or a truncation lost it).
     AcknowledgedThenLost,
+    /// Acknowledged, and since deleted by retention: its offset is below the leader's log
+    /// start, and no replica ever truncated it.
+    AcknowledgedThenDeleted,
     /// acks=0: sent, the producer never learns the offset.
     SentWithoutAck,
     /// The producer gave up with an error.
@@ -504,8 +508,13 @@ pub fn record_results(sim: &Sim, outcomes: &[StepOutcome], events: &[Event]) -> 
             );
         }
     }
+    // Records some replica truncated: below a log start, these may be lost, not deleted.
+    let mut truncated = crate::collections::SortedSet::new();
     for e in events {
         match &e.kind {
+            EventKind::RecordsTruncated { lost, .. } => {
+                truncated.extend(lost.iter().map(|r| r.id));
+            }
             EventKind::RecordPartitioned { record, tp, .. } => {
                 if let Some(r) = out.get_mut(record) {
                     r.partition = Some(tp.clone());
@@ -538,22 +547,34 @@ pub fn record_results(sim: &Sim, outcomes: &[StepOutcome], events: &[Event]) -> 
             _ => {}
         }
     }
-    // Record ids held by each partition's current leader (None: no leader).
+    // Record ids held by each partition's current leader, and its log start (None: no
+    // leader).
     let meta = sim.coordinator().metadata();
-    let mut held: LiteMap<TopicPartition, Option<crate::collections::SortedSet<u64>>> =
-        LiteMap::new_vec();
+    type Held = Option<(crate::collections::SortedSet<u64>, u64)>;
+    let mut held: LiteMap<TopicPartition, Held> = LiteMap::new_vec();
     for r in out.values_mut() {
         let Some(tp) = &r.partition else { continue };
-        let ids = held.entry(tp.clone()).or_insert_with(|| {
+        let leader_log = held.entry(tp.clone()).or_insert_with(|| {
             let p = meta.partition(tp).filter(|p| p.leader != NO_LEADER)?;
             let log = &sim.replica(p.leader, tp)?.log;
-            Some(log.records().map(|rec| rec.id).collect())
+            Some((
+                log.records().map(|rec| rec.id).collect(),
+                log.log_start_offset(),
+            ))
         });
-        let Some(ids) = ids else { continue };
+        let Some((ids, log_start)) = leader_log else {
+            continue;
+        };
         let present = ids.contains(&r.record);
         r.in_leader_log = Some(present);
         if r.status == RecordStatus::Acknowledged && !present {
-            r.status = RecordStatus::AcknowledgedThenLost;
+            let deleted =
+                r.offset.is_some_and(|o| o < *log_start) && !truncated.contains(&r.record);
+            r.status = if deleted {
+                RecordStatus::AcknowledgedThenDeleted
+            } else {
+                RecordStatus::AcknowledgedThenLost
+            };
         }
     }
     out.into_values().collect()
@@ -579,6 +600,9 @@ pub fn records_text(records: &[RecordResult]) -> String {
                 RecordStatus::Acknowledged => "acknowledged".to_string(),
                 RecordStatus::AcknowledgedThenLost => {
                     "ACKNOWLEDGED THEN LOST (not in the leader's log)".to_string()
+                }
+                RecordStatus::AcknowledgedThenDeleted => {
+                    "acknowledged, since deleted by retention".to_string()
                 }
                 RecordStatus::SentWithoutAck => match r.in_leader_log {
                     Some(true) => "sent (acks=0), in the leader's log".to_string(),
@@ -968,13 +992,23 @@ pub fn event_text(kind: &EventKind) -> String {
             broker,
             tp,
             log_start_offset,
-        } => format!("broker {broker} {tp} log start offset -> {log_start_offset} (retention)"),
+            reason,
+        } => format!(
+            "broker {broker} {tp} log start offset -> {log_start_offset} ({})",
+            match reason {
+                LogStartReason::Retention => "retention",
+                LogStartReason::LeaderLogStart => "the leader's log start",
+                LogStartReason::OutOfRange =>
+                    "OFFSET_OUT_OF_RANGE: its log ended below the leader's log start; truncated fully",
+            }
+        ),
         K::RecordPartitioned {
             producer,
             record,
             tp,
             key_placement,
             explicit,
+            keyless,
         } => {
             let how = match (key_placement, explicit) {
                 (_, true) => "explicit partition".to_string(),
@@ -982,7 +1016,11 @@ pub fn event_text(kind: &EventKind) -> String {
                     "toPositive(murmur2(key)) = {} % {} = {}",
                     k.positive, k.num_partitions, k.partition
                 ),
-                (None, false) => "no key".to_string(),
+                (None, false) => match keyless {
+                    Some(KeylessStrategy::Sticky) => "no key: uniform sticky".to_string(),
+                    Some(KeylessStrategy::RoundRobin) => "no key: round-robin".to_string(),
+                    None => "no key".to_string(),
+                },
             };
             format!("producer-{producer} record {record} -> {tp} ({how})")
         }

@@ -6,7 +6,7 @@ use crate::error::ErrorCode;
 use crate::ids::{BrokerId, NodeId, TopicName, TopicPartition};
 use crate::log::{Record, RecordId};
 use crate::message::Message;
-use crate::partitioner::KeyPlacement;
+use crate::partitioner::{KeyPlacement, KeylessStrategy};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -44,6 +44,20 @@ pub enum ElectionReason {
     Preferred,
     /// A replica came back to a partition that had no leader.
     OfflinePartitionRecovered,
+}
+
+/// Why a replica's log start offset moved (Kafka's `LogStartOffsetIncrementReason`, and the
+/// fetcher's out-of-range reset).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogStartReason {
+    /// Its own retention deleted records older than `retention.ms`.
+    Retention,
+    /// A follower followed its leader's log start offset.
+    LeaderLogStart,
+    /// A follower's log ended below its leader's log start (OFFSET_OUT_OF_RANGE): it dropped
+    /// its log and starts again, empty, at the leader's log start.
+    OutOfRange,
 }
 
 /// Why an ISR changed.
@@ -180,10 +194,12 @@ pub enum EventKind {
         to_offset: u64,
         lost: Vec<Record>,
     },
+    /// A replica's log now starts at `log_start_offset`; the records below it are gone.
     LogStartOffsetAdvanced {
         broker: BrokerId,
         tp: TopicPartition,
         log_start_offset: u64,
+        reason: LogStartReason,
     },
     // --- producers ---
     /// The producer chose a partition for a record (with the murmur2 arithmetic for keys).
@@ -193,6 +209,8 @@ pub enum EventKind {
         tp: TopicPartition,
         key_placement: Option<KeyPlacement>,
         explicit: bool,
+        /// For a record with neither key nor partition: the producer's keyless strategy.
+        keyless: Option<KeylessStrategy>,
     },
     ProduceAcknowledged {
         producer: u32,

@@ -518,6 +518,7 @@ fn status_name(s: RecordStatus) -> &'static str {
     match s {
         RecordStatus::Acknowledged => "acknowledged",
         RecordStatus::AcknowledgedThenLost => "acknowledged_then_lost",
+        RecordStatus::AcknowledgedThenDeleted => "acknowledged_then_deleted",
         RecordStatus::SentWithoutAck => "sent_without_ack",
         RecordStatus::Failed => "failed",
         RecordStatus::Pending => "pending",

@@ -231,6 +231,31 @@ impl ReplicaLog {
         (self.log_start_offset != before).then_some(self.log_start_offset)
     }
 
+    /// A follower follows its leader's log start offset (`UnifiedLog.maybeIncrementLogStartOffset`
+    /// with reason `LeaderOffsetIncremented`), never past its own HW. Returns the new log
+    /// start offset when it moved.
+    pub fn increment_log_start_offset(&mut self, offset: u64) -> Option<u64> {
+        let target = offset.min(self.high_watermark);
+        let before = self.log_start_offset;
+        while self.log_start_offset < target && self.records.first().is_some() {
+            self.records.pop_front();
+            self.log_start_offset += 1;
+        }
+        (self.log_start_offset != before).then_some(self.log_start_offset)
+    }
+
+    /// `UnifiedLog.truncateFullyAndStartAt`: a follower whose log ends below its leader's log
+    /// start drops everything and starts empty at `offset` (its LEO and HW), with an empty
+    /// epoch cache. Returns how many records it dropped.
+    pub fn truncate_fully_and_start_at(&mut self, offset: u64) -> usize {
+        let dropped = self.records.len();
+        self.records.truncate(0);
+        self.log_start_offset = offset;
+        self.high_watermark = offset;
+        self.epochs.clear();
+        dropped
+    }
+
     /// `LeaderEpochFileCache.endOffsetFor`: the largest epoch <= `epoch` and where it ends.
     /// An epoch older than every known one ends where the first known one starts; an epoch
     /// newer than every known one (other than the latest) is undefined (epoch -1).
@@ -540,5 +565,35 @@ mod tests {
         assert_eq!(log.log_start_offset(), 2);
         assert_eq!(log.log_end_offset(), 5);
         assert_eq!(log.get(2).unwrap().id, 2);
+    }
+
+    #[test]
+    fn a_follower_follows_the_leaders_log_start_up_to_its_own_high_watermark() {
+        let mut log = log_with(&[(0, 6)]);
+        log.advance_high_watermark(3);
+        assert_eq!(log.increment_log_start_offset(5), Some(3));
+        assert_eq!((log.log_start_offset(), log.log_end_offset()), (3, 6));
+        assert_eq!(log.get(3).unwrap().offset, 3);
+        assert_eq!(log.increment_log_start_offset(2), None, "never backwards");
+    }
+
+    #[test]
+    fn truncating_fully_starts_an_empty_log_at_the_offset() {
+        let mut log = log_with(&[(0, 2), (1, 2)]);
+        log.advance_high_watermark(4);
+        assert_eq!(log.truncate_fully_and_start_at(10), 4);
+        assert_eq!(
+            (
+                log.log_start_offset(),
+                log.log_end_offset(),
+                log.high_watermark()
+            ),
+            (10, 10, 10)
+        );
+        assert!(log.is_empty() && log.epochs().is_empty());
+        // It takes the leader's records from there on.
+        let leader = log_with(&[(0, 12), (1, 3)]);
+        assert_eq!(log.append_as_follower(&leader.read(10, 10)), 5);
+        assert_eq!(log.epoch_at_end(), 1);
     }
 }

@@ -220,12 +220,14 @@ impl Producer {
             });
             return;
         }
+        let explicit = req.partition.is_some();
         ctx.emit(EventKind::RecordPartitioned {
             producer: self.id,
             record: req.id,
             tp: tp.clone(),
+            keyless: (placement.is_none() && !explicit).then(|| self.keyless.strategy()),
             key_placement: placement,
-            explicit: req.partition.is_some(),
+            explicit,
         });
         let pending = Pending {
             record: ProducedRecord {
@@ -499,9 +501,10 @@ impl Producer {
             by_tp.insert(&r.tp, r);
         }
         let mut index: LiteMap<TopicPartition, u64> = LiteMap::new_vec();
+        let mut retries = Vec::new();
         for p in flight.records {
             let Some(r) = by_tp.get(&p.tp) else {
-                self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut);
+                retries.extend(self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut));
                 continue;
             };
             match (r.error, r.base_offset) {
@@ -515,14 +518,39 @@ impl Producer {
                     });
                     *i += 1;
                 }
-                (Some(e), _) => self.retry_or_fail(ctx, p, e),
-                (None, None) => self.retry_or_fail(ctx, p, ErrorCode::InvalidRequest),
+                (Some(e), _) => retries.extend(self.retry_or_fail(ctx, p, e)),
+                (None, None) => {
+                    retries.extend(self.retry_or_fail(ctx, p, ErrorCode::InvalidRequest));
+                }
             }
         }
+        self.reenqueue(ctx, retries);
         self.schedule_drain(ctx, ctx.now());
     }
 
-    fn retry_or_fail(&mut self, ctx: &mut Ctx, mut p: Pending, error: ErrorCode) {
+    /// `RecordAccumulator.reenqueue`: a retried batch goes back to the front of its
+    /// partition's queue (`addFirst`), in its own order, so with one request in flight a
+    /// retry never lets later records overtake it.
+    fn reenqueue(&mut self, ctx: &mut Ctx, retries: Vec<Pending>) {
+        let Some(at) = retries.iter().map(|p| p.not_before).min() else {
+            return;
+        };
+        for p in retries.into_iter().rev() {
+            self.accumulator
+                .entry(p.tp.clone())
+                .or_default()
+                .push_front(p);
+        }
+        self.schedule_drain(ctx, at);
+    }
+
+    /// Emits ProduceRetrying and returns the record to send again, or emits ProduceFailed.
+    fn retry_or_fail(
+        &mut self,
+        ctx: &mut Ctx,
+        mut p: Pending,
+        error: ErrorCode,
+    ) -> Option<Pending> {
         let now = ctx.now();
         p.attempts += 1;
         let expired = now.saturating_sub(p.created_at) >= self.config.delivery_timeout_ms;
@@ -541,12 +569,7 @@ impl Producer {
                 self.request_metadata(ctx);
             }
             p.not_before = now + self.config.retry_backoff_ms;
-            let at = p.not_before;
-            self.accumulator
-                .entry(p.tp.clone())
-                .or_default()
-                .push_back(p);
-            self.schedule_drain(ctx, at);
+            Some(p)
         } else {
             ctx.emit(EventKind::ProduceFailed {
                 producer: self.id,
@@ -554,6 +577,7 @@ impl Producer {
                 tp: Some(p.tp),
                 error,
             });
+            None
         }
     }
 
@@ -571,9 +595,12 @@ impl Producer {
                         to: NodeId::Broker(flight.broker),
                         api: "Produce".into(),
                     });
-                    for p in flight.records {
-                        self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut);
-                    }
+                    let retries = flight
+                        .records
+                        .into_iter()
+                        .filter_map(|p| self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut))
+                        .collect();
+                    self.reenqueue(ctx, retries);
                     // A timed-out connection is dropped and the leader may have moved (Kafka's
                     // NetworkClient asks for new metadata on a disconnect); its slot is free, so
                     // the metadata answer's drain sends what was held back for it.

@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 pub struct FollowerProgress {
     /// The follower's LEO as its last fetch offset told us.
     pub log_end_offset: u64,
-    pub last_caught_up_ms: Millis,
-    pub last_fetch_ms: Millis,
+    /// When it was last caught up; None: not since this leader began. (Kafka's 0 means
+    /// never; here 0 is the first millisecond of a run.)
+    pub last_caught_up_ms: Option<Millis>,
+    /// When its previous fetch arrived; None: none yet.
+    pub last_fetch_ms: Option<Millis>,
     /// The leader's LEO when the previous fetch arrived.
     pub last_fetch_leader_leo: u64,
 }
@@ -21,8 +24,8 @@ impl FollowerProgress {
     pub fn new(now: Millis, in_isr: bool) -> Self {
         Self {
             log_end_offset: 0,
-            last_caught_up_ms: if in_isr { now } else { 0 },
-            last_fetch_ms: 0,
+            last_caught_up_ms: in_isr.then_some(now),
+            last_fetch_ms: None,
             last_fetch_leader_leo: 0,
         }
     }
@@ -30,20 +33,26 @@ impl FollowerProgress {
     /// `Replica.updateFetchStateOrThrow`: a fetch at `fetch_offset` arrived when the leader's
     /// LEO was `leader_leo`.
     pub fn on_fetch(&mut self, fetch_offset: u64, leader_leo: u64, now: Millis) {
-        if fetch_offset >= leader_leo {
-            self.last_caught_up_ms = self.last_caught_up_ms.max(now);
+        let caught_up_at = if fetch_offset >= leader_leo {
+            Some(now)
         } else if fetch_offset >= self.last_fetch_leader_leo {
-            self.last_caught_up_ms = self.last_caught_up_ms.max(self.last_fetch_ms);
-        }
+            self.last_fetch_ms
+        } else {
+            None
+        };
+        self.last_caught_up_ms = self.last_caught_up_ms.max(caught_up_at);
         self.log_end_offset = fetch_offset;
         self.last_fetch_leader_leo = leader_leo;
-        self.last_fetch_ms = now;
+        self.last_fetch_ms = Some(now);
     }
 
     /// `Partition.isFollowerOutOfSync`: not at the leader's LEO and not caught up for longer
     /// than `replica.lag.time.max.ms`.
     pub fn is_out_of_sync(&self, leader_leo: u64, now: Millis, lag_max_ms: Millis) -> bool {
-        self.log_end_offset != leader_leo && now.saturating_sub(self.last_caught_up_ms) > lag_max_ms
+        self.log_end_offset != leader_leo
+            && self
+                .last_caught_up_ms
+                .is_none_or(|t| now.saturating_sub(t) > lag_max_ms)
     }
 }
 
@@ -82,7 +91,7 @@ mod tests {
     fn follower_at_leader_leo_is_caught_up_now() {
         let mut p = FollowerProgress::new(0, true);
         p.on_fetch(10, 10, 500);
-        assert_eq!(p.last_caught_up_ms, 500);
+        assert_eq!(p.last_caught_up_ms, Some(500));
         assert!(!p.is_out_of_sync(12, 30_000, 30_000));
     }
 
@@ -90,9 +99,24 @@ mod tests {
     fn follower_reaching_previous_leader_leo_is_caught_up_as_of_previous_fetch() {
         let mut p = FollowerProgress::new(0, true);
         p.on_fetch(5, 10, 1_000); // behind; leader LEO was 10
-        assert_eq!(p.last_caught_up_ms, 0);
+        assert_eq!(p.last_caught_up_ms, Some(0));
         p.on_fetch(10, 14, 2_000); // reached the LEO of the previous fetch
-        assert_eq!(p.last_caught_up_ms, 1_000);
+        assert_eq!(p.last_caught_up_ms, Some(1_000));
+    }
+
+    #[test]
+    fn a_follower_outside_the_isr_is_caught_up_only_once_it_has_reached_the_leader() {
+        let mut p = FollowerProgress::new(0, false);
+        assert!(
+            p.is_out_of_sync(10, 1, 30_000),
+            "never caught up, even at time 1"
+        );
+        p.on_fetch(0, 10, 100); // its first fetch: behind, and nothing before it
+        assert_eq!(p.last_caught_up_ms, None);
+        assert!(p.is_out_of_sync(10, 200, 30_000));
+        p.on_fetch(10, 12, 300); // reached the LEO its first fetch saw
+        assert_eq!(p.last_caught_up_ms, Some(100));
+        assert!(!p.is_out_of_sync(12, 400, 30_000));
     }
 
     #[test]
@@ -103,7 +127,7 @@ mod tests {
         assert!(p.is_out_of_sync(10, 30_001, 30_000));
         // ...but never while it sits at the leader's LEO.
         p.on_fetch(10, 10, 100);
-        p.last_caught_up_ms = 0;
+        p.last_caught_up_ms = None;
         assert!(!p.is_out_of_sync(10, 99_999, 30_000));
     }
 

@@ -356,7 +356,10 @@ impl Sim {
                         out.push(Countdown::IsrLag {
                             tp: tp.clone(),
                             follower: f,
-                            at: progress.last_caught_up_ms + cfg.replica_lag_time_max_ms,
+                            // Never caught up under this leader: out of sync already.
+                            at: progress
+                                .last_caught_up_ms
+                                .map_or(0, |t| t + cfg.replica_lag_time_max_ms),
                         });
                     }
                 }

@@ -610,3 +610,84 @@ fn a_leader_given_a_smaller_isr_by_the_controller_advances_its_high_watermark() 
         );
     }
 }
+
+/// A follower down for longer than the topic's retention comes back to a leader whose log
+/// starts past its own end: the leader answers OFFSET_OUT_OF_RANGE, and the follower drops
+/// its log and fetches again from the leader's log start (`truncateFullyAndStartAt`), then
+/// rejoins the ISR. Before, the leader sent records the follower could not append, forever.
+#[test]
+fn follower_behind_the_leaders_log_start_starts_again_there_and_rejoins() {
+    let mut sim = teaching(3, 11);
+    let mut ev = Vec::new();
+    sim.apply(kafkascope_core::Command::CreateTopic {
+        name: "t".into(),
+        partitions: 1,
+        replication_factor: 3,
+        config: kafkascope_core::message::TopicConfig {
+            retention_ms: Some(2_000),
+            ..Default::default()
+        },
+    })
+    .unwrap();
+    add_producer(&mut sim, 0, Acks::Leader);
+    run_for(&mut sim, 500, &mut ev);
+    let leader = leader_of(&sim, "t", 0);
+    let follower = *isr_of(&sim, "t", 0).iter().find(|&&b| b != leader).unwrap();
+    crash(&mut sim, follower);
+    for i in 0..5 {
+        produce(&mut sim, 0, "t", Some("k"), &format!("v{i}"));
+    }
+    run_for(&mut sim, 14_000, &mut ev);
+    let tp = TopicPartition::new("t", 0);
+    let leader = leader_of(&sim, "t", 0);
+    let start = sim.replica(leader, &tp).unwrap().log.log_start_offset();
+    assert_eq!(start, 5, "retention deleted the 5 records on the leader");
+    assert!(!isr_of(&sim, "t", 0).contains(&follower));
+    ev.clear();
+    restart(&mut sim, follower);
+    run_for(&mut sim, 5_000, &mut ev);
+    assert!(
+        ev.iter().any(|e| matches!(&e.kind,
+            EventKind::LogStartOffsetAdvanced { broker, log_start_offset: 5, reason: kafkascope_core::event::LogStartReason::OutOfRange, .. }
+                if *broker == follower)),
+        "the follower started again at the leader's log start"
+    );
+    assert!(
+        isr_of(&sim, "t", 0).contains(&follower),
+        "and rejoined the ISR"
+    );
+    let log = &sim.replica(follower, &tp).unwrap().log;
+    assert_eq!((log.log_start_offset(), log.log_end_offset()), (5, 5));
+    // New records reach it as usual.
+    produce(&mut sim, 0, "t", Some("k"), "after");
+    run_for(&mut sim, 2_000, &mut ev);
+    assert_eq!(sim.replica(follower, &tp).unwrap().log.log_end_offset(), 6);
+}
+
+/// `Partition.maybeIncrementLeaderHW` waits for a caught-up follower outside the ISR
+/// (`shouldWaitForReplicaToJoinIsr`): under steady writes the HW then stays within its reach,
+/// and it rejoins. Before, the HW ran ahead at the leader's LEO, the follower stayed a few
+/// records short of it, and it rejoined only once the writes stopped.
+#[test]
+fn a_returning_follower_rejoins_the_isr_under_steady_writes() {
+    let mut sim = teaching(2, 5);
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 1, 2, 1, false);
+    add_producer(&mut sim, 0, Acks::Leader);
+    run_for(&mut sim, 1_000, &mut ev);
+    let leader = leader_of(&sim, "t", 0);
+    let follower = 3 - leader;
+    crash(&mut sim, follower);
+    run_for(&mut sim, 4_000, &mut ev);
+    assert_eq!(isr_of(&sim, "t", 0), vec![leader]);
+    restart(&mut sim, follower);
+    // A record every 25 ms for 10 s.
+    for i in 0..400 {
+        produce(&mut sim, 0, "t", Some("k"), &format!("v{i}"));
+        run_for(&mut sim, 25, &mut ev);
+    }
+    assert!(
+        isr_of(&sim, "t", 0).contains(&follower),
+        "broker {follower} rejoined while records kept coming"
+    );
+}

@@ -3,7 +3,7 @@
 
 use crate::fmt::bidi_isolated;
 use kafkascope_core::election::PreferredElection;
-use kafkascope_core::event::{DropReason, ElectionReason, IsrChangeReason};
+use kafkascope_core::event::{DropReason, ElectionReason, IsrChangeReason, LogStartReason};
 use kafkascope_core::log::{Record, RecordId};
 use kafkascope_core::partitioner::{KeyPlacement, KeylessStrategy};
 use kafkascope_core::{BrokerId, ErrorCode, EventKind, NO_LEADER, NodeId, TopicPartition};
@@ -369,14 +369,37 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             broker,
             tp,
             log_start_offset,
+            reason: LogStartReason::Retention,
         } => detail(format!(
             "broker {broker}: retention deleted old records of {tp}; log now starts at {log_start_offset}"
         )),
+        EventKind::LogStartOffsetAdvanced {
+            broker,
+            tp,
+            log_start_offset,
+            reason: LogStartReason::LeaderLogStart,
+        } => detail(format!(
+            "broker {broker}: its copy of {tp} now starts at {log_start_offset}, where the leader's does"
+        )),
+        EventKind::LogStartOffsetAdvanced {
+            broker,
+            tp,
+            log_start_offset,
+            reason: LogStartReason::OutOfRange,
+        } => Some(Narration {
+            text: format!(
+                "broker {broker} was too far behind on {tp}: the leader's log starts at \
+             {log_start_offset} (OFFSET_OUT_OF_RANGE), so it dropped its copy and fetches again \
+             from there"
+            ),
+            detail: false,
+        }),
         EventKind::RecordPartitioned {
             record,
             tp,
             key_placement,
             explicit,
+            keyless,
             ..
         } => key(placement_text(
             ctx,
@@ -384,6 +407,7 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             tp,
             key_placement.as_ref(),
             *explicit,
+            *keyless,
         )),
         EventKind::ProduceAcknowledged {
             producer,
@@ -548,6 +572,7 @@ pub fn placement_text(
     tp: &TopicPartition,
     key_placement: Option<&KeyPlacement>,
     explicit: bool,
+    keyless: Option<KeylessStrategy>,
 ) -> String {
     if explicit {
         return format!(
@@ -557,7 +582,8 @@ pub fn placement_text(
     }
     match key_placement {
         Some(kp) => key_arithmetic(ctx.keys.get(&record).map(|k| &**k), kp),
-        None => match ctx.keyless {
+        // The producer's own strategy; the world's default for an event without one.
+        None => match keyless.unwrap_or(ctx.keyless) {
             KeylessStrategy::RoundRobin => {
                 format!("no key: round-robin -> partition {}", tp.partition)
             }
@@ -682,6 +708,7 @@ mod tests {
             tp: tp(kp.partition),
             key_placement: Some(kp),
             explicit: false,
+            keyless: None,
         };
         let t = narrate(&e, &ctx).unwrap().text;
         assert_eq!(
@@ -724,21 +751,34 @@ mod tests {
 
     #[test]
     fn keyless_placement_names_the_strategy() {
-        let e = EventKind::RecordPartitioned {
+        let e = |keyless| EventKind::RecordPartitioned {
             producer: 0,
             record: 1,
             tp: tp(1),
             key_placement: None,
             explicit: false,
+            keyless,
         };
-        assert_eq!(text(e.clone()), "no key: round-robin -> partition 1");
+        assert_eq!(text(e(None)), "no key: round-robin -> partition 1");
         let ctx = NarrateCtx {
             keyless: KeylessStrategy::Sticky,
             ..Default::default()
         };
         assert_eq!(
-            narrate(&e, &ctx).unwrap().text,
+            narrate(&e(None), &ctx).unwrap().text,
             "no key: uniform sticky partitioner -> partition 1"
+        );
+        // The producer's own strategy wins over the world's default: a lesson's sticky
+        // producer in a round-robin world is narrated as sticky, and the other way round.
+        assert_eq!(
+            text(e(Some(KeylessStrategy::Sticky))),
+            "no key: uniform sticky partitioner -> partition 1"
+        );
+        assert_eq!(
+            narrate(&e(Some(KeylessStrategy::RoundRobin)), &ctx)
+                .unwrap()
+                .text,
+            "no key: round-robin -> partition 1"
         );
     }
 

@@ -4,7 +4,7 @@
 
 use super::Broker;
 use crate::error::ErrorCode;
-use crate::event::EventKind;
+use crate::event::{EventKind, LogStartReason};
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::kernel::{Ctx, TimerId};
 use crate::message::{FetchPartition, FetchPartitionResponse, Message};
@@ -137,6 +137,20 @@ impl Broker {
                 p.fetch_paused = true;
                 return false;
             }
+            // `AbstractFetcherThread.handleOutOfRangeError`: the leader's log starts past this
+            // replica's end (retention deleted what it missed), so it drops its log and starts
+            // at the leader's log start (`truncateFullyAndStartAt`). Kafka first asks the
+            // leader for its offsets with ListOffsets; the response's log start says the same.
+            Some(ErrorCode::OffsetOutOfRange) if r.log_start_offset > p.log.log_end_offset() => {
+                p.log.truncate_fully_and_start_at(r.log_start_offset);
+                ctx.emit(EventKind::LogStartOffsetAdvanced {
+                    broker: me,
+                    tp: r.tp.clone(),
+                    log_start_offset: r.log_start_offset,
+                    reason: LogStartReason::OutOfRange,
+                });
+                return false;
+            }
             Some(_) => return true,
             None => {}
         }
@@ -172,6 +186,15 @@ impl Broker {
                 broker: me,
                 tp: r.tp.clone(),
                 high_watermark: p.log.high_watermark(),
+            });
+        }
+        // `ReplicaFetcherThread.processPartitionData`: then follow the leader's log start.
+        if let Some(start) = p.log.increment_log_start_offset(r.log_start_offset) {
+            ctx.emit(EventKind::LogStartOffsetAdvanced {
+                broker: me,
+                tp: r.tp.clone(),
+                log_start_offset: start,
+                reason: LogStartReason::LeaderLogStart,
             });
         }
         false

@@ -275,9 +275,25 @@ impl Broker {
             return;
         }
         let maximal = p.maximal_isr();
-        let candidate = high_watermark(p.log.log_end_offset(), &maximal, me, |b| {
+        let leo = p.log.log_end_offset();
+        let (now, lag_max) = (ctx.now(), self.timeouts.replica_lag_time_max_ms);
+        // `shouldWaitForReplicaToJoinIsr`: a caught-up follower outside the ISR holds the HW
+        // back too, or under steady writes it might never reach the HW and rejoin; if the
+        // controller would take it (`isReplicaIsrEligible`: alive, or unfenced in KRaft, in
+        // this broker's metadata).
+        let live = &self.metadata.live_brokers;
+        let joining = leader
+            .followers
+            .iter()
+            .filter(|(b, f)| {
+                !maximal.contains(b) && live.contains(b) && !f.is_out_of_sync(leo, now, lag_max)
+            })
+            .map(|(_, f)| f.log_end_offset)
+            .min();
+        let candidate = high_watermark(leo, &maximal, me, |b| {
             leader.followers.get(&b).map_or(0, |f| f.log_end_offset)
-        });
+        })
+        .min(joining.unwrap_or(u64::MAX));
         if p.log.advance_high_watermark(candidate) {
             ctx.emit(EventKind::HighWatermarkAdvanced {
                 broker: me,
@@ -409,12 +425,17 @@ impl Broker {
                     } else if fp.current_leader_epoch > p.state.leader_epoch {
                         // UNKNOWN_LEADER_EPOCH in Kafka: the follower heard of an epoch we have not.
                         r.error = Some(ErrorCode::NotLeaderOrFollower);
+                    } else if fp.fetch_offset < p.log.log_start_offset() {
+                        // `Partition.readRecords`: below the log start is out of range
+                        // "regardless of whether epochs are diverging".
+                        r.error = Some(ErrorCode::OffsetOutOfRange);
                     } else if let Some(div) = p
                         .log
                         .diverging_epoch(fp.fetch_offset, fp.last_fetched_epoch)
                     {
                         r.diverging_epoch = Some(div);
                     } else {
+                        // A follower past our end has a diverging epoch (answered above).
                         r.records = p.log.read(fp.fetch_offset, FETCH_MAX_RECORDS);
                     }
                 } else {

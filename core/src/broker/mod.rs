@@ -8,7 +8,7 @@ mod leader;
 
 use crate::collections::{LiteMap, SortedSet, map_from_iter};
 use crate::config::{BrokerTimeouts, CoordinatorMode, Millis};
-use crate::event::EventKind;
+use crate::event::{EventKind, LogStartReason};
 use crate::group::GroupCoordinator;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicPartition};
 use crate::kernel::Ctx;
@@ -226,9 +226,25 @@ impl Broker {
                 if !self.accept_controller(ctx, from, *controller_id, *controller_epoch) {
                     return;
                 }
-                self.metadata.live_brokers = live_brokers.iter().copied().collect();
+                let live: SortedSet<BrokerId> = live_brokers.iter().copied().collect();
+                let lost_brokers = self.metadata.live_brokers.iter().any(|b| !live.contains(b));
+                self.metadata.live_brokers = live;
                 for st in partitions {
                     Arc::make_mut(&mut self.metadata.partitions).insert(st.tp.clone(), st.clone());
+                }
+                if lost_brokers {
+                    // A dead follower outside the ISR no longer holds the HW back (see
+                    // `maybe_advance_high_watermark`). Kafka recomputes at the next follower
+                    // fetch, at most a fetch wait later; here at once.
+                    let led: Vec<TopicPartition> = self
+                        .partitions
+                        .iter()
+                        .filter(|(_, p)| p.is_leader())
+                        .map(|(tp, _)| tp.clone())
+                        .collect();
+                    for tp in led {
+                        self.maybe_advance_high_watermark(ctx, &tp);
+                    }
                 }
             }
             Message::BrokerHeartbeatResponse { .. } => {}
@@ -491,6 +507,7 @@ impl Broker {
                     broker: self.id,
                     tp: tp.clone(),
                     log_start_offset: start,
+                    reason: LogStartReason::Retention,
                 });
             }
         }

@@ -26,6 +26,9 @@ pub struct BuiltinController {
     /// When each broker was last sent LeaderAndIsr, so a digest mismatch caused by an update
     /// still in flight does not trigger a resync.
     last_sent: LiteMap<BrokerId, Millis>,
+    /// The live brokers the last UpdateMetadata named: when they change, every live broker
+    /// hears (`KafkaController.onBrokerStartup` / `onReplicasBecomeOffline`).
+    told_live: Vec<BrokerId>,
 }
 
 impl BuiltinController {
@@ -51,6 +54,7 @@ impl BuiltinController {
             meta,
             timeouts,
             last_sent: LiteMap::new_vec(),
+            told_live: Vec::new(),
         }
     }
 
@@ -66,6 +70,7 @@ impl BuiltinController {
     fn publish(&mut self, ctx: &mut Ctx, changed: &[TopicPartition], full_sync: Option<BrokerId>) {
         let changed: SortedSet<&TopicPartition> = changed.iter().collect();
         let live = self.meta.live_brokers();
+        let live_changed = live != self.told_live;
         for &b in &live {
             let full = full_sync == Some(b);
             let lai: Vec<PartitionState> = self
@@ -94,7 +99,7 @@ impl BuiltinController {
                 .filter(|p| full || changed.contains(&p.tp))
                 .cloned()
                 .collect();
-            if !um.is_empty() || full {
+            if !um.is_empty() || full || live_changed {
                 ctx.send(
                     NodeId::Broker(b),
                     Message::UpdateMetadata {

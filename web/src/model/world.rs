@@ -760,6 +760,7 @@ impl Engine {
                     tp,
                     key_placement,
                     explicit,
+                    keyless,
                     ..
                 } => {
                     if let Some(p) = self.placement.as_mut().filter(|p| p.record == *record) {
@@ -770,6 +771,7 @@ impl Engine {
                             tp,
                             key_placement.as_ref(),
                             *explicit,
+                            *keyless,
                         );
                     }
                 }

@@ -56,6 +56,7 @@ impl KafkaController {
     ) {
         let changed: SortedSet<&TopicPartition> = changed.iter().collect();
         let live = self.context.live_brokers();
+        let live_changed = live != self.told_live;
         for &b in &live {
             let full = full_sync.contains(&b);
             let lai: Vec<PartitionState> = self
@@ -76,10 +77,11 @@ impl KafkaController {
                 .filter(|p| full || changed.contains(&p.tp))
                 .cloned()
                 .collect();
-            if !um.is_empty() || full {
+            if !um.is_empty() || full || live_changed {
                 self.send_update_metadata(ctx, b, um, &live);
             }
         }
+        self.told_live = live;
     }
 
     pub(super) fn expected_digest(&self, b: BrokerId) -> u64 {

@@ -159,6 +159,9 @@ pub struct KafkaController {
     next_batch: u64,
     channel: LiteMap<BrokerId, Channel>,
     retry_register: bool,
+    /// The live brokers the last UpdateMetadata named: when they change, every live broker
+    /// hears (`onBrokerStartup`, and `onReplicasBecomeOffline` when no leader moved).
+    told_live: Vec<BrokerId>,
 }
 
 fn request_read(r: ZkRead) -> ZkRequest {
@@ -188,6 +191,7 @@ impl KafkaController {
             next_batch: 0,
             channel: LiteMap::new_vec(),
             retry_register: false,
+            told_live: Vec::new(),
         }
     }
 
