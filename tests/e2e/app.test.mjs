@@ -325,9 +325,12 @@ test('a lesson: the clock stops at each question, the answer is revealed by what
   assert.deepEqual((await lessonChecks(page)).map((c) => c.step), expectSteps);
   // The lesson's own cluster: two brokers, the topics ledger and safe-ledger.
   assert.equal(await page.locator('[data-broker-id]').count(), 2);
-  // The clock waits at the start, with the objectives shown (the page does not scroll to it).
+  // The clock waits at the start, with the objectives shown (the page does not scroll to it),
+  // once the set-up has run: the brokers already show the replicas the narration describes.
   await page.waitForSelector('#lesson-gate[data-kind="start"]');
-  assert.equal(await page.$eval('#cluster', (e) => e.dataset.time), '0');
+  const startAt = Number(await page.$eval('#cluster', (e) => e.dataset.time));
+  assert.ok(startAt > 0 && startAt < 1000, `Start at ${startAt} ms`);
+  assert.equal(await page.locator('g.replica[data-topic="ledger"]').count(), 2);
   assert.equal(await page.$eval('#lesson-objectives', (e) => e.open), true);
   assert.equal(await page.evaluate(() => window.scrollY), 0);
   await page.screenshot({ path: path.join(ARTIFACTS, 'lesson-start.png') });
@@ -341,9 +344,11 @@ test('a lesson: the clock stops at each question, the answer is revealed by what
   assert.equal(await page.$eval('#metric-offline', (e) => e.dataset.value), '2');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'lesson-gate', 'the question takes the focus');
   assert.match(await page.textContent('#lesson-narration'), /Both partitions are offline/);
-  // The checks of 7 s and 12 s have been made, and hold; the later ones wait.
+  // The checks of 7 s have been made, and hold; those of 12 s, the question's time, wait for
+  // the answer (they could give it away); the later ones wait for their time.
   let checks = await lessonChecks(page);
-  assert.deepEqual(checks.filter((c) => c.state !== 'pending').map((c) => c.state), Array(6).fill('holds'));
+  assert.deepEqual(checks.filter((c) => c.state !== 'pending').map((c) => c.state),
+    [...Array(3).fill('holds'), ...Array(3).fill('after-answer')]);
   assert.match(await page.textContent('#lesson-checks li[data-state="holds"]'), /holds/);
   // Continue (or Play) without an answer: the clock stays.
   await page.click('#lesson-continue');
@@ -557,6 +562,47 @@ test('Step back right after Steps retraces them one by one', async () => {
     await page.waitForFunction((t) => Number(document.querySelector('#cluster').dataset.time) === t, times[i]);
   }
   assert.equal(await time(), times[0], `back where it started: ${times.join(', ')}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a lesson at 1280x800: a question comes into view in the lesson panel, not by scrolling the diagram away; checks at its time wait for the answer; acting says the story no longer matches, and Restart starts it over', async () => {
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?lesson=replication-and-isr&speed=1000`);
+  await page.waitForSelector('#lesson-gate[data-kind="start"]');
+  await page.click('#lesson-gate button');
+  await page.waitForSelector('#lesson-gate[data-kind="question"][data-at="4500"]', { timeout: 30_000 });
+  await page.waitForTimeout(300);
+  const view = await page.evaluate(() => {
+    const box = (s) => { const r = document.querySelector(s).getBoundingClientRect(); return [r.top, r.bottom]; };
+    return { scrollY, h: innerHeight, cluster: box('#cluster'), gate: box('#lesson-gate'), active: document.activeElement?.id };
+  });
+  assert.equal(view.scrollY, 0, JSON.stringify(view));
+  assert.ok(view.cluster[0] >= 0 && view.cluster[1] <= view.h, `the diagram is in view: ${JSON.stringify(view)}`);
+  assert.ok(view.gate[0] >= 0 && view.gate[1] <= view.h, `the question is in view: ${JSON.stringify(view)}`);
+  assert.equal(view.active, 'lesson-gate');
+  // The check made at the question's time (placed before it in the file) would give the
+  // answer away: it waits, and names the records by when they were sent, not by step number.
+  const atQuestion = await page.$$eval('#lesson-checks > li', (els) => els
+    .filter((e) => e.querySelector('time').textContent === '4.500 s')
+    .map((e) => ({ state: e.dataset.state, text: e.textContent })));
+  assert.ok(atQuestion.length > 0);
+  for (const c of atQuestion) {
+    assert.equal(c.state, 'after-answer', c.text);
+    assert.doesNotMatch(c.text, /steps\[/);
+  }
+  assert.ok(atQuestion.some((c) => /records sent at 3\.500 s/.test(c.text)), JSON.stringify(atQuestion));
+  // The learner acts: the panel says the lesson's story and the cluster have parted.
+  assert.equal(await page.locator('#lesson-off-script').count(), 0);
+  await page.focus('[data-broker-id="2"]');
+  await page.keyboard.press('Enter');
+  await page.click('#broker-crash');
+  await page.waitForSelector('#lesson-off-script');
+  assert.match(await page.textContent('#lesson-off-script'), /You changed the cluster at 4\.500 s/);
+  await page.click('#lesson-restart');
+  await page.waitForSelector('#lesson-gate[data-kind="start"]');
+  assert.equal(await page.locator('#lesson-off-script').count(), 0);
+  assert.ok(Number(await page.$eval('#cluster', (e) => e.dataset.time)) < 1000);
+  assert.equal(await page.$eval('[data-broker-id="2"]', (e) => e.dataset.up), 'true');
   assert.deepEqual(errors, []);
   await page.close();
 });

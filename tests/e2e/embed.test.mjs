@@ -437,3 +437,35 @@ test('<kafka-cluster> checks its attributes: an error in words in place of the a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a course page that links style.css for mount() keeps its own scrolling and headings; an embedded lesson on a phone stacks the diagram over its panel', async () => {
+  const { page, errors } = await openEmbedHost(env.browser.context, env.server.url);
+  await page.evaluate(() => { window.kafkascope.mount(document.querySelector('#here'), { preset: 'default', embed: true }); });
+  await page.waitForSelector('#here [data-broker-id]');
+  const host = await page.evaluate(() => ({
+    html: getComputedStyle(document.documentElement).overflowY,
+    body: getComputedStyle(document.body).overflowY,
+    margin: getComputedStyle(document.body).marginTop,
+    h1: getComputedStyle(document.querySelector('main > h1')).fontSize,
+    appFont: getComputedStyle(document.querySelector('#here .app')).fontSize,
+  }));
+  assert.ok(!['hidden', 'clip'].includes(host.html) && !['hidden', 'clip'].includes(host.body), JSON.stringify(host));
+  assert.equal(host.margin, '8px', 'the host page keeps its own body margin');
+  assert.equal(host.h1, '32px', 'and its own h1 (the app\'s is 20px)');
+  assert.equal(host.appFont, '15px', 'the mounted app has its own font');
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  const phone = await env.browser.context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`${env.server.url}?embed=1&lesson=leader-failover`);
+  await phone.waitForSelector('#lesson-panel [id="lesson-gate"]', { timeout: 20_000 });
+  const boxes = await phone.evaluate(() => {
+    const r = (s) => { const b = document.querySelector(s).getBoundingClientRect(); return { top: b.top, bottom: b.bottom, width: b.width }; };
+    return { left: r('.main > .left'), side: r('.main > .side'), w: innerWidth };
+  });
+  assert.ok(boxes.side.top >= boxes.left.bottom - 1, `stacked: ${JSON.stringify(boxes)}`);
+  assert.ok(boxes.side.width > 0.8 * boxes.w && boxes.left.width > 0.8 * boxes.w, JSON.stringify(boxes));
+  await phone.screenshot({ path: path.join(ARTIFACTS, 'embed-lesson-phone.png') });
+  await phone.close();
+});

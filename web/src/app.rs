@@ -145,6 +145,7 @@ struct Callbacks {
     lesson_select: Callback<String>,
     lesson_choose: Callback<(usize, usize)>,
     lesson_continue: Callback<()>,
+    lesson_restart: Callback<()>,
 }
 
 pub struct App {
@@ -523,6 +524,7 @@ impl Component for App {
             lesson_select: link.callback(|n| Msg::Lesson(LessonMsg::Select(n))),
             lesson_choose: link.callback(|(q, c)| Msg::Lesson(LessonMsg::Choose(q, c))),
             lesson_continue: link.callback(|_| Msg::Lesson(LessonMsg::Continue)),
+            lesson_restart: link.callback(|_| Msg::Lesson(LessonMsg::Restart)),
         };
         let first_topic = world.scenario().topics.first().map(|t| t.name.clone());
         let mut app = App {

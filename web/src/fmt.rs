@@ -23,6 +23,11 @@ pub fn fixed(v: f64, decimals: u32) -> String {
     }
 }
 
+/// `1.234 s`
+pub fn sim_seconds(ms: f64) -> String {
+    format!("{} s", fixed(ms / 1000.0, 3))
+}
+
 /// An SVG coordinate: one decimal, without a trailing `.0` (`12.5`, `40`).
 pub fn num(v: f64) -> String {
     let s = fixed(v, 1);

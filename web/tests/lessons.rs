@@ -188,10 +188,14 @@ fn a_lesson_played_with_its_gates_stops_at_each_question_and_reveals_answers() {
             assert_eq!(progress.reveal(&lesson, 0, t), None);
         }
     }
+    // The clock waits at Start once the set-up has run (the brokers know their replicas),
+    // before the lesson's first step after t = 0.
+    let (start_at, start) = stops.remove(0);
+    assert_eq!(start, GateKind::Start);
+    assert!(start_at > 0 && start_at < 1_000, "Start at {start_at} ms");
     assert_eq!(
         stops,
         vec![
-            (0, GateKind::Start),
             (12_000, GateKind::Question(0)),
             (19_000, GateKind::Question(1)),
             (26_000, GateKind::End),

@@ -43,6 +43,8 @@ pub enum LessonMsg {
     Loaded(String, Result<String, String>),
     Choose(usize, usize),
     Continue,
+    /// The lesson from its start, with its own seed and none of the learner's actions.
+    Restart,
 }
 
 /// Fetches `url` (relative to the page) as text.
@@ -329,6 +331,12 @@ impl App {
                     self.lesson.continue_error = None;
                 }
             }
+            LessonMsg::Restart => {
+                if let Some(seed) = self.lesson.lesson.as_ref().map(|l| l.scenario.seed) {
+                    self.seed_text = seed.to_string();
+                    self.lesson_reset(seed);
+                }
+            }
             LessonMsg::Continue => {
                 let Some(l) = self.lesson.lesson.clone() else {
                     return;
@@ -461,7 +469,9 @@ impl App {
             <LessonPanel lesson={l.clone()} now={self.world.now()}
                 progress={self.lesson.progress.clone()} results={self.lesson.results.clone()}
                 continue_error={self.lesson.continue_error.clone().map(AttrValue::from)}
-                on_choose={self.cb.lesson_choose.clone()} on_continue={self.cb.lesson_continue.clone()} />
+                off_script_at={self.world.actions().map(|(at, _)| at).find(|&at| at <= self.world.now())}
+                on_choose={self.cb.lesson_choose.clone()} on_continue={self.cb.lesson_continue.clone()}
+                on_restart={self.cb.lesson_restart.clone()} />
         }
     }
 }

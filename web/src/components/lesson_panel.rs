@@ -60,8 +60,12 @@ pub struct LessonPanelProps {
     pub results: Rc<Vec<(usize, ExpectResult)>>,
     /// Why Continue did nothing (no choice made).
     pub continue_error: Option<AttrValue>,
+    /// When the learner first changed the lesson's cluster (crashed a broker, sent records),
+    /// if that is at or before the time shown.
+    pub off_script_at: Option<Millis>,
     pub on_choose: Callback<(usize, usize)>,
     pub on_continue: Callback<()>,
+    pub on_restart: Callback<()>,
 }
 
 #[component]
@@ -194,8 +198,8 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
         let (state, mark, words, detail) = match s {
             CheckState::Pending => ("pending", "○", "not checked yet", None),
             CheckState::AfterAnswer => ("after-answer", "○", "shown once you answer", None),
-            CheckState::Holds(r) => ("holds", "✓", "holds", Some(r.text())),
-            CheckState::Fails(r) => ("fails", "✗", "FAILS", Some(r.text())),
+            CheckState::Holds(r) => ("holds", "✓", "holds", Some(c.in_page_words(&r.text()))),
+            CheckState::Fails(r) => ("fails", "✗", "FAILS", Some(c.in_page_words(&r.text()))),
         };
         html! {
             <li key={c.step} class={classes!("lesson-check", state)} data-step={c.step.to_string()}
@@ -221,6 +225,20 @@ pub fn LessonPanel(p: &LessonPanelProps) -> Html {
                     }
                     <ul>{ for l.objectives.iter().map(|o| html! { <li>{ o.clone() }</li> }) }</ul>
                 </details>
+            }
+            if let Some(at) = p.off_script_at {
+                <div id="lesson-off-script" class="lesson-off-script" role="note">
+                    <p>{ format!(
+                        "You changed the cluster at {}: the narration, the questions and the \
+                         checks still tell the lesson's own story, which may no longer match \
+                         what you see.",
+                        sim_seconds(at as f64)
+                    ) }</p>
+                    <button type="button" id="lesson-restart"
+                        onclick={p.on_restart.reform(|_: MouseEvent| ())}>
+                        { "Restart the lesson" }
+                    </button>
+                </div>
             }
             <div id="lesson-narration" class="lesson-narration" aria-live="polite" aria-atomic="true"
                 data-step={current.map(|n| n.step.to_string())}>

@@ -44,10 +44,7 @@ pub fn target_checked(e: &yew::Event) -> bool {
         .is_some_and(|i| i.checked())
 }
 
-/// `1.234 s`
-pub fn sim_seconds(ms: f64) -> String {
-    format!("{} s", crate::fmt::fixed(ms / 1000.0, 3))
-}
+pub use crate::fmt::sim_seconds;
 
 /// A menu's shared behaviour: Escape closes it, and its heading takes the focus when it opens
 /// for `key` (not a button: the Space that opened the menu must not press one). Returns the

@@ -9,7 +9,7 @@
 
 use super::scenario::{ControlPlane, Scenario, TopicSpec};
 use kafkascope_core::config::{CoordinatorMode, Millis};
-use kafkascope_core::expect::ExpectResult;
+use kafkascope_core::expect::{ExpectResult, Expectation};
 use kafkascope_core::scenario::{Narration, Scenario as CoreScenario, ScenarioError, StepKind};
 use std::rc::Rc;
 
@@ -152,9 +152,22 @@ pub struct Gate {
 pub struct LessonCheck {
     pub step: usize,
     pub at: Millis,
-    /// `partition ledger-0`, `records sent by steps[6]`: what it looks at, not what it
+    /// `partition ledger-0`, `records sent at 3.500 s`: what it looks at, not what it
     /// expects (that would give answers away).
     pub subject: String,
+    /// The command line's words for the produce step it looks at, `sent by steps[6]`, and
+    /// the page's, `sent at 3.500 s`: a learner sees no step numbers.
+    pub step_words: Option<(String, String)>,
+}
+
+impl LessonCheck {
+    /// A check's text in the page's words.
+    pub fn in_page_words(&self, text: &str) -> String {
+        match &self.step_words {
+            Some((cli, page)) => text.replace(cli, page),
+            None => text.to_owned(),
+        }
+    }
 }
 
 /// A parsed lesson and its steps sorted for the panel.
@@ -242,11 +255,27 @@ impl Lesson {
                         }
                     }
                 }
-                StepKind::Expect(e) => checks.push(LessonCheck {
-                    step: i,
-                    at: s.at,
-                    subject: e.subject(),
-                }),
+                StepKind::Expect(e) => {
+                    let step_words = match e {
+                        Expectation::Records { step: Some(n), .. } => {
+                            scenario.steps.get(*n).map(|sent| {
+                                (
+                                    format!("sent by steps[{n}]"),
+                                    format!("sent at {}", crate::fmt::sim_seconds(sent.at as f64)),
+                                )
+                            })
+                        }
+                        _ => None,
+                    };
+                    let mut check = LessonCheck {
+                        step: i,
+                        at: s.at,
+                        subject: e.subject(),
+                        step_words,
+                    };
+                    check.subject = check.in_page_words(&check.subject);
+                    checks.push(check);
+                }
                 StepKind::Command(_) => {}
             }
         }
@@ -346,8 +375,8 @@ pub fn web_scenario(s: &CoreScenario) -> Scenario {
 pub enum CheckState<'a> {
     /// Its time has not come.
     Pending,
-    /// Its time has come, but a question before it (in step order, at the same time) is
-    /// not answered yet: its result would give the answer away.
+    /// Its time has come, but a question at or before its time is not answered yet: its
+    /// result could give the answer away.
     AfterAnswer,
     Holds(&'a ExpectResult),
     Fails(&'a ExpectResult),
@@ -368,7 +397,7 @@ pub fn check_states<'a>(
                 .questions
                 .iter()
                 .enumerate()
-                .any(|(q, question)| question.step < c.step && !progress.passed(lesson, q));
+                .any(|(q, question)| question.at <= c.at && !progress.passed(lesson, q));
             let state = match results.iter().find(|(s, _)| *s == c.step) {
                 Some(_) if withheld => CheckState::AfterAnswer,
                 Some((_, r)) if r.holds => CheckState::Holds(r),
@@ -704,8 +733,9 @@ mod tests {
     }
 
     #[test]
-    fn a_check_after_a_question_at_its_time_waits_for_the_answer() {
-        // A check before the question (in step order) and one after it, all at 500.
+    fn a_check_at_a_questions_time_waits_for_the_answer() {
+        // A check before the question (in step order) and one after it, all at 500: either
+        // could give the answer away.
         let text = SMALL.replace(
             r#"{"at": 500, "action": "question""#,
             r#"{"at": 500, "action": "expect", "check": "records", "key": "a", "partition": "orders-0"},
@@ -742,10 +772,10 @@ mod tests {
                 })
                 .collect()
         };
-        // At the question: the check before it is shown, the one after it is not.
-        assert_eq!(states(&p), ["holds", "after answer", "pending"]);
+        // At the question: neither check is shown.
+        assert_eq!(states(&p), ["after answer", "after answer", "pending"]);
         p.choose(&l, 0, 1);
-        assert_eq!(states(&p), ["holds", "after answer", "pending"]);
+        assert_eq!(states(&p), ["after answer", "after answer", "pending"]);
         p.proceed(&l, 500).unwrap();
         assert_eq!(states(&p), ["holds", "fails", "pending"]);
     }

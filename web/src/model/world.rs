@@ -28,6 +28,9 @@ use std::sync::Arc;
 mod lesson_run;
 use lesson_run::LessonRun;
 
+/// How long a world's set-up may run before it opens anyway.
+const SETUP_LIMIT_MS: Millis = 10_000;
+
 /// Most lines kept in each log (key events; everything).
 pub const LOG_CAPACITY: usize = 300;
 /// Most lost records remembered per replica.
@@ -450,18 +453,24 @@ impl Engine {
     /// brokers fetch them; in ZooKeeper mode the controller writes the states first), so the
     /// page opens on the cluster the scenario describes. Every step is in the event log.
     fn settle_setup(&mut self) {
-        const SETUP_LIMIT_MS: Millis = 10_000;
-        let ready = |sim: &Sim, topics: &[crate::model::TopicSpec]| {
-            let meta = sim.coordinator().metadata();
-            topics.iter().all(|t| {
-                meta.topics.get(t.name.as_str()).is_some_and(|m| {
-                    m.partitions
-                        .iter()
-                        .all(|p| sim.replica(p.leader, &p.tp).is_some_and(|r| r.is_leader()))
+        while !self.setup_ready() && self.sim.step_until(SETUP_LIMIT_MS) {}
+    }
+
+    /// Whether the scenario's topics are committed, each partition's leader acts as one and
+    /// every live replica knows it hosts the partition.
+    fn setup_ready(&self) -> bool {
+        let meta = self.sim.coordinator().metadata();
+        let sim = &self.sim;
+        self.scenario.topics.iter().all(|t| {
+            meta.topics.get(t.name.as_str()).is_some_and(|m| {
+                m.partitions.iter().all(|p| {
+                    sim.replica(p.leader, &p.tp).is_some_and(|r| r.is_leader())
+                        && p.replicas.iter().all(|&b| {
+                            !sim.is_up(NodeId::Broker(b)) || sim.replica(b, &p.tp).is_some()
+                        })
                 })
             })
-        };
-        while !ready(&self.sim, &self.scenario.topics) && self.sim.step_until(SETUP_LIMIT_MS) {}
+        })
     }
 
     /// When the steady producer or the script next acts.

@@ -11,6 +11,7 @@ use kafkascope_core::config::Millis;
 use kafkascope_core::describe::record_results;
 use kafkascope_core::expect::ExpectResult;
 use kafkascope_core::scenario::{Scenario as CoreScenario, StepKind, StepOutcome, StepSource};
+use kafkascope_core::timeline::Replay;
 use kafkascope_core::{Command, CommandOutcome, Event, EventKind, Sim};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -69,6 +70,17 @@ impl Engine {
                 w.push_line(0, format!("lesson topics[{i}] refused: {e}"), false);
             }
         }
+        // The steps at t = 0, then the set-up as in free play (the brokers learn their
+        // replicas), so the lesson opens on the cluster its first narration describes; never
+        // up to its next step.
+        let limit = lesson
+            .steps
+            .iter()
+            .map(|s| s.at)
+            .find(|&t| t > 0)
+            .map_or(super::SETUP_LIMIT_MS, |t| {
+                (t - 1).min(super::SETUP_LIMIT_MS)
+            });
         w.lesson = Some(Box::new(LessonRun {
             scenario: lesson,
             next: 0,
@@ -77,6 +89,7 @@ impl Engine {
             results: Vec::new(),
         }));
         w.ingest(None);
+        while (!w.setup_ready() || w.next_lesson_step() == Some(0)) && w.step_until(limit) {}
         Ok(w)
     }
 
