@@ -180,6 +180,9 @@ impl App {
             return t;
         };
         let (to, stopped) = self.lesson.progress.clamp(&l, t);
+        // The Start gate is at 0, but the world opens once its set-up has run: the clock
+        // stops where the session starts.
+        let to = to.max(self.world.session().0);
         if stopped {
             if self.playback.playing() {
                 self.lesson.focus_gate = true;
