@@ -1081,3 +1081,46 @@ fn a_retried_record_keeps_its_place_with_one_request_in_flight() {
     let _ = std::fs::remove_file(&p);
     assert!(out.contains("Expectations: 3 of 3 hold"), "{out}");
 }
+
+#[test]
+fn an_acks_0_producer_learns_of_a_new_leader_when_its_connection_is_closed() {
+    // Broker 3 led t-0 and came back as a follower. The acks=0 records sent to it are lost
+    // (NOT_LEADER_OR_FOLLOWER, and no response), but the broker closes the connection, the
+    // producer asks for new metadata, and the next records reach the new leader. Before, it
+    // kept sending to broker 3 forever.
+    let p = temp_file(
+        "acks0-stale",
+        r#"{"seed": 1, "cluster": {"brokers": 3, "broker": {"auto_leader_rebalance_enable": false}},
+            "topics": [{"name": "t", "partitions": 1, "replication_factor": 3}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "0"},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "t", "value": "a", "count": 2},
+              {"at": 2000, "action": "crash", "node": "broker-3"},
+              {"at": 8000, "action": "restart", "node": "broker-3"},
+              {"at": 12000, "action": "produce", "producer": 0, "topic": "t", "value": "b", "count": 3},
+              {"at": 13000, "action": "produce", "producer": 0, "topic": "t", "value": "c", "count": 3}],
+            "run_until": 14000}"#,
+    );
+    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+    let out = stdout(&run(&["run", p.to_str().unwrap()]));
+    let _ = std::fs::remove_file(&p);
+    assert!(
+        trace.contains("broker-3 -> producer-0  ConnectionClosed after NOT_LEADER_OR_FOLLOWER"),
+        "{trace}"
+    );
+    for v in ["b-0", "b-1", "b-2"] {
+        assert!(
+            out.contains(&format!(
+                "{v}    t-0        -       sent (acks=0), not in the leader's log\n"
+            )),
+            "{v}: {out}"
+        );
+    }
+    for v in ["c-0", "c-1", "c-2"] {
+        assert!(
+            out.contains(&format!(
+                "{v}    t-0        -       sent (acks=0), in the leader's log\n"
+            )),
+            "{v}: {out}"
+        );
+    }
+}

@@ -755,6 +755,7 @@ pub fn message_detail(m: &Message) -> String {
                 .join(",");
             format!(" {parts} acks={acks}")
         }
+        Message::ConnectionClosed { error } => format!(" after {}", error.name()),
         Message::ProduceResponse { partitions, .. } => partitions
             .iter()
             .map(|p| match (p.error, p.base_offset) {

@@ -178,6 +178,13 @@ pub enum Message {
         correlation_id: u64,
         partitions: Vec<ProducePartitionResponse>,
     },
+    /// The broker closed the producer's connection: Kafka's only answer to an acks=0 produce
+    /// it could not append (`KafkaApis.handleProduceRequest`, "so that the producer client
+    /// will know that some error has happened and will refresh its metadata"). Not an API of
+    /// Kafka's: the connection's end, drawn as a message.
+    ConnectionClosed {
+        error: ErrorCode,
+    },
     /// Followers (replica_id set) and consumers (replica_id None) fetch the same way.
     Fetch {
         correlation_id: u64,
@@ -346,6 +353,7 @@ impl Message {
             Message::MetadataResponse { .. } => "MetadataResponse",
             Message::Produce { .. } => "Produce",
             Message::ProduceResponse { .. } => "ProduceResponse",
+            Message::ConnectionClosed { .. } => "ConnectionClosed",
             Message::Fetch { .. } => "Fetch",
             Message::FetchResponse { .. } => "FetchResponse",
             Message::ListOffsets { .. } => "ListOffsets",

@@ -475,6 +475,8 @@ impl Producer {
                 correlation_id,
                 partitions,
             } => self.on_produce_response(ctx, *correlation_id, partitions),
+            // NetworkClient: a closed connection makes the client ask for new metadata.
+            Message::ConnectionClosed { .. } => self.request_metadata(ctx),
             _ => {}
         }
     }
@@ -562,9 +564,14 @@ impl Producer {
                 error,
                 attempt: p.attempts,
             });
+            // `Sender.completeBatch`: an InvalidMetadataException asks for new metadata (a
+            // timeout is a disconnect, which does too).
             if matches!(
                 error,
-                ErrorCode::NotLeaderOrFollower | ErrorCode::RequestTimedOut
+                ErrorCode::NotLeaderOrFollower
+                    | ErrorCode::UnknownTopicOrPartition
+                    | ErrorCode::FencedLeaderEpoch
+                    | ErrorCode::RequestTimedOut
             ) {
                 self.request_metadata(ctx);
             }

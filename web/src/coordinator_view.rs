@@ -253,7 +253,9 @@ pub fn countdown_lines(s: &Snapshot, max: usize) -> Vec<String> {
                     format!("broker {broker}'s ZooKeeper session expires in {left} unless it pings")
                 }
                 Countdown::ElectionTimeout { voter, .. } => {
-                    format!("controller-{voter} starts an election in {left}")
+                    format!(
+                        "controller-{voter} starts an election in {left} unless it hears from a leader"
+                    )
                 }
             }
         })
@@ -361,7 +363,8 @@ mod tests {
         assert_eq!(
             countdown_lines(&s, 5),
             vec![
-                "controller-101 starts an election in 0.7 s".to_owned(),
+                "controller-101 starts an election in 0.7 s unless it hears from a leader"
+                    .to_owned(),
                 "broker 2's ZooKeeper session expires in 4.1 s unless it pings".to_owned(),
             ]
         );

@@ -236,6 +236,10 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             "broker {broker} stopped answering; fenced after {} silence",
             seconds(*silent_for_ms)
         )),
+        // ZooKeeper mode has no fencing: the broker registered /brokers/ids/<id> again.
+        EventKind::BrokerUnfenced { broker } if ctx.zookeeper => key(format!(
+            "broker {broker} registered in ZooKeeper again; the controller counts it alive"
+        )),
         EventKind::BrokerUnfenced { broker } => key(format!(
             "broker {broker} is heard again; the controller unfences it"
         )),
@@ -655,6 +659,23 @@ mod tests {
             preferred_election(&r(&[], &[0], &[1, 2])),
             "no leader moved; orders-1, orders-2 keep their leader: the preferred replica is \
              down or out of the ISR (PREFERRED_LEADER_NOT_AVAILABLE)"
+        );
+    }
+
+    #[test]
+    fn a_broker_back_is_unfenced_in_kraft_words_and_registered_in_zookeeper_words() {
+        let e = EventKind::BrokerUnfenced { broker: 1 };
+        assert_eq!(
+            text(e.clone()),
+            "broker 1 is heard again; the controller unfences it"
+        );
+        let zk = NarrateCtx {
+            zookeeper: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            narrate(&e, &zk).unwrap().text,
+            "broker 1 registered in ZooKeeper again; the controller counts it alive"
         );
     }
 

@@ -72,7 +72,12 @@ impl Broker {
             parts.push(outcome);
         }
         match acks {
-            Acks::None => {}
+            // No response; an error closes the connection instead.
+            Acks::None => {
+                if let Some(error) = parts.iter().find_map(|p| p.outcome.flatten()) {
+                    ctx.send(from, Message::ConnectionClosed { error });
+                }
+            }
             Acks::Leader => {
                 let partitions = parts
                     .into_iter()

@@ -232,7 +232,8 @@ pub fn ConfigPanel(p: &ConfigPanelProps) -> Html {
     html! {
         <section class="panel config" aria-labelledby="config-title">
             <h2 id="config-title">{ "Cluster configuration" }</h2>
-            <p class="hint">{ "Apply rebuilds the cluster from these values and the seed, at t = 0. \
+            <p class="hint">{ "Apply rebuilds the cluster from these values and the seed, from t = 0 (the \
+                clock starts once its topics are created and the brokers know their replicas). \
                 An invalid value shows Kafka's error and changes nothing." }</p>
             <form onsubmit={on_submit}>
                 { number_field("config-brokers".into(), "Brokers (1 to 9)", &d.brokers,

@@ -21,7 +21,7 @@ use yew::prelude::*;
 pub fn api_class(api: &str) -> &'static str {
     let base = api.trim_end_matches("Response");
     match base {
-        "Produce" | "Metadata" | "ListOffsets" => "api-client",
+        "Produce" | "Metadata" | "ListOffsets" | "ConnectionClosed" => "api-client",
         "Fetch" => "api-fetch",
         "BrokerHeartbeat" | "LeaderAndIsr" | "UpdateMetadata" | "AlterPartition" => "api-control",
         _ => "api-group",
@@ -32,6 +32,7 @@ pub fn api_class(api: &str) -> &'static str {
 pub fn api_letter(api: &str) -> &'static str {
     match api.trim_end_matches("Response") {
         "Produce" => "P",
+        "ConnectionClosed" => "x",
         "Fetch" => "F",
         "Metadata" => "M",
         "ListOffsets" => "O",

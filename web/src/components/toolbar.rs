@@ -65,7 +65,9 @@ pub fn Toolbar(p: &ToolbarProps) -> Html {
                 value={crate::fmt::fixed(p.speed_log10, 2)}
                 aria-valuetext={p.speed_label.clone()}
                 oninput={speed} />
-            <span class="clock" aria-label="simulated time">{ format!("t = {}", sim_seconds(p.time_ms)) }</span>
+            // Whole milliseconds, as the world, the timeline and a share link count them
+            // (the playback clock runs between them).
+            <span class="clock" aria-label="simulated time">{ format!("t = {}", sim_seconds(p.time_ms.floor())) }</span>
             <span class="seed-group">
                 <label for="seed">{ "Seed" }</label>
                 <input id="seed" type="text" inputmode="numeric" size="8"
