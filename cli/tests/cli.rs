@@ -1124,3 +1124,56 @@ fn an_acks_0_producer_learns_of_a_new_leader_when_its_connection_is_closed() {
         );
     }
 }
+
+#[test]
+fn a_consumer_detects_truncation_after_an_unclean_election_and_goes_back_to_the_divergence() {
+    // The consumer read offsets 0..=5 from broker 2; broker 1, which had only 0..=2, becomes
+    // leader uncleanly. KIP-320: the consumer asks the new leader where epoch 0 ends (3) and
+    // seeks there, so it reads the new records from offset 3 on. Before, its fetch at 6 got
+    // OFFSET_OUT_OF_RANGE and it reset to the earliest offset, reading 0..=2 again.
+    let p = temp_file(
+        "kip-320",
+        r#"{"seed": 6, "cluster": {"brokers": 3, "broker": {"auto_leader_rebalance_enable": false}},
+            "topics": [{"name": "ledger", "partitions": 1, "replication_factor": 2, "config": {"unclean.leader.election.enable": true}}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 0, "action": "add_consumer", "id": 0, "group": "c", "topics": ["ledger"]},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "ledger", "value": "replicated", "count": 3},
+              {"at": 2000, "action": "crash", "node": "broker-1"},
+              {"at": 3000, "action": "produce", "producer": 0, "topic": "ledger", "value": "leader-only", "count": 3},
+              {"at": 9000, "action": "crash", "node": "broker-2"},
+              {"at": 14000, "action": "restart", "node": "broker-1"},
+              {"at": 16000, "action": "produce", "producer": 0, "topic": "ledger", "value": "new", "count": 4}],
+            "run_until": 25000}"#,
+    );
+    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+    let _ = std::fs::remove_file(&p);
+    assert!(
+        trace.contains(
+            "broker-1 -> consumer-0  OffsetForLeaderEpochResponse ledger-0 epoch 0 ends at 3\n"
+        ),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("consumer-0 ledger-0: truncation detected at offset 6, resetting to the first offset known to diverge, 3\n"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("consumer-0 -> broker-1  Fetch ledger-0@3\n"),
+        "{trace}"
+    );
+    // It never went back to the start of the log.
+    assert_eq!(
+        trace
+            .matches("consumer-0 -> broker-1  Fetch ledger-0@0")
+            .count()
+            + trace
+                .matches("consumer-0 -> broker-2  Fetch ledger-0@0")
+                .count(),
+        1,
+        "{trace}"
+    );
+    assert!(
+        trace.contains("consumer-0 consumed 4 record(s) from ledger-0 (offsets 3..=6)"),
+        "{trace}"
+    );
+}

@@ -792,6 +792,18 @@ pub fn message_detail(m: &Message) -> String {
         } => {
             format!(" {tp} {offset}{}", err_name(error))
         }
+        Message::OffsetForLeaderEpoch {
+            tp, leader_epoch, ..
+        } => format!(" {tp} epoch {leader_epoch}"),
+        Message::OffsetForLeaderEpochResponse {
+            tp, error: Some(e), ..
+        } => format!(" {tp} {}", e.name()),
+        Message::OffsetForLeaderEpochResponse {
+            tp,
+            leader_epoch,
+            end_offset,
+            ..
+        } => format!(" {tp} epoch {leader_epoch} ends at {end_offset}"),
         Message::FindCoordinator { group_id, .. } | Message::LeaveGroup { group_id, .. } => {
             format!(" {group_id}")
         }
@@ -1094,6 +1106,15 @@ pub fn event_text(kind: &EventKind) -> String {
             group,
             error,
         } => format!("consumer-{consumer} ({group}) stopped: {error}"),
+        K::ConsumerTruncationDetected {
+            consumer,
+            tp,
+            position,
+            diverging_offset,
+        } => format!(
+            "consumer-{consumer} {tp}: truncation detected at offset {position}, resetting to \
+             the first offset known to diverge, {diverging_offset}"
+        ),
         K::RecordsConsumed {
             consumer,
             tp,

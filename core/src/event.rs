@@ -260,6 +260,15 @@ pub enum EventKind {
         group: Arc<str>,
         partitions: Vec<TopicPartition>,
     },
+    /// KIP-320: after a leader change the consumer found its position past where the epoch
+    /// of its last record ends on the new leader (an unclean election truncated it), and
+    /// seeks back to the first offset known to diverge.
+    ConsumerTruncationDetected {
+        consumer: u32,
+        tp: TopicPartition,
+        position: u64,
+        diverging_offset: u64,
+    },
     /// A fatal error stopped a consumer (its `poll()` would throw): it no longer joins.
     ConsumerFailed {
         consumer: u32,

@@ -207,6 +207,23 @@ pub enum Message {
         error: Option<ErrorCode>,
         offset: u64,
     },
+    /// KIP-320: a consumer whose partition has a new leader asks where the epoch of its last
+    /// record ends in the leader's log (`OffsetsForLeaderEpoch`, from a client).
+    OffsetForLeaderEpoch {
+        correlation_id: u64,
+        tp: TopicPartition,
+        current_leader_epoch: i32,
+        leader_epoch: i32,
+    },
+    OffsetForLeaderEpochResponse {
+        correlation_id: u64,
+        tp: TopicPartition,
+        error: Option<ErrorCode>,
+        /// The largest epoch at or below the one asked for, and where it ends; -1 when the
+        /// leader's log knows none.
+        leader_epoch: i32,
+        end_offset: u64,
+    },
 
     // --- consumer groups ---
     /// Which broker coordinates this group? Any broker answers from its metadata cache.
@@ -357,6 +374,8 @@ impl Message {
             Message::Fetch { .. } => "Fetch",
             Message::FetchResponse { .. } => "FetchResponse",
             Message::ListOffsets { .. } => "ListOffsets",
+            Message::OffsetForLeaderEpoch { .. } => "OffsetForLeaderEpoch",
+            Message::OffsetForLeaderEpochResponse { .. } => "OffsetForLeaderEpochResponse",
             Message::ListOffsetsResponse { .. } => "ListOffsetsResponse",
             Message::FindCoordinator { .. } => "FindCoordinator",
             Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse",

@@ -490,6 +490,17 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             tps(partitions),
             group = bidi_isolated(group)
         )),
+        EventKind::ConsumerTruncationDetected {
+            consumer,
+            tp,
+            position,
+            diverging_offset,
+        } => key(format!(
+            "consumer {consumer}: the records of {tp} it read at offsets {diverging_offset} to \
+             {} are not on the new leader (truncation detected, KIP-320); it goes back to \
+             offset {diverging_offset}",
+            position.saturating_sub(1)
+        )),
         EventKind::ConsumerFailed {
             consumer,
             group,
@@ -676,6 +687,20 @@ mod tests {
         assert_eq!(
             narrate(&e, &zk).unwrap().text,
             "broker 1 registered in ZooKeeper again; the controller counts it alive"
+        );
+    }
+
+    #[test]
+    fn a_consumer_that_detects_truncation_says_what_it_read_and_where_it_goes_back() {
+        assert_eq!(
+            text(EventKind::ConsumerTruncationDetected {
+                consumer: 0,
+                tp: tp(0),
+                position: 6,
+                diverging_offset: 3,
+            }),
+            "consumer 0: the records of orders-0 it read at offsets 3 to 5 are not on the new \
+             leader (truncation detected, KIP-320); it goes back to offset 3"
         );
     }
 

@@ -666,4 +666,44 @@ impl Broker {
             },
         );
     }
+
+    /// `Partition.lastOffsetForLeaderEpoch` for a consumer (KIP-320): where `leader_epoch`
+    /// ends in this leader's log, once the consumer's view of the leader epoch is checked.
+    pub(super) fn on_offset_for_leader_epoch(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        correlation_id: u64,
+        tp: &TopicPartition,
+        current_leader_epoch: i32,
+        leader_epoch: i32,
+    ) {
+        let answer = match self.partitions.get(tp) {
+            Some(p) if p.is_leader() => {
+                if current_leader_epoch < p.state.leader_epoch {
+                    Err(ErrorCode::FencedLeaderEpoch)
+                } else if current_leader_epoch > p.state.leader_epoch {
+                    // UNKNOWN_LEADER_EPOCH in Kafka, as for a fetch.
+                    Err(ErrorCode::NotLeaderOrFollower)
+                } else {
+                    Ok(p.log.end_offset_for_epoch(leader_epoch))
+                }
+            }
+            _ => Err(ErrorCode::NotLeaderOrFollower),
+        };
+        let (error, leader_epoch, end_offset) = match answer {
+            Ok(e) => (None, e.epoch, e.end_offset),
+            Err(e) => (Some(e), -1, 0),
+        };
+        ctx.send(
+            from,
+            Message::OffsetForLeaderEpochResponse {
+                correlation_id,
+                tp: tp.clone(),
+                error,
+                leader_epoch,
+                end_offset,
+            },
+        );
+    }
 }

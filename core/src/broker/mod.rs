@@ -283,6 +283,19 @@ impl Broker {
                 tp,
                 spec,
             } => self.on_list_offsets(ctx, from, *correlation_id, tp, *spec),
+            Message::OffsetForLeaderEpoch {
+                correlation_id,
+                tp,
+                current_leader_epoch,
+                leader_epoch,
+            } => self.on_offset_for_leader_epoch(
+                ctx,
+                from,
+                *correlation_id,
+                tp,
+                *current_leader_epoch,
+                *leader_epoch,
+            ),
             Message::FindCoordinator { .. }
             | Message::JoinGroup { .. }
             | Message::SyncGroup { .. }

@@ -124,6 +124,7 @@ impl Consumer {
                 match committed {
                     Some(offset) => {
                         self.position_states.remove(tp);
+                        self.position_epochs.remove(tp);
                         self.positions.insert(tp.clone(), *offset);
                         self.committed.insert(tp.clone(), *offset);
                     }
@@ -167,6 +168,7 @@ impl Consumer {
             self.request_metadata_soon(ctx);
         } else {
             self.position_states.remove(tp);
+            self.position_epochs.remove(tp);
             self.positions.insert(tp.clone(), offset);
         }
         self.drive(ctx);
@@ -184,6 +186,9 @@ impl Consumer {
             let Some(&pos) = self.positions.get(tp) else {
                 continue;
             };
+            if self.position_states.get(tp).is_some() {
+                continue; // being validated (KIP-320)
+            }
             match self.metadata.leader(tp) {
                 Some(b) => per_broker.entry(b).or_default().push((tp.clone(), pos)),
                 None => leaderless = true,
@@ -258,20 +263,29 @@ impl Consumer {
                     // The offset is outside the log (e.g. deleted by retention): reset it
                     // per auto.offset.reset.
                     self.positions.remove(&pr.tp);
+                    self.position_epochs.remove(&pr.tp);
                     self.position_states
                         .insert(pr.tp.clone(), PositionState::NeedReset { not_before: now });
                 }
                 Some(_) => failed = true,
                 None => {
-                    let records: Vec<(u64, u64)> = pr
+                    let handed: Vec<&crate::log::Record> = pr
                         .records
                         .iter()
                         .filter(|r| r.offset >= sent)
                         .take(self.config.max_poll_records.max(1) as usize)
-                        .map(|r| (r.offset, r.id))
                         .collect();
-                    if let Some(&(last, _)) = records.last() {
-                        self.positions.insert(pr.tp.clone(), last + 1);
+                    let records: Vec<(u64, u64)> =
+                        handed.iter().map(|r| (r.offset, r.id)).collect();
+                    if let Some(last) = handed.last() {
+                        let leader_epoch = self
+                            .metadata
+                            .partitions
+                            .get(&pr.tp)
+                            .map_or(-1, |p| p.leader_epoch);
+                        self.position_epochs
+                            .insert(pr.tp.clone(), (last.leader_epoch, leader_epoch));
+                        self.positions.insert(pr.tp.clone(), last.offset + 1);
                         self.records_consumed += records.len() as u64;
                         ctx.emit(EventKind::RecordsConsumed {
                             consumer: self.id,

@@ -226,6 +226,7 @@ impl Consumer {
         for tp in partitions {
             self.positions.remove(tp);
             self.position_states.remove(tp);
+            self.position_epochs.remove(tp);
         }
         self.assignment.retain(|tp| !partitions.contains(tp));
         ctx.emit(EventKind::PartitionsRevoked {

@@ -13,6 +13,7 @@
 
 mod fetcher;
 mod membership;
+mod validation;
 
 use crate::assignor::AssignorKind;
 use crate::collections::LiteMap;
@@ -70,6 +71,12 @@ pub enum PositionState {
         not_before: Millis,
     },
     Resetting,
+    /// KIP-320: the leader changed; fetching waits until OffsetsForLeaderEpoch confirms the
+    /// position (or finds it truncated).
+    NeedValidation {
+        not_before: Millis,
+    },
+    Validating,
 }
 
 /// A request waiting for its response.
@@ -104,6 +111,10 @@ pub enum InFlight {
         broker: BrokerId,
         tp: TopicPartition,
     },
+    OffsetForLeaderEpoch {
+        broker: BrokerId,
+        tp: TopicPartition,
+    },
     Fetch {
         broker: BrokerId,
         offsets: Vec<(TopicPartition, u64)>,
@@ -121,6 +132,7 @@ impl InFlight {
             | InFlight::OffsetCommit { broker, .. }
             | InFlight::OffsetFetch { broker }
             | InFlight::ListOffsets { broker, .. }
+            | InFlight::OffsetForLeaderEpoch { broker, .. }
             | InFlight::Fetch { broker, .. } => *broker,
         }
     }
@@ -135,6 +147,7 @@ impl InFlight {
             InFlight::OffsetCommit { .. } => "OffsetCommit",
             InFlight::OffsetFetch { .. } => "OffsetFetch",
             InFlight::ListOffsets { .. } => "ListOffsets",
+            InFlight::OffsetForLeaderEpoch { .. } => "OffsetForLeaderEpoch",
             InFlight::Fetch { .. } => "Fetch",
         }
     }
@@ -205,6 +218,10 @@ pub struct Consumer {
     /// Leader: partition counts the assignment was computed from.
     assignment_snapshot: Option<LiteMap<TopicName, u32>>,
     position_states: LiteMap<TopicPartition, PositionState>,
+    /// Per position reached by consuming: the leader epoch of the last record handed out
+    /// (`FetchPosition.offsetEpoch`) and the leader epoch it was known good under
+    /// (`currentLeader.epoch`). A position from a commit or a reset has none here.
+    position_epochs: LiteMap<TopicPartition, (i32, i32)>,
     in_flight: LiteMap<u64, InFlight>,
     next_correlation: u64,
     next_broker: usize,
@@ -263,6 +280,7 @@ impl Consumer {
             prev_generation: -1,
             assignment_snapshot: None,
             position_states: LiteMap::new_vec(),
+            position_epochs: LiteMap::new_vec(),
             in_flight: LiteMap::new_vec(),
             next_correlation: 0,
             next_broker: 0,
@@ -424,6 +442,7 @@ impl Consumer {
             return;
         }
         self.drive_positions(ctx);
+        self.drive_validations(ctx);
         self.drive_fetches(ctx);
     }
 
@@ -487,6 +506,7 @@ impl Consumer {
         let now = ctx.now();
         self.metadata.apply(brokers, partitions);
         self.metadata_received = true;
+        self.validate_positions_on_metadata(now);
         // `metadata.max.age.ms`: refresh periodically (how the leader sees new partitions).
         self.timers.metadata = None;
         let at = if self.metadata_ready() {
@@ -569,6 +589,20 @@ impl Consumer {
                 error,
                 offset,
             } => self.on_list_offsets_response(ctx, *correlation_id, tp, *error, *offset),
+            Message::OffsetForLeaderEpochResponse {
+                correlation_id,
+                tp,
+                error,
+                leader_epoch,
+                end_offset,
+            } => self.on_offset_for_leader_epoch_response(
+                ctx,
+                *correlation_id,
+                tp,
+                *error,
+                *leader_epoch,
+                *end_offset,
+            ),
             Message::FetchResponse {
                 correlation_id,
                 partitions,
@@ -641,6 +675,17 @@ impl Consumer {
                     self.position_states.insert(
                         tp,
                         PositionState::NeedReset {
+                            not_before: now + self.backoff(),
+                        },
+                    );
+                }
+                self.request_metadata_soon(ctx);
+            }
+            InFlight::OffsetForLeaderEpoch { tp, .. } => {
+                if self.position_states.get(&tp) == Some(&PositionState::Validating) {
+                    self.position_states.insert(
+                        tp,
+                        PositionState::NeedValidation {
                             not_before: now + self.backoff(),
                         },
                     );

@@ -21,7 +21,9 @@ use yew::prelude::*;
 pub fn api_class(api: &str) -> &'static str {
     let base = api.trim_end_matches("Response");
     match base {
-        "Produce" | "Metadata" | "ListOffsets" | "ConnectionClosed" => "api-client",
+        "Produce" | "Metadata" | "ListOffsets" | "OffsetForLeaderEpoch" | "ConnectionClosed" => {
+            "api-client"
+        }
         "Fetch" => "api-fetch",
         "BrokerHeartbeat" | "LeaderAndIsr" | "UpdateMetadata" | "AlterPartition" => "api-control",
         _ => "api-group",
@@ -36,6 +38,7 @@ pub fn api_letter(api: &str) -> &'static str {
         "Fetch" => "F",
         "Metadata" => "M",
         "ListOffsets" => "O",
+        "OffsetForLeaderEpoch" => "e",
         "BrokerHeartbeat" => "H",
         "LeaderAndIsr" => "L",
         "UpdateMetadata" => "U",
