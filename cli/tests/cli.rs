@@ -1177,3 +1177,39 @@ fn a_consumer_detects_truncation_after_an_unclean_election_and_goes_back_to_the_
         "{trace}"
     );
 }
+
+#[test]
+fn a_record_lost_in_an_unclean_election_stays_lost_after_retention_passes_its_offset() {
+    // leader-only-* were acknowledged by broker 2 alone, which never comes back; broker 1
+    // leads uncleanly, writes new-* at the same offsets, and retention later deletes them.
+    // Only the records the current leader itself deleted are "deleted by retention".
+    let p = temp_file(
+        "lost-then-retained",
+        r#"{"seed": 6, "cluster": {"brokers": 3, "broker": {"auto_leader_rebalance_enable": false}},
+            "topics": [{"name": "ledger", "partitions": 1, "replication_factor": 2, "config": {"unclean.leader.election.enable": true, "retention.ms": 4000}}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "ledger", "value": "replicated", "count": 3},
+              {"at": 2000, "action": "crash", "node": "broker-1"},
+              {"at": 3000, "action": "produce", "producer": 0, "topic": "ledger", "value": "leader-only", "count": 3},
+              {"at": 4000, "action": "crash", "node": "broker-2"},
+              {"at": 9000, "action": "restart", "node": "broker-1"},
+              {"at": 12000, "action": "produce", "producer": 0, "topic": "ledger", "value": "new", "count": 4},
+              {"at": 29000, "action": "expect", "check": "lost_records", "count": 3}],
+            "run_until": 30000}"#,
+    );
+    let out = stdout(&run(&["run", p.to_str().unwrap()]));
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(
+        out.matches("ACKNOWLEDGED THEN LOST (not in the leader's log)\n")
+            .count(),
+        3,
+        "{out}"
+    );
+    assert_eq!(
+        out.matches("acknowledged, since deleted by retention\n")
+            .count(),
+        7,
+        "{out}"
+    );
+    assert!(out.contains("Expectations: 1 of 1 hold"), "{out}");
+}

@@ -508,12 +508,22 @@ pub fn record_results(sim: &Sim, outcomes: &[StepOutcome], events: &[Event]) -> 
             );
         }
     }
-    // Records some replica truncated: below a log start, these may be lost, not deleted.
+    // Records some replica truncated (lost there), and the records each broker dropped below
+    // its log start (by retention, or following its leader's).
     let mut truncated = crate::collections::SortedSet::new();
+    let mut deleted_by: LiteMap<BrokerId, crate::collections::SortedSet<u64>> = LiteMap::new_vec();
     for e in events {
         match &e.kind {
             EventKind::RecordsTruncated { lost, .. } => {
                 truncated.extend(lost.iter().map(|r| r.id));
+            }
+            EventKind::LogStartOffsetAdvanced {
+                broker, deleted, ..
+            } => {
+                deleted_by
+                    .entry(*broker)
+                    .or_default()
+                    .extend(deleted.iter().copied());
             }
             EventKind::RecordPartitioned { record, tp, .. } => {
                 if let Some(r) = out.get_mut(record) {
@@ -547,29 +557,29 @@ pub fn record_results(sim: &Sim, outcomes: &[StepOutcome], events: &[Event]) -> 
             _ => {}
         }
     }
-    // Record ids held by each partition's current leader, and its log start (None: no
-    // leader).
+    // Record ids held by each partition's current leader, and the leader (None: no leader).
     let meta = sim.coordinator().metadata();
-    type Held = Option<(crate::collections::SortedSet<u64>, u64)>;
+    type Held = Option<(crate::collections::SortedSet<u64>, BrokerId)>;
     let mut held: LiteMap<TopicPartition, Held> = LiteMap::new_vec();
     for r in out.values_mut() {
         let Some(tp) = &r.partition else { continue };
         let leader_log = held.entry(tp.clone()).or_insert_with(|| {
             let p = meta.partition(tp).filter(|p| p.leader != NO_LEADER)?;
             let log = &sim.replica(p.leader, tp)?.log;
-            Some((
-                log.records().map(|rec| rec.id).collect(),
-                log.log_start_offset(),
-            ))
+            Some((log.records().map(|rec| rec.id).collect(), p.leader))
         });
-        let Some((ids, log_start)) = leader_log else {
+        let Some((ids, leader)) = leader_log else {
             continue;
         };
         let present = ids.contains(&r.record);
         r.in_leader_log = Some(present);
         if r.status == RecordStatus::Acknowledged && !present {
-            let deleted =
-                r.offset.is_some_and(|o| o < *log_start) && !truncated.contains(&r.record);
+            // Deleted: the current leader itself dropped it below its log start, and no
+            // replica ever truncated it (which would make it lost).
+            let deleted = deleted_by
+                .get(leader)
+                .is_some_and(|d| d.contains(&r.record))
+                && !truncated.contains(&r.record);
             r.status = if deleted {
                 RecordStatus::AcknowledgedThenDeleted
             } else {
@@ -1006,6 +1016,7 @@ pub fn event_text(kind: &EventKind) -> String {
             tp,
             log_start_offset,
             reason,
+            ..
         } => format!(
             "broker {broker} {tp} log start offset -> {log_start_offset} ({})",
             match reason {
@@ -1013,6 +1024,8 @@ pub fn event_text(kind: &EventKind) -> String {
                 LogStartReason::LeaderLogStart => "the leader's log start",
                 LogStartReason::OutOfRange =>
                     "OFFSET_OUT_OF_RANGE: its log ended below the leader's log start; truncated fully",
+                LogStartReason::PastLeaderEnd =>
+                    "OFFSET_OUT_OF_RANGE: its log started past the leader's end; truncated fully",
             }
         ),
         K::RecordPartitioned {

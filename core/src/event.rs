@@ -58,6 +58,9 @@ pub enum LogStartReason {
     /// A follower's log ended below its leader's log start (OFFSET_OUT_OF_RANGE): it dropped
     /// its log and starts again, empty, at the leader's log start.
     OutOfRange,
+    /// A follower whose empty log started past its leader's end (OFFSET_OUT_OF_RANGE) starts
+    /// again at the leader's high watermark.
+    PastLeaderEnd,
 }
 
 /// Why an ISR changed.
@@ -200,6 +203,8 @@ pub enum EventKind {
         tp: TopicPartition,
         log_start_offset: u64,
         reason: LogStartReason,
+        /// The records it dropped (what tells a record deleted from one lost).
+        deleted: Vec<RecordId>,
     },
     // --- producers ---
     /// The producer chose a partition for a record (with the murmur2 arithmetic for keys).

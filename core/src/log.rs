@@ -218,37 +218,41 @@ impl ReplicaLog {
     }
 
     /// Retention: drops records older than `cutoff` (by timestamp), never at or above the HW.
-    /// Returns the new log start offset when it moved.
-    pub fn delete_records_older_than(&mut self, cutoff: Millis) -> Option<u64> {
-        let before = self.log_start_offset;
+    /// Returns the new log start offset and the records dropped, when it moved.
+    pub fn delete_records_older_than(&mut self, cutoff: Millis) -> Option<(u64, Vec<RecordId>)> {
+        let mut dropped = Vec::new();
         while let Some(first) = self.records.first() {
             if first.timestamp >= cutoff || first.offset >= self.high_watermark {
                 break;
             }
+            dropped.push(first.id);
             self.records.pop_front();
             self.log_start_offset += 1;
         }
-        (self.log_start_offset != before).then_some(self.log_start_offset)
+        (!dropped.is_empty()).then_some((self.log_start_offset, dropped))
     }
 
     /// A follower follows its leader's log start offset (`UnifiedLog.maybeIncrementLogStartOffset`
     /// with reason `LeaderOffsetIncremented`), never past its own HW. Returns the new log
-    /// start offset when it moved.
-    pub fn increment_log_start_offset(&mut self, offset: u64) -> Option<u64> {
+    /// start offset and the records dropped, when it moved.
+    pub fn increment_log_start_offset(&mut self, offset: u64) -> Option<(u64, Vec<RecordId>)> {
         let target = offset.min(self.high_watermark);
-        let before = self.log_start_offset;
-        while self.log_start_offset < target && self.records.first().is_some() {
+        let mut dropped = Vec::new();
+        while self.log_start_offset < target
+            && let Some(first) = self.records.first()
+        {
+            dropped.push(first.id);
             self.records.pop_front();
             self.log_start_offset += 1;
         }
-        (self.log_start_offset != before).then_some(self.log_start_offset)
+        (!dropped.is_empty()).then_some((self.log_start_offset, dropped))
     }
 
     /// `UnifiedLog.truncateFullyAndStartAt`: a follower whose log ends below its leader's log
     /// start drops everything and starts empty at `offset` (its LEO and HW), with an empty
-    /// epoch cache. Returns how many records it dropped.
-    pub fn truncate_fully_and_start_at(&mut self, offset: u64) -> usize {
-        let dropped = self.records.len();
+    /// epoch cache. Returns the records it dropped.
+    pub fn truncate_fully_and_start_at(&mut self, offset: u64) -> Vec<RecordId> {
+        let dropped = self.records.iter().map(|r| r.id).collect();
         self.records.truncate(0);
         self.log_start_offset = offset;
         self.high_watermark = offset;
@@ -561,7 +565,7 @@ mod tests {
             log.append_as_leader(0, t * 10, None, Arc::from("v"), t);
         }
         log.advance_high_watermark(2);
-        assert_eq!(log.delete_records_older_than(100), Some(2));
+        assert_eq!(log.delete_records_older_than(100), Some((2, vec![0, 1])));
         assert_eq!(log.log_start_offset(), 2);
         assert_eq!(log.log_end_offset(), 5);
         assert_eq!(log.get(2).unwrap().id, 2);
@@ -571,7 +575,7 @@ mod tests {
     fn a_follower_follows_the_leaders_log_start_up_to_its_own_high_watermark() {
         let mut log = log_with(&[(0, 6)]);
         log.advance_high_watermark(3);
-        assert_eq!(log.increment_log_start_offset(5), Some(3));
+        assert_eq!(log.increment_log_start_offset(5), Some((3, vec![1, 2, 3])));
         assert_eq!((log.log_start_offset(), log.log_end_offset()), (3, 6));
         assert_eq!(log.get(3).unwrap().offset, 3);
         assert_eq!(log.increment_log_start_offset(2), None, "never backwards");
@@ -581,7 +585,7 @@ mod tests {
     fn truncating_fully_starts_an_empty_log_at_the_offset() {
         let mut log = log_with(&[(0, 2), (1, 2)]);
         log.advance_high_watermark(4);
-        assert_eq!(log.truncate_fully_and_start_at(10), 4);
+        assert_eq!(log.truncate_fully_and_start_at(10), vec![1, 2, 3, 4]);
         assert_eq!(
             (
                 log.log_start_offset(),

@@ -442,13 +442,23 @@ test('a course page that links style.css for mount() keeps its own scrolling and
   const { page, errors } = await openEmbedHost(env.browser.context, env.server.url);
   await page.evaluate(() => { window.kafkascope.mount(document.querySelector('#here'), { preset: 'default', embed: true }); });
   await page.waitForSelector('#here [data-broker-id]');
-  const host = await page.evaluate(() => ({
+  const host = await page.evaluate(() => {
+    // An element of the course page's own with class names the app also uses.
+    const probe = document.createElement('div');
+    probe.className = 'panel main side hint status';
+    probe.textContent = 'the course page\'s own';
+    document.querySelector('main').append(probe);
+    const ps = getComputedStyle(probe);
+    return {
+    probe: [ps.display, ps.borderTopWidth, ps.contentVisibility, ps.fontSize].join(' '),
     html: getComputedStyle(document.documentElement).overflowY,
     body: getComputedStyle(document.body).overflowY,
     margin: getComputedStyle(document.body).marginTop,
     h1: getComputedStyle(document.querySelector('main > h1')).fontSize,
     appFont: getComputedStyle(document.querySelector('#here .app')).fontSize,
-  }));
+  };
+  });
+  assert.equal(host.probe, 'block 0px visible 16px', 'the app\'s class rules reach only the app');
   assert.ok(!['hidden', 'clip'].includes(host.html) && !['hidden', 'clip'].includes(host.body), JSON.stringify(host));
   assert.equal(host.margin, '8px', 'the host page keeps its own body margin');
   assert.equal(host.h1, '32px', 'and its own h1 (the app\'s is 20px)');

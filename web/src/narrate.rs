@@ -374,6 +374,7 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             tp,
             log_start_offset,
             reason: LogStartReason::Retention,
+            ..
         } => detail(format!(
             "broker {broker}: retention deleted old records of {tp}; log now starts at {log_start_offset}"
         )),
@@ -382,6 +383,7 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             tp,
             log_start_offset,
             reason: LogStartReason::LeaderLogStart,
+            ..
         } => detail(format!(
             "broker {broker}: its copy of {tp} now starts at {log_start_offset}, where the leader's does"
         )),
@@ -389,7 +391,18 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             broker,
             tp,
             log_start_offset,
+            reason: LogStartReason::PastLeaderEnd,
+            ..
+        } => key(format!(
+            "broker {broker}'s copy of {tp} started past the new leader's end \
+             (OFFSET_OUT_OF_RANGE); it starts again at {log_start_offset}"
+        )),
+        EventKind::LogStartOffsetAdvanced {
+            broker,
+            tp,
+            log_start_offset,
             reason: LogStartReason::OutOfRange,
+            ..
         } => Some(Narration {
             text: format!(
                 "broker {broker} was too far behind on {tp}: the leader's log starts at \
@@ -564,15 +577,9 @@ pub fn preferred_election(r: &PreferredElection) -> String {
     if !r.not_available.is_empty() {
         let _ = write!(
             text,
-            "; {} keep{} {} leader: the preferred replica is down or out of the ISR \
+            "; not {}: the preferred replica is down or out of the ISR \
              (PREFERRED_LEADER_NOT_AVAILABLE)",
             partitions(&r.not_available),
-            if r.not_available.len() == 1 { "s" } else { "" },
-            if r.not_available.len() == 1 {
-                "its"
-            } else {
-                "their"
-            },
         );
     } else if r.elected.is_empty() {
         text = "every partition already has its preferred leader".to_owned();
@@ -663,18 +670,18 @@ mod tests {
         );
         assert_eq!(
             preferred_election(&r(&[0, 1, 2, 3], &[], &[5])),
-            "preferred leader election started for 4 partitions; orders-5 keeps its leader: \
-             the preferred replica is down or out of the ISR (PREFERRED_LEADER_NOT_AVAILABLE)"
+            "preferred leader election started for 4 partitions; not orders-5: the preferred \
+             replica is down or out of the ISR (PREFERRED_LEADER_NOT_AVAILABLE)"
         );
         assert_eq!(
             preferred_election(&r(&[], &[0], &[1, 2])),
-            "no leader moved; orders-1, orders-2 keep their leader: the preferred replica is \
-             down or out of the ISR (PREFERRED_LEADER_NOT_AVAILABLE)"
+            "no leader moved; not orders-1, orders-2: the preferred replica is down or out of \
+             the ISR (PREFERRED_LEADER_NOT_AVAILABLE)"
         );
     }
 
     #[test]
-    fn a_broker_back_is_unfenced_in_kraft_words_and_registered_in_zookeeper_words() {
+    fn a_broker_back_is_unfenced_outside_zookeeper_mode_and_registered_in_it() {
         let e = EventKind::BrokerUnfenced { broker: 1 };
         assert_eq!(
             text(e.clone()),

@@ -142,13 +142,41 @@ impl Broker {
             // at the leader's log start (`truncateFullyAndStartAt`). Kafka first asks the
             // leader for its offsets with ListOffsets; the response's log start says the same.
             Some(ErrorCode::OffsetOutOfRange) if r.log_start_offset > p.log.log_end_offset() => {
-                p.log.truncate_fully_and_start_at(r.log_start_offset);
+                let deleted = p.log.truncate_fully_and_start_at(r.log_start_offset);
                 ctx.emit(EventKind::LogStartOffsetAdvanced {
                     broker: me,
                     tp: r.tp.clone(),
                     log_start_offset: r.log_start_offset,
                     reason: LogStartReason::OutOfRange,
+                    deleted,
                 });
+                return false;
+            }
+            // Past the leader's end: Kafka asks for the leader's end offset (ListOffsets) and
+            // truncates to it; here to the HW the response carries, which is at most that,
+            // so a few records may be fetched again.
+            Some(ErrorCode::OffsetOutOfRange) => {
+                let to = r.high_watermark;
+                if to < p.log.log_start_offset() {
+                    let deleted = p.log.truncate_fully_and_start_at(to);
+                    ctx.emit(EventKind::LogStartOffsetAdvanced {
+                        broker: me,
+                        tp: r.tp.clone(),
+                        log_start_offset: to,
+                        reason: LogStartReason::PastLeaderEnd,
+                        deleted,
+                    });
+                } else {
+                    let lost = p.log.truncate_to(to);
+                    if !lost.is_empty() {
+                        ctx.emit(EventKind::RecordsTruncated {
+                            broker: me,
+                            tp: r.tp.clone(),
+                            to_offset: to,
+                            lost,
+                        });
+                    }
+                }
                 return false;
             }
             Some(_) => return true,
@@ -189,12 +217,13 @@ impl Broker {
             });
         }
         // `ReplicaFetcherThread.processPartitionData`: then follow the leader's log start.
-        if let Some(start) = p.log.increment_log_start_offset(r.log_start_offset) {
+        if let Some((start, deleted)) = p.log.increment_log_start_offset(r.log_start_offset) {
             ctx.emit(EventKind::LogStartOffsetAdvanced {
                 broker: me,
                 tp: r.tp.clone(),
                 log_start_offset: start,
                 reason: LogStartReason::LeaderLogStart,
+                deleted,
             });
         }
         false

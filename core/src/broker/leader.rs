@@ -439,8 +439,11 @@ impl Broker {
                         .diverging_epoch(fp.fetch_offset, fp.last_fetched_epoch)
                     {
                         r.diverging_epoch = Some(div);
+                    } else if fp.fetch_offset > p.log.log_end_offset() {
+                        // Past our end with no epoch to compare (a follower that started
+                        // afresh at an old leader's log start): `LocalLog.read`'s range check.
+                        r.error = Some(ErrorCode::OffsetOutOfRange);
                     } else {
-                        // A follower past our end has a diverging epoch (answered above).
                         r.records = p.log.read(fp.fetch_offset, FETCH_MAX_RECORDS);
                     }
                 } else {

@@ -441,16 +441,21 @@ impl Broker {
         let p = self.partitions.get_mut(tp).expect("partition exists");
         let epoch = p.state.leader_epoch;
         p.log.assign_epoch(epoch);
-        // Already the leader (a new epoch for the same leader, as ZooKeeper mode's ISR shrink
-        // gives): Kafka's `makeLeader` resets the followers' states only for a new leader,
-        // so what they fetched still counts for the high watermark.
+        // `Replica.resetReplicaState`: each follower counts as caught up now if it is in the
+        // ISR, else never (so one outside it does not hold the HW back). Only a new leader
+        // forgets what they fetched; already the leader (a new epoch for the same leader, as
+        // ZooKeeper mode's ISR shrink gives), their LEOs still count for the high watermark.
         let before = p.leader.take().map(|l| l.followers);
         let followers = map_from_iter(p.state.replicas.iter().filter(|&&b| b != me).map(|&b| {
-            let kept = before.as_ref().and_then(|f| f.get(&b)).cloned();
-            (
-                b,
-                kept.unwrap_or_else(|| FollowerProgress::new(now, p.state.isr.contains(&b))),
-            )
+            let in_isr = p.state.isr.contains(&b);
+            let progress = match before.as_ref().and_then(|f| f.get(&b)) {
+                Some(kept) => FollowerProgress {
+                    last_caught_up_ms: in_isr.then_some(now),
+                    ..*kept
+                },
+                None => FollowerProgress::new(now, in_isr),
+            };
+            (b, progress)
         }));
         p.leader = Some(LeaderState {
             followers,
@@ -515,12 +520,14 @@ impl Broker {
             let Some(ms) = p.state.config.retention_ms else {
                 continue;
             };
-            if let Some(start) = p.log.delete_records_older_than(now.saturating_sub(ms)) {
+            if let Some((start, deleted)) = p.log.delete_records_older_than(now.saturating_sub(ms))
+            {
                 ctx.emit(EventKind::LogStartOffsetAdvanced {
                     broker: self.id,
                     tp: tp.clone(),
                     log_start_offset: start,
                     reason: LogStartReason::Retention,
+                    deleted,
                 });
             }
         }

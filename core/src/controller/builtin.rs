@@ -111,6 +111,7 @@ impl BuiltinController {
                 );
             }
         }
+        self.told_live = live;
     }
 
     fn on_heartbeat(
@@ -214,6 +215,7 @@ impl Coordinator for BuiltinController {
                 },
             );
         }
+        self.told_live = live;
         for b in ids {
             ctx.set_timer(
                 self.timeouts.broker_session_timeout_ms,

@@ -149,6 +149,8 @@ pub fn Legend() -> Html {
                 <li><b>{ "LEO" }</b>{ ": log end offset (next offset to write) · " }<b>{ "HW" }</b>
                     { ": high watermark (records below it are committed); a narrow slot shows them as LEO/HW" }</li>
                 <li>{ "Dots are messages on the wire, lettered by API: P Produce, F Fetch, M Metadata, \
+                       O ListOffsets, e OffsetForLeaderEpoch, D the broker closing a producer's \
+                       connection (its answer to an acks=0 record it cannot take), \
                        H BrokerHeartbeat, L LeaderAndIsr, U UpdateMetadata, A AlterPartition, \
                        C FindCoordinator, J JoinGroup, S SyncGroup, h Heartbeat, K OffsetCommit; \
                        KRaft: V Vote, B BeginQuorumEpoch, m metadata-log fetch, R BrokerRegistration; \

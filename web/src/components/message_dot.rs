@@ -34,7 +34,7 @@ pub fn api_class(api: &str) -> &'static str {
 pub fn api_letter(api: &str) -> &'static str {
     match api.trim_end_matches("Response") {
         "Produce" => "P",
-        "ConnectionClosed" => "x",
+        "ConnectionClosed" => "D",
         "Fetch" => "F",
         "Metadata" => "M",
         "ListOffsets" => "O",
@@ -61,8 +61,10 @@ pub fn api_letter(api: &str) -> &'static str {
     }
 }
 
+/// Hollow dots: responses, and the broker closing a client's connection (its answer to a
+/// failed acks=0 produce).
 pub fn is_response(api: &str) -> bool {
-    api.ends_with("Response")
+    api.ends_with("Response") || api == "ConnectionClosed"
 }
 
 /// The dots in flight, then their letters; a message whose ends the layout does not place is

@@ -169,11 +169,15 @@ impl Engine {
             events
                 .iter()
                 .filter(|e| {
+                    // What `record_results` reads: placement and acknowledgement, and what
+                    // tells a record lost (truncated) from one deleted (below a log start).
                     matches!(
                         e.kind,
                         EventKind::RecordPartitioned { .. }
                             | EventKind::ProduceAcknowledged { .. }
                             | EventKind::ProduceFailed { .. }
+                            | EventKind::RecordsTruncated { .. }
+                            | EventKind::LogStartOffsetAdvanced { .. }
                     )
                 })
                 .cloned(),
