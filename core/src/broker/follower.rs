@@ -7,6 +7,7 @@ use crate::error::ErrorCode;
 use crate::event::{EventKind, LogStartReason};
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::kernel::{Ctx, TimerId};
+use crate::log::ReplicaLog;
 use crate::message::{FetchPartition, FetchPartitionResponse, Message};
 use crate::timer::{BrokerTimer, Timer};
 use serde::{Deserialize, Serialize};
@@ -167,15 +168,7 @@ impl Broker {
                         deleted,
                     });
                 } else {
-                    let lost = p.log.truncate_to(to);
-                    if !lost.is_empty() {
-                        ctx.emit(EventKind::RecordsTruncated {
-                            broker: me,
-                            tp: r.tp.clone(),
-                            to_offset: to,
-                            lost,
-                        });
-                    }
+                    truncate_log(ctx, me, &r.tp, &mut p.log, to);
                 }
                 return false;
             }
@@ -184,15 +177,7 @@ impl Broker {
         }
         if let Some(div) = r.diverging_epoch {
             let (to, _complete) = p.log.truncation_point(div);
-            let lost = p.log.truncate_to(to);
-            if !lost.is_empty() {
-                ctx.emit(EventKind::RecordsTruncated {
-                    broker: me,
-                    tp: r.tp.clone(),
-                    to_offset: to,
-                    lost,
-                });
-            }
+            truncate_log(ctx, me, &r.tp, &mut p.log, to);
             return false;
         }
         if !r.records.is_empty() {
@@ -258,5 +243,24 @@ impl Broker {
             api: "Fetch".into(),
         });
         self.back_off(ctx, leader);
+    }
+}
+
+/// Cuts a follower's `log` back to `to`, and says what it lost.
+fn truncate_log(
+    ctx: &mut Ctx,
+    broker: BrokerId,
+    tp: &TopicPartition,
+    log: &mut ReplicaLog,
+    to: u64,
+) {
+    let lost = log.truncate_to(to);
+    if !lost.is_empty() {
+        ctx.emit(EventKind::RecordsTruncated {
+            broker,
+            tp: tp.clone(),
+            to_offset: to,
+            lost,
+        });
     }
 }

@@ -67,14 +67,7 @@ impl Consumer {
                 continue;
             }
             let Some(leader) = self.metadata.leader(&tp) else {
-                self.position_states.insert(
-                    tp,
-                    PositionState::NeedReset {
-                        not_before: now + self.backoff(),
-                    },
-                );
-                self.request_metadata_soon(ctx);
-                self.wake(ctx, now + self.backoff());
+                self.retry_position_later(ctx, tp, false);
                 continue;
             };
             self.position_states
@@ -154,18 +147,11 @@ impl Consumer {
         {
             return;
         }
-        let now = ctx.now();
         if self.position_states.get(tp) != Some(&PositionState::Resetting) {
             return;
         }
         if error.is_some() {
-            self.position_states.insert(
-                tp.clone(),
-                PositionState::NeedReset {
-                    not_before: now + self.backoff(),
-                },
-            );
-            self.request_metadata_soon(ctx);
+            self.retry_position_later(ctx, tp.clone(), false);
         } else {
             self.position_states.remove(tp);
             self.position_epochs.remove(tp);

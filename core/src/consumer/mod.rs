@@ -419,6 +419,21 @@ impl Consumer {
         Self::schedule(ctx, &mut self.timers.wake, at, ConsumerTimer::Rejoin);
     }
 
+    /// A position request (ListOffsets, or OffsetsForLeaderEpoch when `validating`) could
+    /// not go out or failed: ask again after `retry.backoff.ms`, with fresh metadata (the
+    /// leader may have moved).
+    fn retry_position_later(&mut self, ctx: &mut Ctx, tp: TopicPartition, validating: bool) {
+        let not_before = ctx.now() + self.backoff();
+        let state = if validating {
+            PositionState::NeedValidation { not_before }
+        } else {
+            PositionState::NeedReset { not_before }
+        };
+        self.position_states.insert(tp, state);
+        self.request_metadata_soon(ctx);
+        self.wake(ctx, not_before);
+    }
+
     fn schedule_auto_commit(&mut self, ctx: &mut Ctx, at: Millis) {
         self.timers.auto_commit = None;
         Self::schedule(
@@ -670,27 +685,12 @@ impl Consumer {
                     now + self.exponential_backoff(self.coordinator_failures);
                 self.coordinator_failures += 1;
             }
-            InFlight::ListOffsets { tp, .. } => {
-                if self.position_states.get(&tp) == Some(&PositionState::Resetting) {
-                    self.position_states.insert(
-                        tp,
-                        PositionState::NeedReset {
-                            not_before: now + self.backoff(),
-                        },
-                    );
+            InFlight::ListOffsets { tp, .. } | InFlight::OffsetForLeaderEpoch { tp, .. } => {
+                match self.position_states.get(&tp) {
+                    Some(PositionState::Resetting) => self.retry_position_later(ctx, tp, false),
+                    Some(PositionState::Validating) => self.retry_position_later(ctx, tp, true),
+                    _ => self.request_metadata_soon(ctx),
                 }
-                self.request_metadata_soon(ctx);
-            }
-            InFlight::OffsetForLeaderEpoch { tp, .. } => {
-                if self.position_states.get(&tp) == Some(&PositionState::Validating) {
-                    self.position_states.insert(
-                        tp,
-                        PositionState::NeedValidation {
-                            not_before: now + self.backoff(),
-                        },
-                    );
-                }
-                self.request_metadata_soon(ctx);
             }
             InFlight::Fetch { broker, .. } => self.back_off_fetches(ctx, broker),
             group_request => {

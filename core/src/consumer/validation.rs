@@ -57,14 +57,7 @@ impl Consumer {
             let (Some(leader), Some(&(offset_epoch, _))) =
                 (self.metadata.leader(&tp), self.position_epochs.get(&tp))
             else {
-                self.position_states.insert(
-                    tp,
-                    PositionState::NeedValidation {
-                        not_before: now + self.backoff(),
-                    },
-                );
-                self.request_metadata_soon(ctx);
-                self.wake(ctx, now + self.backoff());
+                self.retry_position_later(ctx, tp, true);
                 continue;
             };
             let current_leader_epoch = self
@@ -116,15 +109,7 @@ impl Consumer {
             .map_or(-1, |p| p.leader_epoch);
         let position = self.positions.get(tp).copied();
         match (error, position) {
-            (Some(_), _) => {
-                self.position_states.insert(
-                    tp.clone(),
-                    PositionState::NeedValidation {
-                        not_before: now + self.backoff(),
-                    },
-                );
-                self.request_metadata_soon(ctx);
-            }
+            (Some(_), _) => self.retry_position_later(ctx, tp.clone(), true),
             // The leader's log knows no epoch at or below the record's: reset the offset.
             (None, _) if leader_epoch < 0 => {
                 self.positions.remove(tp);
