@@ -318,10 +318,13 @@ pub fn parse_command(
         "speed" => {
             let p = need("percent")?;
             ApiCommand::Speed(
+                // The range `mount()`'s `speed` and a page's `?speed=` take (0.01x to 10x).
                 p.parse::<f64>()
                     .ok()
-                    .filter(|p| p.is_finite() && *p > 0.0)
-                    .ok_or_else(|| format!("percent \"{p}\" is not a speed above 0"))?,
+                    .filter(|p| (1.0..=1000.0).contains(p))
+                    .ok_or_else(|| {
+                        format!("percent \"{p}\" is not a speed from 1 to 1000 (% of real time)")
+                    })?,
             )
         }
         _ => unreachable!("fields() listed it"),
@@ -395,6 +398,13 @@ mod tests {
         assert!(cmd(&[("action", "crash"), ("node", "x")]).is_err());
         assert!(cmd(&[("action", "produce"), ("value", "<b>")]).is_err());
         assert!(cmd(&[("action", "speed"), ("percent", "-1")]).is_err());
+        // As mount() and ?speed= take it: 1 to 1000, not clamped in silence.
+        assert!(
+            cmd(&[("action", "speed"), ("percent", "5000")])
+                .unwrap_err()
+                .contains("from 1 to 1000")
+        );
+        assert!(cmd(&[("action", "speed"), ("percent", "1000")]).is_ok());
     }
 
     /// The action of a command that is one.

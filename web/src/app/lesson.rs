@@ -93,8 +93,10 @@ fn set_lesson_in_address(name: Option<&str>) {
         Some(n) => params.set("lesson", n),
         None => params.delete("lesson"),
     }
-    // A `t=` belongs to the page as first opened.
+    // A `t=` and `paused=` belong to the page as first opened (a shared link's moment): the
+    // lesson chosen, or free play, starts from its beginning and plays.
     params.delete("t");
+    params.delete("paused");
     if let Ok(h) = win.history() {
         let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
     }
@@ -130,7 +132,8 @@ fn lesson_world_again(_: &Lesson, _: u64) -> Result<World, String> {
     Err(crate::model::lesson::NO_LESSON_PLAYER.to_owned())
 }
 
-/// Loads the page again with `?lesson=<name>` (other parameters kept, `t=` dropped).
+/// Loads the page again with `?lesson=<name>` (other parameters kept, `t=` and `paused=`
+/// dropped).
 fn open_lesson_page(name: &str) {
     set_lesson_in_address(Some(name));
     if let Some(win) = web_sys::window() {
