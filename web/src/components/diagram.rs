@@ -60,32 +60,9 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
     // layer: a dot moving every frame then repaints only the dots, not the whole diagram.
     html! {
         <div class="cluster-stack">
-        <svg id="cluster" class={classes!("cluster", a.reduced_motion.then_some("reduced-motion"))}
-            viewBox={view_box.clone()} role="group"
-            aria-label={label} data-time={s.time.to_string()}>
-            { for l.captions.iter().map(|(text, p)| html! {
-                <text key={*text} class="caption" x={crate::fmt::num(p.x)} y={crate::fmt::num(p.y)}
-                    text-anchor="middle">{ *text }</text>
-            }) }
-            if s.consumers.is_empty() {
-                { for l.captions.iter().filter(|c| c.0 == "Consumers").map(|(_, p)| html! {
-                    <text class="placeholder" x={crate::fmt::num(p.x)} y={crate::fmt::num(p.y + 16.0)}
-                        text-anchor="middle">{ "none yet" }</text>
-                }) }
-            }
-            <Controller view={view.clone()} area={l.coordinator_area}
-                nodes={l.coordinators.clone()}
-                on_select={(view.mode != "builtin").then(|| a.on_select_node.clone())} />
-            { for s.producers.iter().filter_map(|p| {
-                let rect = l.producers.iter().find(|x| x.0 == p.id)?.1;
-                Some(html! { <Producer key={p.id} producer={p.clone()} {rect} /> })
-            }) }
-            { for s.consumers.iter().filter_map(|c| {
-                let rect = l.consumers.iter().find(|x| x.0 == c.id)?.1;
-                Some(html! { <Consumer key={c.id} consumer={c.clone()} {rect}
-                    on_select={a.on_select_node.clone()} /> })
-            }) }
-        </svg>
+        // The brokers come first in the page, so the tab order follows the diagram: brokers,
+        // then consumers, then the coordinator below (they are positioned layers, drawn over
+        // the diagram whatever their place in the page).
         // Each broker is its own small SVG laid over the diagram at its place (same user
         // units through its viewBox): a positioned element the browser paints and caches on
         // its own, so a changed broker repaints alone, not the whole diagram. Over it, its
@@ -123,6 +100,33 @@ pub fn diagram(a: &DiagramArgs<'_>) -> Html {
                 },
             ])
         }).flatten() }
+        <svg id="cluster" class={classes!("cluster", a.reduced_motion.then_some("reduced-motion"))}
+            viewBox={view_box.clone()} role="group"
+            aria-label={label} data-time={s.time.to_string()}>
+            { for l.captions.iter().map(|(text, p)| html! {
+                <text key={*text} class="caption" x={crate::fmt::num(p.x)} y={crate::fmt::num(p.y)}
+                    text-anchor="middle">{ *text }</text>
+            }) }
+            if s.consumers.is_empty() {
+                { for l.captions.iter().filter(|c| c.0 == "Consumers").map(|(_, p)| html! {
+                    <text class="placeholder" x={crate::fmt::num(p.x)} y={crate::fmt::num(p.y + 16.0)}
+                        text-anchor="middle">{ "none yet" }</text>
+                }) }
+            }
+            { for s.producers.iter().filter_map(|p| {
+                let rect = l.producers.iter().find(|x| x.0 == p.id)?.1;
+                Some(html! { <Producer key={p.id} producer={p.clone()} {rect} /> })
+            }) }
+            { for s.consumers.iter().filter_map(|c| {
+                let rect = l.consumers.iter().find(|x| x.0 == c.id)?.1;
+                Some(html! { <Consumer key={c.id} consumer={c.clone()} {rect}
+                    on_select={a.on_select_node.clone()} /> })
+            }) }
+            // After the clients: the coordinator is below them, last in the tab order.
+            <Controller view={view.clone()} area={l.coordinator_area}
+                nodes={l.coordinators.clone()}
+                on_select={(view.mode != "builtin").then(|| a.on_select_node.clone())} />
+        </svg>
         <svg id="messages" class={classes!("cluster", "messages-layer", a.reduced_motion.then_some("reduced-motion"))}
             viewBox={view_box} aria-hidden="true">
             <g class="messages">
