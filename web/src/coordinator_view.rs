@@ -240,6 +240,24 @@ pub fn countdown_lines(s: &Snapshot, max: usize) -> Vec<String> {
         .take(max)
         .map(|c| {
             let left = seconds(c.at().saturating_sub(s.time));
+            // Past due: the timeout has run out and the check that acts on it (ZooKeeper's
+            // session tick, the controller's or the leader's periodic check) has not run yet.
+            if c.at() <= s.time {
+                return match c {
+                    Countdown::BrokerSession { broker, .. } => {
+                        format!("broker {broker} is fenced at the controller's next check")
+                    }
+                    Countdown::IsrLag { tp, follower, .. } => {
+                        format!("{tp}: follower {follower} leaves the ISR at the leader's next check")
+                    }
+                    Countdown::ZkSession { broker, .. } => {
+                        format!("broker {broker}'s ZooKeeper session expires at ZooKeeper's next tick")
+                    }
+                    Countdown::ElectionTimeout { voter, .. } => {
+                        format!("controller-{voter} starts an election now")
+                    }
+                };
+            }
             match c {
                 Countdown::BrokerSession { broker, .. } => {
                     format!("broker {broker} is fenced in {left} unless it heartbeats")
@@ -369,5 +387,11 @@ mod tests {
             ]
         );
         assert_eq!(countdown_lines(&s, 1).len(), 1);
+        // Past its time, a countdown says what it waits for instead of "0.0 s".
+        s.time = 5_300;
+        assert_eq!(
+            countdown_lines(&s, 5)[1],
+            "broker 2's ZooKeeper session expires at ZooKeeper's next tick"
+        );
     }
 }

@@ -52,7 +52,10 @@ pub fn fence_countdown(s: &Snapshot, b: &BrokerSnapshot) -> Option<String> {
         Countdown::BrokerSession { broker, at } if *broker == b.id => Some(*at),
         _ => None,
     })?;
-    let left = at.saturating_sub(s.time);
+    if at <= s.time {
+        return Some("fenced at the next check".to_owned());
+    }
+    let left = at - s.time;
     Some(format!(
         "fenced in {} s",
         crate::fmt::fixed(left as f64 / 1000.0, 1)
