@@ -70,6 +70,11 @@ impl ClientMetadata {
             .filter(|&l| l != NO_LEADER)
     }
 
+    /// The leader epoch the metadata gives `tp`, -1 when it knows none.
+    pub fn leader_epoch(&self, tp: &TopicPartition) -> i32 {
+        self.partitions.get(tp).map_or(-1, |p| p.leader_epoch)
+    }
+
     /// Partitions of `topic` that have a leader, ascending.
     pub fn available(&self, topic: &str) -> Vec<u32> {
         self.partitions

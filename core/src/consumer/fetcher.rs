@@ -194,11 +194,7 @@ impl Consumer {
                     tp: tp.clone(),
                     fetch_offset: *pos,
                     last_fetched_epoch: -1,
-                    current_leader_epoch: self
-                        .metadata
-                        .partitions
-                        .get(tp)
-                        .map_or(-1, |p| p.leader_epoch),
+                    current_leader_epoch: self.metadata.leader_epoch(tp),
                 })
                 .collect();
             let max_wait_ms = self.config.fetch_max_wait_ms;
@@ -264,11 +260,7 @@ impl Consumer {
                     let records: Vec<(u64, u64)> =
                         handed.iter().map(|r| (r.offset, r.id)).collect();
                     if let Some(last) = handed.last() {
-                        let leader_epoch = self
-                            .metadata
-                            .partitions
-                            .get(&pr.tp)
-                            .map_or(-1, |p| p.leader_epoch);
+                        let leader_epoch = self.metadata.leader_epoch(&pr.tp);
                         self.position_epochs
                             .insert(pr.tp.clone(), (last.leader_epoch, leader_epoch));
                         self.positions.insert(pr.tp.clone(), last.offset + 1);

@@ -24,11 +24,7 @@ impl Consumer {
             let Some(&(_, known)) = self.position_epochs.get(tp) else {
                 continue;
             };
-            let current = self
-                .metadata
-                .partitions
-                .get(tp)
-                .map_or(-1, |p| p.leader_epoch);
+            let current = self.metadata.leader_epoch(tp);
             if current > known {
                 self.position_states.insert(
                     tp.clone(),
@@ -60,11 +56,7 @@ impl Consumer {
                 self.retry_position_later(ctx, tp, true);
                 continue;
             };
-            let current_leader_epoch = self
-                .metadata
-                .partitions
-                .get(&tp)
-                .map_or(-1, |p| p.leader_epoch);
+            let current_leader_epoch = self.metadata.leader_epoch(&tp);
             self.position_states
                 .insert(tp.clone(), PositionState::Validating);
             let target = tp.clone();
@@ -102,11 +94,7 @@ impl Consumer {
             return;
         }
         let now = ctx.now();
-        let current = self
-            .metadata
-            .partitions
-            .get(tp)
-            .map_or(-1, |p| p.leader_epoch);
+        let current = self.metadata.leader_epoch(tp);
         let position = self.positions.get(tp).copied();
         match (error, position) {
             (Some(_), _) => self.retry_position_later(ctx, tp.clone(), true),
