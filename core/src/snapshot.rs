@@ -244,6 +244,10 @@ pub struct ReplicaSnapshot {
     pub high_watermark: u64,
     /// In the ISR as the controller has it.
     pub in_isr: bool,
+    /// The controller's metadata names this replica the leader. It can while the broker does
+    /// not lead: the broker is down and the controller has not noticed, or it has not been
+    /// told yet.
+    pub named_leader: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -431,6 +435,7 @@ impl Sim {
                             log_end_offset: p.log.log_end_offset(),
                             high_watermark: p.log.high_watermark(),
                             in_isr: meta.partition(tp).is_some_and(|s| s.isr.contains(&b.id)),
+                            named_leader: meta.partition(tp).is_some_and(|s| s.leader == b.id),
                         })
                         .collect(),
                 }

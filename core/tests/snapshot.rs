@@ -34,6 +34,13 @@ fn snapshot_shows_roles_isr_and_metrics_through_a_broker_failure() {
             _ => None,
         })
     };
+    let led_by_2: Vec<u32> = s.topics[0]
+        .partitions
+        .iter()
+        .filter(|p| p.leader == 2)
+        .map(|p| p.partition)
+        .collect();
+    assert_eq!(led_by_2.len(), 1, "one of three partitions per broker");
     let at = session(&s, 2).expect("broker 2 has a session deadline");
     assert!(at > s.time && at <= s.time + sim.config().broker.broker_session_timeout_ms);
     crash(&mut sim, 2);
@@ -42,6 +49,17 @@ fn snapshot_shows_roles_isr_and_metrics_through_a_broker_failure() {
     let s = sim.snapshot();
     let at_after_crash = session(&s, 2).expect("still counting down");
     assert!(at_after_crash <= at + 1_000);
+    // Down, and not yet noticed: it leads nothing, but the controller still names it leader
+    // of what it led.
+    let b2 = s.brokers.iter().find(|b| b.id == 2).unwrap();
+    assert!(b2.replicas.iter().all(|r| r.role == ReplicaRole::None));
+    let named: Vec<u32> = b2
+        .replicas
+        .iter()
+        .filter(|r| r.named_leader)
+        .map(|r| r.tp.partition)
+        .collect();
+    assert_eq!(named, led_by_2);
     run_for(&mut sim, 4_000, &mut ev);
     let s = sim.snapshot();
     let b2 = s.brokers.iter().find(|b| b.id == 2).unwrap();
@@ -63,6 +81,18 @@ fn snapshot_shows_roles_isr_and_metrics_through_a_broker_failure() {
             .collect();
         assert_eq!(leaders.len(), 1, "orders-{p} is led by {leaders:?}");
         assert_ne!(leaders[0], 2);
+        // Once the controller has moved leadership, it names the broker that leads.
+        let named: Vec<i32> = s
+            .brokers
+            .iter()
+            .filter(|b| {
+                b.replicas
+                    .iter()
+                    .any(|r| r.tp.partition == p && r.named_leader)
+            })
+            .map(|b| b.id)
+            .collect();
+        assert_eq!(named, leaders, "orders-{p}");
     }
     assert_eq!(session(&s, 2), None, "fenced: no more countdown");
     assert_eq!(s.metrics.under_replicated_partitions, 3);

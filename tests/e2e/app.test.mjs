@@ -78,6 +78,17 @@ test('crashing the leader of orders-0 shows a new leader chosen from the ISR', a
   await page.waitForSelector(`[data-broker-id="${oldLeader}"][data-up="false"]`);
   // Until the controller notices, the broker shows its session running out.
   assert.match(await page.$eval(`[data-broker-id="${oldLeader}"]`, (e) => e.textContent), /fenced in \d+\.\d s/);
+  // Meanwhile it leads nothing, but the metadata still names it leader of orders-0: a hollow
+  // crown, and the box and its accessible name say so.
+  const named = await page.$eval(`g.replica[data-broker="${oldLeader}"][data-topic="orders"][data-partition="0"]`, (r) => ({
+    role: r.dataset.role, named: r.dataset.namedLeader, cls: r.getAttribute('class'),
+    badge: r.querySelector('.badge-text').textContent, title: r.querySelector('title').textContent,
+  }));
+  assert.deepEqual([named.role, named.named, named.badge], ['none', 'true', 'L'], JSON.stringify(named));
+  assert.match(named.cls, /named-leader/);
+  assert.match(named.title, /named leader in the cluster's metadata, but the broker is down and the controller has not noticed yet/);
+  assert.match(await page.textContent(`[data-broker-id="${oldLeader}"] .broker-sub`), /^named leader [1-9]\/\d+$/);
+  assert.match(await page.textContent(`[data-broker-id="${oldLeader}"] > title`), /leads none, though the cluster's metadata still names it leader of [1-9]/);
   // Teaching profile: fenced after 3 s of silence, then a new leader is elected.
   await page.waitForFunction((old) => {
     const leaders = [...document.querySelectorAll('g.replica[data-topic="orders"][data-partition="0"][data-role="leader"]')];
@@ -86,6 +97,8 @@ test('crashing the leader of orders-0 shows a new leader chosen from the ISR', a
   const after = await replicas(page, 0);
   const newLeader = after.find((r) => r.role === 'leader' && r.broker !== oldLeader).broker;
   assert.ok(isr.includes(newLeader), `new leader ${newLeader} was in the ISR ${isr}`);
+  assert.equal(await page.getAttribute(`g.replica[data-broker="${newLeader}"][data-topic="orders"][data-partition="0"]`, 'data-named-leader'), 'true');
+  assert.equal(await page.getAttribute(`g.replica[data-broker="${oldLeader}"][data-topic="orders"][data-partition="0"]`, 'data-named-leader'), 'false');
   await page.waitForFunction(() => /elected broker \d+ leader of orders-0/.test(document.querySelector('#event-log')?.textContent ?? ''),
     null, { timeout: 10_000 });
   await page.screenshot({ path: path.join(ARTIFACTS, 'after-failover.png') });
@@ -485,6 +498,23 @@ test('the page loads the build without the lesson player; choosing a lesson relo
   await page.selectOption('#lesson-select', '');
   await page.waitForFunction(() => !document.querySelector('#lesson-panel'));
   assert.equal(wasm.length, 2);
+  // Each choice is a history entry: Back returns to the lesson, then to the page as first
+  // opened; Forward to the lesson again.
+  await page.goBack();
+  await page.waitForSelector('#lesson-panel[data-lesson="replication-and-isr"] #lesson-gate[data-kind="start"]');
+  assert.equal(new URL(page.url()).searchParams.get('lesson'), 'replication-and-isr');
+  await page.goBack();
+  await page.waitForSelector('[data-broker-id]');
+  assert.equal(new URL(page.url()).searchParams.get('lesson'), null);
+  assert.equal(await page.$eval('#lesson-select', (e) => e.value), '');
+  assert.equal(await page.locator('#lesson-panel').count(), 0);
+  await page.goForward();
+  await page.waitForSelector('#lesson-panel[data-lesson="replication-and-isr"]');
+  // In the lesson build, another lesson chosen in place: Back returns to the one before.
+  await page.selectOption('#lesson-select', 'kraft-mode');
+  await page.waitForSelector('#lesson-panel[data-lesson="kraft-mode"] #lesson-gate[data-kind="start"]');
+  await page.goBack();
+  await page.waitForSelector('#lesson-panel[data-lesson="replication-and-isr"] #lesson-gate[data-kind="start"]');
   assert.deepEqual(errors, []);
   await page.close();
 });

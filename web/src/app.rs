@@ -489,6 +489,13 @@ impl Component for App {
                 l.send_message(Msg::Resized)
             }));
         }
+        // Back and Forward between the lessons chosen here (each choice is a history entry).
+        if let (true, false, Some(win)) = (props.page, props.embed, web_sys::window()) {
+            let l = link.clone();
+            listeners.push(EventListener::new(&win, "popstate", move |_| {
+                l.send_message(Msg::Lesson(LessonMsg::AddressChanged))
+            }));
+        }
         let mq = reduced_motion_query();
         if let Some(mq) = &mq {
             let l = link.clone();
@@ -796,7 +803,7 @@ impl Component for App {
                 let built = draft.build(seed);
                 match built {
                     Ok(w) => {
-                        self.lesson_leave();
+                        self.lesson_leave(ctx);
                         self.config_errors = Rc::new(ScenarioErrors::default());
                         let first = w.scenario().topics.first().map(|t| t.name.clone());
                         self.selected_tp = first.map(|t| TopicPartition::new(t, 0));

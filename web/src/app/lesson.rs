@@ -45,6 +45,8 @@ pub enum LessonMsg {
     Continue,
     /// The lesson from its start, with its own seed and none of the learner's actions.
     Restart,
+    /// Back or Forward moved to another history entry of the page (`popstate`).
+    AddressChanged,
 }
 
 /// Fetches `url` (relative to the page) as text.
@@ -76,18 +78,30 @@ async fn fetch_text(url: String) -> Result<String, String> {
         .ok_or_else(|| "the file is not text".to_owned())
 }
 
-/// Puts `?lesson=<name>` in the page address (or takes it out), keeping the other
-/// parameters, without reloading.
-fn set_lesson_in_address(name: Option<&str>) {
-    let Some(win) = web_sys::window() else {
-        return;
-    };
-    let Ok(href) = win.location().href() else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::new(&href) else {
-        return;
-    };
+/// How a change of lesson goes into the page address.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AddressChange {
+    /// A new history entry: Back returns to the lesson (or free play) before.
+    Push,
+    /// The entry in place: a frame in a course page (`?embed=1`) adds nothing to the course
+    /// page's history.
+    Replace,
+}
+
+/// How the app's lesson changes go into the page address: only the page's own instance
+/// changes it (never the address of a course page that mounted the app with options).
+fn address_change(props: &super::AppProps) -> Option<AddressChange> {
+    match (props.page, props.embed) {
+        (false, _) => None,
+        (true, true) => Some(AddressChange::Replace),
+        (true, false) => Some(AddressChange::Push),
+    }
+}
+
+/// The page address with `?lesson=<name>` put in (or taken out), the other parameters kept.
+fn address_with_lesson(name: Option<&str>) -> Option<String> {
+    let href = web_sys::window()?.location().href().ok()?;
+    let url = web_sys::Url::new(&href).ok()?;
     let params = url.search_params();
     match name {
         Some(n) => params.set("lesson", n),
@@ -97,9 +111,28 @@ fn set_lesson_in_address(name: Option<&str>) {
     // lesson chosen, or free play, starts from its beginning and plays.
     params.delete("t");
     params.delete("paused");
-    if let Ok(h) = win.history() {
-        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&url.href()));
-    }
+    Some(url.href())
+}
+
+/// The lesson the page address names (`?lesson=`), if any.
+fn lesson_in_address() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params.get("lesson").filter(|n| !n.is_empty())
+}
+
+/// Puts `?lesson=<name>` in the page address (or takes it out) without reloading.
+fn set_lesson_in_address(name: Option<&str>, change: Option<AddressChange>) {
+    let (Some(change), Some(href)) = (change, address_with_lesson(name)) else {
+        return;
+    };
+    let Some(h) = web_sys::window().and_then(|w| w.history().ok()) else {
+        return;
+    };
+    let _ = match change {
+        AddressChange::Push => h.push_state_with_url(&JsValue::NULL, "", Some(&href)),
+        AddressChange::Replace => h.replace_state_with_url(&JsValue::NULL, "", Some(&href)),
+    };
 }
 
 /// The lesson file parsed and its world built.
@@ -132,13 +165,16 @@ fn lesson_world_again(_: &Lesson, _: u64) -> Result<World, String> {
     Err(crate::model::lesson::NO_LESSON_PLAYER.to_owned())
 }
 
-/// Loads the page again with `?lesson=<name>` (other parameters kept, `t=` and `paused=`
-/// dropped).
-fn open_lesson_page(name: &str) {
-    set_lesson_in_address(Some(name));
-    if let Some(win) = web_sys::window() {
-        let _ = win.location().reload();
-    }
+/// Loads the page with `?lesson=<name>` (other parameters kept, `t=` and `paused=`
+/// dropped), as a new history entry unless `change` says to replace this one.
+fn open_lesson_page(name: &str, change: AddressChange) {
+    let (Some(win), Some(href)) = (web_sys::window(), address_with_lesson(Some(name))) else {
+        return;
+    };
+    let _ = match change {
+        AddressChange::Push => win.location().assign(&href),
+        AddressChange::Replace => win.location().replace(&href),
+    };
 }
 
 impl App {
@@ -227,9 +263,9 @@ impl App {
     }
 
     /// Leaves the lesson (free play): the config panel applied, or "Free play" chosen.
-    pub(super) fn lesson_leave(&mut self) {
+    pub(super) fn lesson_leave(&mut self, ctx: &Context<Self>) {
         if self.lesson.lesson.take().is_some() || self.lesson.loading.take().is_some() {
-            set_lesson_in_address(None);
+            set_lesson_in_address(None, address_change(ctx.props()));
         }
         self.lesson.error = None;
         self.lesson.results = Rc::default();
@@ -255,7 +291,7 @@ impl App {
     pub(super) fn lesson_update(&mut self, ctx: &Context<Self>, msg: LessonMsg) {
         match msg {
             LessonMsg::Select(name) if name.is_empty() => {
-                self.lesson_leave();
+                self.lesson_leave(ctx);
                 let seed = self.world.seed();
                 if let Ok(w) = World::new(&Scenario::default(), seed) {
                     self.selected_tp = Some(TopicPartition::new("orders", 0));
@@ -266,18 +302,29 @@ impl App {
             // Without the lesson player, the page opens the lesson in the build that has it
             // (`www/main.js` loads `kafkascope_web.js` for `?lesson=`).
             LessonMsg::Select(name) if !cfg!(feature = "lessons") => {
-                if ctx.props().page {
-                    open_lesson_page(&name);
+                if let Some(change) = address_change(ctx.props()) {
+                    open_lesson_page(&name, change);
                 } else {
                     self.lesson.error = Some(crate::model::lesson::NO_LESSON_PLAYER.to_owned());
                 }
             }
             LessonMsg::Select(name) => {
-                set_lesson_in_address(Some(&name));
+                set_lesson_in_address(Some(&name), address_change(ctx.props()));
                 self.lesson.start_at = 0;
                 self.lesson.autoplay = true;
                 self.lesson.chosen = true;
                 self.load_lesson(ctx, name);
+            }
+            // Back or Forward to an entry with another lesson (or free play): the page opens
+            // that address, in the build it needs, as a link to it would. Other entries (an
+            // in-page anchor) change nothing.
+            LessonMsg::AddressChanged => {
+                let shown = self.lesson.lesson.as_ref().map(|l| l.name.clone());
+                if lesson_in_address() != shown.or_else(|| self.lesson.loading.clone())
+                    && let Some(win) = web_sys::window()
+                {
+                    let _ = win.location().reload();
+                }
             }
             LessonMsg::Loaded(name, text) => {
                 if self.lesson.loading.as_deref() != Some(name.as_str()) {

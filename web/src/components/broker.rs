@@ -101,6 +101,20 @@ pub fn Broker(p: &BrokerProps) -> Html {
         .iter()
         .filter(|r| r.role == ReplicaRole::Leader)
         .count();
+    // A down broker leads nothing, but until the controller notices, the cluster's metadata still
+    // names the broker leader: clients' requests for those partitions go unanswered.
+    let named = b.replicas.iter().filter(|r| r.named_leader).count();
+    let (leads_text, leads_words) = if !b.up && named > 0 {
+        (
+            format!("named leader {named}/{}", b.replicas.len()),
+            format!("leads none, though the cluster's metadata still names it leader of {named}"),
+        )
+    } else {
+        (
+            format!("leads {leads}/{}", b.replicas.len()),
+            format!("leads {leads}"),
+        )
+    };
     // While the controller has not noticed yet, the countdown replaces "(not yet fenced)".
     let state = match fence_countdown(&p.snapshot, b) {
         Some(c) if !b.up => format!("DOWN · {c}"),
@@ -123,7 +137,7 @@ pub fn Broker(p: &BrokerProps) -> Html {
         .map(|r| format!(" in rack {r}"))
         .unwrap_or_default();
     let label = format!(
-        "Broker {id}{rack}: {state}; hosts {} replicas, leads {leads}. Press Enter for actions.",
+        "Broker {id}{rack}: {state}; hosts {} replicas, {leads_words}. Press Enter for actions.",
         b.replicas.len()
     );
     let class = classes!(
@@ -151,7 +165,7 @@ pub fn Broker(p: &BrokerProps) -> Html {
                 } }
             </text>
             <text class="broker-sub" x={crate::fmt::num(r.x + r.w - 8.0)} y={crate::fmt::num(r.y + 15.0)}
-                text-anchor="end">{ format!("leads {leads}/{}", b.replicas.len()) }</text>
+                text-anchor="end">{ leads_text }</text>
             <text class="broker-state" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 29.0)}>
                 { state }
             </text>

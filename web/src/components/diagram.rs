@@ -147,7 +147,9 @@ pub fn Legend() -> Html {
             <summary>{ "Legend" }</summary>
             <ul>
                 <li><b>{ "L" }</b>{ " (crown, gold): leader replica · " }<b>{ "F" }</b>
-                    { " (round, blue): follower · " }<b>{ "–" }</b>{ ": no role (no leader known, or the broker is down)" }</li>
+                    { " (round, blue): follower · " }<b>{ "–" }</b>{ ": no role (no leader known, or the broker is down) · " }
+                    <b>{ "L" }</b>{ " (hollow dashed crown): named leader in the cluster's metadata, but not \
+                       leading (the broker is down and the controller has not noticed yet)" }</li>
                 <li><b>{ "ISR ✓" }</b>{ ": in the in-sync replica set · " }<b>{ "OUT ✗" }</b>
                     { ": out of it (dashed slot)" }</li>
                 <li><b>{ "LEO" }</b>{ ": log end offset (next offset to write) · " }<b>{ "HW" }</b>

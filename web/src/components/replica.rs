@@ -1,5 +1,7 @@
 //! One partition replica inside a broker box: role badge (L leader / F follower / – none) in
-//! a shape and colour, the partition, LEO and HW, and ISR membership as text.
+//! a shape and colour, the partition, LEO and HW, and ISR membership as text. A leader the
+//! controller names but the broker does not know of (it is down, or not told yet) has a
+//! hollow, dashed crown.
 
 use crate::layout::Rect;
 use kafkascope_core::snapshot::{ReplicaRole, ReplicaSnapshot, Snapshot};
@@ -48,8 +50,19 @@ pub fn Replica(p: &ReplicaProps) -> Html {
     };
     let Rect { x, y, w, h } = p.rect;
     let role = role_word(r.role);
+    // The controller can name a leader that does not lead: drawn as a hollow crown.
+    let named = r.named_leader && r.role != ReplicaRole::Leader;
     let (badge, badge_title) = match r.role {
         ReplicaRole::Leader => ("L", "leader"),
+        _ if named && !b.up => (
+            "L",
+            "named leader in the cluster's metadata, but the broker is down and the controller \
+             has not noticed yet: no one serves this partition",
+        ),
+        _ if named => (
+            "L",
+            "named leader in the cluster's metadata; the broker has not been told yet",
+        ),
         ReplicaRole::Follower => ("F", "follower"),
         ReplicaRole::None if !b.up => ("–", "no role (the broker is down)"),
         ReplicaRole::None => ("–", "no leader known"),
@@ -74,14 +87,15 @@ pub fn Replica(p: &ReplicaProps) -> Html {
     let offsets = crate::fmt::offsets_label(&tp_label, r.log_end_offset, r.high_watermark, w);
     let tp_label = crate::fmt::fit_tp_label(&tp_label, &offsets, w);
     html! {
-        <g class={classes!("replica", role, (!r.in_isr).then_some("out-of-isr"))}
+        <g class={classes!("replica", role, (!r.in_isr).then_some("out-of-isr"), named.then_some("named-leader"))}
             data-topic={r.tp.topic.to_string()} data-partition={r.tp.partition.to_string()}
             data-broker={b.id.to_string()} data-role={role} data-in-isr={r.in_isr.to_string()}
+            data-named-leader={r.named_leader.to_string()}
             data-leo={r.log_end_offset.to_string()} data-hw={r.high_watermark.to_string()}>
             <title>{ title }</title>
             <rect class="slot" x={crate::fmt::num(x)} y={crate::fmt::num(y)} width={crate::fmt::num(w)}
                 height={crate::fmt::num(h)} rx="2" />
-            if r.role == ReplicaRole::Leader {
+            if r.role == ReplicaRole::Leader || named {
                 // A crown-topped badge for the leader: shape as well as colour.
                 <path class="badge" d={format!(
                     "M{} {}h14v-9l-3.5 3-3.5-5-3.5 5-3.5-3z", crate::fmt::num(x + 2.0), crate::fmt::num(y + h - 1.0))} />
