@@ -142,6 +142,18 @@ test('the course page: two <kafka-cluster> instances work independently', async 
   await page.goto(`${env.server.url}www/course-example.html`);
   await page.waitForSelector('#first g[data-broker-id="2"]', { timeout: 20_000 });
   await page.waitForSelector('#second g[data-broker-id="2"]', { timeout: 20_000 });
+  // Beside its lesson panel, the frame's diagram has about 560 px: the compact picture (the
+  // brokers in two columns), whose labels are drawn at a readable size, not the wide one at
+  // about 0.56 of its size (6-px text).
+  await page.waitForSelector('#first #lesson-panel');
+  await page.waitForFunction(() => document.getElementById('first').shadowRoot?.querySelector('.app')?.classList.contains('compact'));
+  const drawn = {
+    viewBox: await page.$eval('#first svg#cluster', (svg) => svg.viewBox.baseVal.width),
+    name: await page.$eval('#first g[data-broker-id="1"] .broker-name', (t) => t.getBoundingClientRect().height),
+    state: await page.$eval('#first g[data-broker-id="1"] .broker-state', (t) => t.getBoundingClientRect().height),
+  };
+  assert.equal(drawn.viewBox, 700);
+  assert.ok(drawn.name >= 11 && drawn.state >= 9, JSON.stringify(drawn));
   // The second runs in ZooKeeper mode, the first in KRaft.
   assert.equal(await page.getAttribute('#first g.coordinator', 'data-mode'), 'kraft');
   assert.equal(await page.getAttribute('#second g.coordinator', 'data-mode'), 'zookeeper');

@@ -18,7 +18,7 @@ use crate::components::timeline::TimelineBar;
 use crate::components::toolbar::Toolbar;
 use crate::coordinator_view::{CoordinatorView, coordinator_view};
 use crate::embed::{ApiAction, ApiCommand, SEEK_PAST_END_MS};
-use crate::layout::{Layout, LayoutInput, Orientation};
+use crate::layout::{Layout, LayoutInput, Orientation, Room};
 use crate::model::announce::{Announcer, Flush};
 use crate::model::world::{Action, LogLine, ProduceRequest, TopicInfo};
 use crate::model::{
@@ -151,7 +151,11 @@ struct Callbacks {
 pub struct App {
     world: World,
     playback: Playback,
-    orientation: Orientation,
+    /// The room the diagram has (measured), which picks the layout.
+    room: Room,
+    /// Measures the diagram's box again when it changes size (a lesson panel appearing
+    /// beside it in a frame, the window resized).
+    resize_observer: Option<ResizeWatch>,
     layout_input: LayoutInput,
     layout: Rc<Layout>,
     seen_version: u64,
@@ -222,12 +226,71 @@ fn perf_now() -> f64 {
     PERFORMANCE.with(|p| p.as_ref().map_or(0.0, |p| p.now()))
 }
 
-fn viewport_orientation() -> Orientation {
-    let w = web_sys::window()
+/// The room the diagram has: the window's width says whether this is a phone; the diagram's
+/// own box, once drawn, gives the rest. In the minimal frame the diagram fits the frame's
+/// height; on the page, the page scrolls.
+fn measure_room(root: &NodeRef, embed: bool) -> Room {
+    let window_width = web_sys::window()
         .and_then(|w| w.inner_width().ok())
         .and_then(|v| v.as_f64())
         .unwrap_or(1280.0);
-    Orientation::for_viewport(w)
+    let narrow = Orientation::for_viewport(window_width) == Orientation::Narrow;
+    let stack = root
+        .cast::<web_sys::Element>()
+        .and_then(|r| r.query_selector(".cluster-stack").ok().flatten())
+        .filter(|e| e.client_width() > 0);
+    match stack {
+        Some(e) => Room {
+            width: f64::from(e.client_width()),
+            height: (embed && e.client_height() > 0).then(|| f64::from(e.client_height())),
+            narrow,
+        },
+        None => Room {
+            width: window_width,
+            height: None,
+            narrow,
+        },
+    }
+}
+
+/// Calls `f` once, `ms` milliseconds from now (a task of its own).
+fn after_timeout(ms: i32, f: impl FnOnce() + 'static) {
+    use wasm_bindgen::JsCast;
+    let f = wasm_bindgen::closure::Closure::once_into_js(f);
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), ms);
+    }
+}
+
+/// A `ResizeObserver` on the diagram's box and the callback it calls.
+struct ResizeWatch {
+    observer: web_sys::ResizeObserver,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl ResizeWatch {
+    fn new(target: &web_sys::Element, on_resize: Callback<()>) -> Option<Self> {
+        use wasm_bindgen::JsCast;
+        // Not at once: laying the diagram out again changes the observed box's height in the
+        // same frame, which the browser reports as an error ("ResizeObserver loop completed
+        // with undelivered notifications").
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            let on_resize = on_resize.clone();
+            after_timeout(0, move || on_resize.emit(()));
+        });
+        let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        observer.observe(target);
+        Some(Self {
+            observer,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for ResizeWatch {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
 }
 
 fn reduced_motion_query() -> Option<web_sys::MediaQueryList> {
@@ -321,8 +384,8 @@ impl App {
         }
         self.seen_version = self.world.version();
         let input = layout_input(self.world.snapshot());
-        if input != self.layout_input || self.layout.orientation != self.orientation {
-            self.layout = Rc::new(Layout::compute(&input, self.orientation));
+        if input != self.layout_input {
+            self.layout = Rc::new(Layout::fit(&input, self.room));
             self.layers_placed = None;
             self.layout_input = input;
         }
@@ -368,18 +431,11 @@ impl App {
         if let Flush::Wait(ms) = self.announcer.flush(perf_now())
             && !self.announce_timer
         {
-            use wasm_bindgen::JsCast;
             self.announce_timer = true;
             let link = ctx.link().clone();
-            let f = wasm_bindgen::closure::Closure::once_into_js(move || {
+            after_timeout(ms.ceil() as i32 + 1, move || {
                 link.send_message(Msg::Announce)
             });
-            if let Some(w) = web_sys::window() {
-                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                    f.unchecked_ref(),
-                    ms.ceil() as i32 + 1,
-                );
-            }
         }
     }
 
@@ -401,9 +457,15 @@ impl App {
         })
     }
 
-    fn relayout(&mut self) {
-        self.layout = Rc::new(Layout::compute(&self.layout_input, self.orientation));
+    /// Lays the diagram out again for its room; false when nothing changed.
+    fn relayout(&mut self) -> bool {
+        let l = Layout::fit(&self.layout_input, self.room);
+        if l == *self.layout {
+            return false;
+        }
+        self.layout = Rc::new(l);
         self.layers_placed = None;
+        true
     }
 
     fn schedule(&mut self, ctx: &Context<Self>) {
@@ -504,7 +566,7 @@ impl Component for App {
                 l.send_message(Msg::ReducedMotion(q.matches()))
             }));
         }
-        let orientation = viewport_orientation();
+        let room = measure_room(&NodeRef::default(), props.embed);
         let cb = Callbacks {
             select_broker: link.callback(Msg::SelectBroker),
             select_node: link.callback(Msg::SelectNode),
@@ -537,9 +599,10 @@ impl Component for App {
         let mut app = App {
             world,
             playback,
-            orientation,
+            room,
+            resize_observer: None,
             layout_input: LayoutInput::default(),
-            layout: Rc::new(Layout::compute(&LayoutInput::default(), orientation)),
+            layout: Rc::new(Layout::fit(&LayoutInput::default(), room)),
             seen_version: u64::MAX,
             frame: None,
             _listeners: listeners,
@@ -823,12 +886,8 @@ impl Component for App {
                 self.playback.resync();
             }
             Msg::Resized => {
-                let o = viewport_orientation();
-                if o == self.orientation {
-                    return false;
-                }
-                self.orientation = o;
-                self.relayout();
+                self.room = measure_room(&self.root_ref, self.embed);
+                return self.relayout();
             }
             Msg::ReducedMotion(on) => self.reduced_motion = on,
             Msg::Api(cmd) => {
@@ -926,7 +985,18 @@ impl Component for App {
         true
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        if first_render {
+            // The diagram's box exists now: measure it, and again whenever it changes size.
+            let stack = self
+                .root_ref
+                .cast::<web_sys::Element>()
+                .and_then(|r| r.query_selector(".cluster-stack").ok().flatten());
+            if let Some(stack) = stack {
+                self.resize_observer =
+                    ResizeWatch::new(&stack, ctx.link().callback(|_| Msg::Resized));
+            }
+        }
         self.lesson_rendered();
         // The broker layers' places change only with the layout (or the brokers drawn).
         let placed = self.world.snapshot().brokers.len();
@@ -1037,6 +1107,7 @@ impl Component for App {
         html! {
             <div ref={self.root_ref.clone()} class={classes!("app", match self.layout.orientation {
                 Orientation::Wide => "wide",
+                Orientation::Compact => "wide compact",
                 Orientation::Narrow => "narrow",
             }, embed.then_some("embed"))} data-embed={embed.to_string()}>
                 if let Some(n) = &self.notice {

@@ -2,8 +2,10 @@
 //! consumer and coordinator node sits, and where a message dot is at a given moment.
 //!
 //! Wide layout (a textbook picture): producers left, brokers in the middle (a grid of up to
-//! three columns), consumers right, the coordinator below the brokers. Narrow layout (phones):
-//! the same things stacked top to bottom. Units are SVG user units of the `viewBox`.
+//! three columns), consumers right, the coordinator below the brokers. Compact layout: the
+//! same picture narrower, with at most two broker columns, for a diagram given less room (a
+//! frame in a course page) so its text is not drawn tiny. Narrow layout (phones): the same
+//! things stacked top to bottom. Units are SVG user units of the `viewBox`.
 
 use crate::fmt::num;
 use crate::route::{End, Gutters};
@@ -12,8 +14,13 @@ use kafkascope_core::{BrokerId, NodeId};
 
 /// `viewBox` width of the wide layout.
 pub const WIDE_WIDTH: f64 = 1000.0;
+/// `viewBox` width of the compact layout.
+pub const COMPACT_WIDTH: f64 = 700.0;
 /// `viewBox` width of the narrow layout (about one CSS pixel per unit on a phone).
 pub const NARROW_WIDTH: f64 = 400.0;
+/// Below this size (CSS pixels per unit) the wide layout gives way to the compact one, if
+/// that one is drawn larger: the 11-unit labels would be under about 8 px.
+const READABLE_SCALE: f64 = 0.75;
 /// Height of a broker box above its first replica slot (name and status lines).
 pub const BROKER_HEADER: f64 = 50.0;
 /// Height of one replica slot row inside a broker box.
@@ -89,8 +96,32 @@ impl Rect {
 pub enum Orientation {
     /// Producers left, brokers middle, consumers right, coordinator below.
     Wide,
+    /// The wide picture in [`COMPACT_WIDTH`], brokers in at most two columns.
+    Compact,
     /// Producers, brokers, consumers and coordinator stacked (phones).
     Narrow,
+}
+
+/// The room the diagram has on the page, in CSS pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Room {
+    pub width: f64,
+    /// The height the diagram must fit in (a frame of fixed height), or None where the page
+    /// scrolls.
+    pub height: Option<f64>,
+    /// A phone-sized viewport: the stacked layout.
+    pub narrow: bool,
+}
+
+impl Room {
+    /// CSS pixels per `viewBox` unit that `l` is drawn at in this room.
+    pub fn scale(&self, l: &Layout) -> f64 {
+        let s = self.width / l.width;
+        match self.height {
+            Some(h) => s.min(h / l.height),
+            None => s,
+        }
+    }
 }
 
 impl Orientation {
@@ -163,6 +194,7 @@ pub fn broker_columns(brokers: usize, orientation: Orientation) -> usize {
     match (orientation, brokers) {
         (Orientation::Narrow, _) => 1,
         (_, 0) => 1,
+        (Orientation::Compact, n) => n.min(2),
         (_, n @ 1..=3) => n,
         (_, 4) => 2,
         _ => 3,
@@ -250,8 +282,27 @@ fn coordinator_nodes(area: Rect, nodes: &[NodeId]) -> Vec<(NodeId, Rect)> {
 impl Layout {
     pub fn compute(input: &LayoutInput, orientation: Orientation) -> Layout {
         match orientation {
-            Orientation::Wide => Self::wide(input),
+            Orientation::Wide => Self::wide(input, WIDE_WIDTH, Orientation::Wide),
+            Orientation::Compact => Self::wide(input, COMPACT_WIDTH, Orientation::Compact),
             Orientation::Narrow => Self::narrow(input),
+        }
+    }
+
+    /// The layout for `room`: stacked on a phone; else the wide picture, unless it would be
+    /// drawn smaller than [`READABLE_SCALE`] and the compact one is drawn larger.
+    pub fn fit(input: &LayoutInput, room: Room) -> Layout {
+        if room.narrow {
+            return Self::compute(input, Orientation::Narrow);
+        }
+        let wide = Self::compute(input, Orientation::Wide);
+        if room.scale(&wide) >= READABLE_SCALE {
+            return wide;
+        }
+        let compact = Self::compute(input, Orientation::Compact);
+        if room.scale(&compact) > room.scale(&wide) {
+            compact
+        } else {
+            wide
         }
     }
 
@@ -266,11 +317,11 @@ impl Layout {
         let n = input.brokers.len();
         let cols = broker_columns(n, orientation);
         let max_w = match orientation {
-            Orientation::Wide => BROKER_BOX_MAX_WIDTH,
+            Orientation::Wide | Orientation::Compact => BROKER_BOX_MAX_WIDTH,
             Orientation::Narrow => NARROW_BROKER_WIDTH,
         };
         let row_gap = match orientation {
-            Orientation::Wide => BROKER_ROW_GAP,
+            Orientation::Wide | Orientation::Compact => BROKER_ROW_GAP,
             Orientation::Narrow => GAP,
         };
         let box_w = ((width - (cols as f64 - 1.0) * GAP) / cols as f64).min(max_w);
@@ -309,20 +360,15 @@ impl Layout {
         (boxes, gutters, bottom)
     }
 
-    fn wide(input: &LayoutInput) -> Layout {
-        let width = WIDE_WIDTH;
+    /// The textbook picture in a `viewBox` `width` wide (wide or compact).
+    fn wide(input: &LayoutInput, width: f64, orientation: Orientation) -> Layout {
         let producer_x = MARGIN;
         let consumer_x = width - MARGIN - CLIENT_WIDTH;
         let band_left = producer_x + CLIENT_WIDTH + 30.0;
         let band_w = consumer_x - 30.0 - band_left;
         let top = CAPTION;
-        let (brokers, gutters, grid_bottom) = Self::broker_grid(
-            input,
-            Orientation::Wide,
-            band_left,
-            band_w,
-            top + TOP_GUTTER_ROOM,
-        );
+        let (brokers, gutters, grid_bottom) =
+            Self::broker_grid(input, orientation, band_left, band_w, top + TOP_GUTTER_ROOM);
         let center_y = (top + grid_bottom) / 2.0;
         let producers = column(
             producer_x,
@@ -360,7 +406,7 @@ impl Layout {
         .fold(0.0, f64::max)
             + MARGIN;
         Layout {
-            orientation: Orientation::Wide,
+            orientation,
             width,
             height,
             producers,
@@ -788,7 +834,7 @@ mod tests {
 
     #[test]
     fn every_replica_slot_fits_inside_its_broker_box() {
-        for o in [Orientation::Wide, Orientation::Narrow] {
+        for o in [Orientation::Wide, Orientation::Compact, Orientation::Narrow] {
             let l = Layout::compute(&input(9, 36), o);
             for b in &l.brokers {
                 for i in 0..36 {
@@ -823,7 +869,7 @@ mod tests {
     fn a_list_of_coordinator_nodes_fits_in_the_coordinator_area() {
         let mut i = input(3, 3);
         i.coordinators = (0..5).map(NodeId::Controller).collect();
-        for o in [Orientation::Wide, Orientation::Narrow] {
+        for o in [Orientation::Wide, Orientation::Compact, Orientation::Narrow] {
             let l = Layout::compute(&i, o);
             assert_eq!(l.coordinators.len(), 5);
             for (k, (_, r)) in l.coordinators.iter().enumerate() {
@@ -833,6 +879,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn compact_is_the_wide_picture_narrower_with_two_broker_columns() {
+        let l = Layout::compute(&input(3, 3), Orientation::Compact);
+        assert_eq!(l.width, COMPACT_WIDTH);
+        let p = l.producers[0].1;
+        let c = l.consumers[0].1;
+        for b in &l.brokers {
+            assert!(p.right() < b.rect.x && b.rect.right() < c.x);
+            assert!(b.rect.bottom() < l.coordinator_area.y);
+        }
+        // Brokers 1 and 2 side by side, broker 3 below broker 1.
+        assert_eq!(l.brokers[0].rect.y, l.brokers[1].rect.y);
+        assert_eq!(l.brokers[2].rect.x, l.brokers[0].rect.x);
+        assert!(l.brokers[2].rect.y > l.brokers[0].rect.bottom());
+        for (i, a) in l.brokers.iter().enumerate() {
+            for b in &l.brokers[i + 1..] {
+                assert!(!a.rect.overlaps(&b.rect));
+            }
+        }
+    }
+
+    #[test]
+    fn the_layout_fits_its_room_and_keeps_text_readable_where_it_can() {
+        let three = input(3, 3);
+        let room = |width, height| Room {
+            width,
+            height,
+            narrow: false,
+        };
+        // The page at 1280x800 (a scrolling page, the diagram about 900 px wide): the full
+        // picture, at 0.9.
+        let l = Layout::fit(&three, room(905.0, None));
+        assert_eq!(l.orientation, Orientation::Wide);
+        // A frame in a course page, beside its lesson panel: the wide picture would be drawn
+        // at 0.56 (6-px labels); the compact one is drawn at 0.75 or more.
+        let frame = room(563.0, Some(411.0));
+        let wide = Layout::compute(&three, Orientation::Wide);
+        assert!(frame.scale(&wide) < 0.6);
+        let l = Layout::fit(&three, frame);
+        assert_eq!(l.orientation, Orientation::Compact);
+        assert!(frame.scale(&l) >= READABLE_SCALE, "{}", frame.scale(&l));
+        // Nine brokers with 36 replicas each in that frame: the compact picture would be taller
+        // and drawn smaller still, so the wide one stays.
+        let l = Layout::fit(&input(9, 36), frame);
+        assert_eq!(l.orientation, Orientation::Wide);
+        // A phone: stacked, whatever the room.
+        let phone = Room {
+            width: 380.0,
+            height: None,
+            narrow: true,
+        };
+        assert_eq!(Layout::fit(&three, phone).orientation, Orientation::Narrow);
     }
 
     #[test]
@@ -907,8 +1007,10 @@ mod tests {
     }
 
     #[test]
-    fn in_the_wide_layout_no_message_crosses_a_box_it_does_not_connect() {
-        for brokers in 1..=9 {
+    fn in_the_wide_and_compact_layouts_no_message_crosses_a_box_it_does_not_connect() {
+        for (brokers, o) in
+            (1..=9).flat_map(|b| [(b, Orientation::Wide), (b, Orientation::Compact)])
+        {
             for combined in [false, true] {
                 let mut i = input(brokers, 4);
                 i.producers = vec![0, 1];
@@ -921,7 +1023,7 @@ mod tests {
                 } else {
                     i.coordinators = (100..103).map(NodeId::Controller).collect();
                 }
-                let l = Layout::compute(&i, Orientation::Wide);
+                let l = Layout::compute(&i, o);
                 for from in nodes(&l) {
                     for to in nodes(&l) {
                         let (ra, rb) = (l.node_rect(from).unwrap(), l.node_rect(to).unwrap());

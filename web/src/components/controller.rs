@@ -32,10 +32,19 @@ pub fn Controller(p: &ControllerProps) -> Html {
                 // the area on a phone).
                 { crate::fmt::elide_end(&v.title, ((a.w - 16.0) / 7.0) as usize) }
             </text>
-            { for v.countdowns.iter().enumerate().map(|(i, line)| html! {
-                <text key={line.clone()} class="countdown" x={n(a.x + 8.0)} y={n(a.y + 28.0 + i as f64 * 12.0)}>
-                    { format!("Timer: {line}") }
-                </text>
+            { for v.countdowns.iter().enumerate().map(|(i, line)| {
+                let full = format!("Timer: {line}");
+                // About 5.9 units a character at its size: a narrow area (a phone, a compact
+                // frame) elides the line, and its title holds all of it.
+                let shown = crate::fmt::elide_end(&full, ((a.w - 16.0) / 5.9) as usize);
+                html! {
+                    <text key={line.clone()} class="countdown" x={n(a.x + 8.0)} y={n(a.y + 28.0 + i as f64 * 12.0)}>
+                        if shown != full {
+                            <title>{ full }</title>
+                        }
+                        { shown }
+                    </text>
+                }
             }) }
             { for v.nodes.iter().filter_map(|nv| {
                 let r = p.nodes.iter().find(|(id, _)| *id == nv.node)?.1;
