@@ -1213,3 +1213,128 @@ fn a_record_lost_in_an_unclean_election_stays_lost_after_retention_passes_its_of
     );
     assert!(out.contains("Expectations: 1 of 1 hold"), "{out}");
 }
+
+/// The times (ms) at which the trace shows producer-0 sending a Produce request to `tp`.
+fn produce_times(trace: &str, tp: &str) -> Vec<u64> {
+    trace
+        .lines()
+        .filter(|l| l.contains("producer-0 -> broker-") && l.contains(&format!("Produce {tp} ")))
+        .map(|l| {
+            l.split_whitespace()
+                .next()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or_else(|| panic!("no time in {l:?}"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_full_batch_is_sent_at_once_and_a_partial_one_once_it_has_lingered() {
+    // linger.ms 1000, batch.size 40: a record takes 26 bytes here, so the second fills the
+    // first batch, which goes at once (KafkaProducer wakes the sender); the second record,
+    // alone in its batch, waits out its own linger.
+    let p = temp_file(
+        "full-batch",
+        r#"{"seed": 1, "cluster": {"brokers": 1, "producer": {"linger_ms": 1000, "batch_size": 40}},
+            "topics": [{"name": "t", "partitions": 1, "replication_factor": 1}],
+            "steps": [{"at": 500, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "t", "value": "aaaaaaaaaa"},
+              {"at": 1100, "action": "produce", "producer": 0, "topic": "t", "value": "bbbbbbbbbb"}],
+            "run_until": 3000}"#,
+    );
+    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(produce_times(&trace, "t-0"), vec![1100, 2100], "{trace}");
+}
+
+#[test]
+fn each_partition_waits_out_its_own_linger() {
+    // Two partitions led by two brokers, linger.ms 100: the record for t-1, sent 50 ms after
+    // the one for t-0, is not swept along when t-0's batch is ready (RecordAccumulator.ready
+    // picks the leaders whose batches are ready).
+    let p = temp_file(
+        "own-linger",
+        r#"{"seed": 1, "cluster": {"brokers": 2, "producer": {"linger_ms": 100}},
+            "topics": [{"name": "t", "partitions": 2, "replication_factor": 1}],
+            "steps": [{"at": 500, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "t", "value": "a", "partition": 0},
+              {"at": 1050, "action": "produce", "producer": 0, "topic": "t", "value": "b", "partition": 1}],
+            "run_until": 2000}"#,
+    );
+    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(produce_times(&trace, "t-0"), vec![1100], "{trace}");
+    assert_eq!(produce_times(&trace, "t-1"), vec![1150], "{trace}");
+}
+
+#[test]
+fn batches_queued_behind_a_full_one_go_at_once_up_to_the_in_flight_limit() {
+    // Four records that fill a batch each (batch.size 40). With acks=0 every batch goes at
+    // once; before, the second and later waited for a drain no one scheduled and were never
+    // sent. With acks=1 and max.in.flight.requests.per.connection 3, three requests go at
+    // once and the fourth when the first answer comes.
+    for (acks, expected_at_once) in [("0", 4), ("1", 3)] {
+        let p = temp_file(
+            &format!("queued-batches-{acks}"),
+            &format!(
+                r#"{{"seed": 1, "cluster": {{"brokers": 1, "producer": {{"batch_size": 40, "max_in_flight_requests_per_connection": 3}}}},
+                "topics": [{{"name": "t", "partitions": 1, "replication_factor": 1}}],
+                "steps": [{{"at": 500, "action": "add_producer", "id": 0, "acks": "{acks}"}},
+                  {{"at": 1000, "action": "produce", "producer": 0, "topic": "t", "value": "aaaaaaaaaa", "count": 4}},
+                  {{"at": 2000, "action": "expect", "check": "partition", "partition": "t-0", "log_end_offset": 4}}],
+                "run_until": 2000}}"#
+            ),
+        );
+        let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+        let _ = std::fs::remove_file(&p);
+        let times = produce_times(&trace, "t-0");
+        assert_eq!(times.len(), 4, "acks={acks}: {trace}");
+        let first = times[0];
+        assert_eq!(
+            times.iter().filter(|&&t| t == first).count(),
+            expected_at_once,
+            "acks={acks}: {times:?}"
+        );
+        assert!(
+            trace.contains("log end offset 4 -> holds"),
+            "acks={acks}: {trace}"
+        );
+    }
+}
+
+#[test]
+fn a_request_timeout_drops_the_connection_and_fails_every_request_on_it() {
+    // Broker 3 leads t-0 and crashes; two requests go to it 100 ms apart. When the first times
+    // out, NetworkClient closes the connection: the second fails with it at once, and the
+    // producer sends nothing to broker 3 again until fresh metadata names the new leader
+    // (before, a retry whose backoff ended before the metadata answer went to the dead
+    // broker and waited out another request timeout).
+    let p = temp_file(
+        "timeout-disconnect",
+        r#"{"seed": 1, "cluster": {"brokers": 3},
+            "topics": [{"name": "t", "partitions": 1, "replication_factor": 3}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 2000, "action": "crash", "node": "broker-3"},
+              {"at": 2100, "action": "produce", "producer": 0, "topic": "t", "value": "a"},
+              {"at": 2200, "action": "produce", "producer": 0, "topic": "t", "value": "b"},
+              {"at": 9000, "action": "expect", "check": "records", "value": "a", "status": "acknowledged"},
+              {"at": 9000, "action": "expect", "check": "records", "value": "b", "status": "acknowledged"}],
+            "run_until": 9000}"#,
+    );
+    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+    let _ = std::fs::remove_file(&p);
+    for record in [1, 2] {
+        assert!(
+            trace.contains(&format!(
+                "  7100 ms  producer-0 record {record} to t-0: REQUEST_TIMED_OUT, retrying (attempt 1)"
+            )),
+            "record {record}: {trace}"
+        );
+    }
+    let to_broker_3: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("producer-0 -> broker-3  Produce"))
+        .collect();
+    assert_eq!(to_broker_3.len(), 2, "{to_broker_3:?}");
+    assert!(trace.contains("Expectations: 2 of 2 hold"), "{trace}");
+}

@@ -87,8 +87,11 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: Millis,
     /// `retries`
     pub retries: u32,
-    /// `retry.backoff.ms`
+    /// `retry.backoff.ms`: the first retry's backoff.
     pub retry_backoff_ms: Millis,
+    /// `retry.backoff.max.ms`: the backoff doubles with each attempt up to this (KIP-580).
+    #[serde(default = "default_retry_backoff_max_ms")]
+    pub retry_backoff_max_ms: Millis,
     /// `max.in.flight.requests.per.connection`
     pub max_in_flight_requests_per_connection: u32,
     /// How records without a key are spread.
@@ -123,6 +126,11 @@ pub struct ConsumerConfig {
     /// (the group leader notices new partitions this way).
     #[serde(default = "default_consumer_metadata_max_age_ms")]
     pub metadata_max_age_ms: Millis,
+}
+
+/// Kafka's default `retry.backoff.max.ms`.
+fn default_retry_backoff_max_ms() -> Millis {
+    1_000
 }
 
 fn default_consumer_metadata_max_age_ms() -> Millis {
@@ -309,6 +317,7 @@ impl ProducerConfig {
             delivery_timeout_ms: if teaching { 15_000 } else { 120_000 },
             retries: if teaching { 3 } else { i32::MAX as u32 },
             retry_backoff_ms: 100,
+            retry_backoff_max_ms: default_retry_backoff_max_ms(),
             max_in_flight_requests_per_connection: 5,
             keyless: KeylessStrategy::RoundRobin,
         }
@@ -670,6 +679,7 @@ impl Durations for ProducerConfig {
             ("request_timeout_ms", self.request_timeout_ms),
             ("delivery_timeout_ms", self.delivery_timeout_ms),
             ("retry_backoff_ms", self.retry_backoff_ms),
+            ("retry_backoff_max_ms", self.retry_backoff_max_ms),
         ]
     }
 }

@@ -16,6 +16,7 @@ use crate::message::{
 };
 use crate::partitioner::{KeylessPartitioner, partition_for_key};
 use crate::timer::{ProducerTimer, Timer};
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -106,6 +107,12 @@ pub struct Producer {
     awaiting_metadata: Vec<SendRequest>,
     accumulator: LiteMap<TopicPartition, VecDeque<Pending>>,
     in_flight: LiteMap<u64, InFlight>,
+    /// Brokers whose connection was dropped after a request timed out. Kafka's sender does
+    /// not send to a node it is not connected to (`NetworkClient.ready`); reconnecting to a
+    /// dead broker fails, so here the producer sends to it again only after fresh metadata,
+    /// which it asked for at the timeout (and which may name another leader).
+    #[serde(default)]
+    disconnected: Vec<BrokerId>,
     next_correlation: u64,
     drain_scheduled: Option<Millis>,
     /// Drain timers set and not yet reached by the kernel. Only those at `drain_scheduled`
@@ -138,6 +145,7 @@ impl Producer {
             awaiting_metadata: Vec::new(),
             accumulator: LiteMap::new_vec(),
             in_flight: LiteMap::new_vec(),
+            disconnected: Vec::new(),
             next_correlation: 0,
             drain_scheduled: None,
             drain_timers: Vec::new(),
@@ -246,8 +254,12 @@ impl Producer {
             created_at: now,
             not_before: now,
         };
-        self.accumulator.entry(tp).or_default().push_back(pending);
-        self.schedule_drain(ctx, now + self.config.linger_ms);
+        let queue = self.accumulator.entry(tp).or_default();
+        queue.push_back(pending);
+        // `KafkaProducer.doSend` wakes the sender when a batch fills; otherwise its first
+        // batch is sendable once it has lingered.
+        let at = ready_at(queue, &self.config);
+        self.schedule_drain(ctx, at.max(now));
     }
 
     fn schedule_drain(&mut self, ctx: &mut Ctx, at: Millis) {
@@ -302,32 +314,66 @@ impl Producer {
             .count() as u32
     }
 
-    /// The sender loop: group ready batches by leader and send them.
+    /// The leaders with a batch to send now (`RecordAccumulator.ready`), and when the next
+    /// partition that is not ready yet will be.
+    fn ready_leaders(&self, now: Millis) -> (Vec<BrokerId>, Option<Millis>, bool) {
+        let mut ready = Vec::new();
+        let mut next: Option<Millis> = None;
+        let mut need_metadata = false;
+        for (tp, queue) in self.accumulator.iter() {
+            if queue.is_empty() {
+                continue;
+            }
+            let Some(leader) = self.metadata.leader(tp) else {
+                need_metadata = true;
+                continue;
+            };
+            let at = ready_at(queue, &self.config);
+            if at <= now {
+                if !ready.contains(&leader) {
+                    ready.push(leader);
+                }
+            } else {
+                next = Some(next.map_or(at, |n: Millis| n.min(at)));
+            }
+        }
+        (ready, next, need_metadata)
+    }
+
+    /// Whether a request to `broker` may be sent now: connected, and within
+    /// `max.in.flight.requests.per.connection` (acks=0 waits for no answer, so nothing is in
+    /// flight).
+    fn has_room(&self, broker: BrokerId) -> bool {
+        !self.disconnected.contains(&broker)
+            && (self.config.acks == Acks::None
+                || self.in_flight_to(broker) < self.config.max_in_flight_requests_per_connection)
+    }
+
+    /// The sender loop (`Sender.sendProducerData`): from each leader with a ready batch, the
+    /// first batch of every partition it leads (`RecordAccumulator.drain`), one request per
+    /// leader. While batches are still ready, it runs again at once, as `Sender.runOnce`
+    /// does (a poll timeout of 0).
     fn drain(&mut self, ctx: &mut Ctx) {
         let now = ctx.now();
         self.arm_drain(ctx, None);
         let expiry = self.expire_queued(ctx);
         let mut per_broker: LiteMap<BrokerId, Vec<(TopicPartition, Vec<Pending>)>> =
             LiteMap::new_vec();
-        let mut need_metadata = false;
-        let mut next_wakeup: Option<Millis> = None;
+        let (ready, mut next_wakeup, need_metadata) = self.ready_leaders(now);
         let tps: Vec<TopicPartition> = self.accumulator.keys().cloned().collect();
         for tp in tps {
-            let Some(leader) = self.metadata.leader(&tp) else {
-                need_metadata = true;
+            let Some(leader) = self.metadata.leader(&tp).filter(|l| ready.contains(l)) else {
                 continue;
             };
             let queue = self.accumulator.get_mut(&tp).expect("listed");
             let Some(first) = queue.front() else { continue };
             if first.not_before > now {
-                next_wakeup =
-                    Some(next_wakeup.map_or(first.not_before, |w: Millis| w.min(first.not_before)));
-                continue;
+                continue; // backing off before a retry: `ready_leaders` has its time
             }
             let mut batch = Vec::new();
             let mut bytes = 0u32;
             while let Some(p) = queue.front() {
-                let size = p.record.value.len() as u32 + 16;
+                let size = record_size(p);
                 if !batch.is_empty()
                     && (bytes + size > self.config.batch_size || p.not_before > now)
                 {
@@ -339,9 +385,9 @@ impl Producer {
             per_broker.entry(leader).or_default().push((tp, batch));
         }
         self.accumulator.retain(|_, q| !q.is_empty());
+        let mut sent = false;
         for (broker, parts) in per_broker {
-            let max = self.config.max_in_flight_requests_per_connection;
-            if self.config.acks != Acks::None && self.in_flight_to(broker) >= max {
+            if !self.has_room(broker) {
                 // Put them back; a response will trigger the next drain.
                 for (tp, batch) in parts.into_iter().rev() {
                     let q = self.accumulator.entry(tp).or_default();
@@ -352,9 +398,16 @@ impl Producer {
                 continue;
             }
             self.send_produce(ctx, broker, parts);
+            sent = true;
         }
         if need_metadata {
             self.request_metadata(ctx);
+        }
+        if sent {
+            let (ready, _, _) = self.ready_leaders(now);
+            if ready.iter().any(|&b| self.has_room(b)) {
+                next_wakeup = Some(now);
+            }
         }
         let next_wakeup = match (next_wakeup, expiry) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -460,6 +513,7 @@ impl Producer {
                 }
                 self.metadata_in_flight = None;
                 self.metadata.apply(brokers, partitions);
+                self.disconnected.clear();
                 let waiting = std::mem::take(&mut self.awaiting_metadata);
                 for req in waiting {
                     if self.metadata.partition_count(&req.topic) == 0 {
@@ -537,8 +591,22 @@ impl Producer {
 
     /// `RecordAccumulator.reenqueue`: a retried batch goes back to the front of its
     /// partition's queue (`addFirst`), in its own order, so with one request in flight a
-    /// retry never lets later records overtake it.
-    fn reenqueue(&mut self, ctx: &mut Ctx, retries: Vec<Pending>) {
+    /// retry never lets later records overtake it. Each batch (a request's records for one
+    /// partition) backs off before its next attempt, all its records alike.
+    fn reenqueue(&mut self, ctx: &mut Ctx, mut retries: Vec<Pending>) {
+        let now = ctx.now();
+        let mut backoffs: LiteMap<TopicPartition, Millis> = LiteMap::new_vec();
+        for p in &mut retries {
+            let backoff = match backoffs.get(&p.tp) {
+                Some(&b) => b,
+                None => {
+                    let b = retry_backoff(&self.config, p.attempts - 1, ctx.rng());
+                    backoffs.insert(p.tp.clone(), b);
+                    b
+                }
+            };
+            p.not_before = now + backoff;
+        }
         let Some(at) = retries.iter().map(|p| p.not_before).min() else {
             return;
         };
@@ -580,7 +648,6 @@ impl Producer {
             ) {
                 self.request_metadata(ctx);
             }
-            p.not_before = now + self.config.retry_backoff_ms;
             Some(p)
         } else {
             ctx.emit(EventKind::ProduceFailed {
@@ -602,16 +669,35 @@ impl Producer {
             }
             ProducerTimer::RequestTimeout(id) => {
                 if let Some(flight) = self.in_flight.remove(id) {
+                    if !self.disconnected.contains(&flight.broker) {
+                        self.disconnected.push(flight.broker);
+                    }
                     ctx.emit(EventKind::RequestTimedOut {
                         node: self.me(),
                         to: NodeId::Broker(flight.broker),
                         api: "Produce".into(),
                     });
-                    let retries = flight
+                    let mut retries: Vec<Pending> = flight
                         .records
                         .into_iter()
                         .filter_map(|p| self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut))
                         .collect();
+                    // `NetworkClient` closes the connection: every other request in flight on
+                    // it fails at once, also as timed out (`cancelInFlightRequests`), oldest
+                    // first.
+                    let others: Vec<u64> = self
+                        .in_flight
+                        .iter()
+                        .filter(|(_, f)| f.broker == flight.broker)
+                        .map(|(&c, _)| c)
+                        .collect();
+                    for c in others {
+                        let other = self.in_flight.remove(&c).expect("listed");
+                        ctx.cancel_timer(other.timer);
+                        retries.extend(other.records.into_iter().filter_map(|p| {
+                            self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut)
+                        }));
+                    }
                     self.reenqueue(ctx, retries);
                     // A timed-out connection is dropped and the leader may have moved (Kafka's
                     // NetworkClient asks for new metadata on a disconnect); its slot is free, so
@@ -631,5 +717,104 @@ impl Producer {
                 }
             }
         }
+    }
+}
+
+/// When the first batch of a partition's queue may be sent (`RecordAccumulator.ready`): a
+/// retried batch once its backoff ends; otherwise at once if the batch is full (its records
+/// fill `batch.size`, or more are queued behind it), or once its first record has waited
+/// `linger.ms`.
+fn ready_at(queue: &VecDeque<Pending>, config: &ProducerConfig) -> Millis {
+    let Some(first) = queue.front() else {
+        return Millis::MAX;
+    };
+    if first.attempts > 0 {
+        return first.not_before;
+    }
+    let queued: u64 = queue.iter().map(|p| u64::from(record_size(p))).sum();
+    if queued >= u64::from(config.batch_size) {
+        first.created_at
+    } else {
+        first.created_at + config.linger_ms
+    }
+}
+
+/// The bytes a record takes in a batch: its value and a fixed overhead.
+fn record_size(p: &Pending) -> u32 {
+    p.record.value.len() as u32 + 16
+}
+
+/// The backoff before a batch's next attempt, after `failed_attempts - 1` earlier ones:
+/// Kafka 3.7+'s `ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2)` (KIP-580).
+/// The backoff doubles with each attempt up to `retry.backoff.max.ms`, times a random factor
+/// in [0.8, 1.2), and never exceeds the max. With the max at or below `retry.backoff.ms`,
+/// every backoff is `retry.backoff.ms`, without jitter. Integer arithmetic: the same draws
+/// give the same backoffs natively and in wasm.
+pub fn retry_backoff(config: &ProducerConfig, attempts: u32, rng: &mut impl RngCore) -> Millis {
+    let initial = config.retry_backoff_ms;
+    let max = config.retry_backoff_max_ms;
+    if max <= initial {
+        return initial;
+    }
+    // initial * 2^min(attempts, log2(max / initial)), which is min(initial * 2^attempts, max).
+    let term = u128::from(initial)
+        .checked_shl(attempts.min(64))
+        .unwrap_or(u128::MAX)
+        .min(u128::from(max));
+    // (0.8 + 0.4 * u / 2^32) * term, rounded down as Kafka's `(long)` cast does.
+    let u = u128::from(rng.next_u32());
+    let jittered = (term * 8 * (1u128 << 32) + term * 4 * u) / (10 * (1u128 << 32));
+    (jittered as Millis).min(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Profile;
+    use rand::SeedableRng;
+
+    #[test]
+    fn the_retry_backoff_doubles_up_to_its_max_with_twenty_percent_jitter() {
+        // KIP-580 with Kafka's defaults: 100 ms doubling to 1000 ms, each times [0.8, 1.2).
+        let config = ProducerConfig::for_profile(Profile::KafkaDefaults);
+        assert_eq!(
+            (config.retry_backoff_ms, config.retry_backoff_max_ms),
+            (100, 1_000)
+        );
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        for (attempts, lo, hi) in [
+            (0, 80, 119),
+            (1, 160, 239),
+            (2, 320, 479),
+            (3, 640, 959),
+            (4, 800, 1_000),
+            (30, 800, 1_000),
+            (u32::MAX, 800, 1_000),
+        ] {
+            let draws: Vec<Millis> = (0..2_000)
+                .map(|_| retry_backoff(&config, attempts, &mut rng))
+                .collect();
+            let (min, max) = (*draws.iter().min().unwrap(), *draws.iter().max().unwrap());
+            assert!(min >= lo && max <= hi, "attempts {attempts}: {min}..={max}");
+            // The whole range is used: within 2 % of both ends.
+            let slack = (hi - lo) / 50 + 1;
+            assert!(
+                min <= lo + slack && max + slack >= hi,
+                "attempts {attempts}: {min}..={max}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_max_at_or_below_the_backoff_keeps_every_backoff_fixed() {
+        let mut config = ProducerConfig::for_profile(Profile::KafkaDefaults);
+        config.retry_backoff_ms = 250;
+        config.retry_backoff_max_ms = 250;
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(1);
+        for attempts in [0, 1, 5] {
+            assert_eq!(retry_backoff(&config, attempts, &mut rng), 250);
+        }
+        config.retry_backoff_max_ms = 10;
+        assert_eq!(retry_backoff(&config, 3, &mut rng), 250);
     }
 }
