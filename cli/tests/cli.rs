@@ -1338,3 +1338,69 @@ fn a_request_timeout_drops_the_connection_and_fails_every_request_on_it() {
     assert_eq!(to_broker_3.len(), 2, "{to_broker_3:?}");
     assert!(trace.contains("Expectations: 2 of 2 hold"), "{trace}");
 }
+
+#[test]
+fn retries_back_off_exponentially_with_jitter() {
+    // Two of three replicas down, min.insync.replicas 2: every attempt is refused with
+    // NOT_ENOUGH_REPLICAS. The backoff before attempts 2, 3 and 4 is retry.backoff.ms (100)
+    // doubled each time, times [0.8, 1.2) (KIP-580): in [80, 120), [160, 240), [320, 480).
+    let p = temp_file(
+        "backoff",
+        r#"{"seed": 2, "cluster": {"brokers": 3},
+            "topics": [{"name": "payments", "partitions": 1, "replication_factor": 3, "config": {"min.insync.replicas": 2}}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "all"},
+              {"at": 1000, "action": "crash", "node": "broker-3"},
+              {"at": 1000, "action": "crash", "node": "broker-1"},
+              {"at": 7000, "action": "produce", "producer": 0, "topic": "payments", "value": "v"}],
+            "run_until": 12000}"#,
+    );
+    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+    let _ = std::fs::remove_file(&p);
+    let time = |l: &str| -> u64 { l.split_whitespace().next().unwrap().parse().unwrap() };
+    let retried: Vec<u64> = trace
+        .lines()
+        .filter(|l| l.contains("NOT_ENOUGH_REPLICAS, retrying (attempt"))
+        .map(time)
+        .collect();
+    let sends = produce_times(&trace, "payments-0");
+    assert_eq!((retried.len(), sends.len()), (3, 4), "{trace}");
+    for (i, (lo, hi)) in [(80, 120), (160, 240), (320, 480)].into_iter().enumerate() {
+        let backoff = sends[i + 1] - retried[i];
+        assert!(
+            (lo..hi).contains(&backoff),
+            "backoff {}: {backoff} ms not in [{lo}, {hi}): {trace}",
+            i + 1
+        );
+    }
+    assert!(trace.contains("FAILED: NOT_ENOUGH_REPLICAS"), "{trace}");
+}
+
+#[test]
+fn a_retry_to_a_new_leader_does_not_wait_out_its_backoff() {
+    // KIP-951: the producer sends to broker 3, which no longer leads t-0 (it came back as a
+    // follower); NOT_LEADER_OR_FOLLOWER makes it ask for metadata, which names broker 2 with a
+    // newer leader epoch, so the retry goes as soon as the answer comes, not 5 s
+    // (retry.backoff.ms here) later.
+    let p = temp_file(
+        "kip-951",
+        r#"{"seed": 1, "cluster": {"brokers": 3, "broker": {"auto_leader_rebalance_enable": false},
+              "producer": {"retry_backoff_ms": 5000, "retry_backoff_max_ms": 10000}},
+            "topics": [{"name": "t", "partitions": 1, "replication_factor": 3}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "t", "value": "a"},
+              {"at": 2000, "action": "crash", "node": "broker-3"},
+              {"at": 8000, "action": "restart", "node": "broker-3"},
+              {"at": 12000, "action": "produce", "producer": 0, "topic": "t", "value": "b"},
+              {"at": 13000, "action": "expect", "check": "records", "value": "b", "status": "acknowledged"}],
+            "run_until": 13000}"#,
+    );
+    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+    let _ = std::fs::remove_file(&p);
+    assert!(
+        trace.contains("producer-0 record 2 to t-0: NOT_LEADER_OR_FOLLOWER, retrying (attempt 1)"),
+        "{trace}"
+    );
+    let sends = produce_times(&trace, "t-0");
+    assert!(sends.len() == 3 && sends[2] < 12_500, "{sends:?}: {trace}");
+    assert!(trace.contains("Expectations: 1 of 1 hold"), "{trace}");
+}

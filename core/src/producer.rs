@@ -38,6 +38,13 @@ struct Pending {
     attempts: u32,
     created_at: Millis,
     not_before: Millis,
+    /// `ProducerBatch.currentLeaderEpoch`: the newest leader epoch seen for its partition
+    /// while it waited to be sent.
+    #[serde(default)]
+    leader_epoch: Option<i32>,
+    /// `attemptsWhenLeaderLastChanged`: its attempts when that epoch was first seen.
+    #[serde(default)]
+    attempts_when_leader_changed: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -102,6 +109,9 @@ pub struct Producer {
     bootstrap: Vec<BrokerId>,
     next_bootstrap: usize,
     metadata_in_flight: Option<u64>,
+    /// The broker the metadata request in flight went to.
+    #[serde(default)]
+    metadata_broker: Option<BrokerId>,
     keyless: KeylessPartitioner,
     /// Records whose topic the producer has no metadata for yet.
     awaiting_metadata: Vec<SendRequest>,
@@ -141,6 +151,7 @@ impl Producer {
             bootstrap,
             next_bootstrap: 0,
             metadata_in_flight: None,
+            metadata_broker: None,
             keyless,
             awaiting_metadata: Vec::new(),
             accumulator: LiteMap::new_vec(),
@@ -176,17 +187,27 @@ impl Producer {
             return;
         }
         // Ask the brokers the last metadata named as live, else the bootstrap list; rotate so
-        // a dead one is not asked forever.
-        let candidates = if self.metadata.brokers.is_empty() {
+        // a dead one is not asked forever, and skip those whose connection just dropped
+        // (`leastLoadedNode` avoids a node in reconnect backoff) while there is another.
+        let known = if self.metadata.brokers.is_empty() {
             &self.bootstrap
         } else {
             &self.metadata.brokers
         };
-        let broker = candidates[self.next_bootstrap % candidates.len()];
-        self.next_bootstrap += 1;
+        let n = known.len();
+        let skip = (0..n)
+            .find(|k| {
+                !self
+                    .disconnected
+                    .contains(&known[(self.next_bootstrap + k) % n])
+            })
+            .unwrap_or(0);
+        let broker = known[(self.next_bootstrap + skip) % n];
+        self.next_bootstrap += skip + 1;
         self.next_correlation += 1;
         let correlation_id = self.next_correlation;
         self.metadata_in_flight = Some(correlation_id);
+        self.metadata_broker = Some(broker);
         ctx.send(NodeId::Broker(broker), Message::Metadata { correlation_id });
         ctx.set_timer(
             self.config.request_timeout_ms,
@@ -253,6 +274,8 @@ impl Producer {
             attempts: 0,
             created_at: now,
             not_before: now,
+            leader_epoch: None,
+            attempts_when_leader_changed: 0,
         };
         let queue = self.accumulator.entry(tp).or_default();
         queue.push_back(pending);
@@ -314,6 +337,28 @@ impl Producer {
             .count() as u32
     }
 
+    /// `ProducerBatch.maybeUpdateLeaderEpoch` for every queued record, and KIP-951: a retry
+    /// whose partition has a newer leader than when it failed goes at once, without waiting
+    /// out its backoff (`RecordAccumulator.shouldBackoff`, `hasLeaderChangedForTheOngoingRetry`).
+    fn note_leader_epochs(&mut self, now: Millis) {
+        let metadata = &self.metadata;
+        for (tp, queue) in self.accumulator.iter_mut() {
+            let epoch = metadata.leader_epoch(tp);
+            if epoch < 0 {
+                continue;
+            }
+            for p in queue.iter_mut() {
+                if p.leader_epoch.is_none_or(|e| e < epoch) {
+                    p.leader_epoch = Some(epoch);
+                    p.attempts_when_leader_changed = p.attempts;
+                    if p.attempts > 0 {
+                        p.not_before = p.not_before.min(now);
+                    }
+                }
+            }
+        }
+    }
+
     /// The leaders with a batch to send now (`RecordAccumulator.ready`), and when the next
     /// partition that is not ready yet will be.
     fn ready_leaders(&self, now: Millis) -> (Vec<BrokerId>, Option<Millis>, bool) {
@@ -357,6 +402,7 @@ impl Producer {
         let now = ctx.now();
         self.arm_drain(ctx, None);
         let expiry = self.expire_queued(ctx);
+        self.note_leader_epochs(now);
         let mut per_broker: LiteMap<BrokerId, Vec<(TopicPartition, Vec<Pending>)>> =
             LiteMap::new_vec();
         let (ready, mut next_wakeup, need_metadata) = self.ready_leaders(now);
@@ -589,6 +635,40 @@ impl Producer {
         self.schedule_drain(ctx, ctx.now());
     }
 
+    /// `NetworkClient` closes the connection to `broker` after a request on it timed out:
+    /// every other request in flight on it fails at once, also as timed out
+    /// (`cancelInFlightRequests`), and each request's batches go back to the front of their
+    /// queues in the order the requests were sent, as their responses would. A metadata
+    /// request on it is given up, so a new one can go to another broker. Nothing is sent to
+    /// `broker` again before fresh metadata.
+    fn drop_connection(&mut self, ctx: &mut Ctx, broker: BrokerId) {
+        if !self.disconnected.contains(&broker) {
+            self.disconnected.push(broker);
+        }
+        let on_it: Vec<u64> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| f.broker == broker)
+            .map(|(&c, _)| c)
+            .collect();
+        for c in on_it {
+            let flight = self.in_flight.remove(&c).expect("listed");
+            ctx.cancel_timer(flight.timer);
+            let retries = flight
+                .records
+                .into_iter()
+                .filter_map(|p| self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut))
+                .collect();
+            self.reenqueue(ctx, retries);
+        }
+        if self.metadata_broker == Some(broker) {
+            self.metadata_in_flight = None;
+        }
+        // A dropped connection makes the client ask for new metadata (the leader may have
+        // moved); its answer's drain sends what was held back.
+        self.request_metadata(ctx);
+    }
+
     /// `RecordAccumulator.reenqueue`: a retried batch goes back to the front of its
     /// partition's queue (`addFirst`), in its own order, so with one request in flight a
     /// retry never lets later records overtake it. Each batch (a request's records for one
@@ -668,47 +748,23 @@ impl Producer {
                 }
             }
             ProducerTimer::RequestTimeout(id) => {
-                if let Some(flight) = self.in_flight.remove(id) {
-                    if !self.disconnected.contains(&flight.broker) {
-                        self.disconnected.push(flight.broker);
-                    }
+                if let Some(flight) = self.in_flight.get(id) {
                     ctx.emit(EventKind::RequestTimedOut {
                         node: self.me(),
                         to: NodeId::Broker(flight.broker),
                         api: "Produce".into(),
                     });
-                    let mut retries: Vec<Pending> = flight
-                        .records
-                        .into_iter()
-                        .filter_map(|p| self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut))
-                        .collect();
-                    // `NetworkClient` closes the connection: every other request in flight on
-                    // it fails at once, also as timed out (`cancelInFlightRequests`), oldest
-                    // first.
-                    let others: Vec<u64> = self
-                        .in_flight
-                        .iter()
-                        .filter(|(_, f)| f.broker == flight.broker)
-                        .map(|(&c, _)| c)
-                        .collect();
-                    for c in others {
-                        let other = self.in_flight.remove(&c).expect("listed");
-                        ctx.cancel_timer(other.timer);
-                        retries.extend(other.records.into_iter().filter_map(|p| {
-                            self.retry_or_fail(ctx, p, ErrorCode::RequestTimedOut)
-                        }));
-                    }
-                    self.reenqueue(ctx, retries);
-                    // A timed-out connection is dropped and the leader may have moved (Kafka's
-                    // NetworkClient asks for new metadata on a disconnect); its slot is free, so
-                    // the metadata answer's drain sends what was held back for it.
-                    self.request_metadata(ctx);
+                    let broker = flight.broker;
+                    self.drop_connection(ctx, broker);
                 }
             }
             ProducerTimer::MetadataTimeout(id) => {
                 if self.metadata_in_flight == Some(*id) {
                     self.metadata_in_flight = None;
-                    self.request_metadata(ctx);
+                    match self.metadata_broker {
+                        Some(broker) => self.drop_connection(ctx, broker),
+                        None => self.request_metadata(ctx),
+                    }
                 }
             }
             ProducerTimer::MetadataRefresh => {
@@ -748,11 +804,12 @@ fn record_size(p: &Pending) -> u32 {
 /// Kafka 3.7+'s `ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2)` (KIP-580).
 /// The backoff doubles with each attempt up to `retry.backoff.max.ms`, times a random factor
 /// in [0.8, 1.2), and never exceeds the max. With the max at or below `retry.backoff.ms`,
-/// every backoff is `retry.backoff.ms`, without jitter. Integer arithmetic: the same draws
+/// every backoff is the max, without jitter. Integer arithmetic: the same draws
 /// give the same backoffs natively and in wasm.
 pub fn retry_backoff(config: &ProducerConfig, attempts: u32, rng: &mut impl RngCore) -> Millis {
-    let initial = config.retry_backoff_ms;
     let max = config.retry_backoff_max_ms;
+    // `ExponentialBackoff` starts at min(retry.backoff.ms, retry.backoff.max.ms).
+    let initial = config.retry_backoff_ms.min(max);
     if max <= initial {
         return initial;
     }
@@ -814,7 +871,8 @@ mod tests {
         for attempts in [0, 1, 5] {
             assert_eq!(retry_backoff(&config, attempts, &mut rng), 250);
         }
+        // Below it: a constant backoff of the max (`ExponentialBackoff`'s constructor).
         config.retry_backoff_max_ms = 10;
-        assert_eq!(retry_backoff(&config, 3, &mut rng), 250);
+        assert_eq!(retry_backoff(&config, 3, &mut rng), 10);
     }
 }

@@ -227,27 +227,35 @@ fn perf_now() -> f64 {
 }
 
 /// The room the diagram has: the window's width says whether this is a phone; the diagram's
-/// own box, once drawn, gives the rest. In the minimal frame the diagram fits the frame's
-/// height; on the page, the page scrolls.
+/// own box, once drawn, gives its width. In the minimal frame the diagram fits the frame's
+/// height; on the page, where it scrolls, the window's height is the height worth filling
+/// (a layout taller than that is not chosen to draw the text larger).
 fn measure_room(root: &NodeRef, embed: bool) -> Room {
-    let window_width = web_sys::window()
-        .and_then(|w| w.inner_width().ok())
-        .and_then(|v| v.as_f64())
-        .unwrap_or(1280.0);
+    let window = web_sys::window();
+    let window_size = |v: Option<Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>>| {
+        v.and_then(|v| v.ok()).and_then(|v| v.as_f64())
+    };
+    let window_width = window_size(window.as_ref().map(|w| w.inner_width())).unwrap_or(1280.0);
+    let window_height = window_size(window.as_ref().map(|w| w.inner_height()));
     let narrow = Orientation::for_viewport(window_width) == Orientation::Narrow;
     let stack = root
         .cast::<web_sys::Element>()
         .and_then(|r| r.query_selector(".cluster-stack").ok().flatten())
         .filter(|e| e.client_width() > 0);
     match stack {
+        Some(e) if embed && e.client_height() > 0 => Room {
+            width: f64::from(e.client_width()),
+            height: Some(f64::from(e.client_height())),
+            narrow,
+        },
         Some(e) => Room {
             width: f64::from(e.client_width()),
-            height: (embed && e.client_height() > 0).then(|| f64::from(e.client_height())),
+            height: window_height,
             narrow,
         },
         None => Room {
             width: window_width,
-            height: None,
+            height: window_height,
             narrow,
         },
     }

@@ -106,8 +106,8 @@ pub enum Orientation {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Room {
     pub width: f64,
-    /// The height the diagram must fit in (a frame of fixed height), or None where the page
-    /// scrolls.
+    /// The height the diagram should fit in: a frame's, or on a page the window's (None:
+    /// unbounded).
     pub height: Option<f64>,
     /// A phone-sized viewport: the stacked layout.
     pub narrow: bool,
@@ -910,9 +910,16 @@ mod tests {
             height,
             narrow: false,
         };
-        // The page at 1280x800 (a scrolling page, the diagram about 900 px wide): the full
-        // picture, at 0.9.
-        let l = Layout::fit(&three, room(905.0, None));
+        // The page at 1280x800 (the diagram about 900 px wide): the full picture, at 0.9.
+        let l = Layout::fit(&three, room(905.0, Some(800.0)));
+        assert_eq!(l.orientation, Orientation::Wide);
+        // At 1024x768 (640 px): the compact one, at 0.91 instead of 0.64.
+        let l = Layout::fit(&three, room(640.0, Some(768.0)));
+        assert_eq!(l.orientation, Orientation::Compact);
+        // The stress preset there: two columns of nine tall brokers would not fit the window
+        // and be drawn smaller than the wide grid, which stays.
+        let stress = input(9, 12);
+        let l = Layout::fit(&stress, room(640.0, Some(768.0)));
         assert_eq!(l.orientation, Orientation::Wide);
         // A frame in a course page, beside its lesson panel: the wide picture would be drawn
         // at 0.56 (6-px labels); the compact one is drawn at 0.75 or more.
