@@ -44,6 +44,14 @@ fn temp_file(test: &str, text: &str) -> PathBuf {
 }
 
 /// Runs `kafkascope run` on a broken file: exit code 2, nothing on stdout, one error line.
+/// Runs the scenario `text` with `--trace` and returns what it printed.
+fn trace_of(test: &str, text: &str) -> String {
+    let p = temp_file(test, text);
+    let out = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
+    let _ = std::fs::remove_file(&p);
+    out
+}
+
 fn broken(test: &str, text: &str) -> String {
     let p = temp_file(test, text);
     let o = run(&["run", p.to_str().unwrap()]);
@@ -1233,7 +1241,7 @@ fn a_full_batch_is_sent_at_once_and_a_partial_one_once_it_has_lingered() {
     // linger.ms 1000, batch.size 40: a record takes 26 bytes here, so the second fills the
     // first batch, which goes at once (KafkaProducer wakes the sender); the second record,
     // alone in its batch, waits out its own linger.
-    let p = temp_file(
+    let trace = trace_of(
         "full-batch",
         r#"{"seed": 1, "cluster": {"brokers": 1, "producer": {"linger_ms": 1000, "batch_size": 40}},
             "topics": [{"name": "t", "partitions": 1, "replication_factor": 1}],
@@ -1242,8 +1250,6 @@ fn a_full_batch_is_sent_at_once_and_a_partial_one_once_it_has_lingered() {
               {"at": 1100, "action": "produce", "producer": 0, "topic": "t", "value": "bbbbbbbbbb"}],
             "run_until": 3000}"#,
     );
-    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
-    let _ = std::fs::remove_file(&p);
     assert_eq!(produce_times(&trace, "t-0"), vec![1100, 2100], "{trace}");
 }
 
@@ -1252,7 +1258,7 @@ fn each_partition_waits_out_its_own_linger() {
     // Two partitions led by two brokers, linger.ms 100: the record for t-1, sent 50 ms after
     // the one for t-0, is not swept along when t-0's batch is ready (RecordAccumulator.ready
     // picks the leaders whose batches are ready).
-    let p = temp_file(
+    let trace = trace_of(
         "own-linger",
         r#"{"seed": 1, "cluster": {"brokers": 2, "producer": {"linger_ms": 100}},
             "topics": [{"name": "t", "partitions": 2, "replication_factor": 1}],
@@ -1261,8 +1267,6 @@ fn each_partition_waits_out_its_own_linger() {
               {"at": 1050, "action": "produce", "producer": 0, "topic": "t", "value": "b", "partition": 1}],
             "run_until": 2000}"#,
     );
-    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
-    let _ = std::fs::remove_file(&p);
     assert_eq!(produce_times(&trace, "t-0"), vec![1100], "{trace}");
     assert_eq!(produce_times(&trace, "t-1"), vec![1150], "{trace}");
 }
@@ -1274,7 +1278,7 @@ fn batches_queued_behind_a_full_one_go_at_once_up_to_the_in_flight_limit() {
     // sent. With acks=1 and max.in.flight.requests.per.connection 3, three requests go at
     // once and the fourth when the first answer comes.
     for (acks, expected_at_once) in [("0", 4), ("1", 3)] {
-        let p = temp_file(
+        let trace = trace_of(
             &format!("queued-batches-{acks}"),
             &format!(
                 r#"{{"seed": 1, "cluster": {{"brokers": 1, "producer": {{"batch_size": 40, "max_in_flight_requests_per_connection": 3}}}},
@@ -1285,8 +1289,6 @@ fn batches_queued_behind_a_full_one_go_at_once_up_to_the_in_flight_limit() {
                 "run_until": 2000}}"#
             ),
         );
-        let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
-        let _ = std::fs::remove_file(&p);
         let times = produce_times(&trace, "t-0");
         assert_eq!(times.len(), 4, "acks={acks}: {trace}");
         let first = times[0];
@@ -1309,7 +1311,7 @@ fn a_request_timeout_drops_the_connection_and_fails_every_request_on_it() {
     // producer sends nothing to broker 3 again until fresh metadata names the new leader
     // (before, a retry whose backoff ended before the metadata answer went to the dead
     // broker and waited out another request timeout).
-    let p = temp_file(
+    let trace = trace_of(
         "timeout-disconnect",
         r#"{"seed": 1, "cluster": {"brokers": 3},
             "topics": [{"name": "t", "partitions": 1, "replication_factor": 3}],
@@ -1321,8 +1323,6 @@ fn a_request_timeout_drops_the_connection_and_fails_every_request_on_it() {
               {"at": 9000, "action": "expect", "check": "records", "value": "b", "status": "acknowledged"}],
             "run_until": 9000}"#,
     );
-    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
-    let _ = std::fs::remove_file(&p);
     for record in [1, 2] {
         assert!(
             trace.contains(&format!(
@@ -1344,7 +1344,7 @@ fn retries_back_off_exponentially_with_jitter() {
     // Two of three replicas down, min.insync.replicas 2: every attempt is refused with
     // NOT_ENOUGH_REPLICAS. The backoff before attempts 2, 3 and 4 is retry.backoff.ms (100)
     // doubled each time, times [0.8, 1.2) (KIP-580): in [80, 120), [160, 240), [320, 480).
-    let p = temp_file(
+    let trace = trace_of(
         "backoff",
         r#"{"seed": 2, "cluster": {"brokers": 3},
             "topics": [{"name": "payments", "partitions": 1, "replication_factor": 3, "config": {"min.insync.replicas": 2}}],
@@ -1354,8 +1354,6 @@ fn retries_back_off_exponentially_with_jitter() {
               {"at": 7000, "action": "produce", "producer": 0, "topic": "payments", "value": "v"}],
             "run_until": 12000}"#,
     );
-    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
-    let _ = std::fs::remove_file(&p);
     let time = |l: &str| -> u64 { l.split_whitespace().next().unwrap().parse().unwrap() };
     let retried: Vec<u64> = trace
         .lines()
@@ -1381,7 +1379,7 @@ fn a_retry_to_a_new_leader_does_not_wait_out_its_backoff() {
     // follower); NOT_LEADER_OR_FOLLOWER makes it ask for metadata, which names broker 2 with a
     // newer leader epoch, so the retry goes as soon as the answer comes, not 5 s
     // (retry.backoff.ms here) later.
-    let p = temp_file(
+    let trace = trace_of(
         "kip-951",
         r#"{"seed": 1, "cluster": {"brokers": 3, "broker": {"auto_leader_rebalance_enable": false},
               "producer": {"retry_backoff_ms": 5000, "retry_backoff_max_ms": 10000}},
@@ -1394,8 +1392,6 @@ fn a_retry_to_a_new_leader_does_not_wait_out_its_backoff() {
               {"at": 13000, "action": "expect", "check": "records", "value": "b", "status": "acknowledged"}],
             "run_until": 13000}"#,
     );
-    let trace = stdout(&run(&["run", p.to_str().unwrap(), "--trace"]));
-    let _ = std::fs::remove_file(&p);
     assert!(
         trace.contains("producer-0 record 2 to t-0: NOT_LEADER_OR_FOLLOWER, retrying (attempt 1)"),
         "{trace}"
