@@ -299,3 +299,29 @@ test('reduced motion: messages are drawn as still links, nothing glides or trans
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('keyboard: arrow keys look through the Lesson select without opening each lesson; Enter opens the one shown, leaving puts the current one back', async () => {
+  const { page, errors } = await openApp(env.browser.context, `${env.server.url}?lesson=kraft-mode`);
+  await page.waitForSelector('#lesson-panel[data-lesson="kraft-mode"]');
+  const url = page.url();
+  await page.focus('#lesson-select');
+  await page.keyboard.press('ArrowUp');
+  await page.keyboard.press('ArrowUp');
+  const shown = await page.$eval('#lesson-select', (s) => s.value);
+  assert.notEqual(shown, 'kraft-mode');
+  await page.waitForTimeout(500);
+  assert.equal(await page.getAttribute('#lesson-panel', 'data-lesson'), 'kraft-mode', 'still the lesson opened');
+  assert.equal(page.url(), url);
+  // Leaving without Enter: the select names the lesson shown again.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.$eval('#lesson-select', (s) => s.value), 'kraft-mode');
+  // Arrow, then Enter: that lesson opens.
+  await page.focus('#lesson-select');
+  await page.keyboard.press('ArrowUp');
+  const chosen = await page.$eval('#lesson-select', (s) => s.value);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`#lesson-panel[data-lesson="${chosen}"]`);
+  assert.equal(new URL(page.url()).searchParams.get('lesson'), chosen);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -486,13 +486,16 @@ test('the page loads the build without the lesson player; choosing a lesson relo
   page.on('pageerror', (e) => errors.push(String(e)));
   const wasm = [];
   page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
-  await page.goto(env.server.url);
+  await page.goto(`${env.server.url}?mode=zookeeper&seed=5&speed=50`);
   await page.waitForSelector('[data-broker-id]');
   assert.deepEqual(wasm, ['/www/pkg/kafkascope_play_bg.wasm']);
-  // A lesson chosen here: the page reloads with ?lesson= and the lesson player's build.
+  // A lesson chosen here: the page reloads with ?lesson= and the lesson player's build. The
+  // lesson brings its own cluster: the address's mode and seed go, its speed stays.
   await page.selectOption('#lesson-select', 'replication-and-isr');
   await page.waitForSelector('#lesson-panel[data-lesson="replication-and-isr"] #lesson-gate[data-kind="start"]');
-  assert.equal(new URL(page.url()).searchParams.get('lesson'), 'replication-and-isr');
+  const params = new URL(page.url()).searchParams;
+  assert.deepEqual([params.get('lesson'), params.get('mode'), params.get('seed'), params.get('speed')],
+    ['replication-and-isr', null, null, '50']);
   assert.deepEqual(wasm, ['/www/pkg/kafkascope_play_bg.wasm', '/www/pkg/kafkascope_web_bg.wasm']);
   // Free play from there stays in that build, in place.
   await page.selectOption('#lesson-select', '');

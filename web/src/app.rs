@@ -250,12 +250,12 @@ fn measure_room(root: &NodeRef, embed: bool) -> Room {
         },
         Some(e) => Room {
             width: f64::from(e.client_width()),
-            height: window_height,
+            height: window_height.filter(|_| !narrow),
             narrow,
         },
         None => Room {
             width: window_width,
-            height: window_height,
+            height: window_height.filter(|_| !narrow),
             narrow,
         },
     }
@@ -894,8 +894,9 @@ impl Component for App {
                 self.playback.resync();
             }
             Msg::Resized => {
+                let was_narrow = self.room.narrow;
                 self.room = measure_room(&self.root_ref, self.embed);
-                return self.relayout();
+                return self.relayout() || was_narrow != self.room.narrow;
             }
             Msg::ReducedMotion(on) => self.reduced_motion = on,
             Msg::Api(cmd) => {
@@ -1113,11 +1114,12 @@ impl Component for App {
                 on_details={self.cb.details.clone()} />
         };
         html! {
-            <div ref={self.root_ref.clone()} class={classes!("app", match self.layout.orientation {
-                Orientation::Wide => "wide",
-                Orientation::Compact => "wide compact",
-                Orientation::Narrow => "narrow",
-            }, embed.then_some("embed"))} data-embed={embed.to_string()}>
+            // "narrow" is the page's width (a phone: forms and a frame's panels stack); the
+            // diagram's own layout may still be the wide or compact picture in a frame.
+            <div ref={self.root_ref.clone()} class={classes!("app",
+                if self.room.narrow { "narrow" } else { "wide" },
+                (self.layout.orientation == Orientation::Compact).then_some("compact"),
+                embed.then_some("embed"))} data-embed={embed.to_string()}>
                 if let Some(n) = &self.notice {
                     <div id="link-error" class="link-error" role="alert">{ n.clone() }</div>
                 }

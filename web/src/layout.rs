@@ -107,9 +107,10 @@ pub enum Orientation {
 pub struct Room {
     pub width: f64,
     /// The height the diagram should fit in: a frame's, or on a page the window's (None:
-    /// unbounded).
+    /// unbounded, as on a phone's page, which scrolls through the stacked layout).
     pub height: Option<f64>,
-    /// A phone-sized viewport: the stacked layout.
+    /// A phone-sized viewport: the stacked layout on a page; in a frame, whichever layout is
+    /// drawn largest.
     pub narrow: bool,
 }
 
@@ -291,19 +292,35 @@ impl Layout {
     /// The layout for `room`: stacked on a phone; else the wide picture, unless it would be
     /// drawn smaller than [`READABLE_SCALE`] and the compact one is drawn larger.
     pub fn fit(input: &LayoutInput, room: Room) -> Layout {
-        if room.narrow {
+        // A phone's page scrolls through the stacked picture.
+        if room.narrow && room.height.is_none() {
             return Self::compute(input, Orientation::Narrow);
         }
         let wide = Self::compute(input, Orientation::Wide);
-        if room.scale(&wide) >= READABLE_SCALE {
+        if !room.narrow && room.scale(&wide) >= READABLE_SCALE {
             return wide;
         }
-        let compact = Self::compute(input, Orientation::Compact);
-        if room.scale(&compact) > room.scale(&wide) {
-            compact
+        // A frame of fixed size on a phone-sized page may still have room for the wide
+        // picture: the one drawn largest, up to its own size (larger is no more readable),
+        // the first listed on a tie.
+        let order: &[Orientation] = if room.narrow {
+            &[Orientation::Narrow, Orientation::Compact, Orientation::Wide]
         } else {
-            wide
+            &[Orientation::Wide, Orientation::Compact]
+        };
+        let mut best: Option<(f64, Layout)> = None;
+        for &o in order {
+            let l = if o == Orientation::Wide {
+                wide.clone()
+            } else {
+                Self::compute(input, o)
+            };
+            let s = room.scale(&l).min(1.0);
+            if best.as_ref().is_none_or(|(b, _)| s > *b) {
+                best = Some((s, l));
+            }
         }
+        best.map_or(wide, |(_, l)| l)
     }
 
     /// The broker grid inside the horizontal band `[left, left + width]`, from `top`.
@@ -933,13 +950,30 @@ mod tests {
         // and drawn smaller still, so the wide one stays.
         let l = Layout::fit(&input(9, 36), frame);
         assert_eq!(l.orientation, Orientation::Wide);
-        // A phone: stacked, whatever the room.
+        // A phone's page: stacked, whatever the room.
         let phone = Room {
             width: 380.0,
             height: None,
             narrow: true,
         };
         assert_eq!(Layout::fit(&three, phone).orientation, Orientation::Narrow);
+        // A frame 650 px wide and 300 px high in a page 700 px wide: the stacked picture would
+        // be drawn at 0.375, the wide one at 0.65.
+        let frame = Room {
+            width: 650.0,
+            height: Some(300.0),
+            narrow: true,
+        };
+        let l = Layout::fit(&three, frame);
+        assert_eq!(l.orientation, Orientation::Wide);
+        assert!(frame.scale(&l) > 0.6);
+        // A phone's frame, 380 x 700: stacked.
+        let frame = Room {
+            width: 380.0,
+            height: Some(700.0),
+            narrow: true,
+        };
+        assert_eq!(Layout::fit(&three, frame).orientation, Orientation::Narrow);
     }
 
     #[test]

@@ -108,9 +108,18 @@ fn address_with_lesson(name: Option<&str>) -> Option<String> {
         None => params.delete("lesson"),
     }
     // A `t=` and `paused=` belong to the page as first opened (a shared link's moment): the
-    // lesson chosen, or free play, starts from its beginning and plays.
+    // lesson chosen, or free play, starts from its beginning and plays. A lesson brings its
+    // own cluster, so the address's (a preset, a mode, a seed, a script, a share link's
+    // cluster and actions) would only mislead.
     params.delete("t");
     params.delete("paused");
+    if name.is_some() {
+        for key in [
+            "preset", "mode", "nodes", "seed", "script", "v", "c", "a", "e",
+        ] {
+            params.delete(key);
+        }
+    }
     Some(url.href())
 }
 

@@ -55,10 +55,10 @@ pub fn fence_countdown(s: &Snapshot, b: &BrokerSnapshot) -> Option<String> {
     if at <= s.time {
         return Some("fenced at the next check".to_owned());
     }
-    let left = at - s.time;
+    // Tenths cut, not rounded, as the coordinator's timer lines and the clock show them.
     Some(format!(
-        "fenced in {} s",
-        crate::fmt::fixed(left as f64 / 1000.0, 1)
+        "fenced in {}",
+        crate::narrate::seconds(at - s.time)
     ))
 }
 
@@ -136,6 +136,17 @@ pub fn Broker(p: &BrokerProps) -> Html {
         .as_ref()
         .map(|r| format!(" in rack {r}"))
         .unwrap_or_default();
+    // The header's name (13-px bold, about 7.6 units a character) and the count right of it
+    // (11 px, about 6.2) share the box's width: a long rack name is elided, not drawn over
+    // the count or out of the box; so is a long state (11-px bold). The whole text is in
+    // the box's title.
+    let name = match &b.rack {
+        Some(rack) => format!("Broker {id} · rack {rack}"),
+        None => format!("Broker {id}"),
+    };
+    let name_room =
+        ((r.w - 24.0 - leads_text.chars().count() as f64 * 6.2) / 7.6).max(8.0) as usize;
+    let state_room = ((r.w - 16.0) / 6.6) as usize;
     let label = format!(
         "Broker {id}{rack}: {state}; hosts {} replicas, {leads_words}. Press Enter for actions.",
         b.replicas.len()
@@ -159,15 +170,12 @@ pub fn Broker(p: &BrokerProps) -> Html {
             <rect class="broker-box" x={crate::fmt::num(r.x)} y={crate::fmt::num(r.y)}
                 width={crate::fmt::num(r.w)} height={crate::fmt::num(r.h)} rx="6" />
             <text class="broker-name" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 15.0)}>
-                { match &b.rack {
-                    Some(rack) => format!("Broker {id} · rack {rack}"),
-                    None => format!("Broker {id}"),
-                } }
+                { crate::fmt::elide_end(&name, name_room) }
             </text>
             <text class="broker-sub" x={crate::fmt::num(r.x + r.w - 8.0)} y={crate::fmt::num(r.y + 15.0)}
                 text-anchor="end">{ leads_text }</text>
             <text class="broker-state" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 29.0)}>
-                { state }
+                { crate::fmt::elide_end(&state, state_room) }
             </text>
             if let Some(badge) = &p.badge {
                 <text class="broker-role" x={crate::fmt::num(r.x + 8.0)} y={crate::fmt::num(r.y + 43.0)}

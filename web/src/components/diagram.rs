@@ -149,7 +149,11 @@ pub fn Legend() -> Html {
                 <li><b>{ "L" }</b>{ " (crown, gold): leader replica · " }<b>{ "F" }</b>
                     { " (round, blue): follower · " }<b>{ "–" }</b>{ ": no role (no leader known, or the broker is down) · " }
                     <b>{ "L" }</b>{ " (hollow dashed crown): named leader in the cluster's metadata, but not \
-                       leading (the broker is down and the controller has not noticed yet)" }</li>
+                       leading: the broker is down and the controller has not noticed yet, or it is up \
+                       and not told yet" }</li>
+                <li>{ "A broker's top line: " }<b>{ "leads N/M" }</b>{ ", it leads N of the M replicas it \
+                       hosts; on a down broker, " }<b>{ "named leader N/M" }</b>{ ", the metadata still names it \
+                       leader of N" }</li>
                 <li><b>{ "ISR ✓" }</b>{ ": in the in-sync replica set · " }<b>{ "OUT ✗" }</b>
                     { ": out of it (dashed slot)" }</li>
                 <li><b>{ "LEO" }</b>{ ": log end offset (next offset to write) · " }<b>{ "HW" }</b>

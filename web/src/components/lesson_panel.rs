@@ -29,13 +29,62 @@ pub struct LessonSelectProps {
 /// `#lesson-select`: free play or one of the built-in lessons, by title.
 #[component]
 pub fn LessonSelect(p: &LessonSelectProps) -> Html {
-    let select = p.on_select.reform(|e: Event| super::target_value(&e));
-    let current = p.current.as_deref().unwrap_or("");
+    // A closed select changes its value, and fires `change`, at each arrow key: opening a
+    // lesson then would open every lesson passed on the way (WCAG 3.2.2). After such a key
+    // the choice waits for Enter; a choice made with the mouse or in the open list (Alt+Down)
+    // opens at once. Leaving the select without Enter puts the current lesson back.
+    let browsing = use_mut_ref(|| false);
+    let select_ref = use_node_ref();
+    let current = p.current.as_deref().unwrap_or("").to_owned();
+    let select = {
+        let (browsing, cb) = (browsing.clone(), p.on_select.clone());
+        Callback::from(move |e: Event| {
+            if !*browsing.borrow() {
+                cb.emit(super::target_value(&e));
+            }
+        })
+    };
+    let onkeydown = {
+        let (browsing, cb, select_ref) =
+            (browsing.clone(), p.on_select.clone(), select_ref.clone());
+        Callback::from(move |e: KeyboardEvent| match e.key().as_str() {
+            "Enter" => {
+                if std::mem::take(&mut *browsing.borrow_mut()) {
+                    e.prevent_default();
+                    if let Some(s) = select_ref.cast::<web_sys::HtmlSelectElement>() {
+                        cb.emit(s.value());
+                    }
+                }
+            }
+            "Tab" | "Escape" | "Shift" | "Control" | "Meta" | "Alt" | " " => {}
+            _ if e.alt_key() => {}
+            _ => *browsing.borrow_mut() = true,
+        })
+    };
+    let onmousedown = {
+        let browsing = browsing.clone();
+        Callback::from(move |_: MouseEvent| *browsing.borrow_mut() = false)
+    };
+    let onblur = {
+        let (browsing, select_ref, current) = (browsing, select_ref.clone(), current.clone());
+        Callback::from(move |_: FocusEvent| {
+            if std::mem::take(&mut *browsing.borrow_mut())
+                && let Some(s) = select_ref.cast::<web_sys::HtmlSelectElement>()
+            {
+                s.set_value(&current);
+            }
+        })
+    };
+    let current = current.as_str();
     let known = LESSONS.iter().any(|l| l.name == current);
     html! {
         <div class="lesson-picker">
             <label for="lesson-select">{ "Lesson" }</label>
-            <select id="lesson-select" onchange={select}>
+            <span id="lesson-select-hint" class="visually-hidden">
+                { "Arrow keys look through the lessons; Enter opens the one shown." }
+            </span>
+            <select id="lesson-select" ref={select_ref} onchange={select} {onkeydown} {onmousedown}
+                {onblur} aria-describedby="lesson-select-hint">
                 <option value="" selected={current.is_empty()}>{ "Free play (no lesson)" }</option>
                 { for LESSONS.iter().enumerate().map(|(i, l)| html! {
                     <option value={l.name} selected={l.name == current}>
