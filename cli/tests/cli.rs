@@ -1400,3 +1400,43 @@ fn a_retry_to_a_new_leader_does_not_wait_out_its_backoff() {
     assert!(sends.len() == 3 && sends[2] < 12_500, "{sends:?}: {trace}");
     assert!(trace.contains("Expectations: 1 of 1 hold"), "{trace}");
 }
+
+#[test]
+fn a_committed_offset_carries_its_leader_epoch_and_is_validated_before_the_first_fetch() {
+    // Consumer 0 reads offsets 0..=5 from broker 2 and commits 6 with leader epoch 0, then
+    // leaves. Broker 1, which had only 0..=2, becomes leader uncleanly and takes new records
+    // from offset 3. Consumer 1 takes the partition over from the committed offset: KIP-320
+    // checks it with the new leader (epoch 0 ends at 3) and starts at 3. Before, a committed
+    // offset had no epoch: consumer 1 fetched at 6 and read on past the three records it
+    // would now skip.
+    let trace = trace_of(
+        "kip-320-committed",
+        r#"{"seed": 6, "cluster": {"brokers": 3, "broker": {"auto_leader_rebalance_enable": false}},
+            "topics": [{"name": "ledger", "partitions": 1, "replication_factor": 2, "config": {"unclean.leader.election.enable": true}}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 0, "action": "add_consumer", "id": 0, "group": "c", "topics": ["ledger"]},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "ledger", "value": "replicated", "count": 3},
+              {"at": 2000, "action": "crash", "node": "broker-1"},
+              {"at": 3000, "action": "produce", "producer": 0, "topic": "ledger", "value": "leader-only", "count": 3},
+              {"at": 7000, "action": "stop_consumer", "id": 0},
+              {"at": 9000, "action": "crash", "node": "broker-2"},
+              {"at": 14000, "action": "restart", "node": "broker-1"},
+              {"at": 16000, "action": "produce", "producer": 0, "topic": "ledger", "value": "new", "count": 4},
+              {"at": 18000, "action": "add_consumer", "id": 1, "group": "c", "topics": ["ledger"]}],
+            "run_until": 30000}"#,
+    );
+    for line in [
+        "consumer-0 -> broker-3  OffsetCommit ledger-0=6 (epoch 0)\n",
+        "broker-3 -> consumer-1  OffsetFetchResponse ledger-0=6 (epoch 0)\n",
+        "consumer-1 -> broker-1  OffsetForLeaderEpoch ledger-0 epoch 0\n",
+        "consumer-1 ledger-0: truncation detected at offset 6, resetting to the first offset known to diverge, 3\n",
+        "consumer-1 -> broker-1  Fetch ledger-0@3\n",
+        "consumer-1 consumed 4 record(s) from ledger-0 (offsets 3..=6)",
+    ] {
+        assert!(trace.contains(line), "{line}: {trace}");
+    }
+    assert!(
+        !trace.contains("consumer-1 -> broker-1  Fetch ledger-0@6\n"),
+        "{trace}"
+    );
+}

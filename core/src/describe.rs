@@ -728,6 +728,23 @@ fn tps<'a>(v: impl IntoIterator<Item = &'a TopicPartition>) -> String {
         .join(",")
 }
 
+/// ` t-0=6 (epoch 0), t-1=none`: committed offsets with their leader epochs (KIP-320).
+fn committed_offsets<'a>(
+    offsets: impl Iterator<Item = (&'a TopicPartition, Option<u64>)>,
+    leader_epochs: &[(TopicPartition, i32)],
+) -> String {
+    offsets
+        .map(|(tp, o)| {
+            let offset = o.map_or_else(|| "none".to_owned(), |o| o.to_string());
+            match leader_epochs.iter().find(|(t, _)| t == tp) {
+                Some((_, e)) => format!(" {tp}={offset} (epoch {e})"),
+                None => format!(" {tp}={offset}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 fn err_name(e: &Option<ErrorCode>) -> String {
     e.map_or(String::new(), |e| format!(" {}", e.name()))
 }
@@ -830,11 +847,17 @@ pub fn message_detail(m: &Message) -> String {
         } => {
             format!(" [{}]{}", tps(assignment), err_name(error))
         }
-        Message::OffsetCommit { offsets, .. } => offsets
-            .iter()
-            .map(|(tp, o)| format!(" {tp}={o}"))
-            .collect::<Vec<_>>()
-            .join(","),
+        Message::OffsetCommit {
+            offsets,
+            leader_epochs,
+            ..
+        } => committed_offsets(offsets.iter().map(|(tp, o)| (tp, Some(*o))), leader_epochs),
+        Message::OffsetFetchResponse {
+            offsets,
+            leader_epochs,
+            error: None,
+            ..
+        } => committed_offsets(offsets.iter().map(|(tp, o)| (tp, *o)), leader_epochs),
         Message::JoinGroupResponse { error, .. }
         | Message::HeartbeatResponse { error, .. }
         | Message::LeaveGroupResponse { error, .. }

@@ -299,6 +299,10 @@ pub enum Message {
         member_id: Arc<str>,
         generation: i32,
         offsets: Vec<(TopicPartition, u64)>,
+        /// `committed_leader_epoch` (KIP-320): the leader epoch of the last record consumed
+        /// below the offset, for the partitions that have one.
+        #[serde(default)]
+        leader_epochs: Vec<(TopicPartition, i32)>,
     },
     OffsetCommitResponse {
         correlation_id: u64,
@@ -314,6 +318,9 @@ pub enum Message {
         correlation_id: u64,
         error: Option<ErrorCode>,
         offsets: Vec<(TopicPartition, Option<u64>)>,
+        /// The committed leader epochs stored with the offsets (KIP-320).
+        #[serde(default)]
+        leader_epochs: Vec<(TopicPartition, i32)>,
     },
 }
 

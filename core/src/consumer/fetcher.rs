@@ -92,6 +92,7 @@ impl Consumer {
         correlation_id: u64,
         error: Option<ErrorCode>,
         offsets: &[(TopicPartition, Option<u64>)],
+        leader_epochs: &[(TopicPartition, i32)],
     ) {
         let Some(req) = self.take_in_flight(correlation_id, |r| {
             matches!(r, InFlight::OffsetFetch { .. })
@@ -116,10 +117,26 @@ impl Consumer {
                 }
                 match committed {
                     Some(offset) => {
-                        self.position_states.remove(tp);
-                        self.position_epochs.remove(tp);
                         self.positions.insert(tp.clone(), *offset);
                         self.committed.insert(tp.clone(), *offset);
+                        // `SubscriptionState.seekUnvalidated`: a committed offset with a
+                        // leader epoch is checked against the current leader before the
+                        // first fetch (it may have been truncated since); without one it
+                        // is taken as it is.
+                        match leader_epochs.iter().find(|(t, _)| t == tp) {
+                            Some(&(_, epoch)) => {
+                                let current = self.metadata.leader_epoch(tp);
+                                self.position_epochs.insert(tp.clone(), (epoch, current));
+                                self.position_states.insert(
+                                    tp.clone(),
+                                    PositionState::NeedValidation { not_before: now },
+                                );
+                            }
+                            None => {
+                                self.position_states.remove(tp);
+                                self.position_epochs.remove(tp);
+                            }
+                        }
                     }
                     None => {
                         self.position_states

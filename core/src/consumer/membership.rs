@@ -587,6 +587,12 @@ impl Consumer {
         };
         let (group_id, generation) = (self.group.clone(), self.generation);
         let member_id = self.member_id.clone().unwrap_or_else(|| Arc::from(""));
+        // KIP-320: each offset goes with the leader epoch of the last record consumed below
+        // it (`OffsetAndMetadata(offset, offsetEpoch)`), where the consumer knows it.
+        let leader_epochs = offsets
+            .iter()
+            .filter_map(|(tp, _)| Some((tp.clone(), self.position_epochs.get(tp)?.0)))
+            .collect();
         self.send_request(
             ctx,
             InFlight::OffsetCommit {
@@ -601,6 +607,7 @@ impl Consumer {
                 member_id,
                 generation,
                 offsets,
+                leader_epochs,
             },
         );
     }

@@ -597,7 +597,10 @@ impl Consumer {
                 correlation_id,
                 error,
                 offsets,
-            } => self.on_offset_fetch_response(ctx, *correlation_id, *error, offsets),
+                leader_epochs,
+            } => {
+                self.on_offset_fetch_response(ctx, *correlation_id, *error, offsets, leader_epochs)
+            }
             Message::ListOffsetsResponse {
                 correlation_id,
                 tp,

@@ -153,6 +153,8 @@ pub struct Group {
     pub pending_sync: SortedSet<Arc<str>>,
     /// Committed offsets, rebuilt from `__consumer_offsets` records below the high watermark.
     pub committed: LiteMap<TopicPartition, u64>,
+    /// The leader epochs committed with them, where the commit carried one (KIP-320).
+    pub committed_epochs: LiteMap<TopicPartition, i32>,
     /// When the current join phase ends (at the latest).
     pub join_deadline: Option<Millis>,
     /// Present while the first rebalance of an empty group is delayed.
@@ -176,6 +178,7 @@ impl Group {
             pending_members: LiteMap::new_vec(),
             pending_sync: SortedSet::new(),
             committed: LiteMap::new_vec(),
+            committed_epochs: LiteMap::new_vec(),
             join_deadline: None,
             initial_delay: None,
             new_member_added: false,
@@ -362,6 +365,7 @@ impl Broker {
                 member_id,
                 generation,
                 offsets,
+                leader_epochs,
             } => self.on_offset_commit(
                 ctx,
                 from,
@@ -370,6 +374,7 @@ impl Broker {
                 member_id,
                 *generation,
                 offsets,
+                leader_epochs,
             ),
             Message::OffsetFetch {
                 correlation_id,

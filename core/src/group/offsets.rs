@@ -60,6 +60,8 @@ pub enum CoordinatorRecord {
         group: String,
         tp: TopicPartition,
         offset: u64,
+        /// `leader_epoch` of the OffsetCommit value (KIP-320), if the commit had one.
+        leader_epoch: Option<i32>,
     },
     Group {
         group: String,
@@ -70,6 +72,14 @@ pub enum CoordinatorRecord {
 /// The key of an offset commit record.
 pub fn offset_record_key(group_id: &str, tp: &TopicPartition) -> String {
     format!("{group_id}|{}|{}", tp.topic, tp.partition)
+}
+
+/// The value of an offset commit record: the offset, and the leader epoch if known.
+pub fn offset_record_value(offset: u64, leader_epoch: Option<i32>) -> String {
+    match leader_epoch {
+        Some(e) => format!("{offset} leader_epoch={e}"),
+        None => offset.to_string(),
+    }
 }
 
 /// The group metadata record of `group` (key, value).
@@ -106,11 +116,17 @@ pub fn parse_record(key: &str, value: &str) -> Option<CoordinatorRecord> {
     let partition: u32 = parts.next()?.parse().ok()?;
     let topic = parts.next()?;
     let group = parts.next()?;
-    let offset: u64 = value.parse().ok()?;
+    let mut fields = value.split(' ');
+    let offset: u64 = fields.next()?.parse().ok()?;
+    let leader_epoch = match fields.next() {
+        Some(f) => Some(f.strip_prefix("leader_epoch=")?.parse().ok()?),
+        None => None,
+    };
     Some(CoordinatorRecord::Offset {
         group: group.to_string(),
         tp: TopicPartition::new(topic, partition),
         offset,
+        leader_epoch,
     })
 }
 
@@ -228,6 +244,7 @@ impl Broker {
         member_id: &Arc<str>,
         generation: i32,
         offsets: &[(TopicPartition, u64)],
+        leader_epochs: &[(TopicPartition, i32)],
     ) {
         let respond = |ctx: &mut Ctx, error: Option<ErrorCode>| {
             ctx.send(
@@ -270,7 +287,13 @@ impl Broker {
         }
         let records = offsets
             .iter()
-            .map(|(tp, offset)| (offset_record_key(group_id, tp), offset.to_string()))
+            .map(|(tp, offset)| {
+                let epoch = leader_epochs.iter().find(|(t, _)| t == tp).map(|e| e.1);
+                (
+                    offset_record_key(group_id, tp),
+                    offset_record_value(*offset, epoch),
+                )
+            })
             .collect();
         match self.append_to_offsets_log(ctx, group_id, records) {
             Err(e) => respond(ctx, Some(commit_error(e))),
@@ -359,15 +382,21 @@ impl Broker {
         group_id: &Arc<str>,
         partitions: &[TopicPartition],
     ) {
-        let (error, offsets) = if !self.is_coordinator_for(group_id) {
-            (Some(ErrorCode::NotCoordinator), Vec::new())
+        let (error, offsets, leader_epochs) = if !self.is_coordinator_for(group_id) {
+            (Some(ErrorCode::NotCoordinator), Vec::new(), Vec::new())
         } else {
-            let committed = self.groups.groups.get(group_id).map(|g| &g.committed);
+            let group = self.groups.groups.get(group_id);
+            let committed = group.map(|g| &g.committed);
+            let epochs = group.map(|g| &g.committed_epochs);
             (
                 None,
                 partitions
                     .iter()
                     .map(|tp| (tp.clone(), committed.and_then(|c| c.get(tp).copied())))
+                    .collect(),
+                partitions
+                    .iter()
+                    .filter_map(|tp| Some((tp.clone(), *epochs?.get(tp)?)))
                     .collect(),
             )
         };
@@ -377,6 +406,7 @@ impl Broker {
                 correlation_id,
                 error,
                 offsets,
+                leader_epochs,
             },
         );
     }
@@ -493,7 +523,16 @@ impl Broker {
             };
             debug_assert_eq!(&*entry.group_id, group.as_str());
             match record {
-                CoordinatorRecord::Offset { tp, offset, .. } => {
+                CoordinatorRecord::Offset {
+                    tp,
+                    offset,
+                    leader_epoch,
+                    ..
+                } => {
+                    match leader_epoch {
+                        Some(e) => entry.committed_epochs.insert(tp.clone(), e),
+                        None => entry.committed_epochs.remove(&tp),
+                    };
                     entry.committed.insert(tp, offset);
                 }
                 CoordinatorRecord::Group { generation, .. } => {
@@ -613,10 +652,23 @@ mod tests {
             parse_record(&key, "42"),
             Some(CoordinatorRecord::Offset {
                 group: "team|a".into(),
-                tp,
-                offset: 42
+                tp: tp.clone(),
+                offset: 42,
+                leader_epoch: None,
             })
         );
+        // With the leader epoch of the commit (KIP-320).
+        assert_eq!(offset_record_value(42, Some(3)), "42 leader_epoch=3");
+        assert_eq!(
+            parse_record(&key, &offset_record_value(42, Some(3))),
+            Some(CoordinatorRecord::Offset {
+                group: "team|a".into(),
+                tp,
+                offset: 42,
+                leader_epoch: Some(3),
+            })
+        );
+        assert_eq!(parse_record(&key, "42 epoch=3"), None);
         assert_eq!(parse_record("orders|7", "42"), None);
         assert_eq!(parse_record("g|orders|x", "42"), None);
     }
