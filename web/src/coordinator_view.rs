@@ -235,9 +235,23 @@ fn mode_view(s: &Snapshot) -> CoordinatorView {
 /// The pending timers in words, soonest first, at most `max` (e.g. `broker 2 is fenced in
 /// 1.9 s`, `controller-101 starts an election in 0.7 s`).
 pub fn countdown_lines(s: &Snapshot, max: usize) -> Vec<String> {
-    s.countdowns
-        .iter()
-        .take(max)
+    // With more timers than lines, those that will run out come first: a down or isolated
+    // broker's session, a lagging follower. A live broker's session or a follower voter's
+    // election timeout restarts with every heartbeat or fetch.
+    let failing = |b: BrokerId| s.brokers.iter().any(|x| x.id == b && (!x.up || x.isolated));
+    let will_run_out = |c: &Countdown| match c {
+        Countdown::BrokerSession { broker, .. } | Countdown::ZkSession { broker, .. } => {
+            failing(*broker)
+        }
+        Countdown::IsrLag { .. } => true,
+        Countdown::ElectionTimeout { .. } => false,
+    };
+    let mut shown: Vec<&Countdown> = s.countdowns.iter().collect();
+    shown.sort_by_key(|c| (!will_run_out(c), c.at()));
+    shown.truncate(max);
+    shown.sort_by_key(|c| c.at());
+    shown
+        .into_iter()
         .map(|c| {
             let left = seconds(c.at().saturating_sub(s.time));
             // Past due: the timeout has run out and the check that acts on it (ZooKeeper's
@@ -387,6 +401,14 @@ mod tests {
             ]
         );
         assert_eq!(countdown_lines(&s, 1).len(), 1);
+        // One line: broker 2 is down, so its session, which will run out, is shown rather
+        // than the sooner election timeout, which a live leader's fetches keep restarting.
+        s.brokers[1].up = false;
+        assert_eq!(
+            countdown_lines(&s, 1),
+            vec!["broker 2's ZooKeeper session expires in 4.1 s unless it pings".to_owned()]
+        );
+        s.brokers[1].up = true;
         // Past its time, a countdown says what it waits for instead of "0.0 s".
         s.time = 5_300;
         assert_eq!(
