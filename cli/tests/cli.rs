@@ -1440,3 +1440,40 @@ fn a_committed_offset_carries_its_leader_epoch_and_is_validated_before_the_first
         "{trace}"
     );
 }
+
+#[test]
+fn a_retried_batch_goes_alone_and_records_behind_it_keep_their_own_batch() {
+    // Every attempt is refused (NOT_ENOUGH_REPLICAS), one request at a time. Record B is
+    // queued while A's batch is in flight; A's batch comes back to the front of the queue and
+    // is retried as it was (Kafka never adds records to a batch it has sent), and B goes in
+    // a batch of its own after A's last attempt. Before, A's retries took B along.
+    let trace = trace_of(
+        "fixed-batches",
+        r#"{"seed": 2, "cluster": {"brokers": 3, "producer": {"max_in_flight_requests_per_connection": 1}},
+            "topics": [{"name": "payments", "partitions": 1, "replication_factor": 3, "config": {"min.insync.replicas": 2}}],
+            "steps": [{"at": 0, "action": "add_producer", "id": 0, "acks": "all"},
+              {"at": 1000, "action": "crash", "node": "broker-3"},
+              {"at": 1000, "action": "crash", "node": "broker-1"},
+              {"at": 7000, "action": "produce", "producer": 0, "topic": "payments", "value": "A"},
+              {"at": 7100, "action": "produce", "producer": 0, "topic": "payments", "value": "B"}],
+            "run_until": 12000}"#,
+    );
+    let requests: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("producer-0 -> broker-2  Produce payments-0"))
+        .collect();
+    assert_eq!(requests.len(), 8, "4 attempts each: {trace}");
+    assert!(requests.iter().all(|l| l.contains(" x1 ")), "{requests:?}");
+    let time = |needle: &str| -> u64 {
+        let l = trace
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}: {trace}"));
+        l.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    let a_failed = time("producer-0 record 1 to payments-0 FAILED");
+    assert!(
+        produce_times(&trace, "payments-0")[4] >= a_failed,
+        "{trace}"
+    );
+}

@@ -35,7 +35,13 @@ pub struct SendRequest {
 struct Pending {
     record: ProducedRecord,
     tp: TopicPartition,
+    /// The batch it was appended to (`ProducerBatch`): a batch is sent, retried and failed as
+    /// a whole, and a record never joins a batch that has been sent.
+    #[serde(default)]
+    batch: u64,
     attempts: u32,
+    /// When its batch was created (`ProducerBatch.createdMs`): its linger and its delivery
+    /// timeout count from there.
     created_at: Millis,
     not_before: Millis,
     /// `ProducerBatch.currentLeaderEpoch`: the newest leader epoch seen for its partition
@@ -124,6 +130,8 @@ pub struct Producer {
     #[serde(default)]
     disconnected: Vec<BrokerId>,
     next_correlation: u64,
+    #[serde(default)]
+    next_batch: u64,
     drain_scheduled: Option<Millis>,
     /// Drain timers set and not yet reached by the kernel. Only those at `drain_scheduled`
     /// can drain when they fire (the handler checks it); the others are cancelled, so the
@@ -158,6 +166,7 @@ impl Producer {
             in_flight: LiteMap::new_vec(),
             disconnected: Vec::new(),
             next_correlation: 0,
+            next_batch: 0,
             drain_scheduled: None,
             drain_timers: Vec::new(),
         }
@@ -263,16 +272,32 @@ impl Producer {
             key_placement: placement,
             explicit,
         });
+        let record = ProducedRecord {
+            id: req.id,
+            key: req.key,
+            value: req.value,
+            timestamp: now,
+        };
+        // `RecordAccumulator.append`: into the partition's last batch if it has not been sent
+        // and the record fits, else into a new one.
+        let queue = self.accumulator.entry(tp.clone()).or_default();
+        let size = record_size(&record);
+        let open = queue.back().filter(|last| {
+            last.attempts == 0 && batch_bytes(queue, last.batch) + size <= self.config.batch_size
+        });
+        let (batch, created_at) = match open {
+            Some(last) => (last.batch, last.created_at),
+            None => {
+                self.next_batch += 1;
+                (self.next_batch, now)
+            }
+        };
         let pending = Pending {
-            record: ProducedRecord {
-                id: req.id,
-                key: req.key,
-                value: req.value,
-                timestamp: now,
-            },
+            record,
             tp: tp.clone(),
+            batch,
             attempts: 0,
-            created_at: now,
+            created_at,
             not_before: now,
             leader_epoch: None,
             attempts_when_leader_changed: 0,
@@ -416,16 +441,9 @@ impl Producer {
             if first.not_before > now {
                 continue; // backing off before a retry: `ready_leaders` has its time
             }
+            let id = first.batch;
             let mut batch = Vec::new();
-            let mut bytes = 0u32;
-            while let Some(p) = queue.front() {
-                let size = record_size(p);
-                if !batch.is_empty()
-                    && (bytes + size > self.config.batch_size || p.not_before > now)
-                {
-                    break;
-                }
-                bytes += size;
+            while queue.front().is_some_and(|p| p.batch == id) {
                 batch.push(queue.pop_front().expect("front exists"));
             }
             per_broker.entry(leader).or_default().push((tp, batch));
@@ -675,13 +693,13 @@ impl Producer {
     /// partition) backs off before its next attempt, all its records alike.
     fn reenqueue(&mut self, ctx: &mut Ctx, mut retries: Vec<Pending>) {
         let now = ctx.now();
-        let mut backoffs: LiteMap<TopicPartition, Millis> = LiteMap::new_vec();
+        let mut backoffs: LiteMap<u64, Millis> = LiteMap::new_vec();
         for p in &mut retries {
-            let backoff = match backoffs.get(&p.tp) {
+            let backoff = match backoffs.get(&p.batch) {
                 Some(&b) => b,
                 None => {
                     let b = retry_backoff(&self.config, p.attempts - 1, ctx.rng());
-                    backoffs.insert(p.tp.clone(), b);
+                    backoffs.insert(p.batch, b);
                     b
                 }
             };
@@ -777,9 +795,8 @@ impl Producer {
 }
 
 /// When the first batch of a partition's queue may be sent (`RecordAccumulator.ready`): a
-/// retried batch once its backoff ends; otherwise at once if the batch is full (its records
-/// fill `batch.size`, or more are queued behind it), or once its first record has waited
-/// `linger.ms`.
+/// retried batch once its backoff ends; otherwise at once if it is full (another batch is
+/// queued behind it, or it holds `batch.size`), or once it has waited `linger.ms`.
 fn ready_at(queue: &VecDeque<Pending>, config: &ProducerConfig) -> Millis {
     let Some(first) = queue.front() else {
         return Millis::MAX;
@@ -787,8 +804,9 @@ fn ready_at(queue: &VecDeque<Pending>, config: &ProducerConfig) -> Millis {
     if first.attempts > 0 {
         return first.not_before;
     }
-    let queued: u64 = queue.iter().map(|p| u64::from(record_size(p))).sum();
-    if queued >= u64::from(config.batch_size) {
+    let full = queue.iter().any(|p| p.batch != first.batch)
+        || batch_bytes(queue, first.batch) >= config.batch_size;
+    if full {
         first.created_at
     } else {
         first.created_at + config.linger_ms
@@ -796,11 +814,21 @@ fn ready_at(queue: &VecDeque<Pending>, config: &ProducerConfig) -> Millis {
 }
 
 /// The bytes a record takes in a batch: its value and a fixed overhead.
-fn record_size(p: &Pending) -> u32 {
-    p.record.value.len() as u32 + 16
+fn record_size(r: &ProducedRecord) -> u32 {
+    r.value.len() as u32 + 16
 }
 
-/// The backoff before a batch's next attempt, after `failed_attempts - 1` earlier ones:
+/// The bytes of batch `batch` in `queue`.
+fn batch_bytes(queue: &VecDeque<Pending>, batch: u64) -> u32 {
+    queue
+        .iter()
+        .filter(|p| p.batch == batch)
+        .map(|p| record_size(&p.record))
+        .sum()
+}
+
+/// The backoff before a batch's next attempt; `attempts` is the attempts before the one that
+/// just failed (`batch.attempts() - 1`):
 /// Kafka 3.7+'s `ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2)` (KIP-580).
 /// The backoff doubles with each attempt up to `retry.backoff.max.ms`, times a random factor
 /// in [0.8, 1.2), and never exceeds the max. With the max at or below `retry.backoff.ms`,
