@@ -283,7 +283,8 @@ impl Producer {
         let queue = self.accumulator.entry(tp.clone()).or_default();
         let size = record_size(&record);
         let open = queue.back().filter(|last| {
-            last.attempts == 0 && batch_bytes(queue, last.batch) + size <= self.config.batch_size
+            last.attempts == 0
+                && batch_bytes(queue.iter().rev(), last.batch) + size <= self.config.batch_size
         });
         let (batch, created_at) = match open {
             Some(last) => (last.batch, last.created_at),
@@ -804,8 +805,8 @@ fn ready_at(queue: &VecDeque<Pending>, config: &ProducerConfig) -> Millis {
     if first.attempts > 0 {
         return first.not_before;
     }
-    let full = queue.iter().any(|p| p.batch != first.batch)
-        || batch_bytes(queue, first.batch) >= config.batch_size;
+    let full = queue.back().is_some_and(|p| p.batch != first.batch)
+        || batch_bytes(queue.iter(), first.batch) >= config.batch_size;
     if full {
         first.created_at
     } else {
@@ -818,11 +819,12 @@ fn record_size(r: &ProducedRecord) -> u32 {
     r.value.len() as u32 + 16
 }
 
-/// The bytes of batch `batch` in `queue`.
-fn batch_bytes(queue: &VecDeque<Pending>, batch: u64) -> u32 {
-    queue
-        .iter()
-        .filter(|p| p.batch == batch)
+/// The bytes of batch `batch`, whose records lead `records` (a batch's records are
+/// contiguous in its queue: read from the front for the first, from the back for the last,
+/// without walking the records behind it).
+fn batch_bytes<'a>(records: impl Iterator<Item = &'a Pending>, batch: u64) -> u32 {
+    records
+        .take_while(|p| p.batch == batch)
         .map(|p| record_size(&p.record))
         .sum()
 }
