@@ -1254,6 +1254,25 @@ fn a_full_batch_is_sent_at_once_and_a_partial_one_once_it_has_lingered() {
 }
 
 #[test]
+fn a_records_key_counts_towards_batch_size() {
+    // batch.size 60, linger.ms 1000: a record with a 10-byte key and a 10-byte value takes
+    // 36 bytes (key, value and overhead, as `DefaultRecord.sizeInBytes` counts both), so the
+    // second does not fit beside the first and starts a batch of its own; the first, with a
+    // batch behind it, goes at once. Counting only values (26 + 26 = 52) would have put both
+    // in one batch sent after the linger, at 2000.
+    let trace = trace_of(
+        "key-bytes",
+        r#"{"seed": 1, "cluster": {"brokers": 1, "producer": {"linger_ms": 1000, "batch_size": 60}},
+            "topics": [{"name": "t", "partitions": 1, "replication_factor": 1}],
+            "steps": [{"at": 500, "action": "add_producer", "id": 0, "acks": "1"},
+              {"at": 1000, "action": "produce", "producer": 0, "topic": "t", "key": "kkkkkkkkkk", "value": "aaaaaaaaaa"},
+              {"at": 1100, "action": "produce", "producer": 0, "topic": "t", "key": "kkkkkkkkkk", "value": "bbbbbbbbbb"}],
+            "run_until": 3000}"#,
+    );
+    assert_eq!(produce_times(&trace, "t-0"), vec![1100, 2100], "{trace}");
+}
+
+#[test]
 fn each_partition_waits_out_its_own_linger() {
     // Two partitions led by two brokers, linger.ms 100: the record for t-1, sent 50 ms after
     // the one for t-0, is not swept along when t-0's batch is ready (RecordAccumulator.ready

@@ -29,8 +29,15 @@ pub struct Record {
 impl Record {
     /// Approximate serialized size, for `batch.size` accounting.
     pub fn size_bytes(&self) -> u32 {
-        (self.key.as_ref().map_or(0, |k| k.len()) + self.value.len() + 16) as u32
+        record_size_bytes(self.key.as_deref(), &self.value)
     }
+}
+
+/// A record's approximate size in a batch: its key, its value and a fixed overhead (Kafka's
+/// `DefaultRecord.sizeInBytes` counts both, plus varint lengths and headers). The producer's
+/// accumulator, its sticky partitioner and the log all count bytes this one way.
+pub fn record_size_bytes(key: Option<&str>, value: &str) -> u32 {
+    (key.map_or(0, str::len) + value.len() + 16) as u32
 }
 
 /// One entry of the leader-epoch cache (`leader-epoch-checkpoint`): the epoch and the first

@@ -10,7 +10,7 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicName, TopicPartition};
 use crate::kernel::{Ctx, TimerId};
-use crate::log::RecordId;
+use crate::log::{RecordId, record_size_bytes};
 use crate::message::{
     Message, PartitionMetadata, ProduceBatch, ProducePartitionResponse, ProducedRecord,
 };
@@ -245,7 +245,7 @@ impl Producer {
             }
             (None, None) => {
                 let available = self.metadata.available(&req.topic);
-                let bytes = (req.value.len() + 16) as u32;
+                let bytes = record_size_bytes(None, &req.value);
                 (
                     self.keyless
                         .choose(&req.topic, n, &available, bytes, ctx.rng()),
@@ -814,9 +814,9 @@ fn ready_at(queue: &VecDeque<Pending>, config: &ProducerConfig) -> Millis {
     }
 }
 
-/// The bytes a record takes in a batch: its value and a fixed overhead.
+/// The bytes a record takes in a batch.
 fn record_size(r: &ProducedRecord) -> u32 {
-    r.value.len() as u32 + 16
+    record_size_bytes(r.key.as_deref(), &r.value)
 }
 
 /// The bytes of batch `batch`, whose records lead `records` (a batch's records are
