@@ -30,6 +30,24 @@ impl FollowerProgress {
         }
     }
 
+    /// `Replica.resetReplicaState`, when this broker becomes (or stays) the partition's leader
+    /// with a new leader epoch: a follower counts as caught up now if it is in the ISR, else
+    /// never, so one outside it does not hold the HW back. A new leader forgets what the
+    /// follower fetched (`kept` is None); a re-elected one keeps its LEO and the LEO its last
+    /// fetch saw, but its last fetch time is reset like its caught-up time, so a follower
+    /// outside the ISR is not counted caught up as of a fetch from before the election.
+    pub fn reset(kept: Option<&Self>, now: Millis, in_isr: bool) -> Self {
+        let caught_up = in_isr.then_some(now);
+        match kept {
+            None => Self::new(now, in_isr),
+            Some(k) => Self {
+                last_caught_up_ms: caught_up,
+                last_fetch_ms: caught_up,
+                ..*k
+            },
+        }
+    }
+
     /// `Replica.updateFetchStateOrThrow`: a fetch at `fetch_offset` arrived when the leader's
     /// LEO was `leader_leo`.
     pub fn on_fetch(&mut self, fetch_offset: u64, leader_leo: u64, now: Millis) {
@@ -117,6 +135,41 @@ mod tests {
         p.on_fetch(10, 12, 300); // reached the LEO its first fetch saw
         assert_eq!(p.last_caught_up_ms, Some(100));
         assert!(!p.is_out_of_sync(12, 400, 30_000));
+    }
+
+    #[test]
+    fn a_new_leader_forgets_its_followers_and_counts_only_the_isr_caught_up() {
+        assert_eq!(
+            FollowerProgress::reset(None, 5_000, true),
+            FollowerProgress::new(5_000, true)
+        );
+        let outside = FollowerProgress::reset(None, 5_000, false);
+        assert_eq!(
+            (outside.log_end_offset, outside.last_caught_up_ms),
+            (0, None)
+        );
+    }
+
+    #[test]
+    fn a_re_elected_leader_keeps_follower_offsets_but_not_their_times() {
+        // The follower fetched at 1,000 when the leader's LEO was 10, and at 2,000 it was at
+        // 10 (so, caught up as of 1,000); then it left the ISR and the leader was re-elected.
+        let mut f = FollowerProgress::new(0, true);
+        f.on_fetch(4, 10, 1_000);
+        f.on_fetch(10, 14, 2_000);
+        let inside = FollowerProgress::reset(Some(&f), 3_000, true);
+        assert_eq!(inside.log_end_offset, 10);
+        assert_eq!(inside.last_fetch_leader_leo, 14);
+        assert_eq!(inside.last_caught_up_ms, Some(3_000));
+        let mut outside = FollowerProgress::reset(Some(&f), 3_000, false);
+        assert_eq!(outside.last_caught_up_ms, None);
+        assert_eq!(outside.last_fetch_ms, None);
+        // Its next fetch reaches the LEO the previous one saw (14) but not the leader's (20):
+        // caught up as of the previous fetch, which was before the election, so not at all.
+        // (Keeping the old fetch time would count it caught up at 2,000.)
+        outside.on_fetch(14, 20, 3_100);
+        assert_eq!(outside.last_caught_up_ms, None);
+        assert!(outside.is_out_of_sync(20, 3_100, 30_000));
     }
 
     #[test]

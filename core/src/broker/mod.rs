@@ -441,21 +441,16 @@ impl Broker {
         let p = self.partitions.get_mut(tp).expect("partition exists");
         let epoch = p.state.leader_epoch;
         p.log.assign_epoch(epoch);
-        // `Replica.resetReplicaState`: each follower counts as caught up now if it is in the
-        // ISR, else never (so one outside it does not hold the HW back). Only a new leader
-        // forgets what they fetched; already the leader (a new epoch for the same leader, as
-        // ZooKeeper mode's ISR shrink gives), their LEOs still count for the high watermark.
+        // Only a new leader forgets what its followers fetched; already the leader (a new
+        // epoch for the same leader, as ZooKeeper mode's ISR shrink gives), their LEOs still
+        // count for the high watermark.
         let before = p.leader.take().map(|l| l.followers);
         let followers = map_from_iter(p.state.replicas.iter().filter(|&&b| b != me).map(|&b| {
-            let in_isr = p.state.isr.contains(&b);
-            let progress = match before.as_ref().and_then(|f| f.get(&b)) {
-                Some(kept) => FollowerProgress {
-                    last_caught_up_ms: in_isr.then_some(now),
-                    ..*kept
-                },
-                None => FollowerProgress::new(now, in_isr),
-            };
-            (b, progress)
+            let kept = before.as_ref().and_then(|f| f.get(&b));
+            (
+                b,
+                FollowerProgress::reset(kept, now, p.state.isr.contains(&b)),
+            )
         }));
         p.leader = Some(LeaderState {
             followers,
