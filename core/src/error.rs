@@ -32,6 +32,7 @@ pub enum ErrorCode {
     MemberIdRequired,
     NotController,
     StaleBrokerEpoch,
+    DuplicateBrokerRegistration,
 }
 
 impl ErrorCode {
@@ -62,6 +63,7 @@ impl ErrorCode {
             ErrorCode::FencedLeaderEpoch => 74,
             ErrorCode::StaleBrokerEpoch => 77,
             ErrorCode::MemberIdRequired => 79,
+            ErrorCode::DuplicateBrokerRegistration => 101,
         }
     }
 
@@ -92,6 +94,7 @@ impl ErrorCode {
             ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
             ErrorCode::NotController => "NOT_CONTROLLER",
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
+            ErrorCode::DuplicateBrokerRegistration => "DUPLICATE_BROKER_REGISTRATION",
         }
     }
 

@@ -4,6 +4,7 @@
 //! outputs are [`Event`]s and a snapshot of every node. No I/O, no clock, no OS randomness.
 
 pub mod assignor;
+pub mod backoff;
 pub mod broker;
 pub mod chaos;
 pub mod collections;

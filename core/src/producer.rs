@@ -4,6 +4,7 @@
 //! retries retriable errors until `retries` or `delivery.timeout.ms` run out. Idempotence
 //! (producer ids and sequence numbers) is not modeled: retries may duplicate or reorder.
 
+use crate::backoff::exponential_backoff;
 use crate::collections::{LiteMap, LiteMapExt};
 use crate::config::{Acks, Millis, ProducerConfig};
 use crate::error::ErrorCode;
@@ -830,28 +831,13 @@ fn batch_bytes<'a>(records: impl Iterator<Item = &'a Pending>, batch: u64) -> u3
 }
 
 /// The backoff before a batch's next attempt; `attempts` is the attempts before the one that
-/// just failed (`batch.attempts() - 1`):
-/// Kafka 3.7+'s `ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2)` (KIP-580).
-/// The backoff doubles with each attempt up to `retry.backoff.max.ms`, times a random factor
-/// in [0.8, 1.2), and never exceeds the max. With the max at or below `retry.backoff.ms`,
-/// every backoff is the max, without jitter. Integer arithmetic: the same draws
-/// give the same backoffs natively and in wasm.
+/// just failed (`batch.attempts() - 1`): Kafka 3.7+'s
+/// `ExponentialBackoff(retry.backoff.ms, 2, retry.backoff.max.ms, 0.2)` (KIP-580), which
+/// starts at min(retry.backoff.ms, retry.backoff.max.ms): with the max at or below
+/// `retry.backoff.ms`, every backoff is the max.
 pub fn retry_backoff(config: &ProducerConfig, attempts: u32, rng: &mut impl RngCore) -> Millis {
     let max = config.retry_backoff_max_ms;
-    // `ExponentialBackoff` starts at min(retry.backoff.ms, retry.backoff.max.ms).
-    let initial = config.retry_backoff_ms.min(max);
-    if max <= initial {
-        return initial;
-    }
-    // initial * 2^min(attempts, log2(max / initial)), which is min(initial * 2^attempts, max).
-    let term = u128::from(initial)
-        .checked_shl(attempts.min(64))
-        .unwrap_or(u128::MAX)
-        .min(u128::from(max));
-    // (0.8 + 0.4 * u / 2^32) * term, rounded down as Kafka's `(long)` cast does.
-    let u = u128::from(rng.next_u32());
-    let jittered = (term * 8 * (1u128 << 32) + term * 4 * u) / (10 * (1u128 << 32));
-    (jittered as Millis).min(max)
+    exponential_backoff(config.retry_backoff_ms.min(max), max, 20, attempts, rng)
 }
 
 #[cfg(test)]

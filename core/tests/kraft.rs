@@ -1072,3 +1072,74 @@ fn with_every_voter_down_the_quorum_shows_the_last_epoch_and_no_leader() {
     };
     assert_eq!((k.epoch, k.leader), (1, None));
 }
+
+/// `ClusterControlManager.registerBroker`: a broker restarted within its session timeout
+/// is refused (DUPLICATE_BROKER_REGISTRATION) while its previous incarnation's session is
+/// valid, so its partitions stay with the dead incarnation until the session expires, 9 s
+/// after its last heartbeat. It retries with `BrokerLifecycleManager`'s backoff (100 ms
+/// doubling, 2 % jitter) and registers once the controller has fenced the old incarnation.
+#[test]
+fn a_broker_restarted_within_its_session_is_refused_until_the_session_expires() {
+    let mut sim = kraft(Profile::KafkaDefaults, 3, 5);
+    create_topic(&mut sim, "t", 3, 3, 2, false);
+    let mut events = Vec::new();
+    run_for(&mut sim, 5_000, &mut events);
+    let led: Vec<TopicPartition> = partitions(&sim)
+        .into_iter()
+        .filter(|(_, p)| p.leader == 2)
+        .map(|(tp, _)| tp)
+        .collect();
+    assert!(!led.is_empty(), "broker 2 leads a partition");
+    let old_epoch = sim.coordinator().metadata().brokers[&2].broker_epoch;
+    let crashed_at = sim.now();
+    crash(&mut sim, 2);
+    run_for(&mut sim, 1_000, &mut events);
+    restart(&mut sim, 2);
+    let mut after = Vec::new();
+    run_for(&mut sim, 4_000, &mut after);
+    let refused = after
+        .iter()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                EventKind::Kraft(KraftEvent::RegistrationRefused { broker: 2, .. })
+            )
+        })
+        .count();
+    assert!(refused >= 3, "refused {refused} times");
+    // Still the old incarnation, unfenced, leading what it led.
+    let reg = &sim.coordinator().metadata().brokers[&2];
+    assert!(reg.broker_epoch == old_epoch && !reg.fenced, "{reg:?}");
+    let now = partitions(&sim);
+    assert!(led.iter().all(|tp| now[tp].leader == 2), "{now:?}");
+
+    run_for(&mut sim, 12_000, &mut after);
+    let fenced_at = fenced(&after)
+        .into_iter()
+        .find(|&(_, b)| b == 2)
+        .map(|(t, _)| t)
+        .expect("the old incarnation's session expired");
+    // Its last heartbeat came at most one interval (2 s) before the crash.
+    assert!(
+        fenced_at >= crashed_at + 7_000 && fenced_at <= crashed_at + 9_000,
+        "fenced at {fenced_at}, crashed at {crashed_at}"
+    );
+    let reg = &sim.coordinator().metadata().brokers[&2];
+    assert!(reg.broker_epoch > old_epoch && !reg.fenced, "{reg:?}");
+    // The retries back off: each gap about twice the one before (within the 2 % jitter).
+    let sends: Vec<u64> = sent(&after)
+        .filter(|(_, from, _, m)| {
+            *from == NodeId::Broker(2)
+                && matches!(m, Message::Kraft(KraftMessage::BrokerRegistration { .. }))
+        })
+        .map(|(t, ..)| t)
+        .collect();
+    let gaps: Vec<u64> = sends.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.len() >= 4, "{sends:?}");
+    for w in gaps.windows(2).take(4) {
+        assert!(
+            w[1] * 100 >= w[0] * 190 && w[1] * 100 <= w[0] * 210 + 200,
+            "gaps {gaps:?}"
+        );
+    }
+}

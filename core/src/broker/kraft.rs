@@ -5,6 +5,7 @@
 //! `on_leader_and_isr` path LeaderAndIsr uses in the other modes.
 
 use super::Broker;
+use crate::backoff::exponential_backoff;
 use crate::collections::{LiteMap, LiteMapExt};
 use crate::controller::kraft::raft::FETCH_MAX_WAIT_MS;
 use crate::controller::kraft::{
@@ -22,6 +23,8 @@ use std::sync::Arc;
 
 /// `controller.quorum.request.timeout.ms` (Kafka's default).
 const REQUEST_TIMEOUT_MS: u64 = 2_000;
+/// `BrokerLifecycleManager`'s first backoff after a failed registration or heartbeat.
+const REGISTRATION_BACKOFF_MS: u64 = 100;
 /// Backoff before fetching again after an error (no leader known yet, election running).
 const FETCH_ERROR_BACKOFF_MS: u64 = 200;
 
@@ -41,6 +44,10 @@ pub struct KraftBrokerState {
     pub broker_epoch: Option<u64>,
     /// A (re)started incarnation must register before it heartbeats.
     pub needs_registration: bool,
+    /// Registrations refused in a row (the backoff's attempts); a retry is scheduled while
+    /// `registration_retry` holds.
+    registration_failures: u32,
+    registration_retry: bool,
     /// What the controller last said.
     pub fenced: bool,
     /// Registered brokers and whether each is fenced, from the log.
@@ -144,7 +151,9 @@ impl Broker {
                 // Heartbeats follow the leader the metadata fetches find (they rotate
                 // through the voters on timeouts); two rotations would fight.
                 if self.kraft.needs_registration {
-                    self.send_registration(ctx);
+                    if !self.kraft.registration_retry {
+                        self.send_registration(ctx);
+                    }
                 } else if let Some(epoch) = self.kraft.broker_epoch {
                     ctx.send(
                         self.active_controller_node(),
@@ -159,6 +168,12 @@ impl Broker {
                     self.timeouts.broker_heartbeat_interval_ms,
                     timer(KraftBrokerTimer::Heartbeat),
                 );
+            }
+            KraftBrokerTimer::RetryRegistration => {
+                self.kraft.registration_retry = false;
+                if self.kraft.needs_registration {
+                    self.send_registration(ctx);
+                }
             }
             KraftBrokerTimer::RetryFetch { seq } => {
                 if self.kraft.fetch_pending == Some(*seq) {
@@ -198,8 +213,12 @@ impl Broker {
                     self.kraft.broker_epoch = Some(*broker_epoch);
                     self.kraft.needs_registration = false;
                     self.kraft.fenced = true;
+                    self.kraft.registration_failures = 0;
                 }
-                Some(_) => self.follow_hint(*leader),
+                Some(_) => {
+                    self.follow_hint(*leader);
+                    self.schedule_registration_retry(ctx);
+                }
             },
             KraftMessage::BrokerHeartbeatResponse {
                 error,
@@ -218,6 +237,20 @@ impl Broker {
             }
             _ => {}
         }
+    }
+
+    /// `BrokerLifecycleManager.scheduleNextCommunicationAfterFailure`: try again after
+    /// `ExponentialBackoff(100, 2, broker.session.timeout.ms, 0.02)`.
+    fn schedule_registration_retry(&mut self, ctx: &mut Ctx) {
+        if self.kraft.registration_retry {
+            return;
+        }
+        let max = self.timeouts.broker_session_timeout_ms;
+        let failures = self.kraft.registration_failures;
+        let delay = exponential_backoff(REGISTRATION_BACKOFF_MS, max, 2, failures, ctx.rng());
+        self.kraft.registration_failures = failures.saturating_add(1);
+        self.kraft.registration_retry = true;
+        ctx.set_timer(delay, timer(KraftBrokerTimer::RetryRegistration));
     }
 
     /// NOT_CONTROLLER: go to the leader the answer names (else the fetches will find it).

@@ -186,6 +186,27 @@ impl Voter {
             ));
             return;
         }
+        // `ClusterControlManager.registerBroker`: a new incarnation is refused while the old
+        // one's session is valid (`BrokerHeartbeatManager.hasValidSession`: unfenced and heard
+        // from within `broker.session.timeout.ms`). A broker that restarts quickly keeps its
+        // partitions on the dead incarnation until that session expires.
+        let session_ms = a.timeouts.broker_session_timeout_ms;
+        let silent = now.saturating_sub(a.sessions.get(&broker).copied().unwrap_or(0));
+        if a.latest.is_live(broker) && silent < session_ms {
+            ctx.emit(EventKind::Kraft(KraftEvent::RegistrationRefused {
+                broker,
+                session_left_ms: session_ms - silent,
+            }));
+            ctx.send(
+                from,
+                Message::Kraft(KraftMessage::BrokerRegistrationResponse {
+                    error: Some(ErrorCode::DuplicateBrokerRegistration),
+                    broker_epoch: 0,
+                    leader: Some(self.id),
+                }),
+            );
+            return;
+        }
         let mut events = Vec::new();
         // A new incarnation: whatever the old one led or was in-sync for moves away first.
         let changed = if a.latest.is_live(broker) {
@@ -223,7 +244,6 @@ impl Voter {
                 leader: Some(self.id),
             }),
         ));
-        let session_ms = a.timeouts.broker_session_timeout_ms;
         ctx.emit(EventKind::Kraft(KraftEvent::BrokerRegistered {
             broker,
             broker_epoch: offset,

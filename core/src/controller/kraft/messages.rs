@@ -198,8 +198,10 @@ pub enum KraftTimer {
 /// Timers of brokers in KRaft mode.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KraftBrokerTimer {
-    /// `broker.heartbeat.interval.ms` (also retries registration).
+    /// `broker.heartbeat.interval.ms` (also resends a registration that got no answer).
     Heartbeat,
+    /// Register again after a refused registration (`BrokerLifecycleManager`'s backoff).
+    RetryRegistration,
     /// Resend a metadata fetch that got no answer or an error.
     RetryFetch { seq: u64 },
 }
@@ -259,6 +261,11 @@ pub enum KraftEvent {
     BrokerRegistered {
         broker: BrokerId,
         broker_epoch: u64,
+    },
+    /// A new incarnation's registration refused: the previous one's session is still valid.
+    RegistrationRefused {
+        broker: BrokerId,
+        session_left_ms: u64,
     },
     MetadataReplayed {
         broker: BrokerId,
@@ -339,6 +346,15 @@ impl KraftEvent {
             } => format!(
                 "broker {broker} registered (broker epoch {broker_epoch}), fenced until it catches up"
             ),
+            KraftEvent::RegistrationRefused {
+                broker,
+                session_left_ms,
+            } => format!(
+                "controller refused broker {broker}'s new registration \
+                 (DUPLICATE_BROKER_REGISTRATION): its previous incarnation's session is valid \
+                 for {} s more",
+                crate::seconds::seconds(*session_left_ms)
+            ),
             KraftEvent::MetadataReplayed { broker, offset } => {
                 format!("broker {broker} replayed the metadata log up to offset {offset}")
             }
@@ -391,6 +407,14 @@ mod tests {
                     broker_epoch: 61,
                 },
                 "broker 2 registered (broker epoch 61), fenced until it catches up",
+            ),
+            (
+                KraftEvent::RegistrationRefused {
+                    broker: 2,
+                    session_left_ms: 7_500,
+                },
+                "controller refused broker 2's new registration (DUPLICATE_BROKER_REGISTRATION): \
+                 its previous incarnation's session is valid for 7.5 s more",
             ),
         ];
         for (event, words) in cases {
