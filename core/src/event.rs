@@ -185,6 +185,8 @@ pub enum EventKind {
         count: u64,
         leader_epoch: i32,
     },
+    /// A replica's HW moved: a leader's forward, a follower's to its leader's (which may be
+    /// lower, after a failover).
     HighWatermarkAdvanced {
         broker: BrokerId,
         tp: TopicPartition,

@@ -207,7 +207,17 @@ impl ReplicaLog {
         removed
     }
 
-    /// Moves the HW to `hw` (capped at the LEO). The HW never moves backwards here; only
+    /// `UnifiedLog.updateHighWatermark` on a follower: the HW its leader sent, bounded by
+    /// this log's start and end. It may go back: a new leader's HW can lag the old one's
+    /// until its followers fetch again. Returns whether it moved.
+    pub fn update_high_watermark(&mut self, hw: u64) -> bool {
+        let hw = hw.min(self.log_end_offset()).max(self.log_start_offset);
+        let moved = hw != self.high_watermark;
+        self.high_watermark = hw;
+        moved
+    }
+
+    /// A leader's HW moves to `hw` (capped at the LEO). It never moves backwards here; only
     /// truncation lowers it.
     pub fn advance_high_watermark(&mut self, hw: u64) -> bool {
         let hw = hw.min(self.log_end_offset());
@@ -412,6 +422,22 @@ mod tests {
         assert_eq!(log.log_end_offset(), 3);
         assert_eq!(log.get(2).unwrap().offset, 2);
         assert!(log.get(3).is_none());
+    }
+
+    #[test]
+    fn a_followers_high_watermark_is_its_leaders_within_its_own_log() {
+        let mut log = log_with(&[(0, 5)]);
+        assert!(log.update_high_watermark(4));
+        // The new leader's HW lags: the follower's goes back with it.
+        assert!(log.update_high_watermark(2));
+        assert_eq!(log.high_watermark(), 2);
+        assert!(!log.update_high_watermark(2));
+        // Capped at the LEO, and never below the log start.
+        assert!(log.update_high_watermark(9));
+        assert_eq!(log.high_watermark(), 5);
+        log.increment_log_start_offset(3);
+        assert!(log.update_high_watermark(1));
+        assert_eq!(log.high_watermark(), 3);
     }
 
     #[test]

@@ -193,8 +193,7 @@ impl Broker {
                 });
             }
         }
-        let hw = r.high_watermark.min(p.log.log_end_offset());
-        if p.log.advance_high_watermark(hw) {
+        if p.log.update_high_watermark(r.high_watermark) {
             ctx.emit(EventKind::HighWatermarkAdvanced {
                 broker: me,
                 tp: r.tp.clone(),
