@@ -1143,3 +1143,34 @@ fn a_broker_restarted_within_its_session_is_refused_until_the_session_expires() 
         );
     }
 }
+
+/// `Partition.canAddReplicaToIsr`: a leader proposes a returning follower for the ISR only
+/// once its metadata says the follower is eligible (unfenced). A restarted broker replicates
+/// while still fenced; no AlterPartition for it may be sent, and refused, before then.
+#[test]
+fn a_fenced_follower_is_not_proposed_for_the_isr() {
+    let mut sim = kraft(Profile::KafkaDefaults, 3, 5);
+    create_topic(&mut sim, "t", 3, 3, 2, false);
+    add_producer(&mut sim, 0, Acks::Leader);
+    let mut events = Vec::new();
+    run_for(&mut sim, 3_000, &mut events);
+    crash(&mut sim, 2);
+    for _ in 0..30 {
+        produce(&mut sim, 0, "t", None, "v");
+    }
+    run_for(&mut sim, 15_000, &mut events);
+    assert!(partitions(&sim).values().all(|p| !p.isr.contains(&2)));
+    restart(&mut sim, 2);
+    let mut after = Vec::new();
+    run_for(&mut sim, 15_000, &mut after);
+    assert!(
+        partitions(&sim).values().all(|p| p.isr.contains(&2)),
+        "broker 2 rejoined every ISR: {:?}",
+        partitions(&sim)
+    );
+    let refused: Vec<_> = sent(&after)
+        .filter(|(_, _, _, m)| matches!(m, Message::AlterPartitionResponse { error: Some(_), .. }))
+        .map(|(t, _, to, m)| (t, to, m.clone()))
+        .collect();
+    assert!(refused.is_empty(), "{refused:?}");
+}

@@ -644,14 +644,35 @@ fn follower_behind_the_leaders_log_start_starts_again_there_and_rejoins() {
     assert_eq!(start, 5, "retention deleted the 5 records on the leader");
     assert!(!isr_of(&sim, "t", 0).contains(&follower));
     ev.clear();
+    let restarted_at = sim.now();
     restart(&mut sim, follower);
-    run_for(&mut sim, 5_000, &mut ev);
-    assert!(
+    // Step until the follower has handled the leader's OFFSET_OUT_OF_RANGE answer.
+    let reset = |ev: &[kafkascope_core::Event]| {
         ev.iter().any(|e| matches!(&e.kind,
             EventKind::LogStartOffsetAdvanced { broker, log_start_offset: 5, reason: kafkascope_core::event::LogStartReason::OutOfRange, .. }
-                if *broker == follower)),
-        "the follower started again at the leader's log start"
+                if *broker == follower))
+    };
+    while !reset(&ev) {
+        run_for(&mut sim, 1, &mut ev);
+        assert!(
+            sim.now() < restarted_at + 5_000,
+            "the follower started again at the leader's log start"
+        );
+    }
+    // The leader saw only the out-of-range fetch, which it does not count as the
+    // follower's progress (`Partition.fetchRecords` updates it after a read that succeeded).
+    let seen = sim
+        .replica(leader, &tp)
+        .unwrap()
+        .leader
+        .as_ref()
+        .unwrap()
+        .followers[&follower];
+    assert!(
+        seen.last_fetch_ms.is_none_or(|t| t < restarted_at),
+        "{seen:?}"
     );
+    run_for(&mut sim, 5_000, &mut ev);
     assert!(
         isr_of(&sim, "t", 0).contains(&follower),
         "and rejoined the ISR"

@@ -369,14 +369,18 @@ impl Broker {
         let Some(p) = self.partitions.get_mut(&fp.tp) else {
             return;
         };
+        // `Partition.fetchRecords`: the follower's state is updated only after a read that
+        // succeeded (right epoch, offset in range) and found no diverging epoch.
+        let leo = p.log.log_end_offset();
         if fp.current_leader_epoch != p.state.leader_epoch
+            || fp.fetch_offset < p.log.log_start_offset()
             || p.log
                 .diverging_epoch(fp.fetch_offset, fp.last_fetched_epoch)
                 .is_some()
+            || fp.fetch_offset > leo
         {
             return;
         }
-        let leo = p.log.log_end_offset();
         let hw = p.log.high_watermark();
         let Some(leader) = p.leader.as_mut() else {
             return;
@@ -385,8 +389,11 @@ impl Broker {
             return;
         };
         progress.on_fetch(fp.fetch_offset, leo, now);
+        // `Partition.canAddReplicaToIsr`: also only a follower the controller would take
+        // (`isReplicaIsrEligible`: alive, or unfenced in KRaft, in this broker's metadata).
         let joins = !p.state.isr.contains(&follower)
             && leader.pending_isr.is_none()
+            && self.metadata.live_brokers.contains(&follower)
             && can_join_isr(fp.fetch_offset, hw, leader.epoch_start_offset);
         if joins {
             let mut new_isr = p.state.isr.clone();
