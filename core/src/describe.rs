@@ -1133,8 +1133,14 @@ pub fn event_text(kind: &EventKind) -> String {
             consumer,
             group,
             partitions,
+            lost,
         } => format!(
-            "consumer-{consumer} ({group}) revoked [{}]",
+            "consumer-{consumer} ({group}) {} [{}]",
+            if *lost {
+                "lost (not in a generation)"
+            } else {
+                "revoked"
+            },
             tps(partitions)
         ),
         K::ConsumerFailed {

@@ -262,10 +262,15 @@ pub enum EventKind {
         generation: i32,
         partitions: Vec<TopicPartition>,
     },
+    /// The consumer gave up partitions: revoked (it could still commit for them) or lost
+    /// (`invokePartitionsLost`: no longer in a generation, so it cannot, and another member
+    /// may already own them).
     PartitionsRevoked {
         consumer: u32,
         group: Arc<str>,
         partitions: Vec<TopicPartition>,
+        #[serde(default)]
+        lost: bool,
     },
     /// KIP-320: after a leader change the consumer found its position past where the epoch
     /// of its last record ends on the new leader (an unclean election truncated it), and

@@ -443,6 +443,60 @@ fn committed_offsets_survive_a_coordinator_crash_and_a_restarted_consumer_resume
     );
 }
 
+/// `ConsumerCoordinator.onJoinPrepare`: a member the coordinator removed (its session
+/// expired while it was cut off) learns it on reconnecting (UNKNOWN_MEMBER_ID), and the
+/// partitions it still held are lost, not revoked: it cannot commit for them, and the other
+/// member owns them by then. A member that rebalances in its generation revokes them.
+#[test]
+fn a_member_removed_from_the_group_loses_its_partitions_rather_than_revoking_them() {
+    let mut sim = teaching(3, 31);
+    let mut ev = Vec::new();
+    let session = sim.config().consumer.session_timeout_ms;
+    create_topic(&mut sim, "t", 6, 3, 1, false);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    add_consumer(&mut sim, 2, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 5_000, &mut ev);
+    let owned2 = assignment_of(&sim, 2);
+    assert_eq!(owned2.len(), 3);
+    sim.apply(Command::Isolate {
+        node: NodeId::Consumer(2),
+    })
+    .unwrap();
+    run_for(&mut sim, session + 3_000, &mut ev);
+    assert_eq!(assignment_of(&sim, 1).len(), 6, "consumer-1 took over");
+    sim.apply(Command::Heal).unwrap();
+    run_for(&mut sim, 8_000, &mut ev);
+    let dropped: Vec<(u32, Vec<TopicPartition>, bool)> = ev
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::PartitionsRevoked {
+                consumer,
+                partitions,
+                lost,
+                ..
+            } => Some((*consumer, partitions.clone(), *lost)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        dropped.contains(&(2, owned2.clone(), true)),
+        "consumer-2 lost {owned2:?}: {dropped:?}"
+    );
+    // consumer-1 was in its generation when the group rebalanced: it revoked its three.
+    assert!(
+        dropped
+            .iter()
+            .any(|(c, p, lost)| *c == 1 && p.len() == 3 && !lost),
+        "{dropped:?}"
+    );
+    assert!(
+        !dropped.iter().any(|(c, _, lost)| *c == 2 && !lost),
+        "{dropped:?}"
+    );
+    assert_eq!(assignment_of(&sim, 2).len(), 3, "consumer-2 rejoined");
+}
+
 #[test]
 fn cooperative_sticky_moves_only_the_partitions_that_must_move() {
     let mut sim = teaching(3, 51);

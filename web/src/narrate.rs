@@ -498,8 +498,20 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             consumer,
             group,
             partitions,
+            lost: false,
         } => key(format!(
             "consumer {consumer} (group {group}) revoked {}",
+            tps(partitions),
+            group = bidi_isolated(group)
+        )),
+        EventKind::PartitionsRevoked {
+            consumer,
+            group,
+            partitions,
+            lost: true,
+        } => key(format!(
+            "consumer {consumer} (group {group}) lost {}: it is no longer in a generation, so \
+             it cannot commit for them, and another member may already own them",
             tps(partitions),
             group = bidi_isolated(group)
         )),
@@ -694,6 +706,25 @@ mod tests {
         assert_eq!(
             narrate(&e, &zk).unwrap().text,
             "broker 1 registered in ZooKeeper again; the controller counts it alive"
+        );
+    }
+
+    #[test]
+    fn a_consumer_says_whether_it_revoked_or_lost_its_partitions() {
+        let dropped = |lost| EventKind::PartitionsRevoked {
+            consumer: 2,
+            group: "g".into(),
+            partitions: vec![tp(0), tp(1)],
+            lost,
+        };
+        assert_eq!(
+            text(dropped(false)),
+            "consumer 2 (group g) revoked orders-0, orders-1"
+        );
+        assert_eq!(
+            text(dropped(true)),
+            "consumer 2 (group g) lost orders-0, orders-1: it is no longer in a \
+             generation, so it cannot commit for them, and another member may already own them"
         );
     }
 

@@ -206,7 +206,7 @@ impl Consumer {
         } else {
             Vec::new()
         };
-        self.drop_partitions(ctx, &revoke);
+        self.drop_partitions(ctx, &revoke, !in_generation);
         self.revoked_uncommitted.clear();
         self.prepare_commit_done = false;
         self.prepare_commit_retry_at = None;
@@ -218,8 +218,13 @@ impl Consumer {
         true
     }
 
-    /// Forgets partitions (revoked or lost) and tells the application.
-    pub(super) fn drop_partitions(&mut self, ctx: &mut Ctx, partitions: &[TopicPartition]) {
+    /// Forgets partitions (revoked, or `lost`) and tells the application.
+    pub(super) fn drop_partitions(
+        &mut self,
+        ctx: &mut Ctx,
+        partitions: &[TopicPartition],
+        lost: bool,
+    ) {
         if partitions.is_empty() {
             return;
         }
@@ -233,6 +238,7 @@ impl Consumer {
             consumer: self.id,
             group: self.group.clone(),
             partitions: partitions.to_vec(),
+            lost,
         });
     }
 
@@ -425,7 +431,7 @@ impl Consumer {
                     self.revoked_uncommitted.insert(tp.clone(), pos);
                 }
             }
-            self.drop_partitions(ctx, &revoked);
+            self.drop_partitions(ctx, &revoked, false);
             self.rejoin_needed = true;
         }
         self.assignment = assigned.to_vec();
@@ -462,7 +468,8 @@ impl Consumer {
 
     fn fail(&mut self, ctx: &mut Ctx, error: ErrorCode) {
         let assignment = self.assignment.clone();
-        self.drop_partitions(ctx, &assignment);
+        let lost = self.partitions_would_be_lost();
+        self.drop_partitions(ctx, &assignment, lost);
         self.fatal_error = Some(error);
         self.state = MemberState::Failed;
         self.in_flight.clear();
@@ -678,7 +685,18 @@ impl Consumer {
         self.drive(ctx);
     }
 
-    /// `close()`: final commit, revoke, LeaveGroup. Nothing is awaited.
+    /// `onLeavePrepare`: partitions given up outside a generation, or during a rebalance,
+    /// are lost rather than revoked.
+    fn partitions_would_be_lost(&self) -> bool {
+        let in_generation = self.generation >= 0 && self.member_id.is_some();
+        !in_generation
+            || matches!(
+                self.state,
+                MemberState::PreparingRebalance | MemberState::CompletingRebalance
+            )
+    }
+
+    /// `close()`: final commit, revoke (or lose), LeaveGroup. Nothing is awaited.
     pub(super) fn leave_group(&mut self, ctx: &mut Ctx) {
         let in_generation = self.generation >= 0 && self.member_id.is_some();
         if self.config.enable_auto_commit && self.state == MemberState::Stable && in_generation {
@@ -688,7 +706,8 @@ impl Consumer {
             }
         }
         let assignment = self.assignment.clone();
-        self.drop_partitions(ctx, &assignment);
+        let lost = self.partitions_would_be_lost();
+        self.drop_partitions(ctx, &assignment, lost);
         if let (Some(coordinator), Some(member_id)) = (self.coordinator, self.member_id.clone())
             && self.state != MemberState::Unjoined
         {
