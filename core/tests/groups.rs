@@ -1001,3 +1001,73 @@ fn a_member_whose_assignor_the_group_does_not_share_fails_and_says_so() {
         "the group goes on without it"
     );
 }
+
+/// `ConsumerCoordinator.autoCommitOffsetsAsync`: an auto-commit that fails as retriable (a
+/// disconnect from the coordinator), or comes due while the coordinator is unknown, does
+/// not wait a whole `auto.commit.interval.ms`: it goes `retry.backoff.ms` later, or once the
+/// lookup finds the coordinator. Here the interval is 10 s and the coordinator dies just
+/// before a commit is due.
+#[test]
+fn an_auto_commit_that_failed_with_its_coordinator_does_not_wait_a_whole_interval() {
+    let mut cfg = ClusterConfig::new(Profile::Teaching, 3);
+    cfg.consumer.auto_commit_interval_ms = 10_000;
+    let mut sim = Sim::new(cfg, 41).unwrap();
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 3, 3, 1, false);
+    add_producer(&mut sim, 0, Acks::All);
+    run_for(&mut sim, 500, &mut ev);
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 5_000, &mut ev);
+    produce_n(&mut sim, 0, "t", 30);
+    let committed_at = loop {
+        if let Some(e) = ev
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::OffsetsCommitted { .. }))
+        {
+            break e.time;
+        }
+        assert!(sim.now() < 20_000, "no auto-commit");
+        run_for(&mut sim, 10, &mut ev);
+    };
+    // 1.5 s before the next auto-commit, consume a few more records and crash the
+    // coordinator: that commit is sent to it and never answered.
+    let wait = committed_at + 8_500 - sim.now();
+    run_for(&mut sim, wait, &mut ev);
+    produce_n(&mut sim, 0, "t", 6);
+    run_for(&mut sim, 300, &mut ev);
+    let (old_coordinator, _) = sim.group("g").unwrap();
+    crash(&mut sim, old_coordinator);
+    let mut after = Vec::new();
+    run_for(&mut sim, 9_000, &mut after);
+    let (new_coordinator, _) = sim.group("g").expect("another broker took over");
+    assert_ne!(new_coordinator, old_coordinator);
+    // The commit in flight fails when the consumer gives the old coordinator up; it goes
+    // again to the new one a backoff later, not at the next interval. (That one meets
+    // UNKNOWN_MEMBER_ID: a new coordinator here starts the group empty, a documented
+    // simplification.)
+    let commits = sent_by(&after, NodeId::Consumer(1), "OffsetCommit");
+    assert!(
+        commits
+            .iter()
+            .any(|&(t, to)| to == NodeId::Broker(new_coordinator) && t < committed_at + 18_000),
+        "OffsetCommit sent at {commits:?}; the previous commit at {committed_at}, the next \
+         interval ends at {}",
+        committed_at + 20_000
+    );
+}
+
+/// The requests `from` sent whose message is `api`, with their time and destination.
+fn sent_by(events: &[Event], from: NodeId, api: &str) -> Vec<(u64, NodeId)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::MessageSent {
+                from: f,
+                to,
+                message,
+                ..
+            } if *f == from && message.api() == api => Some((e.time, *to)),
+            _ => None,
+        })
+        .collect()
+}

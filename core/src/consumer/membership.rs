@@ -105,6 +105,11 @@ impl Consumer {
             self.coordinator_backoff_until =
                 now + self.exponential_backoff(self.coordinator_failures);
             self.coordinator_failures += 1;
+            // A commit waiting on this lookup fails as retriable: the auto-commit timer
+            // is reset to `retry.backoff.ms`.
+            if std::mem::take(&mut self.auto_commit_awaits_coordinator) {
+                self.schedule_auto_commit(ctx, now + self.backoff());
+            }
         } else {
             self.coordinator_failures = 0;
             self.coordinator = Some(coordinator);
@@ -115,6 +120,9 @@ impl Consumer {
             ) {
                 self.arm_heartbeat(ctx);
             }
+        }
+        if self.coordinator.is_some() && std::mem::take(&mut self.auto_commit_awaits_coordinator) {
+            self.maybe_auto_commit(ctx);
         }
         self.drive(ctx);
     }
@@ -155,6 +163,13 @@ impl Consumer {
                 ..
             } => {
                 self.prepare_commit_retry_at = Some(now + self.backoff());
+            }
+            // A disconnect fails the auto-commit as retriable (`autoCommitOffsetsAsync`).
+            InFlight::OffsetCommit {
+                purpose: CommitPurpose::Auto,
+                ..
+            } => {
+                self.schedule_auto_commit(ctx, now + self.backoff());
             }
             InFlight::OffsetFetch { .. } => {
                 for st in self.position_states.values_mut() {
@@ -619,13 +634,17 @@ impl Consumer {
         );
     }
 
-    /// `auto.commit.interval.ms` passed: commit consumed positions if any moved.
+    /// `auto.commit.interval.ms` passed: commit consumed positions if any moved. With the
+    /// coordinator unknown, the commit waits for the lookup (`commitOffsetsAsync`).
     pub(super) fn maybe_auto_commit(&mut self, ctx: &mut Ctx) {
         if !self.config.enable_auto_commit
             || self.state != MemberState::Stable
-            || self.coordinator.is_none()
             || self.has_in_flight(|r| matches!(r, InFlight::OffsetCommit { .. }))
         {
+            return;
+        }
+        if self.coordinator.is_none() {
+            self.auto_commit_awaits_coordinator = true;
             return;
         }
         let offsets = self.offsets_to_commit();
@@ -669,11 +688,18 @@ impl Consumer {
             }
             Some(ErrorCode::RebalanceInProgress) => self.rejoin_needed = true,
             Some(e @ (ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)) => {
-                if sent == self.generation && self.state != MemberState::PreparingRebalance {
+                // `OffsetCommitResponseHandler`: only a member that has already rejoined in a
+                // newer generation keeps its state.
+                if sent == self.generation || self.state != MemberState::PreparingRebalance {
                     self.reset_state(e == ErrorCode::UnknownMemberId);
                 }
             }
             Some(_) => {}
+        }
+        // `autoCommitOffsetsAsync`: a retriable failure resets the auto-commit timer to
+        // `retry.backoff.ms`, not to a whole interval.
+        if purpose == CommitPurpose::Auto && retriable {
+            self.schedule_auto_commit(ctx, now + self.backoff());
         }
         if purpose == CommitPurpose::JoinPrepare {
             if retriable {

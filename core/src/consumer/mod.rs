@@ -212,6 +212,9 @@ pub struct Consumer {
     fetch_paused: bool,
     /// Cooperative protocol: positions of revoked partitions still to be committed.
     revoked_uncommitted: LiteMap<TopicPartition, u64>,
+    /// An auto-commit came due while the coordinator was unknown: it goes once the lookup
+    /// finds one (`commitOffsetsAsync` chains it on `lookupCoordinator`).
+    auto_commit_awaits_coordinator: bool,
     /// The last assignment received and its generation (the eager sticky assignor's memory).
     prev_assignment: Vec<TopicPartition>,
     prev_generation: i32,
@@ -276,6 +279,7 @@ impl Consumer {
             prepare_commit_retry_at: None,
             fetch_paused: false,
             revoked_uncommitted: LiteMap::new_vec(),
+            auto_commit_awaits_coordinator: false,
             prev_assignment: Vec::new(),
             prev_generation: -1,
             assignment_snapshot: None,
