@@ -317,6 +317,62 @@ fn reads_the_scenario_from_stdin() {
 }
 
 #[test]
+fn a_group_describes_with_kafkas_state_notes() {
+    // A member joins at 8000 and the group is still rebalancing at 8600: Kafka warns and
+    // shows the committed offsets without owners (assignments are described only for a
+    // Stable group). After the last member leaves, the Empty group keeps its offsets.
+    let describe = |name: &str, steps: &str, until: u64| {
+        let p = temp_file(
+            name,
+            &format!(
+                r#"{{"seed": 1, "cluster": {{"brokers": 3}},
+                "topics": [{{"name": "orders", "partitions": 2, "replication_factor": 3}}],
+                "steps": [{{"at": 0, "action": "add_producer", "id": 0}},
+                  {{"at": 500, "action": "add_consumer", "id": 0, "group": "billing", "topics": ["orders"]}},
+                  {{"at": 4000, "action": "produce", "producer": 0, "topic": "orders", "key": "k", "value": "v", "count": 3}},
+                  {steps}],
+                "run_until": {until}}}"#
+            ),
+        );
+        let out = stdout(&run(&["run", p.to_str().unwrap()]));
+        let _ = std::fs::remove_file(&p);
+        out[out.find("Consumer groups").expect("groups described")..].to_string()
+    };
+    let joining = describe(
+        "rebalancing",
+        r#"{"at": 8000, "action": "add_consumer", "id": 1, "group": "billing", "topics": ["orders"]}"#,
+        8600,
+    );
+    assert!(
+        joining.contains("\nWarning: Consumer group 'billing' is rebalancing.\n"),
+        "{joining}"
+    );
+    let row = |text: &str, p: u32| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("billing         orders          {p} ")))
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no row for orders-{p}: {text}"))
+    };
+    assert_eq!(
+        row(&joining, 0),
+        ["billing", "orders", "0", "3", "3", "0", "-", "-", "-"]
+    );
+    let left = describe(
+        "empty",
+        r#"{"at": 8000, "action": "stop_consumer", "id": 0}"#,
+        10_000,
+    );
+    assert!(
+        left.contains("\nConsumer group 'billing' has no active members.\n"),
+        "{left}"
+    );
+    assert_eq!(
+        row(&left, 0),
+        ["billing", "orders", "0", "3", "3", "0", "-", "-", "-"]
+    );
+}
+
+#[test]
 fn internal_topics_and_groups_on_request() {
     let p = temp_file(
         "internal",

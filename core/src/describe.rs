@@ -12,6 +12,7 @@ use crate::collections::{LiteMap, LiteMapExt};
 use crate::config::Millis;
 use crate::error::ErrorCode;
 use crate::event::{DropReason, ElectionReason, Event, EventKind, IsrChangeReason, LogStartReason};
+use crate::group::GroupState;
 use crate::ids::{BrokerId, NO_LEADER, NodeId, TopicPartition};
 use crate::message::{Message, TopicConfig};
 use crate::partitioner::KeylessStrategy;
@@ -184,6 +185,9 @@ pub struct GroupMemberInput {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupInput {
     pub group: String,
+    /// The coordinator's state of the group; None when no coordinator answers.
+    #[serde(default)]
+    pub state: Option<GroupState>,
     pub members: Vec<GroupMemberInput>,
     pub committed: LiteMap<TopicPartition, u64>,
 }
@@ -206,6 +210,9 @@ pub struct GroupOffsetRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupDescription {
     pub group: String,
+    /// As in `GroupInput`: None when no coordinator answers.
+    #[serde(default)]
+    pub state: Option<GroupState>,
     pub rows: Vec<GroupOffsetRow>,
 }
 
@@ -261,6 +268,7 @@ pub fn describe_group(
     }
     GroupDescription {
         group: input.group.clone(),
+        state: input.state,
         rows,
     }
 }
@@ -276,6 +284,7 @@ pub fn group_inputs_from_sim(sim: &Sim) -> Vec<GroupInput> {
     for (gid, (_, g)) in sim.groups() {
         let input = groups.entry(gid.to_string()).or_insert_with(|| GroupInput {
             group: gid.to_string(),
+            state: Some(g.state),
             ..GroupInput::default()
         });
         for m in g.members.values() {
@@ -283,7 +292,13 @@ pub fn group_inputs_from_sim(sim: &Sim) -> Vec<GroupInput> {
                 consumer_id: m.member_id.to_string(),
                 host: None,
                 client_id: Some(crate::group::client_id(m.client, &gid)),
-                assignment: m.assignment.clone(),
+                // `GroupMetadata.summary`: assignments only for a Stable group (during a
+                // rebalance the rows show committed offsets with no owner).
+                assignment: if g.state == GroupState::Stable {
+                    m.assignment.clone()
+                } else {
+                    Vec::new()
+                },
             });
         }
         for (tp, offset) in &g.committed {
@@ -321,13 +336,37 @@ pub fn describe_groups(sim: &Sim) -> Vec<GroupDescription> {
 
 /// The text of `kafka-consumer-groups.sh --describe --all-groups`, in Kafka's layout: for
 /// each group a blank line, the header and one line per row, columns padded to at least
-/// 15 characters (PARTITION to 10). A group with no rows gets Kafka's message
-/// `Consumer group 'g' has no active members.` (Kafka prints that one on stderr).
+/// 15 characters (PARTITION to 10). Before the rows, Kafka's note on the group's state
+/// (`shouldPrintMemberState`; Kafka prints the notes on stderr): an Empty group "has no
+/// active members" (its committed offsets still follow), a rebalancing one gets a warning,
+/// and a group no coordinator answers for is an error.
 pub fn groups_text(groups: &[GroupDescription]) -> String {
     let mut s = String::new();
     for g in groups {
+        let group = &g.group;
+        match g.state {
+            None => {
+                let _ = writeln!(
+                    s,
+                    "\nError: Executing consumer group command failed due to \
+                     org.apache.kafka.common.errors.CoordinatorNotAvailableException: The \
+                     coordinator is not available."
+                );
+                continue;
+            }
+            Some(GroupState::Dead) => {
+                let _ = writeln!(s, "\nError: Consumer group '{group}' does not exist.");
+                continue;
+            }
+            Some(GroupState::Empty) => {
+                let _ = writeln!(s, "\nConsumer group '{group}' has no active members.");
+            }
+            Some(GroupState::PreparingRebalance | GroupState::CompletingRebalance) => {
+                let _ = writeln!(s, "\nWarning: Consumer group '{group}' is rebalancing.");
+            }
+            Some(GroupState::Stable) => {}
+        }
         if g.rows.is_empty() {
-            let _ = writeln!(s, "\nConsumer group '{}' has no active members.", g.group);
             continue;
         }
         let cell = |v: &Option<String>| v.clone().unwrap_or_else(|| MISSING.into());
@@ -1339,6 +1378,7 @@ mod tests {
     fn group_rows_follow_kafka_order_and_lag() {
         let input = GroupInput {
             group: "billing".into(),
+            state: Some(GroupState::Stable),
             members: vec![
                 GroupMemberInput {
                     consumer_id: "c1".into(),
@@ -1410,9 +1450,62 @@ mod tests {
         );
         let empty = groups_text(&[GroupDescription {
             group: "g".into(),
+            state: Some(GroupState::Empty),
             rows: vec![],
         }]);
         assert_eq!(empty, "\nConsumer group 'g' has no active members.\n");
+    }
+
+    #[test]
+    fn the_groups_state_is_noted_before_its_rows_as_kafka_does() {
+        let described = |state| GroupDescription {
+            group: "g".into(),
+            state,
+            rows: vec![GroupOffsetRow {
+                group: "g".into(),
+                topic: Some("t".into()),
+                partition: Some(0),
+                current_offset: Some(4),
+                log_end_offset: Some(6),
+                lag: Some(2),
+                consumer_id: None,
+                host: None,
+                client_id: None,
+            }],
+        };
+        let lines = |state| {
+            groups_text(&[described(state)])
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        // Empty: the note, then the committed offsets with `-` for the member columns.
+        let empty = lines(Some(GroupState::Empty));
+        assert_eq!(empty[1], "Consumer group 'g' has no active members.");
+        assert!(empty[3].starts_with("GROUP "), "{empty:?}");
+        assert!(empty[4].starts_with("g               t               0          4"));
+        for state in [
+            GroupState::PreparingRebalance,
+            GroupState::CompletingRebalance,
+        ] {
+            let l = lines(Some(state));
+            assert_eq!(l[1], "Warning: Consumer group 'g' is rebalancing.");
+            assert!(l[3].starts_with("GROUP "), "{l:?}");
+        }
+        assert!(lines(Some(GroupState::Stable))[1].starts_with("GROUP "));
+        assert_eq!(
+            lines(None),
+            [
+                "",
+                "Error: Executing consumer group command failed due to \
+                 org.apache.kafka.common.errors.CoordinatorNotAvailableException: The coordinator \
+                 is not available."
+            ]
+        );
+        assert_eq!(
+            lines(Some(GroupState::Dead)),
+            ["", "Error: Consumer group 'g' does not exist."]
+        );
     }
 
     #[test]
