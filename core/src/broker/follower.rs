@@ -3,6 +3,7 @@
 //! and takes the leader's high watermark.
 
 use super::Broker;
+use crate::config::Millis;
 use crate::error::ErrorCode;
 use crate::event::{EventKind, LogStartReason};
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -24,11 +25,16 @@ pub struct Fetcher {
 }
 
 impl Broker {
-    /// The partitions this broker should be fetching from `leader`.
-    fn followed_from(&self, leader: BrokerId) -> Vec<FetchPartition> {
+    /// The partitions this broker should be fetching from `leader` at `now`.
+    fn followed_from(&self, leader: BrokerId, now: Millis) -> Vec<FetchPartition> {
         self.partitions
             .iter()
-            .filter(|(_, p)| !p.is_leader() && p.state.leader == leader && !p.fetch_paused)
+            .filter(|(_, p)| {
+                !p.is_leader()
+                    && p.state.leader == leader
+                    && !p.fetch_paused
+                    && p.fetch_delayed_until.is_none_or(|t| t <= now)
+            })
             .map(|(tp, p)| FetchPartition {
                 tp: tp.clone(),
                 fetch_offset: p.log.log_end_offset(),
@@ -47,7 +53,7 @@ impl Broker {
         if f.in_flight.is_some() || f.backing_off {
             return;
         }
-        let partitions = self.followed_from(leader);
+        let partitions = self.followed_from(leader, ctx.now());
         if partitions.is_empty() {
             return;
         }
@@ -104,21 +110,31 @@ impl Broker {
                 return;
             }
         };
-        let mut backoff = false;
+        let mut delayed = false;
         for r in partitions {
             let Some(&(_, epoch)) = asked.iter().find(|(tp, _)| tp == &r.tp) else {
                 continue;
             };
-            backoff |= self.apply_fetched(ctx, leader, epoch, r);
+            if self.apply_fetched(ctx, leader, epoch, r) {
+                // `handlePartitionsWithErrors`: only this partition waits out the backoff.
+                let until = ctx.now() + self.timeouts.replica_fetch_backoff_ms;
+                if let Some(p) = self.partitions.get_mut(&r.tp) {
+                    p.fetch_delayed_until = Some(until);
+                }
+                delayed = true;
+            }
         }
-        if backoff {
-            self.back_off(ctx, leader);
-        } else {
-            self.maybe_fetch(ctx, leader);
+        if delayed {
+            ctx.set_timer(
+                self.timeouts.replica_fetch_backoff_ms,
+                Timer::Broker(BrokerTimer::FetchBackoff { leader }),
+            );
         }
+        self.maybe_fetch(ctx, leader);
     }
 
-    /// Applies one partition of a fetch response; returns true when the fetcher should back off.
+    /// Applies one partition of a fetch response; returns true when the partition should
+    /// back off.
     fn apply_fetched(
         &mut self,
         ctx: &mut Ctx,

@@ -32,6 +32,10 @@ pub struct Partition {
     pub leader: Option<LeaderState>,
     /// A follower stops fetching after FENCED_LEADER_EPOCH until new LeaderAndIsr arrives.
     pub fetch_paused: bool,
+    /// A follower leaves this partition out of its fetches until then, after the leader
+    /// answered it with an error (`AbstractFetcherThread.delayPartitions`, for
+    /// `replica.fetch.backoff.ms`); the other partitions from that leader go on.
+    pub fetch_delayed_until: Option<Millis>,
 }
 
 /// What the leader of a partition tracks.
@@ -144,6 +148,7 @@ impl Broker {
                     state,
                     leader: None,
                     fetch_paused: false,
+                    fetch_delayed_until: None,
                 },
             );
         }
@@ -406,6 +411,7 @@ impl Broker {
                     state: st.clone(),
                     leader: None,
                     fetch_paused: false,
+                    fetch_delayed_until: None,
                 });
             if same_epoch {
                 // Same leadership, newer ISR or config: just take it.
@@ -458,6 +464,7 @@ impl Broker {
             epoch_start_offset: p.log.log_end_offset(),
         });
         p.fetch_paused = false;
+        p.fetch_delayed_until = None;
         ctx.emit(EventKind::BecameLeader {
             broker: me,
             tp: tp.clone(),
@@ -471,6 +478,7 @@ impl Broker {
         let p = self.partitions.get_mut(tp).expect("partition exists");
         let was_leader = p.leader.take().is_some();
         p.fetch_paused = false;
+        p.fetch_delayed_until = None;
         let (leader, epoch) = (p.state.leader, p.state.leader_epoch);
         if was_leader {
             self.fail_delayed_produces(ctx, tp);
