@@ -33,6 +33,7 @@ pub enum ErrorCode {
     NotController,
     StaleBrokerEpoch,
     DuplicateBrokerRegistration,
+    OffsetNotAvailable,
 }
 
 impl ErrorCode {
@@ -62,6 +63,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => 42,
             ErrorCode::FencedLeaderEpoch => 74,
             ErrorCode::StaleBrokerEpoch => 77,
+            ErrorCode::OffsetNotAvailable => 78,
             ErrorCode::MemberIdRequired => 79,
             ErrorCode::DuplicateBrokerRegistration => 101,
         }
@@ -95,6 +97,7 @@ impl ErrorCode {
             ErrorCode::NotController => "NOT_CONTROLLER",
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             ErrorCode::DuplicateBrokerRegistration => "DUPLICATE_BROKER_REGISTRATION",
+            ErrorCode::OffsetNotAvailable => "OFFSET_NOT_AVAILABLE",
         }
     }
 
@@ -110,6 +113,7 @@ impl ErrorCode {
                 | ErrorCode::NotCoordinator
                 | ErrorCode::CoordinatorNotAvailable
                 | ErrorCode::FencedLeaderEpoch
+                | ErrorCode::OffsetNotAvailable
         )
     }
 }

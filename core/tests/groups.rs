@@ -7,7 +7,8 @@ use kafkascope_core::config::Acks;
 use kafkascope_core::config::{ClusterConfig, Profile};
 use kafkascope_core::consumer::MemberState;
 use kafkascope_core::group::GroupState;
-use kafkascope_core::{Command, Event, EventKind, NodeId, Sim, TopicPartition};
+use kafkascope_core::message::Message;
+use kafkascope_core::{Command, ErrorCode, Event, EventKind, NodeId, Sim, TopicPartition};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn add_consumer(sim: &mut Sim, id: u32, group: &str, topic: &str, assignor: AssignorKind) {
@@ -1070,4 +1071,70 @@ fn sent_by(events: &[Event], from: NodeId, api: &str) -> Vec<(u64, NodeId)> {
             _ => None,
         })
         .collect()
+}
+
+/// `Partition.fetchOffsetForTimestamp`: a new leader whose high watermark lags the start of
+/// its leader epoch answers ListOffsets(latest) with OFFSET_NOT_AVAILABLE, and the consumer
+/// retries, rather than starting from that stale HW and reading records from before the end.
+/// Here the new leader is alone in the ISR under min.insync.replicas 2, so its HW stays
+/// behind until a follower returns.
+#[test]
+fn a_consumer_starting_at_latest_waits_while_a_new_leaders_high_watermark_lags() {
+    use kafkascope_core::config::OffsetReset;
+    let mut cfg = ClusterConfig::new(Profile::Teaching, 3);
+    cfg.consumer.auto_offset_reset = OffsetReset::Latest;
+    let mut sim = Sim::new(cfg, 3).unwrap();
+    let mut ev = Vec::new();
+    create_topic(&mut sim, "t", 1, 3, 2, false);
+    add_producer(&mut sim, 0, Acks::Leader);
+    run_for(&mut sim, 1_000, &mut ev);
+    let tp = tp_of("t", 0);
+    let leader = leader_of(&sim, "t", 0);
+    let (next, other) = {
+        let f: Vec<i32> = isr_of(&sim, "t", 0)
+            .into_iter()
+            .filter(|&b| b != leader)
+            .collect();
+        (f[0], f[1])
+    };
+    // Crash the leader (and one follower) while the other follower holds records whose
+    // commit it has not heard of yet.
+    produce_n(&mut sim, 0, "t", 5);
+    loop {
+        run_for(&mut sim, 1, &mut ev);
+        let log = &sim.replica(next, &tp).unwrap().log;
+        if log.log_end_offset() > log.high_watermark() {
+            break;
+        }
+        assert!(
+            sim.now() < 5_000,
+            "the follower never held uncommitted records"
+        );
+    }
+    crash(&mut sim, leader);
+    crash(&mut sim, other);
+    run_for(&mut sim, 4_000, &mut ev);
+    assert_eq!(leader_of(&sim, "t", 0), next);
+    let log = &sim.replica(next, &tp).unwrap().log;
+    let (end, hw) = (log.log_end_offset(), log.high_watermark());
+    assert!(hw < end, "HW {hw} behind the new epoch's start {end}");
+    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
+    run_for(&mut sim, 12_000, &mut ev);
+    assert!(
+        !sim.consumers()[&1].positions.contains_key(&tp),
+        "no position from a lagging HW"
+    );
+    let refused = ev.iter().any(|e| {
+        matches!(&e.kind, EventKind::MessageSent { message, .. }
+            if matches!(&**message, Message::ListOffsetsResponse { error: Some(ErrorCode::OffsetNotAvailable), .. }))
+    });
+    assert!(refused, "ListOffsets answered OFFSET_NOT_AVAILABLE");
+    // A follower returns, the HW reaches the end, and the consumer starts there.
+    restart(&mut sim, other);
+    run_for(&mut sim, 8_000, &mut ev);
+    assert_eq!(sim.consumers()[&1].positions.get(&tp), Some(&end));
+}
+
+fn tp_of(topic: &str, p: u32) -> TopicPartition {
+    TopicPartition::new(topic, p)
 }

@@ -657,13 +657,19 @@ impl Broker {
         spec: OffsetSpec,
     ) {
         let (error, offset) = match self.partitions.get(tp) {
-            Some(p) if p.is_leader() => (
-                None,
-                match spec {
-                    OffsetSpec::Earliest => p.log.log_start_offset(),
-                    OffsetSpec::Latest => p.log.high_watermark(),
-                },
-            ),
+            Some(p) if p.is_leader() => match spec {
+                OffsetSpec::Earliest => (None, p.log.log_start_offset()),
+                // `Partition.fetchOffsetForTimestamp`: a new leader whose HW still lags the
+                // start of its epoch cannot say where the end is yet (the consumer retries).
+                OffsetSpec::Latest
+                    if p.leader
+                        .as_ref()
+                        .is_some_and(|l| l.epoch_start_offset > p.log.high_watermark()) =>
+                {
+                    (Some(ErrorCode::OffsetNotAvailable), 0)
+                }
+                OffsetSpec::Latest => (None, p.log.high_watermark()),
+            },
             _ => (Some(ErrorCode::NotLeaderOrFollower), 0),
         };
         ctx.send(
