@@ -34,6 +34,7 @@ pub enum ErrorCode {
     StaleBrokerEpoch,
     DuplicateBrokerRegistration,
     OffsetNotAvailable,
+    UnknownLeaderEpoch,
 }
 
 impl ErrorCode {
@@ -62,6 +63,7 @@ impl ErrorCode {
             ErrorCode::NotController => 41,
             ErrorCode::InvalidRequest => 42,
             ErrorCode::FencedLeaderEpoch => 74,
+            ErrorCode::UnknownLeaderEpoch => 76,
             ErrorCode::StaleBrokerEpoch => 77,
             ErrorCode::OffsetNotAvailable => 78,
             ErrorCode::MemberIdRequired => 79,
@@ -98,6 +100,7 @@ impl ErrorCode {
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             ErrorCode::DuplicateBrokerRegistration => "DUPLICATE_BROKER_REGISTRATION",
             ErrorCode::OffsetNotAvailable => "OFFSET_NOT_AVAILABLE",
+            ErrorCode::UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
         }
     }
 
@@ -114,6 +117,7 @@ impl ErrorCode {
                 | ErrorCode::CoordinatorNotAvailable
                 | ErrorCode::FencedLeaderEpoch
                 | ErrorCode::OffsetNotAvailable
+                | ErrorCode::UnknownLeaderEpoch
         )
     }
 }

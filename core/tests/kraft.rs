@@ -1176,7 +1176,8 @@ fn a_fenced_follower_is_not_proposed_for_the_isr() {
 }
 
 /// `AbstractFetcherThread.handlePartitionsWithErrors`: a partition the leader answers with
-/// NOT_LEADER_OR_FOLLOWER (brokers learn of leader changes at different times) waits out
+/// NOT_LEADER_OR_FOLLOWER or UNKNOWN_LEADER_EPOCH (brokers learn of leader changes at
+/// different times) waits out
 /// `replica.fetch.backoff.ms` alone; the follower's other partitions from that leader are
 /// fetched again at once. Checked over random fault schedules in every coordinator mode.
 #[test]
@@ -1225,7 +1226,8 @@ fn sent_message(e: &Event) -> Option<(NodeId, NodeId, u64, &Message)> {
     }
 }
 
-/// For each fetch answered with NOT_LEADER_OR_FOLLOWER for some partitions only, where the
+/// For each fetch answered with NOT_LEADER_OR_FOLLOWER or UNKNOWN_LEADER_EPOCH for some
+/// partitions only, where the
 /// follower still follows that leader in the epoch it asked for when the answer arrives (so
 /// the error is the leader's, not a stale request's): if the follower fetched from that
 /// leader again within the backoff, that fetch must leave the failed partitions out (unless
@@ -1292,7 +1294,12 @@ fn check_partition_fetch_backoff(events: &[Event], backoff: u64) -> Result<usize
         };
         let failed: Vec<&TopicPartition> = partitions
             .iter()
-            .filter(|p| p.error == Some(ErrorCode::NotLeaderOrFollower))
+            .filter(|p| {
+                matches!(
+                    p.error,
+                    Some(ErrorCode::NotLeaderOrFollower | ErrorCode::UnknownLeaderEpoch)
+                )
+            })
             .map(|p| &p.tp)
             .filter(|tp| {
                 asked.iter().any(|fp| {

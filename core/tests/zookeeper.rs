@@ -12,7 +12,7 @@ use kafkascope_core::controller::zookeeper::{ZkEvent, ZkMessage, ZooKeeperMode};
 use kafkascope_core::invariants::Checker;
 use kafkascope_core::message::{Message, TopicConfig};
 use kafkascope_core::snapshot::CoordinatorSnapshot;
-use kafkascope_core::{Command, Event, EventKind, NodeId, Sim, TopicPartition};
+use kafkascope_core::{Command, ErrorCode, Event, EventKind, NodeId, Sim, TopicPartition};
 
 fn zk_sim(profile: Profile, brokers: i32, seed: u64) -> Sim {
     Sim::new(
@@ -947,5 +947,94 @@ fn a_dead_follower_leaves_the_isr_with_a_new_leader_epoch_in_zookeeper_mode_only
                 );
             }
         }
+    }
+}
+
+/// `Partition.fetchRecords` checks a consumer's leader epoch too (`localLogWithEpochOrThrow`):
+/// in ZooKeeper mode a follower's death gives the same leader a new epoch, so a consumer
+/// still on the old metadata is answered FENCED_LEADER_EPOCH; it refreshes its metadata,
+/// validates its position with the leader (KIP-320: OffsetsForLeaderEpoch) and goes on
+/// reading. Before, the leader served it without looking at its epoch.
+#[test]
+fn a_consumer_fetching_with_an_old_leader_epoch_is_fenced_and_validates() {
+    let mut sim = zk_sim(Profile::Teaching, 3, 4);
+    topic(&mut sim, "orders", 1);
+    add_producer(&mut sim, 0, Acks::Leader);
+    let mut events = Vec::new();
+    run_for(&mut sim, 2_000, &mut events);
+    sim.apply(Command::AddConsumer {
+        id: 0,
+        group: "g".into(),
+        topics: vec!["orders".into()],
+        assignor: None,
+    })
+    .expect("consumer");
+    let mut sent = Vec::new();
+    for i in 0..5 {
+        sent.push(produce(&mut sim, 0, "orders", None, &format!("a{i}")));
+    }
+    run_for(&mut sim, 6_000, &mut events);
+    let leader = leader_of(&sim, "orders", 0);
+    let follower = *isr_of(&sim, "orders", 0)
+        .iter()
+        .find(|&&b| b != leader)
+        .unwrap();
+    let epoch = sim
+        .coordinator()
+        .metadata()
+        .partition(&TopicPartition::new("orders", 0))
+        .unwrap()
+        .leader_epoch;
+    crash(&mut sim, follower);
+    let mut after = Vec::new();
+    run_for(&mut sim, 12_000, &mut after);
+    assert_eq!(leader_of(&sim, "orders", 0), leader, "the same leader");
+    let st = sim
+        .coordinator()
+        .metadata()
+        .partition(&TopicPartition::new("orders", 0))
+        .unwrap()
+        .clone();
+    assert!(st.leader_epoch > epoch, "a new epoch: {st:?}");
+    for i in 0..5 {
+        sent.push(produce(&mut sim, 0, "orders", None, &format!("b{i}")));
+    }
+    run_for(&mut sim, 8_000, &mut after);
+    let to_consumer = |m: &Message| match m {
+        Message::FetchResponse { partitions, .. } => partitions
+            .iter()
+            .any(|p| p.error == Some(ErrorCode::FencedLeaderEpoch)),
+        _ => false,
+    };
+    let fenced_at = after
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::MessageSent { to, message, .. }
+                if *to == NodeId::Consumer(0) && to_consumer(message) =>
+            {
+                Some(e.time)
+            }
+            _ => None,
+        })
+        .expect("the consumer's fetch with the old epoch was fenced");
+    assert!(
+        after.iter().any(|e| e.time > fenced_at
+            && matches!(&e.kind, EventKind::MessageSent { from, message, .. }
+                if *from == NodeId::Consumer(0)
+                    && matches!(&**message, Message::OffsetForLeaderEpoch { .. }))),
+        "then it validated its position"
+    );
+    let consumed: Vec<u64> = events
+        .iter()
+        .chain(&after)
+        .filter_map(|e| match &e.kind {
+            EventKind::RecordsConsumed { records, .. } => Some(records.clone()),
+            _ => None,
+        })
+        .flatten()
+        .map(|(_, id)| id)
+        .collect();
+    for id in &sent {
+        assert!(consumed.contains(id), "record {id} consumed");
     }
 }

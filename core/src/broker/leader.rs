@@ -2,7 +2,7 @@
 //! holds an empty fetch up to its max wait), completing acks=all produces when the high
 //! watermark passes them, and proposing ISR changes to the controller.
 
-use super::Broker;
+use super::{Broker, Partition};
 use crate::config::{Acks, Millis};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
@@ -421,10 +421,10 @@ impl Broker {
                     diverging_epoch: None,
                     records: Vec::new(),
                 };
-                let p = match self.partitions.get(&fp.tp) {
-                    Some(p) if p.is_leader() => p,
-                    _ => {
-                        r.error = Some(ErrorCode::NotLeaderOrFollower);
+                let p = match leader_log(self.partitions.get(&fp.tp), fp.current_leader_epoch) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        r.error = Some(e);
                         ready = true;
                         return r;
                     }
@@ -432,12 +432,7 @@ impl Broker {
                 r.high_watermark = p.log.high_watermark();
                 r.log_start_offset = p.log.log_start_offset();
                 if replica_id.is_some() {
-                    if fp.current_leader_epoch < p.state.leader_epoch {
-                        r.error = Some(ErrorCode::FencedLeaderEpoch);
-                    } else if fp.current_leader_epoch > p.state.leader_epoch {
-                        // UNKNOWN_LEADER_EPOCH in Kafka: the follower heard of an epoch we have not.
-                        r.error = Some(ErrorCode::NotLeaderOrFollower);
-                    } else if fp.fetch_offset < p.log.log_start_offset() {
+                    if fp.fetch_offset < p.log.log_start_offset() {
                         // `Partition.readRecords`: below the log start is out of range
                         // "regardless of whether epochs are diverging".
                         r.error = Some(ErrorCode::OffsetOutOfRange);
@@ -694,19 +689,8 @@ impl Broker {
         current_leader_epoch: i32,
         leader_epoch: i32,
     ) {
-        let answer = match self.partitions.get(tp) {
-            Some(p) if p.is_leader() => {
-                if current_leader_epoch < p.state.leader_epoch {
-                    Err(ErrorCode::FencedLeaderEpoch)
-                } else if current_leader_epoch > p.state.leader_epoch {
-                    // UNKNOWN_LEADER_EPOCH in Kafka, as for a fetch.
-                    Err(ErrorCode::NotLeaderOrFollower)
-                } else {
-                    Ok(p.log.end_offset_for_epoch(leader_epoch))
-                }
-            }
-            _ => Err(ErrorCode::NotLeaderOrFollower),
-        };
+        let answer = leader_log(self.partitions.get(tp), current_leader_epoch)
+            .map(|p| p.log.end_offset_for_epoch(leader_epoch));
         let (error, leader_epoch, end_offset) = match answer {
             Ok(e) => (None, e.epoch, e.end_offset),
             Err(e) => (Some(e), -1, 0),
@@ -721,5 +705,25 @@ impl Broker {
                 end_offset,
             },
         );
+    }
+}
+
+/// `Partition.getLocalLog` for a request that needs the leader: the requester's view of the
+/// leader epoch is checked first (`checkCurrentLeaderEpoch`: an older one is fenced, a newer
+/// one not known here yet; -1, a client without one, is not checked), then leadership.
+fn leader_log(p: Option<&Partition>, current_leader_epoch: i32) -> Result<&Partition, ErrorCode> {
+    let p = p.ok_or(ErrorCode::NotLeaderOrFollower)?;
+    if current_leader_epoch >= 0 {
+        if current_leader_epoch < p.state.leader_epoch {
+            return Err(ErrorCode::FencedLeaderEpoch);
+        }
+        if current_leader_epoch > p.state.leader_epoch {
+            return Err(ErrorCode::UnknownLeaderEpoch);
+        }
+    }
+    if p.is_leader() {
+        Ok(p)
+    } else {
+        Err(ErrorCode::NotLeaderOrFollower)
     }
 }
