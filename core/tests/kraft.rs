@@ -1339,3 +1339,44 @@ fn check_partition_fetch_backoff(events: &[Event], backoff: u64) -> Result<usize
     }
     Ok(cases)
 }
+
+/// `QuorumController.maybeScheduleNextBalancePartitionLeaders`: the auto leader rebalance
+/// check is scheduled `leader.imbalance.check.interval` (30 s in the teaching profile) after
+/// the write that left leaders imbalanced, not on a grid from the controller's activation:
+/// leadership goes back about 30 s after the failover.
+#[test]
+fn kraft_checks_leader_balance_an_interval_after_the_failover() {
+    let mut sim = kraft(Profile::Teaching, 3, 11);
+    create_topic(&mut sim, "t", 3, 3, 2, false);
+    let interval = sim.config().broker.leader_imbalance_check_interval_ms;
+    let mut events = Vec::new();
+    run_for(&mut sim, 20_000, &mut events);
+    crash(&mut sim, 1);
+    run_for(&mut sim, 6_000, &mut events);
+    let fenced_at = fenced(&events)
+        .into_iter()
+        .find(|&(_, b)| b == 1)
+        .map(|(t, _)| t)
+        .expect("broker 1 fenced");
+    restart(&mut sim, 1);
+    run_for(&mut sim, 40_000, &mut events);
+    let preferred: Vec<u64> = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                EventKind::LeaderElected {
+                    reason: kafkascope_core::event::ElectionReason::Preferred,
+                    ..
+                }
+            )
+        })
+        .map(|e| e.time)
+        .collect();
+    let first = *preferred.first().expect("leadership went back");
+    // The fencing's write starts the interval; the check elects once it has passed.
+    assert!(
+        first >= fenced_at + interval && first < fenced_at + interval + 1_000,
+        "preferred elections at {preferred:?}, broker 1 fenced at {fenced_at}"
+    );
+}
