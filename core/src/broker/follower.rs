@@ -279,3 +279,121 @@ fn truncate_log(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{BrokerTimeouts, CoordinatorMode, NetworkConfig, Profile};
+    use crate::kernel::Kernel;
+    use crate::message::{PartitionState, TopicConfig};
+    use crate::network::Network;
+    use rand::SeedableRng;
+    use std::sync::Arc;
+
+    /// The fetches the broker sent since the last call: correlation id and partitions.
+    fn fetches(k: &mut Kernel) -> Vec<(u64, Vec<TopicPartition>)> {
+        k.drain_events()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EventKind::MessageSent { message, .. } => match &*message {
+                    Message::Fetch {
+                        correlation_id,
+                        partitions,
+                        ..
+                    } => Some((
+                        *correlation_id,
+                        partitions.iter().map(|p| p.tp.clone()).collect(),
+                    )),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn answer(tp: &TopicPartition, error: Option<ErrorCode>) -> FetchPartitionResponse {
+        FetchPartitionResponse {
+            tp: tp.clone(),
+            error,
+            high_watermark: 0,
+            log_start_offset: 0,
+            diverging_epoch: None,
+            records: Vec::new(),
+        }
+    }
+
+    /// `AbstractFetcherThread.handlePartitionsWithErrors`: the partition the leader answered
+    /// with an error waits out `replica.fetch.backoff.ms`; the other one is fetched again at
+    /// once (the whole fetcher used to back off).
+    #[test]
+    fn a_partition_error_delays_only_that_partition() {
+        let mut k = Kernel::new(
+            rand_pcg::Pcg64Mcg::seed_from_u64(1),
+            Network::new(NetworkConfig {
+                latency_ms: 1,
+                jitter_ms: 0,
+                loss: 0.0,
+            }),
+        );
+        let timeouts = BrokerTimeouts::for_profile(Profile::Teaching);
+        let backoff = timeouts.replica_fetch_backoff_ms;
+        let mut b = Broker::new(
+            1,
+            None,
+            CoordinatorMode::Builtin,
+            NodeId::Controller(0),
+            timeouts,
+        );
+        let (t0, t1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let state = |tp: &TopicPartition| PartitionState {
+            tp: tp.clone(),
+            leader: 2,
+            leader_epoch: 1,
+            partition_epoch: 1,
+            isr: vec![2, 1],
+            replicas: vec![2, 1],
+            config: Arc::new(TopicConfig::default()),
+        };
+        b.on_leader_and_isr(
+            &mut Ctx::new(NodeId::Broker(1), &mut k),
+            &[state(&t0), state(&t1)],
+        );
+        // The first fetch went out with t-0 alone (t-1 was added while it was in flight);
+        // once it is answered, the next one asks for both.
+        let sent = fetches(&mut k);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        b.on_fetch_response(
+            &mut Ctx::new(NodeId::Broker(1), &mut k),
+            NodeId::Broker(2),
+            sent[0].0,
+            &[answer(&t0, None)],
+        );
+        let sent = fetches(&mut k);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        let (id, asked) = &sent[0];
+        assert_eq!(asked, &vec![t0.clone(), t1.clone()]);
+        let ctx = &mut Ctx::new(NodeId::Broker(1), &mut k);
+        b.on_fetch_response(
+            ctx,
+            NodeId::Broker(2),
+            *id,
+            &[
+                answer(&t0, None),
+                answer(&t1, Some(ErrorCode::NotLeaderOrFollower)),
+            ],
+        );
+        let now = ctx.now();
+        assert_eq!(b.partitions[&t1].fetch_delayed_until, Some(now + backoff));
+        assert_eq!(b.partitions[&t0].fetch_delayed_until, None);
+        let again = fetches(&mut k);
+        assert_eq!(again.len(), 1, "fetched again at once: {again:?}");
+        assert_eq!(again[0].1, vec![t0.clone()]);
+        // Once the backoff has passed, t-1 is fetched again.
+        let followed: Vec<TopicPartition> = b
+            .followed_from(2, now + backoff)
+            .into_iter()
+            .map(|fp| fp.tp)
+            .collect();
+        assert_eq!(followed, vec![t0, t1]);
+    }
+}

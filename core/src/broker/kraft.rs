@@ -210,10 +210,14 @@ impl Broker {
                 leader,
             } => match error {
                 None => {
+                    let was_registering = self.kraft.needs_registration;
                     self.kraft.broker_epoch = Some(*broker_epoch);
                     self.kraft.needs_registration = false;
                     self.kraft.fenced = true;
                     self.kraft.registration_failures = 0;
+                    if was_registering {
+                        self.publish_hosted_partitions(ctx);
+                    }
                 }
                 Some(_) => {
                     self.follow_hint(*leader);
@@ -395,8 +399,25 @@ impl Broker {
             broker: self.id,
             offset: to,
         }));
-        if !hosted.is_empty() {
+        // A restarted incarnation applies partition roles only once registered (Kafka's
+        // `BrokerServer.startup` installs its metadata publishers after the controller has
+        // taken it): until then it leads and follows nothing.
+        if !hosted.is_empty() && !self.kraft.needs_registration {
             let states: Vec<PartitionState> = hosted.into_values().collect();
+            self.on_leader_and_isr(ctx, &states);
+        }
+    }
+
+    /// Registered: apply the roles the metadata replayed so far gives this broker.
+    fn publish_hosted_partitions(&mut self, ctx: &mut Ctx) {
+        let states: Vec<PartitionState> = self
+            .metadata
+            .partitions
+            .values()
+            .filter(|st| st.replicas.contains(&self.id))
+            .cloned()
+            .collect();
+        if !states.is_empty() {
             self.on_leader_and_isr(ctx, &states);
         }
     }
