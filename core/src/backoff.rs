@@ -1,14 +1,13 @@
 //! Kafka's `ExponentialBackoff(initial, 2, max, jitter)`: the backoff before attempt
 //! `attempts + 1` doubles with each failed attempt up to `max`, times a random factor in
 //! [1 - jitter, 1 + jitter), and never exceeds `max`. With `max` at or below `initial` every
-//! backoff is `initial` (Kafka's `expMax == 0`), without jitter. Integer arithmetic: the same
+//! backoff is `max` (Kafka's `expMax == 0`), without jitter. Integer arithmetic: the same
 //! draws give the same backoffs natively and in wasm.
 
 use crate::config::Millis;
 use rand::RngCore;
 
 /// One backoff; `jitter_percent` is Kafka's jitter times 100 (the producer's 0.2 is 20).
-/// `initial` should already be capped by `max` where Kafka does that (the producer).
 pub fn exponential_backoff(
     initial: Millis,
     max: Millis,
@@ -16,6 +15,8 @@ pub fn exponential_backoff(
     attempts: u32,
     rng: &mut impl RngCore,
 ) -> Millis {
+    // The constructor takes min(initial, max) as the initial interval.
+    let initial = initial.min(max);
     if max <= initial {
         return initial;
     }
@@ -51,9 +52,9 @@ mod tests {
     }
 
     #[test]
-    fn a_max_at_or_below_the_initial_backoff_gives_the_initial_one_without_jitter() {
+    fn a_max_at_or_below_the_initial_backoff_gives_the_max_without_jitter() {
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
         assert_eq!(exponential_backoff(500, 500, 20, 3, &mut rng), 500);
-        assert_eq!(exponential_backoff(500, 100, 20, 0, &mut rng), 500);
+        assert_eq!(exponential_backoff(500, 100, 20, 0, &mut rng), 100);
     }
 }

@@ -1175,11 +1175,7 @@ pub fn event_text(kind: &EventKind) -> String {
             lost,
         } => format!(
             "consumer-{consumer} ({group}) {} [{}]",
-            if *lost {
-                "lost (not in a generation)"
-            } else {
-                "revoked"
-            },
+            if *lost { "lost" } else { "revoked" },
             tps(partitions)
         ),
         K::ConsumerFailed {

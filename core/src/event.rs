@@ -263,8 +263,8 @@ pub enum EventKind {
         partitions: Vec<TopicPartition>,
     },
     /// The consumer gave up partitions: revoked (it could still commit for them) or lost
-    /// (`invokePartitionsLost`: no longer in a generation, so it cannot, and another member
-    /// may already own them).
+    /// (`invokePartitionsLost`: outside a generation, or closing during a rebalance, it
+    /// cannot, and another member may already own them).
     PartitionsRevoked {
         consumer: u32,
         group: Arc<str>,

@@ -99,10 +99,19 @@ impl ClientMetadata {
             .collect()
     }
 
+    /// Takes a metadata response. `Metadata.updateLatestMetadata`: a partition's entry is
+    /// replaced only by one with the same or a newer leader epoch (a broker whose metadata
+    /// lags must not take a client back to an old leader).
     pub fn apply(&mut self, brokers: &[BrokerId], partitions: &[PartitionMetadata]) {
         self.brokers = brokers.to_vec();
         for p in partitions {
-            self.partitions.insert(p.tp.clone(), p.clone());
+            if self
+                .partitions
+                .get(&p.tp)
+                .is_none_or(|known| p.leader_epoch >= known.leader_epoch)
+            {
+                self.partitions.insert(p.tp.clone(), p.clone());
+            }
         }
     }
 }
@@ -837,7 +846,7 @@ fn batch_bytes<'a>(records: impl Iterator<Item = &'a Pending>, batch: u64) -> u3
 /// `retry.backoff.ms`, every backoff is the max.
 pub fn retry_backoff(config: &ProducerConfig, attempts: u32, rng: &mut impl RngCore) -> Millis {
     let max = config.retry_backoff_max_ms;
-    exponential_backoff(config.retry_backoff_ms.min(max), max, 20, attempts, rng)
+    exponential_backoff(config.retry_backoff_ms, max, 20, attempts, rng)
 }
 
 #[cfg(test)]
@@ -845,6 +854,25 @@ mod tests {
     use super::*;
     use crate::config::Profile;
     use rand::SeedableRng;
+
+    #[test]
+    fn client_metadata_never_goes_back_to_an_older_leader_epoch() {
+        let tp = TopicPartition::new("t", 0);
+        let meta = |leader, leader_epoch| PartitionMetadata {
+            tp: tp.clone(),
+            leader,
+            leader_epoch,
+            replicas: vec![1, 2],
+            isr: vec![1, 2],
+        };
+        let mut m = ClientMetadata::default();
+        m.apply(&[1, 2], &[meta(2, 3)]);
+        // A broker whose metadata lags answers with epoch 2: the client keeps epoch 3.
+        m.apply(&[1, 2], &[meta(1, 2)]);
+        assert_eq!((m.leader(&tp), m.leader_epoch(&tp)), (Some(2), 3));
+        m.apply(&[1, 2], &[meta(1, 4)]);
+        assert_eq!((m.leader(&tp), m.leader_epoch(&tp)), (Some(1), 4));
+    }
 
     #[test]
     fn the_retry_backoff_doubles_up_to_its_max_with_twenty_percent_jitter() {

@@ -33,16 +33,18 @@ impl FollowerProgress {
     /// `Replica.resetReplicaState`, when this broker becomes (or stays) the partition's leader
     /// with a new leader epoch: a follower counts as caught up now if it is in the ISR, else
     /// never, so one outside it does not hold the HW back. A new leader forgets what the
-    /// follower fetched (`kept` is None); a re-elected one keeps its LEO and the LEO its last
-    /// fetch saw, but its last fetch time is reset like its caught-up time, so a follower
-    /// outside the ISR is not counted caught up as of a fetch from before the election.
-    pub fn reset(kept: Option<&Self>, now: Millis, in_isr: bool) -> Self {
+    /// follower fetched (`kept` is None); a re-elected one keeps its LEO, takes its own LEO
+    /// (`leader_leo`) as the one the last fetch saw, and resets the last fetch time like the
+    /// caught-up time, so a follower outside the ISR is not counted caught up as of a fetch
+    /// from before the election.
+    pub fn reset(kept: Option<&Self>, now: Millis, in_isr: bool, leader_leo: u64) -> Self {
         let caught_up = in_isr.then_some(now);
         match kept {
             None => Self::new(now, in_isr),
             Some(k) => Self {
                 last_caught_up_ms: caught_up,
                 last_fetch_ms: caught_up,
+                last_fetch_leader_leo: leader_leo,
                 ..*k
             },
         }
@@ -140,10 +142,10 @@ mod tests {
     #[test]
     fn a_new_leader_forgets_its_followers_and_counts_only_the_isr_caught_up() {
         assert_eq!(
-            FollowerProgress::reset(None, 5_000, true),
+            FollowerProgress::reset(None, 5_000, true, 9),
             FollowerProgress::new(5_000, true)
         );
-        let outside = FollowerProgress::reset(None, 5_000, false);
+        let outside = FollowerProgress::reset(None, 5_000, false, 9);
         assert_eq!(
             (outside.log_end_offset, outside.last_caught_up_ms),
             (0, None)
@@ -157,15 +159,16 @@ mod tests {
         let mut f = FollowerProgress::new(0, true);
         f.on_fetch(4, 10, 1_000);
         f.on_fetch(10, 14, 2_000);
-        let inside = FollowerProgress::reset(Some(&f), 3_000, true);
+        let inside = FollowerProgress::reset(Some(&f), 3_000, true, 14);
         assert_eq!(inside.log_end_offset, 10);
         assert_eq!(inside.last_fetch_leader_leo, 14);
         assert_eq!(inside.last_caught_up_ms, Some(3_000));
-        let mut outside = FollowerProgress::reset(Some(&f), 3_000, false);
+        let mut outside = FollowerProgress::reset(Some(&f), 3_000, false, 14);
         assert_eq!(outside.last_caught_up_ms, None);
         assert_eq!(outside.last_fetch_ms, None);
-        // Its next fetch reaches the LEO the previous one saw (14) but not the leader's (20):
-        // caught up as of the previous fetch, which was before the election, so not at all.
+        // Its next fetch reaches the leader's LEO at the election (14) but not its LEO now
+        // (20): caught up as of the previous fetch, which was before the election, so not at
+        // all.
         // (Keeping the old fetch time would count it caught up at 2,000.)
         outside.on_fetch(14, 20, 3_100);
         assert_eq!(outside.last_caught_up_ms, None);

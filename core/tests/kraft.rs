@@ -1146,6 +1146,8 @@ fn a_broker_restarted_within_its_session_is_refused_until_the_session_expires() 
         .collect();
     let gaps: Vec<u64> = sends.windows(2).map(|w| w[1] - w[0]).collect();
     assert!(gaps.len() >= 4, "{sends:?}");
+    // One registration at a time: the heartbeat tick does not resend one in flight.
+    assert!(gaps.iter().all(|&g| g >= 98), "{sends:?}");
     for w in gaps.windows(2).take(4) {
         assert!(
             w[1] * 100 >= w[0] * 190 && w[1] * 100 <= w[0] * 210 + 200,
@@ -1223,5 +1225,32 @@ fn kraft_checks_leader_balance_an_interval_after_the_failover() {
     assert!(
         first >= fenced_at + interval && first < fenced_at + interval + 1_000,
         "preferred elections at {preferred:?}, broker 1 fenced at {fenced_at}"
+    );
+}
+
+/// `BrokerLifecycleManager` has one registration in flight at a time: the heartbeat tick
+/// (every 0.5 s in the teaching profile) does not send another while one is unanswered.
+#[test]
+fn a_restarted_broker_sends_one_registration_at_a_time() {
+    let mut sim = kraft(Profile::Teaching, 3, 1);
+    create_topic(&mut sim, "t", 3, 3, 2, false);
+    let mut events = Vec::new();
+    run_for(&mut sim, 1_500, &mut events);
+    crash(&mut sim, 2);
+    run_for(&mut sim, 500, &mut events);
+    restart(&mut sim, 2);
+    let mut after = Vec::new();
+    run_for(&mut sim, 4_000, &mut after);
+    let sends: Vec<u64> = sent(&after)
+        .filter(|(_, from, _, m)| {
+            *from == NodeId::Broker(2)
+                && matches!(m, Message::Kraft(KraftMessage::BrokerRegistration { .. }))
+        })
+        .map(|(t, ..)| t)
+        .collect();
+    assert!(sends.len() >= 3, "{sends:?}");
+    assert!(
+        sends.windows(2).all(|w| w[1] - w[0] >= 98),
+        "registrations sent at {sends:?}"
     );
 }

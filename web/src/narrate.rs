@@ -510,8 +510,8 @@ pub fn narrate(kind: &EventKind, ctx: &NarrateCtx) -> Option<Narration> {
             partitions,
             lost: true,
         } => key(format!(
-            "consumer {consumer} (group {group}) lost {}: it is no longer in a generation, so \
-             it cannot commit for them, and another member may already own them",
+            "consumer {consumer} (group {group}) lost {}: outside a generation or in the middle \
+             of a rebalance it cannot commit for them, and another member may already own them",
             tps(partitions),
             group = bidi_isolated(group)
         )),
@@ -723,8 +723,9 @@ mod tests {
         );
         assert_eq!(
             text(dropped(true)),
-            "consumer 2 (group g) lost orders-0, orders-1: it is no longer in a \
-             generation, so it cannot commit for them, and another member may already own them"
+            "consumer 2 (group g) lost orders-0, orders-1: outside a generation or in the \
+             middle of a rebalance it cannot commit for them, and another member may already \
+             own them"
         );
     }
 

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 pub struct Fetcher {
     /// The fetch in flight, with the leader epoch it asked each partition for.
     pub in_flight: Option<(u64, Vec<(TopicPartition, i32)>)>,
-    pub backing_off: bool,
+    /// After a fetch that failed as a whole (timed out): no fetch before this time.
+    pub backing_off_until: Option<Millis>,
     /// The FetchTimeout of the fetch in flight, cancelled when it is answered.
     #[serde(skip)]
     pub timer: TimerId,
@@ -50,7 +51,7 @@ impl Broker {
             return;
         }
         let f = self.fetchers.entry(leader).or_default();
-        if f.in_flight.is_some() || f.backing_off {
+        if f.in_flight.is_some() || f.backing_off_until.is_some_and(|t| t > ctx.now()) {
             return;
         }
         let partitions = self.followed_from(leader, ctx.now());
@@ -230,8 +231,9 @@ impl Broker {
     }
 
     fn back_off(&mut self, ctx: &mut Ctx, leader: BrokerId) {
+        let until = ctx.now() + self.timeouts.replica_fetch_backoff_ms;
         if let Some(f) = self.fetchers.get_mut(&leader) {
-            f.backing_off = true;
+            f.backing_off_until = Some(until);
         }
         ctx.set_timer(
             self.timeouts.replica_fetch_backoff_ms,

@@ -48,6 +48,13 @@ pub struct KraftBrokerState {
     /// `registration_retry` holds.
     registration_failures: u32,
     registration_retry: bool,
+    /// When the registration in flight was sent: the heartbeat tick resends it only once
+    /// it has gone unanswered for a request timeout (Kafka sends one at a time).
+    registration_sent_at: Option<u64>,
+    /// Partition roles from the log are applied (`BrokerServer` has installed its metadata
+    /// publishers): from the start for the first incarnation; for a restarted one once it
+    /// is registered and has replayed its own registration record.
+    publishing: bool,
     /// What the controller last said.
     pub fenced: bool,
     /// Registered brokers and whether each is fenced, from the log.
@@ -73,6 +80,7 @@ impl Broker {
         // broker_epoch counts incarnations: the first one was registered when the cluster
         // was set up (it finds its epoch in the log); a restarted one registers anew.
         self.kraft.needs_registration = self.broker_epoch > 1;
+        self.kraft.publishing = !self.kraft.needs_registration;
         if self.kraft.needs_registration {
             self.send_registration(ctx);
         }
@@ -111,6 +119,7 @@ impl Broker {
     }
 
     fn send_registration(&mut self, ctx: &mut Ctx) {
+        self.kraft.registration_sent_at = Some(ctx.now());
         ctx.send(
             self.active_controller_node(),
             Message::Kraft(KraftMessage::BrokerRegistration {
@@ -151,7 +160,11 @@ impl Broker {
                 // Heartbeats follow the leader the metadata fetches find (they rotate
                 // through the voters on timeouts); two rotations would fight.
                 if self.kraft.needs_registration {
-                    if !self.kraft.registration_retry {
+                    let unanswered = self
+                        .kraft
+                        .registration_sent_at
+                        .is_none_or(|t| ctx.now() >= t + REQUEST_TIMEOUT_MS);
+                    if !self.kraft.registration_retry && unanswered {
                         self.send_registration(ctx);
                     }
                 } else if let Some(epoch) = self.kraft.broker_epoch {
@@ -209,15 +222,13 @@ impl Broker {
                 broker_epoch,
                 leader,
             } => match error {
+                _ if self.kraft.registration_sent_at.take().is_none() => {} // not awaited
                 None => {
-                    let was_registering = self.kraft.needs_registration;
                     self.kraft.broker_epoch = Some(*broker_epoch);
                     self.kraft.needs_registration = false;
                     self.kraft.fenced = true;
                     self.kraft.registration_failures = 0;
-                    if was_registering {
-                        self.publish_hosted_partitions(ctx);
-                    }
+                    self.maybe_start_publishing(ctx);
                 }
                 Some(_) => {
                     self.follow_hint(*leader);
@@ -399,17 +410,30 @@ impl Broker {
             broker: self.id,
             offset: to,
         }));
-        // A restarted incarnation applies partition roles only once registered (Kafka's
-        // `BrokerServer.startup` installs its metadata publishers after the controller has
-        // taken it): until then it leads and follows nothing.
-        if !hosted.is_empty() && !self.kraft.needs_registration {
-            let states: Vec<PartitionState> = hosted.into_values().collect();
-            self.on_leader_and_isr(ctx, &states);
+        // A restarted incarnation applies partition roles only once registered and caught
+        // up to its registration (Kafka's `BrokerServer.startup` installs its metadata
+        // publishers then): until then it leads and follows nothing.
+        if self.kraft.publishing {
+            if !hosted.is_empty() {
+                let states: Vec<PartitionState> = hosted.into_values().collect();
+                self.on_leader_and_isr(ctx, &states);
+            }
+        } else {
+            self.maybe_start_publishing(ctx);
         }
     }
 
-    /// Registered: apply the roles the metadata replayed so far gives this broker.
-    fn publish_hosted_partitions(&mut self, ctx: &mut Ctx) {
+    /// Registered, with its own registration record replayed: apply the roles the metadata
+    /// replayed so far gives this broker, and every later change as it comes.
+    fn maybe_start_publishing(&mut self, ctx: &mut Ctx) {
+        let caught_up = self
+            .kraft
+            .broker_epoch
+            .is_some_and(|epoch| self.kraft.applied > epoch);
+        if self.kraft.publishing || self.kraft.needs_registration || !caught_up {
+            return;
+        }
+        self.kraft.publishing = true;
         let states: Vec<PartitionState> = self
             .metadata
             .partitions

@@ -3,7 +3,7 @@
 //! watermark passes them, and proposing ISR changes to the controller.
 
 use super::{Broker, Partition};
-use crate::config::{Acks, Millis};
+use crate::config::{Acks, CoordinatorMode, Millis};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
@@ -389,11 +389,15 @@ impl Broker {
             return;
         };
         progress.on_fetch(fp.fetch_offset, leo, now);
-        // `Partition.canAddReplicaToIsr`: also only a follower the controller would take
-        // (`isReplicaIsrEligible`: alive, or unfenced in KRaft, in this broker's metadata).
+        // `Partition.canAddReplicaToIsr`: in KRaft also only a follower the controller
+        // would take (`isReplicaIsrEligible`: unfenced in this broker's metadata). ZooKeeper
+        // and built-in mode leave the check to the controller here: their live-broker list
+        // comes in UpdateMetadata, which the resync of missed requests does not repeat.
+        let eligible =
+            self.mode != CoordinatorMode::Kraft || self.metadata.live_brokers.contains(&follower);
         let joins = !p.state.isr.contains(&follower)
             && leader.pending_isr.is_none()
-            && self.metadata.live_brokers.contains(&follower)
+            && eligible
             && can_join_isr(fp.fetch_offset, hw, leader.epoch_start_offset);
         if joins {
             let mut new_isr = p.state.isr.clone();

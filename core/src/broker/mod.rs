@@ -338,12 +338,7 @@ impl Broker {
                 leader,
                 correlation_id,
             } => self.on_fetch_timeout(ctx, *leader, *correlation_id),
-            BrokerTimer::FetchBackoff { leader } => {
-                if let Some(f) = self.fetchers.get_mut(leader) {
-                    f.backing_off = false;
-                }
-                self.maybe_fetch(ctx, *leader);
-            }
+            BrokerTimer::FetchBackoff { leader } => self.maybe_fetch(ctx, *leader),
             BrokerTimer::RetentionCheck => {
                 self.apply_retention(ctx);
                 ctx.set_timer(
@@ -451,12 +446,11 @@ impl Broker {
         // epoch for the same leader, as ZooKeeper mode's ISR shrink gives), their LEOs still
         // count for the high watermark.
         let before = p.leader.take().map(|l| l.followers);
+        let leo = p.log.log_end_offset();
         let followers = map_from_iter(p.state.replicas.iter().filter(|&&b| b != me).map(|&b| {
             let kept = before.as_ref().and_then(|f| f.get(&b));
-            (
-                b,
-                FollowerProgress::reset(kept, now, p.state.isr.contains(&b)),
-            )
+            let in_isr = p.state.isr.contains(&b);
+            (b, FollowerProgress::reset(kept, now, in_isr, leo))
         }));
         p.leader = Some(LeaderState {
             followers,

@@ -312,6 +312,11 @@ impl Consumer {
             return;
         };
         let now = ctx.now();
+        // `JoinGroupResponseHandler`: a member reset meanwhile (e.g. by an OffsetCommit's
+        // UNKNOWN_MEMBER_ID) does not take the generation (UnjoinedGroupException).
+        if error.is_none() && self.state != MemberState::PreparingRebalance {
+            return;
+        }
         if error.is_some() {
             self.state = MemberState::Unjoined;
         }
