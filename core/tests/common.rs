@@ -125,3 +125,14 @@ pub fn proptest_config(ci_cases: u32) -> proptest::test_runner::Config {
         ..proptest::test_runner::Config::default()
     }
 }
+
+/// A consumer of `group` subscribed to `topic`, with the default assignor.
+pub fn add_group_consumer(sim: &mut Sim, id: u32, group: &str, topic: &str) {
+    sim.apply(Command::AddConsumer {
+        id,
+        group: group.into(),
+        topics: vec![topic.into()],
+        assignor: None,
+    })
+    .expect("consumer added");
+}

@@ -365,18 +365,25 @@ fn crashed_consumer_is_removed_after_the_session_timeout_and_its_partitions_move
     );
 }
 
-#[test]
-fn committed_offsets_survive_a_coordinator_crash_and_a_restarted_consumer_resumes_from_them() {
+/// Three brokers, topic `t` (3 partitions, RF 3), producer 0 (acks=all) and consumer 1 of
+/// group `g` auto-committing every `interval` ms, which has joined; then 30 records sent.
+fn auto_committing_consumer(interval: u64, ev: &mut Vec<Event>) -> Sim {
     let mut cfg = ClusterConfig::new(Profile::Teaching, 3);
-    cfg.consumer.auto_commit_interval_ms = 2_000;
+    cfg.consumer.auto_commit_interval_ms = interval;
     let mut sim = Sim::new(cfg, 41).unwrap();
-    let mut ev = Vec::new();
     create_topic(&mut sim, "t", 3, 3, 1, false);
     add_producer(&mut sim, 0, Acks::All);
-    run_for(&mut sim, 500, &mut ev);
+    run_for(&mut sim, 500, ev);
     add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
-    run_for(&mut sim, 5_000, &mut ev);
+    run_for(&mut sim, 5_000, ev);
     produce_n(&mut sim, 0, "t", 30);
+    sim
+}
+
+#[test]
+fn committed_offsets_survive_a_coordinator_crash_and_a_restarted_consumer_resumes_from_them() {
+    let mut ev = Vec::new();
+    let mut sim = auto_committing_consumer(2_000, &mut ev);
     // Right after the auto-commit of those, produce a little more: it is consumed but not
     // committed yet.
     let mut waited = 0;
@@ -1010,16 +1017,8 @@ fn a_member_whose_assignor_the_group_does_not_share_fails_and_says_so() {
 /// before a commit is due.
 #[test]
 fn an_auto_commit_that_failed_with_its_coordinator_does_not_wait_a_whole_interval() {
-    let mut cfg = ClusterConfig::new(Profile::Teaching, 3);
-    cfg.consumer.auto_commit_interval_ms = 10_000;
-    let mut sim = Sim::new(cfg, 41).unwrap();
     let mut ev = Vec::new();
-    create_topic(&mut sim, "t", 3, 3, 1, false);
-    add_producer(&mut sim, 0, Acks::All);
-    run_for(&mut sim, 500, &mut ev);
-    add_consumer(&mut sim, 1, "g", "t", AssignorKind::Range);
-    run_for(&mut sim, 5_000, &mut ev);
-    produce_n(&mut sim, 0, "t", 30);
+    let mut sim = auto_committing_consumer(10_000, &mut ev);
     let committed_at = loop {
         if let Some(e) = ev
             .iter()

@@ -962,13 +962,7 @@ fn a_consumer_fetching_with_an_old_leader_epoch_is_fenced_and_validates() {
     add_producer(&mut sim, 0, Acks::Leader);
     let mut events = Vec::new();
     run_for(&mut sim, 2_000, &mut events);
-    sim.apply(Command::AddConsumer {
-        id: 0,
-        group: "g".into(),
-        topics: vec!["orders".into()],
-        assignor: None,
-    })
-    .expect("consumer");
+    add_group_consumer(&mut sim, 0, "g", "orders");
     let mut sent = Vec::new();
     for i in 0..5 {
         sent.push(produce(&mut sim, 0, "orders", None, &format!("a{i}")));
