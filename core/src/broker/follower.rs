@@ -111,25 +111,23 @@ impl Broker {
                 return;
             }
         };
-        let mut delayed = false;
+        let mut delayed = Vec::new();
         for r in partitions {
             let Some(&(_, epoch)) = asked.iter().find(|(tp, _)| tp == &r.tp) else {
                 continue;
             };
             if self.apply_fetched(ctx, leader, epoch, r) {
-                // `handlePartitionsWithErrors`: only this partition waits out the backoff.
-                let until = ctx.now() + self.timeouts.replica_fetch_backoff_ms;
-                if let Some(p) = self.partitions.get_mut(&r.tp) {
-                    p.fetch_delayed_until = Some(until);
-                }
-                delayed = true;
+                delayed.push(r.tp.clone());
             }
         }
-        if delayed {
-            ctx.set_timer(
-                self.timeouts.replica_fetch_backoff_ms,
-                Timer::Broker(BrokerTimer::FetchBackoff { leader }),
-            );
+        if !delayed.is_empty() {
+            // `handlePartitionsWithErrors`: only these partitions wait out the backoff.
+            let until = self.arm_fetch_backoff(ctx, leader);
+            for tp in &delayed {
+                if let Some(p) = self.partitions.get_mut(tp) {
+                    p.fetch_delayed_until = Some(until);
+                }
+            }
         }
         self.maybe_fetch(ctx, leader);
     }
@@ -231,14 +229,17 @@ impl Broker {
     }
 
     fn back_off(&mut self, ctx: &mut Ctx, leader: BrokerId) {
-        let until = ctx.now() + self.timeouts.replica_fetch_backoff_ms;
+        let until = self.arm_fetch_backoff(ctx, leader);
         if let Some(f) = self.fetchers.get_mut(&leader) {
             f.backing_off_until = Some(until);
         }
-        ctx.set_timer(
-            self.timeouts.replica_fetch_backoff_ms,
-            Timer::Broker(BrokerTimer::FetchBackoff { leader }),
-        );
+    }
+
+    /// Wakes the fetcher for `leader` after `replica.fetch.backoff.ms`; returns that time.
+    fn arm_fetch_backoff(&self, ctx: &mut Ctx, leader: BrokerId) -> Millis {
+        let backoff = self.timeouts.replica_fetch_backoff_ms;
+        ctx.set_timer(backoff, Timer::Broker(BrokerTimer::FetchBackoff { leader }));
+        ctx.now() + backoff
     }
 
     pub(super) fn on_fetch_timeout(

@@ -191,7 +191,7 @@ impl Consumer {
         let deadline = *self
             .join_prepare_deadline
             .get_or_insert(now + self.config.max_poll_interval_ms);
-        let in_generation = self.generation >= 0 && self.member_id.is_some();
+        let in_generation = self.in_generation();
         if self.config.enable_auto_commit
             && in_generation
             && !self.prepare_commit_done
@@ -716,11 +716,15 @@ impl Consumer {
         self.drive(ctx);
     }
 
+    /// A member of the group's current generation, as far as it knows.
+    fn in_generation(&self) -> bool {
+        self.generation >= 0 && self.member_id.is_some()
+    }
+
     /// `onLeavePrepare`: partitions given up outside a generation, or during a rebalance,
     /// are lost rather than revoked.
     fn partitions_would_be_lost(&self) -> bool {
-        let in_generation = self.generation >= 0 && self.member_id.is_some();
-        !in_generation
+        !self.in_generation()
             || matches!(
                 self.state,
                 MemberState::PreparingRebalance | MemberState::CompletingRebalance
@@ -729,7 +733,7 @@ impl Consumer {
 
     /// `close()`: final commit, revoke (or lose), LeaveGroup. Nothing is awaited.
     pub(super) fn leave_group(&mut self, ctx: &mut Ctx) {
-        let in_generation = self.generation >= 0 && self.member_id.is_some();
+        let in_generation = self.in_generation();
         if self.config.enable_auto_commit && self.state == MemberState::Stable && in_generation {
             let offsets = self.offsets_to_commit();
             if !offsets.is_empty() {

@@ -16,7 +16,7 @@ use crate::error::{ErrorCode, KafkaError};
 use crate::event::EventKind;
 use crate::ids::{BrokerId, NodeId, TopicPartition};
 use crate::kernel::Ctx;
-use crate::message::Message;
+use crate::message::{Message, PartitionState};
 use crate::timer::{ControllerTimer, Timer};
 use serde::{Deserialize, Serialize};
 
@@ -118,27 +118,29 @@ impl Voter {
             controller: self.node(),
             epoch: self.epoch,
         });
-        self.maybe_schedule_balance(ctx);
+        self.maybe_schedule_balance(ctx, self.any_partition_imbalanced());
+    }
+
+    /// Whether some partition is not led by its preferred replica (a full scan: on
+    /// activation and after each check, not on every write).
+    fn any_partition_imbalanced(&self) -> bool {
+        self.active
+            .as_ref()
+            .is_some_and(|a| a.latest.partitions().any(|p| !has_preferred_leader(p)))
     }
 
     /// `QuorumController.maybeScheduleNextBalancePartitionLeaders`, after activation and
-    /// after every write: while some partition is not led by its preferred replica and no
-    /// check is scheduled, check `leader.imbalance.check.interval` from now. So leadership
-    /// returns that long after the write that left it imbalanced (a failover), not on a
-    /// fixed grid. (Kafka checks again 10 ms later when one check hit its cap of 1,000
-    /// elections; here one check elects every imbalanced partition.)
-    fn maybe_schedule_balance(&mut self, ctx: &mut Ctx) {
+    /// after every write: while some partition is not led by its preferred replica
+    /// (`imbalanced`) and no check is scheduled, check `leader.imbalance.check.interval`
+    /// from now. So leadership returns that long after the write that left it imbalanced
+    /// (a failover), not on a fixed grid. (Kafka checks again 10 ms later when one check
+    /// hit its cap of 1,000 elections; here one check elects every imbalanced partition.)
+    fn maybe_schedule_balance(&mut self, ctx: &mut Ctx, imbalanced: bool) {
         let epoch = self.epoch;
         let Some(a) = self.active.as_mut() else {
             return;
         };
-        if a.balance_scheduled
-            || !a.timeouts.auto_leader_rebalance_enable
-            || !a
-                .latest
-                .partitions()
-                .any(|p| p.replicas.first() != Some(&p.leader))
-        {
+        if a.balance_scheduled || !a.timeouts.auto_leader_rebalance_enable || !imbalanced {
             return;
         }
         a.balance_scheduled = true;
@@ -152,6 +154,12 @@ impl Voter {
     fn write(&mut self, ctx: &mut Ctx, records: Vec<MetadataRecord>) -> Option<u64> {
         let first = records.first()?.describe();
         let count = records.len();
+        // Only partitions this write changes can become imbalanced: every other one was
+        // already looked at when the last check was scheduled or ran.
+        let imbalanced = records.iter().any(|r| match r {
+            MetadataRecord::Partition(st) => !has_preferred_leader(st),
+            _ => false,
+        });
         let first_offset = self.log.end_offset();
         for r in records {
             self.log.append(self.epoch, r);
@@ -164,7 +172,7 @@ impl Voter {
         }));
         self.complete_parked(ctx);
         self.maybe_advance_high_watermark(ctx);
-        self.maybe_schedule_balance(ctx);
+        self.maybe_schedule_balance(ctx, imbalanced);
         Some(self.log.end_offset() - 1)
     }
 
@@ -407,7 +415,7 @@ impl Voter {
         }
         self.write(ctx, records);
         // A check that elected nothing writes nothing; Kafka schedules after it all the same.
-        self.maybe_schedule_balance(ctx);
+        self.maybe_schedule_balance(ctx, self.any_partition_imbalanced());
     }
 
     pub fn on_alter_partition(&mut self, ctx: &mut Ctx, from: NodeId, msg: &Message) {
@@ -544,4 +552,9 @@ impl Voter {
         self.write(ctx, records);
         Ok(results)
     }
+}
+
+/// `PartitionRegistration.hasPreferredLeader`: led by its first replica.
+fn has_preferred_leader(p: &PartitionState) -> bool {
+    p.replicas.first() == Some(&p.leader)
 }
